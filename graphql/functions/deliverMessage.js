@@ -1,0 +1,20 @@
+// Hands the recorded message to the delivery Lambda. Provider errors come back as
+// a FAILED outcome from the handler; a failed invocation (crash, timeout) becomes
+// FAILED here, so the next step always has an outcome to record.
+export function request(ctx) {
+  const { id, to, from, subject, body, deliveryMethod } = ctx.prev.result;
+  return {
+    operation: 'Invoke',
+    payload: { message: { id, to, from, subject, body, deliveryMethod } },
+  };
+}
+
+export function response(ctx) {
+  if (ctx.error) {
+    return {
+      deliveryStatus: 'FAILED',
+      statusReason: `The delivery function failed: ${ctx.error.message}`,
+    };
+  }
+  return ctx.result;
+}

@@ -1,0 +1,23 @@
+import { util } from '@aws-appsync/utils';
+
+// Messages are keyed by the canonical address, so a history is found however the
+// address was typed: email addresses are case-insensitive, and phone numbers ignore
+// the spaces, dashes, dots and parentheses people format them with.
+const PHONE_FORMATTING = [' ', '-', '.', '(', ')'];
+
+export function request(ctx) {
+  const typed = (ctx.args.input?.to ?? ctx.args.filter?.to ?? '').trim();
+  if (typed.indexOf('@') >= 0) {
+    return { payload: typed.toLowerCase() };
+  }
+  const digits = PHONE_FORMATTING.reduce((text, mark) => text.split(mark).join(''), typed);
+  return { payload: digits };
+}
+
+export function response(ctx) {
+  if (ctx.error) {
+    util.error(ctx.error.message, ctx.error.type);
+  }
+  ctx.stash.recipient = ctx.result;
+  return ctx.result;
+}

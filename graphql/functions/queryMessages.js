@@ -1,0 +1,76 @@
+import { util } from '@aws-appsync/utils';
+import * as ddb from '@aws-appsync/utils/dynamodb';
+
+// A cursor is the ULID of the last message shown plus a checksum over it and the
+// partition it came from. The query itself is always scoped to the filter's
+// partition, so a cursor can never reach another recipient's messages; the
+// checksum turns a tampered or foreign cursor into a clear error instead of an
+// arbitrary position.
+const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
+const CHECKSUM = '[0-9a-f]{8}';
+const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=';
+const HEX_DIGITS = '0123456789abcdef';
+const NIBBLE_SHIFTS = [28, 24, 20, 16, 12, 8, 4, 0];
+const FNV_OFFSET_BASIS = 2166136261;
+const MESSAGE_PREFIX = 'MESSAGE#';
+
+// 32-bit FNV-1a over the base64 form (a fixed alphabet, since charCodeAt is not
+// available); the FNV prime 2^24 + 403 is split so every product stays exact.
+function checksum(partition, ulid) {
+  let hash = FNV_OFFSET_BASIS;
+  for (const symbol of util.base64Encode(`${partition}|${ulid}`)) {
+    hash = (hash ^ BASE64_ALPHABET.indexOf(symbol)) >>> 0;
+    hash = (hash * 403 + ((hash << 24) >>> 0)) >>> 0;
+  }
+  return NIBBLE_SHIFTS.map((shift) => HEX_DIGITS[(hash >>> shift) & 15]).join('');
+}
+
+function cursorAfter(partition, sortKey) {
+  const ulid = sortKey.slice(MESSAGE_PREFIX.length);
+  return `${ulid}${checksum(partition, ulid)}`;
+}
+
+function startAfter(cursor, partition) {
+  if (cursor === null || cursor === undefined) {
+    return MESSAGE_PREFIX;
+  }
+  const ulid = cursor.slice(0, 26);
+  if (!util.matches(ULID + CHECKSUM, cursor) || checksum(partition, ulid) !== cursor.slice(26)) {
+    util.error('after: is not a cursor returned for this filter', 'ValidationError', null, {
+      field: 'after',
+      rule: 'cursor',
+    });
+  }
+  return `${MESSAGE_PREFIX}${ulid}`;
+}
+
+export function request(ctx) {
+  const partition = `${MESSAGE_PREFIX}${ctx.stash.recipient}`;
+  ctx.stash.partition = partition;
+  return ddb.query({
+    query: { PK: { eq: partition }, SK: { gt: startAfter(ctx.args.after, partition) } },
+    // One extra item proves whether a next page exists.
+    limit: ctx.stash.pageSize + 1,
+    scanIndexForward: true,
+  });
+}
+
+export function response(ctx) {
+  if (ctx.error) {
+    util.error(ctx.error.message, ctx.error.type);
+  }
+  const fetched = ctx.result.items;
+  const pageSize = ctx.stash.pageSize;
+  // DynamoDB may stop a Query at 1 MB before the limit; then the last item read is
+  // held back as the proof that another page exists.
+  const cutShort = fetched.length <= pageSize && ctx.result.nextToken;
+  const shown = fetched.slice(0, cutShort ? fetched.length - 1 : pageSize);
+  const last = shown[shown.length - 1];
+  return {
+    data: shown.map(({ PK, SK, ...message }) => message),
+    pageInfo: {
+      hasNextPage: shown.length < fetched.length,
+      endCursor: last ? cursorAfter(ctx.stash.partition, last.SK) : null,
+    },
+  };
+}

@@ -1,0 +1,155 @@
+import { util } from '@aws-appsync/utils';
+
+// Limits. An email body is capped well below DynamoDB's 400 KB item size so the
+// record, its metadata and its status history always fit in one item.
+const MAX_EMAIL_BODY_BYTES = 256 * 1024;
+const MAX_SMS_BODY_CHARACTERS = 1600;
+const MAX_SUBJECT_CHARACTERS = 256;
+const MAX_ID_CHARACTERS = 256;
+const DEFAULT_SUBJECT = 'Message';
+
+// util.matches follows java.util.regex and must match the whole value.
+const EMAIL_ADDRESS =
+  "[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}";
+const E164_PHONE_NUMBER = '\\+[1-9][0-9]{6,14}';
+const SMS_SENDER_ID = '[A-Za-z0-9]{1,11}';
+// Tabs and line breaks are text; other control characters are not.
+const TEXT = '[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*';
+const SINGLE_LINE = '[^\\x00-\\x1F\\x7F]*';
+
+function reject(field, rule, message) {
+  util.error(`${field}: ${message}`, 'ValidationError', null, { field, rule });
+}
+
+function listFromEnv(value) {
+  return (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim().toLowerCase())
+    .filter((entry) => entry !== '');
+}
+
+function utf8Length(text) {
+  const encoded = util.base64Encode(text);
+  const padding = encoded.endsWith('==') ? 2 : encoded.endsWith('=') ? 1 : 0;
+  return (encoded.length / 4) * 3 - padding;
+}
+
+function checkOptionalLine(field, value, maxCharacters) {
+  if (value === null || value === undefined) {
+    return;
+  }
+  if (value.trim() === '') {
+    reject(field, 'notBlank', 'must not be blank when given');
+  }
+  if (value.length > maxCharacters) {
+    reject(field, 'maxLength', `must be at most ${maxCharacters} characters`);
+  }
+  if (!util.matches(SINGLE_LINE, value)) {
+    reject(field, 'noControlCharacters', 'must not contain control characters or line breaks');
+  }
+}
+
+function checkBody(input) {
+  if (input.body.trim() === '') {
+    reject('input.body', 'notBlank', 'must not be empty');
+  }
+  if (!util.matches(TEXT, input.body)) {
+    reject('input.body', 'noControlCharacters', 'must not contain control characters other than tabs and line breaks');
+  }
+  if (input.deliveryMethod === 'SMS' && input.body.length > MAX_SMS_BODY_CHARACTERS) {
+    reject('input.body', 'maxLength', `an SMS body must be at most ${MAX_SMS_BODY_CHARACTERS} characters`);
+  }
+  if (input.deliveryMethod === 'EMAIL' && utf8Length(input.body) > MAX_EMAIL_BODY_BYTES) {
+    reject('input.body', 'maxBytes', `an email body must be at most ${MAX_EMAIL_BODY_BYTES} bytes of UTF-8`);
+  }
+}
+
+function emailSender(from, env) {
+  const defaultSender = (env.DEFAULT_EMAIL_FROM ?? '').trim().toLowerCase();
+  if (from === null || from === undefined) {
+    return defaultSender;
+  }
+  const sender = from.trim().toLowerCase();
+  const allowed = [defaultSender, ...listFromEnv(env.ALLOWED_EMAIL_SENDERS)];
+  if (allowed.indexOf(sender) < 0) {
+    reject('input.from', 'allowedSender', 'is not one of the allowed sender addresses');
+  }
+  return sender;
+}
+
+function smsSender(from, env) {
+  if (from === null || from === undefined) {
+    return null;
+  }
+  const sender = from.trim();
+  if (!util.matches(SMS_SENDER_ID, sender)) {
+    reject('input.from', 'smsSenderId', 'an SMS sender ID is 1 to 11 letters or digits');
+  }
+  const allowed = listFromEnv(env.ALLOWED_SMS_SENDER_IDS);
+  if (allowed.indexOf(sender.toLowerCase()) < 0) {
+    reject('input.from', 'allowedSender', 'is not one of the allowed SMS sender IDs');
+  }
+  return sender;
+}
+
+function checkRecipient(recipient, deliveryMethod) {
+  if (recipient === '') {
+    reject('input.to', 'required', 'must not be empty');
+  }
+  if (deliveryMethod === 'EMAIL' && !(recipient.length <= 254 && util.matches(EMAIL_ADDRESS, recipient))) {
+    reject('input.to', 'email', 'must be a valid email address');
+  }
+  if (deliveryMethod === 'SMS' && !util.matches(E164_PHONE_NUMBER, recipient)) {
+    reject('input.to', 'e164', 'must be a phone number in E.164 form, e.g. +14155550100');
+  }
+}
+
+// Builds the record to store: everything the later steps need, nothing unset.
+export function request(ctx) {
+  const input = ctx.args.input;
+  const recipient = ctx.stash.recipient;
+  checkRecipient(recipient, input.deliveryMethod);
+  checkBody(input);
+  checkOptionalLine('input.subject', input.subject, MAX_SUBJECT_CHARACTERS);
+  checkOptionalLine('input.senderId', input.senderId, MAX_ID_CHARACTERS);
+  checkOptionalLine('input.recipientId', input.recipientId, MAX_ID_CHARACTERS);
+  if (input.deliveryMethod === 'SMS' && input.subject !== null && input.subject !== undefined) {
+    reject('input.subject', 'emailOnly', 'is only allowed for EMAIL; an SMS has no subject');
+  }
+  const isEmail = input.deliveryMethod === 'EMAIL';
+  const from = isEmail ? emailSender(input.from, ctx.env) : smsSender(input.from, ctx.env);
+  const id = `MESSAGE#${util.autoUlid()}`;
+  const now = util.time.nowISO8601();
+  const message = {
+    PK: `MESSAGE#${recipient}`,
+    SK: id,
+    id,
+    to: recipient,
+    body: input.body,
+    deliveryMethod: input.deliveryMethod,
+    deliveryStatus: 'PENDING',
+    statusReason: 'Recorded; delivery not attempted yet',
+    createdAt: now,
+    updatedAt: now,
+  };
+  const optional = {
+    from,
+    subject: isEmail ? input.subject ?? DEFAULT_SUBJECT : null,
+    senderId: input.senderId,
+    recipientId: input.recipientId,
+  };
+  Object.entries(optional).forEach(([name, value]) => {
+    if (value !== null && value !== undefined) {
+      message[name] = value;
+    }
+  });
+  return { payload: message };
+}
+
+export function response(ctx) {
+  if (ctx.error) {
+    util.error(ctx.error.message, ctx.error.type);
+  }
+  ctx.stash.message = ctx.result;
+  return ctx.result;
+}

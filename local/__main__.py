@@ -1,0 +1,70 @@
+"""`make dev`: run the local stack until Ctrl-C.
+
+    python -m local [--port 4000] [--api-key KEY]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import signal
+import sys
+import threading
+import time
+
+from local.config import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    started = time.monotonic()
+    parser = argparse.ArgumentParser(prog="python -m local", description="serverless-messenger local stack")
+    parser.add_argument("--port", type=int, help="port to listen on (default: $PORT or 4000; 0 picks a free one)")
+    parser.add_argument("--api-key", help="API key clients must send as x-api-key (default: $API_KEY)")
+    options = parser.parse_args(argv)
+    settings = Settings()
+    if options.port is not None:
+        settings = dataclasses.replace(settings, port=options.port)
+    if options.api_key:
+        settings = dataclasses.replace(settings, api_key=options.api_key)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+
+    # Imported here so that --help answers without starting anything.
+    from local.server import LocalServer, start_stack
+
+    try:
+        server = LocalServer(settings)
+    except OSError as error:
+        print(f"cannot listen on {settings.host}:{settings.port}: {error.strerror}", file=sys.stderr)
+        return 1
+    stack = start_stack(settings)
+    server.attach(stack)
+    host, port = server.server_address[:2]
+    print(f"serverless-messenger local stack ready in {time.monotonic() - started:.1f}s", flush=True)
+    print(f"  GraphQL:  http://{host}:{port}/graphql", flush=True)
+    print(f"  API key:  {settings.api_key}   (send it as the x-api-key header)", flush=True)
+    print(f"  Outbox:   http://{host}:{port}/local/outbox", flush=True)
+    print("Press Ctrl-C to stop.", flush=True)
+
+    stopping = threading.Event()
+
+    def stop(signum: int, _frame: object) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            # shutdown() waits for serve_forever to return, so it runs off the serving thread.
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+        stack.close()
+        print("local stack stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

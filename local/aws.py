@@ -1,0 +1,83 @@
+"""Emulated AWS for the local stack: a moto server in this process, provisioned like the Terraform stack."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from local.config import Settings
+from local.manifest import Manifest
+
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_SESSION_TOKEN": "local",
+}
+
+
+@dataclass
+class EmulatedAws:
+    server: ThreadedMotoServer
+    endpoint_url: str
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def start_moto() -> EmulatedAws:
+    """Start moto on a free loopback port and point every boto3 client of this process at it."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint_url = f"http://{host}:{port}"
+    os.environ.update(DUMMY_CREDENTIALS)
+    os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+    return EmulatedAws(server=server, endpoint_url=endpoint_url)
+
+
+def provision(settings: Settings, manifest: Manifest) -> None:
+    """Create what `terraform apply` creates that the local stack uses: tables, a KMS key, SES identities."""
+    kms = boto3.client("kms", region_name=settings.table_region)
+    key_id = kms.create_key(Description=f"{settings.stage} messages")["KeyMetadata"]["KeyId"]
+    dynamodb = boto3.client("dynamodb", region_name=settings.table_region)
+    for logical_name, table in manifest.tables.items():
+        dynamodb.create_table(**table_definition(settings.table_names[logical_name], table, key_id))
+    sesv2 = boto3.client("sesv2", region_name=settings.ses_region)
+    for sender in settings.email_senders:
+        sesv2.create_email_identity(EmailIdentity=sender)
+
+
+def table_definition(name: str, table: dict, kms_key_id: str) -> dict:
+    """CreateTable arguments from a manifest table entry (the same keys Terraform declares)."""
+    key_attributes = {table["partitionKey"], table["sortKey"]}
+    indexes = []
+    for index_name, index in table.get("indexes", {}).items():
+        key_attributes |= {index["partitionKey"], index["sortKey"]}
+        indexes.append(
+            {
+                "IndexName": index_name,
+                "KeySchema": [
+                    {"AttributeName": index["partitionKey"], "KeyType": "HASH"},
+                    {"AttributeName": index["sortKey"], "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        )
+    definition = {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [
+            {"AttributeName": table["partitionKey"], "KeyType": "HASH"},
+            {"AttributeName": table["sortKey"], "KeyType": "RANGE"},
+        ],
+        "AttributeDefinitions": [{"AttributeName": attribute, "AttributeType": "S"} for attribute in sorted(key_attributes)],
+        "SSESpecification": {"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": kms_key_id},
+    }
+    if indexes:
+        definition["GlobalSecondaryIndexes"] = indexes
+    return definition

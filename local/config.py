@@ -1,0 +1,54 @@
+"""Settings of the local stack. Every value can be overridden by an environment variable of the same name."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+DEFAULT_API_KEY = "local-dev-api-key"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = field(default_factory=lambda: _env("HOST", "127.0.0.1"))
+    port: int = field(default_factory=lambda: int(_env("PORT", "4000")))
+    api_key: str = field(default_factory=lambda: _env("API_KEY", DEFAULT_API_KEY))
+    stage: str = field(default_factory=lambda: _env("STAGE", "local"))
+    ses_region: str = field(default_factory=lambda: _env("SES_REGION", "eu-central-1"))
+    sns_region: str = field(default_factory=lambda: _env("SNS_REGION", "eu-central-1"))
+    table_region: str = field(default_factory=lambda: _env("AWS_REGION", "eu-central-1"))
+    default_email_from: str = field(default_factory=lambda: _env("DEFAULT_EMAIL_FROM", "no-reply@example.com"))
+    # Comma-separated, as the AppSync environment variables carry them.
+    allowed_email_senders: str = field(default_factory=lambda: _env("ALLOWED_EMAIL_SENDERS", "support@example.com"))
+    allowed_sms_sender_ids: str = field(default_factory=lambda: _env("ALLOWED_SMS_SENDER_IDS", "Messenger"))
+
+    @property
+    def table_names(self) -> dict[str, str]:
+        return {"messages": f"{self.stage}-messages"}
+
+    @property
+    def appsync_env(self) -> dict[str, str]:
+        """What the deployed API gets as its AppSync environment variables (ctx.env)."""
+        return {
+            "DEFAULT_EMAIL_FROM": self.default_email_from,
+            "ALLOWED_EMAIL_SENDERS": self.allowed_email_senders,
+            "ALLOWED_SMS_SENDER_IDS": self.allowed_sms_sender_ids,
+        }
+
+    @property
+    def email_senders(self) -> list[str]:
+        extra = [sender.strip() for sender in self.allowed_email_senders.split(",") if sender.strip()]
+        return [self.default_email_from, *extra]
+
+    def delivery_env(self) -> dict[str, str]:
+        """What the delivery Lambda gets as its environment in AWS."""
+        return {
+            "SES_REGION": self.ses_region,
+            "SNS_REGION": self.sns_region,
+            "DEFAULT_EMAIL_FROM": self.default_email_from,
+            "POWERTOOLS_SERVICE_NAME": "delivery",
+        }

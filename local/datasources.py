@@ -1,0 +1,319 @@
+"""AppSync data sources, locally: NONE, DynamoDB (request objects to boto3 calls), Lambda (in-process).
+
+Each data source takes the request object a resolver's request handler returned and
+gives back what AppSync puts into the response handler's context: `(result, error)`,
+where `error` is `{"message", "type"}` as in `ctx.error`.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable, Protocol
+
+from boto3.dynamodb.types import TypeDeserializer
+from botocore.exceptions import ClientError
+
+Result = tuple[Any, dict[str, str] | None]
+
+
+class DataSource(Protocol):
+    def invoke(self, request: Any) -> Result: ...
+
+
+class NoneDataSource:
+    """The NONE data source hands the request's payload straight to the response handler."""
+
+    def invoke(self, request: Any) -> Result:
+        return (request or {}).get("payload"), None
+
+
+# ---------------------------------------------------------------------------
+# DynamoDB
+# ---------------------------------------------------------------------------
+
+_deserializer = TypeDeserializer()
+
+
+def to_wire(value: Any) -> Any:
+    """AppSync attribute values (numbers as JSON numbers) to DynamoDB's wire form (numbers as strings)."""
+    if isinstance(value, list):
+        return [to_wire(member) for member in value]
+    if not isinstance(value, dict):
+        return value
+    converted = {}
+    for kind, inner in value.items():
+        if kind == "N":
+            converted[kind] = _number_text(inner)
+        elif kind == "NS":
+            converted[kind] = [_number_text(member) for member in inner]
+        elif kind == "B":
+            converted[kind] = base64.b64decode(inner) if isinstance(inner, str) else inner
+        elif kind == "BS":
+            converted[kind] = [base64.b64decode(member) if isinstance(member, str) else member for member in inner]
+        elif kind in ("L",):
+            converted[kind] = [to_wire(member) for member in inner]
+        elif kind in ("M",):
+            converted[kind] = {name: to_wire(member) for name, member in inner.items()}
+        elif isinstance(inner, dict):
+            converted[kind] = to_wire(inner)
+        else:
+            converted[kind] = inner
+    return converted
+
+
+def _number_text(number: Any) -> str:
+    if isinstance(number, bool):
+        raise ValueError("a DynamoDB number cannot be a boolean")
+    if isinstance(number, float) and number.is_integer():
+        return str(int(number))
+    return str(number)
+
+
+def _plain(value: Any) -> Any:
+    """boto3's deserialized values to JSON: Decimals to int/float, sets to lists, bytes to base64."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(_plain(member) for member in value)
+    if isinstance(value, list):
+        return [_plain(member) for member in value]
+    if isinstance(value, dict):
+        return {name: _plain(member) for name, member in value.items()}
+    if hasattr(value, "value") and isinstance(getattr(value, "value"), bytes):  # boto3 Binary
+        return base64.b64encode(value.value).decode()
+    return value
+
+
+def from_item(item: dict[str, Any] | None) -> dict[str, Any] | None:
+    if item is None:
+        return None
+    return {name: _plain(_deserializer.deserialize(value)) for name, value in item.items()}
+
+
+def _encode_token(last_evaluated_key: dict[str, Any] | None) -> str | None:
+    if not last_evaluated_key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(last_evaluated_key).encode()).decode()
+
+
+def _decode_token(token: str) -> dict[str, Any]:
+    return json.loads(base64.urlsafe_b64decode(token.encode()))
+
+
+@dataclass
+class _Expressions:
+    """Merges the names and values of several AppSync expression objects into one call's arguments."""
+
+    names: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, expression: dict[str, Any] | None) -> str | None:
+        if not expression:
+            return None
+        self.names.update(expression.get("expressionNames") or {})
+        self.values.update(to_wire(expression.get("expressionValues") or {}))
+        return expression["expression"]
+
+    def arguments(self) -> dict[str, Any]:
+        arguments: dict[str, Any] = {}
+        if self.names:
+            arguments["ExpressionAttributeNames"] = self.names
+        if self.values:
+            arguments["ExpressionAttributeValues"] = self.values
+        return arguments
+
+
+def _optional(arguments: dict[str, Any], **options: Any) -> dict[str, Any]:
+    arguments.update({name: value for name, value in options.items() if value is not None})
+    return arguments
+
+
+class DynamoDBDataSource:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self.client = client
+        self.table_name = table_name
+
+    def invoke(self, request: dict[str, Any]) -> Result:
+        operation = request.get("operation")
+        handler = getattr(self, f"_{operation}", None)
+        if handler is None:
+            return None, {"type": "DynamoDB:UnsupportedOperation", "message": f"operation {operation!r} is not supported"}
+        try:
+            return handler(request), None
+        except ClientError as error:
+            details = error.response.get("Error", {})
+            code = details.get("Code", "Error")
+            error_object = {"type": f"DynamoDB:{code}", "message": details.get("Message", "")}
+            if code == "ConditionalCheckFailedException":
+                return self._after_failed_condition(request, error_object)
+            return None, error_object
+
+    def _after_failed_condition(self, request: dict[str, Any], error: dict[str, str]) -> Result:
+        """AppSync re-reads the item: a put that already holds, or a delete already done, is a success.
+
+        Otherwise the response handler gets the error with the current item as ctx.result.
+        """
+        consistent = (request.get("condition") or {}).get("consistentRead", True)
+        current = from_item(
+            self.client.get_item(TableName=self.table_name, Key=to_wire(request["key"]), ConsistentRead=consistent).get("Item")
+        )
+        operation = request["operation"]
+        if operation == "DeleteItem" and current is None:
+            return None, None
+        if operation == "PutItem" and current is not None:
+            ignored = set((request.get("condition") or {}).get("equalsIgnore") or [])
+            desired = from_item({**to_wire(request.get("attributeValues") or {}), **to_wire(request["key"])}) or {}
+            if {k: v for k, v in current.items() if k not in ignored} == {k: v for k, v in desired.items() if k not in ignored}:
+                return current, None
+        return current, error
+
+    def _condition(self, request: dict[str, Any], expressions: _Expressions) -> dict[str, Any]:
+        condition = expressions.add(request.get("condition"))
+        return {"ConditionExpression": condition} if condition else {}
+
+    def _projection(self, request: dict[str, Any], expressions: _Expressions) -> dict[str, Any]:
+        projection = expressions.add(request.get("projection"))
+        return {"ProjectionExpression": projection} if projection else {}
+
+    def _GetItem(self, request: dict[str, Any]) -> Any:
+        expressions = _Expressions()
+        arguments = {"TableName": self.table_name, "Key": to_wire(request["key"])}
+        arguments |= self._projection(request, expressions) | expressions.arguments()
+        _optional(arguments, ConsistentRead=request.get("consistentRead"))
+        return from_item(self.client.get_item(**arguments).get("Item"))
+
+    def _PutItem(self, request: dict[str, Any]) -> Any:
+        item = {**to_wire(request.get("attributeValues") or {}), **to_wire(request["key"])}
+        expressions = _Expressions()
+        arguments = {"TableName": self.table_name, "Item": item} | self._condition(request, expressions)
+        self.client.put_item(**(arguments | expressions.arguments()))
+        return from_item(item)
+
+    def _UpdateItem(self, request: dict[str, Any]) -> Any:
+        expressions = _Expressions()
+        update = expressions.add(request["update"])
+        arguments = {
+            "TableName": self.table_name,
+            "Key": to_wire(request["key"]),
+            "UpdateExpression": update,
+            "ReturnValues": "ALL_NEW",
+        } | self._condition(request, expressions)
+        return from_item(self.client.update_item(**(arguments | expressions.arguments())).get("Attributes"))
+
+    def _DeleteItem(self, request: dict[str, Any]) -> Any:
+        expressions = _Expressions()
+        arguments = {"TableName": self.table_name, "Key": to_wire(request["key"]), "ReturnValues": "ALL_OLD"}
+        arguments |= self._condition(request, expressions)
+        return from_item(self.client.delete_item(**(arguments | expressions.arguments())).get("Attributes"))
+
+    def _read_page(self, request: dict[str, Any], call: Callable[..., dict], **arguments: Any) -> dict[str, Any]:
+        expressions = _Expressions()
+        key_condition = expressions.add(request.get("query"))
+        if key_condition:
+            arguments["KeyConditionExpression"] = key_condition
+        filter_expression = expressions.add(request.get("filter"))
+        if filter_expression:
+            arguments["FilterExpression"] = filter_expression
+        arguments |= self._projection(request, expressions) | expressions.arguments()
+        token = request.get("nextToken")
+        _optional(
+            arguments,
+            IndexName=request.get("index"),
+            Limit=request.get("limit"),
+            ConsistentRead=request.get("consistentRead"),
+            Select=request.get("select"),
+            ExclusiveStartKey=_decode_token(token) if token else None,
+        )
+        page = call(TableName=self.table_name, **arguments)
+        return {
+            "items": [from_item(item) for item in page.get("Items", [])],
+            "nextToken": _encode_token(page.get("LastEvaluatedKey")),
+            "scannedCount": page.get("ScannedCount", 0),
+        }
+
+    def _Query(self, request: dict[str, Any]) -> Any:
+        forward = request.get("scanIndexForward")
+        return self._read_page(request, self.client.query, **({} if forward is None else {"ScanIndexForward": forward}))
+
+    def _Scan(self, request: dict[str, Any]) -> Any:
+        return self._read_page(
+            request,
+            self.client.scan,
+            **{
+                name: value
+                for name, value in (("Segment", request.get("segment")), ("TotalSegments", request.get("totalSegments")))
+                if value is not None
+            },
+        )
+
+
+# ---------------------------------------------------------------------------
+# Lambda
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class LambdaContext:
+    """The parts of the Lambda context object that handlers and Powertools read."""
+
+    function_name: str
+    timeout_seconds: float = 10.0
+    memory_limit_in_mb: int = 256
+    function_version: str = "$LATEST"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    _started: float = field(default_factory=time.monotonic)
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:local:000000000000:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.timeout_seconds - (time.monotonic() - self._started)) * 1000))
+
+
+def load_handler(repo_root: Path, source: str, handler: str) -> Callable[[Any, Any], Any]:
+    """The function named by a Lambda `handler` setting (`module.function`) in a source folder."""
+    module_name, function_name = handler.rsplit(".", 1)
+    return getattr(load_lambda_module(repo_root, source, module_name), function_name)
+
+
+def load_lambda_module(repo_root: Path, source: str, module_name: str) -> ModuleType:
+    """Import a Lambda's module afresh under a unique name, so each load runs its module-level set-up."""
+    path = repo_root / source / f"{module_name.replace('.', '/')}.py"
+    unique_name = f"lambda_{source.replace('/', '_')}_{module_name}"
+    spec = importlib.util.spec_from_file_location(unique_name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load Lambda handler {handler} from {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[unique_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+class LambdaDataSource:
+    """Invokes a Python handler in-process with JSON in and out, the way the Lambda service would."""
+
+    def __init__(self, function_name: str, handler: Callable[[Any, Any], Any], timeout_seconds: float = 10.0) -> None:
+        self.function_name = function_name
+        self.handler = handler
+        self.timeout_seconds = timeout_seconds
+
+    def invoke(self, request: dict[str, Any]) -> Result:
+        if request.get("operation") != "Invoke":
+            return None, {"type": "Lambda:Unsupported", "message": f"operation {request.get('operation')!r} is not supported"}
+        event = json.loads(json.dumps(request.get("payload")))
+        context = LambdaContext(function_name=self.function_name, timeout_seconds=self.timeout_seconds)
+        try:
+            response = self.handler(event, context)
+            return json.loads(json.dumps(response)), None
+        except Exception as error:  # noqa: BLE001 - any handler failure is a failed invocation, as in Lambda
+            return None, {"type": "Lambda:Unhandled", "message": f"{type(error).__name__}: {error}"}

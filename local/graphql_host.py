@@ -1,0 +1,173 @@
+"""The GraphQL side of the local stack: the real schema, executed by graphql-core, resolved by the pipelines."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    InlineFragmentNode,
+    SelectionSetNode,
+    build_schema,
+    graphql_sync,
+    print_ast,
+)
+
+from local.manifest import Manifest
+from local.pipeline import FieldError, PipelineExecutor, RequestInfo
+
+logger = logging.getLogger("local.graphql")
+
+# AppSync declares these itself; a schema written for AppSync does not.
+APPSYNC_PRELUDE = """
+scalar AWSDate
+scalar AWSTime
+scalar AWSDateTime
+scalar AWSTimestamp
+scalar AWSEmail
+scalar AWSJSON
+scalar AWSURL
+scalar AWSPhone
+scalar AWSIPAddress
+directive @aws_api_key on FIELD_DEFINITION | OBJECT
+directive @aws_iam on FIELD_DEFINITION | OBJECT
+directive @aws_oidc on FIELD_DEFINITION | OBJECT
+directive @aws_lambda on FIELD_DEFINITION | OBJECT
+directive @aws_cognito_user_pools(cognito_groups: [String]) on FIELD_DEFINITION | OBJECT
+directive @aws_auth(cognito_groups: [String]) on FIELD_DEFINITION
+directive @aws_subscribe(mutations: [String]) on FIELD_DEFINITION
+directive @aws_publish(subscriptions: [String]) on FIELD_DEFINITION
+"""
+
+
+def load_schema(manifest: Manifest) -> GraphQLSchema:
+    return build_schema(APPSYNC_PRELUDE + manifest.schema.read_text())
+
+
+@dataclass
+class RequestState:
+    """Per-request context: headers for ctx.request, and errors appended by util.appendError."""
+
+    headers: dict[str, str]
+    variables: dict[str, Any]
+    appended: list[tuple[list[Any], FieldNode, FieldError]] = field(default_factory=list)
+
+
+def _selection_paths(selection_set: SelectionSetNode | None, info: GraphQLResolveInfo, prefix: str = "") -> list[str]:
+    paths: list[str] = []
+    for selection in selection_set.selections if selection_set else ():
+        if isinstance(selection, FieldNode):
+            name = selection.alias.value if selection.alias else selection.name.value
+            if name == "__typename":
+                continue
+            path = f"{prefix}{name}"
+            paths.append(path)
+            paths.extend(_selection_paths(selection.selection_set, info, f"{path}/"))
+        elif isinstance(selection, InlineFragmentNode):
+            paths.extend(_selection_paths(selection.selection_set, info, prefix))
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = info.fragments[selection.name.value]
+            paths.extend(_selection_paths(fragment.selection_set, info, prefix))
+    return paths
+
+
+def _field_resolver(executor: PipelineExecutor, field_path: str):
+    type_name, field_name = field_path.split(".", 1)
+
+    def resolve(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+        state: RequestState = info.context
+        node = info.field_nodes[0]
+        request_info = RequestInfo(
+            field_name=field_name,
+            parent_type_name=type_name,
+            variables=state.variables,
+            selection_set_list=_selection_paths(node.selection_set, info),
+            selection_set_graphql=print_ast(node.selection_set) if node.selection_set else "",
+            headers=state.headers,
+        )
+        result = executor.resolve(field_path, args, request_info, source=source)
+        for error in result.appended_errors:
+            state.appended.append((list(info.path.as_list()), node, error))
+        return result.value
+
+    return resolve
+
+
+def attach_resolvers(schema: GraphQLSchema, executor: PipelineExecutor) -> None:
+    for field_path, resolver in executor.manifest.resolvers.items():
+        graphql_type = schema.get_type(resolver.type_name)
+        if graphql_type is None or resolver.field_name not in graphql_type.fields:  # type: ignore[union-attr]
+            raise ValueError(f"manifest resolver {field_path} has no field in the schema")
+        graphql_type.fields[resolver.field_name].resolve = _field_resolver(executor, field_path)  # type: ignore[union-attr]
+
+
+def _locations(error: GraphQLError) -> list[dict[str, Any]] | None:
+    if not error.locations:
+        return None
+    return [{"line": location.line, "column": location.column, "sourceName": None} for location in error.locations]
+
+
+def appsync_error(error: GraphQLError) -> dict[str, Any]:
+    """A GraphQL error as AppSync writes it: errorType, data and errorInfo beside the message."""
+    original = error.original_error
+    if isinstance(original, FieldError):
+        return {
+            "path": error.path,
+            "data": original.data,
+            "errorType": original.error_type,
+            "errorInfo": original.error_info,
+            "locations": _locations(error),
+            "message": original.message,
+        }
+    if original is not None:
+        # A fault of the local host itself: log the kind, never the request content.
+        logger.error("resolver host failure: %s", type(original).__name__, exc_info=original)
+        return {
+            "path": error.path,
+            "data": None,
+            "errorType": "InternalFailure",
+            "errorInfo": None,
+            "locations": _locations(error),
+            "message": "An internal failure occurred while resolving this field",
+        }
+    return {"path": error.path, "locations": _locations(error), "message": error.message, "errorType": "ValidationError"}
+
+
+class GraphQLHost:
+    def __init__(self, schema: GraphQLSchema, executor: PipelineExecutor) -> None:
+        self.schema = schema
+        attach_resolvers(schema, executor)
+
+    def execute(self, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+        query = body.get("query")
+        if not isinstance(query, str) or not query.strip():
+            return {"errors": [{"errorType": "BadRequestException", "message": "The request has no GraphQL query"}]}
+        variables = body.get("variables")
+        if variables is not None and not isinstance(variables, dict):
+            return {"errors": [{"errorType": "BadRequestException", "message": "variables must be a JSON object"}]}
+        operation_name = body.get("operationName")
+        if operation_name is not None and not isinstance(operation_name, str):
+            return {"errors": [{"errorType": "BadRequestException", "message": "operationName must be a string"}]}
+        state = RequestState(headers=headers, variables=variables or {})
+        result = graphql_sync(
+            self.schema,
+            query,
+            variable_values=variables,
+            operation_name=operation_name,
+            context_value=state,
+        )
+        response: dict[str, Any] = {"data": result.data}
+        errors = [appsync_error(error) for error in result.errors or []]
+        errors.extend(
+            appsync_error(GraphQLError(appended.message, nodes=[node], path=path, original_error=appended))
+            for path, node, appended in state.appended
+        )
+        if errors:
+            response["errors"] = errors
+        return response

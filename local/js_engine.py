@@ -1,0 +1,247 @@
+"""QuickJS host for APPSYNC_JS code: our runtime module plus the unmodified resolver files.
+
+The PyPI `quickjs` binding has no module loader (every module it evaluates is named
+`<input>`), so `import ... from '@aws-appsync/utils'` cannot be resolved by QuickJS.
+The host links those imports itself: each import declaration is replaced, on the
+same lines, by a binding to the runtime's module object. Every other byte of the
+file runs as written, so line numbers in JS errors match the file on disk.
+
+A QuickJS runtime must only ever be touched from one thread, so each engine owns a
+single worker thread and every call into JavaScript is submitted to it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import quickjs
+from ulid import ULID
+
+RUNTIME_SOURCE = Path(__file__).with_name("runtime") / "appsync_runtime.js"
+APPSYNC_MODULES = ("@aws-appsync/utils", "@aws-appsync/utils/dynamodb")
+
+# No CPU time limit: the binding refuses to call into Python (ULIDs, clocks, regex)
+# while one is set, and lint-clean APPSYNC_JS has no unbounded loops or recursion.
+MEMORY_LIMIT_BYTES = 64 * 1024 * 1024
+
+_IMPORT = re.compile(
+    r"""^[ \t]*import\s+(?P<clause>[^'";]*?)\s*from\s*(?P<quote>['"])(?P<specifier>[^'"]+)(?P=quote)[ \t]*;?""",
+    re.MULTILINE,
+)
+_BARE_IMPORT = re.compile(r"""^[ \t]*import\s*['"]""", re.MULTILINE)
+_NAMESPACE = re.compile(r"^\*\s+as\s+(?P<name>[A-Za-z_$][\w$]*)$")
+_NAMED = re.compile(r"^\{(?P<names>[^}]*)\}$")
+_NAMED_MEMBER = re.compile(r"^(?P<imported>[A-Za-z_$][\w$]*)(?:\s+as\s+(?P<local>[A-Za-z_$][\w$]*))?$")
+
+
+class ResolverCodeError(Exception):
+    """Resolver code that APPSYNC_JS would reject before running it."""
+
+
+def link_imports(source: str, unit: str) -> str:
+    """Replace the `@aws-appsync/*` import declarations with bindings to our runtime modules."""
+    if _BARE_IMPORT.search(source):
+        raise ResolverCodeError(f"{unit}: side-effect imports are not supported by APPSYNC_JS")
+
+    def binding(match: re.Match[str]) -> str:
+        specifier = match["specifier"]
+        if specifier not in APPSYNC_MODULES:
+            raise ResolverCodeError(f"{unit}: APPSYNC_JS can only import {' or '.join(APPSYNC_MODULES)}, not {specifier!r}")
+        module = f"globalThis.__appsync.modules[{json.dumps(specifier)}]"
+        clause = " ".join(match["clause"].split())
+        if namespace := _NAMESPACE.match(clause):
+            code = f"const {namespace['name']} = {module};"
+        elif named := _NAMED.match(clause):
+            members = []
+            for member in filter(None, (part.strip() for part in named["names"].split(","))):
+                parsed = _NAMED_MEMBER.match(member)
+                if not parsed:
+                    raise ResolverCodeError(f"{unit}: cannot read import member {member!r}")
+                local = parsed["local"]
+                members.append(f"{parsed['imported']}: {local}" if local else parsed["imported"])
+            code = f"const {{ {', '.join(members)} }} = {module};"
+        else:
+            raise ResolverCodeError(f"{unit}: unsupported import form {clause!r} (use named or namespace imports)")
+        # Keep the line count so that error positions still point into the real file.
+        return code + "\n" * match.group(0).count("\n")
+
+    return _IMPORT.sub(binding, source)
+
+
+def _java_pattern_to_python(pattern: str) -> str:
+    # util.matches follows java.util.regex.Pattern; the constructs resolvers use are shared with `re`.
+    return pattern.replace(r"\p{L}", r"[^\W\d_]").replace(r"\p{N}", r"\d")
+
+
+def _millis_to_iso8601(millis: int | float) -> str:
+    moment = datetime.fromtimestamp(int(millis) / 1000, tz=timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _parse_iso8601(text: str) -> int:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return int(moment.timestamp() * 1000)
+
+
+# The subset of java.time.format.DateTimeFormatter patterns that maps onto strftime.
+_JAVA_FORMAT_TOKENS = (
+    ("yyyy", "%Y"), ("yy", "%y"), ("MMMM", "%B"), ("MMM", "%b"), ("MM", "%m"), ("dd", "%d"),
+    ("HH", "%H"), ("hh", "%I"), ("mm", "%M"), ("ss", "%S"), ("SSS", "{millis}"), ("a", "%p"),
+    ("EEEE", "%A"), ("EEE", "%a"), ("Z", "%z"), ("z", "%Z"),
+)
+
+
+def _java_format_to_strftime(pattern: str) -> str:
+    out, index = [], 0
+    while index < len(pattern):
+        if pattern[index] == "'":
+            end = pattern.index("'", index + 1)
+            out.append(pattern[index + 1 : end].replace("%", "%%"))
+            index = end + 1
+            continue
+        for token, directive in _JAVA_FORMAT_TOKENS:
+            if pattern.startswith(token, index):
+                out.append(directive)
+                index += len(token)
+                break
+        else:
+            out.append(pattern[index].replace("%", "%%"))
+            index += 1
+    return "".join(out)
+
+
+def _format_millis(millis: int | float, pattern: str, zone: str) -> str:
+    moment = datetime.fromtimestamp(int(millis) / 1000, tz=ZoneInfo(zone))
+    return moment.strftime(_java_format_to_strftime(pattern)).replace("{millis}", f"{moment.microsecond // 1000:03d}")
+
+
+def _parse_formatted_millis(text: str, pattern: str, zone: str) -> int:
+    strftime = _java_format_to_strftime(pattern).replace("{millis}", "%f")
+    moment = datetime.strptime(text, strftime)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(zone))
+    return int(moment.timestamp() * 1000)
+
+
+_KSUID_EPOCH = 1_400_000_000
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _ksuid() -> str:
+    timestamp = int(datetime.now(timezone.utc).timestamp()) - _KSUID_EPOCH
+    number = int.from_bytes(timestamp.to_bytes(4, "big") + uuid.uuid4().bytes, "big")
+    digits = []
+    while number:
+        number, remainder = divmod(number, 62)
+        digits.append(_BASE62[remainder])
+    return "".join(reversed(digits)).rjust(27, "0")
+
+
+@dataclass
+class Clock:
+    """Wall clock for util.time; tests may pin it."""
+
+    fixed_millis: int | None = None
+
+    def now_millis(self) -> int:
+        if self.fixed_millis is not None:
+            return self.fixed_millis
+        return int(datetime.now(timezone.utc).timestamp() * 1000)
+
+
+@dataclass
+class Outcome:
+    """What one request or response handler did."""
+
+    kind: str  # value | error | earlyReturn | unauthorized | crash | missing
+    value: Any = None
+    error: dict[str, Any] | None = None
+    skip_to: str | None = None
+    message: str = ""
+    stash: dict[str, Any] = field(default_factory=dict)
+    appended_errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+class JsEngine:
+    """One QuickJS context holding the runtime and any number of linked code units."""
+
+    def __init__(self, clock: Clock | None = None, auth_type: str = "API Key Authorization") -> None:
+        self.clock = clock or Clock()
+        self._auth_type = auth_type
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quickjs")
+        self._context: quickjs.Context = self._on_thread(self._create_context)
+        self._units: set[str] = set()
+
+    def _on_thread(self, function, *args):
+        return self._thread.submit(function, *args).result()
+
+    def _create_context(self) -> quickjs.Context:
+        context = quickjs.Context()
+        context.set_memory_limit(MEMORY_LIMIT_BYTES)
+        host = {
+            "__host_ulid": lambda: str(ULID()),
+            "__host_uuid": lambda: str(uuid.uuid4()),
+            "__host_ksuid": _ksuid,
+            "__host_matches": lambda pattern, value: re.fullmatch(_java_pattern_to_python(pattern), value) is not None,
+            "__host_base64_encode": lambda text: base64.b64encode(text.encode()).decode(),
+            "__host_base64_decode": lambda text: base64.b64decode(text.encode(), validate=True).decode(),
+            # Floats, because the binding turns Python ints into 32-bit JS integers.
+            "__host_now_millis": lambda: float(self.clock.now_millis()),
+            "__host_epoch_millis_to_iso8601": _millis_to_iso8601,
+            "__host_parse_iso8601_millis": lambda text: float(_parse_iso8601(text)),
+            "__host_format_millis": _format_millis,
+            "__host_parse_formatted_millis": lambda *args: float(_parse_formatted_millis(*args)),
+            "__host_auth_type": lambda: self._auth_type,
+        }
+        for name, function in host.items():
+            context.add_callable(name, function)
+        context.module(RUNTIME_SOURCE.read_text())
+        return context
+
+    def load(self, unit: str, source: str) -> None:
+        """Link and evaluate one resolver or function file under the name `unit`."""
+        linked = link_imports(source, unit)
+        registration = (
+            f"\nglobalThis.__appsync.handlers[{json.dumps(unit)}] = "
+            "{ request: typeof request === 'function' ? request : undefined, "
+            "response: typeof response === 'function' ? response : undefined };\n"
+        )
+        self._on_thread(self._context.module, linked + registration)
+        self._units.add(unit)
+
+    def load_file(self, unit: str, path: Path) -> None:
+        self.load(unit, path.read_text())
+
+    def invoke(self, unit: str, phase: str, context: dict[str, Any]) -> Outcome:
+        """Run `request` or `response` of a loaded unit against an AppSync-shaped context."""
+        if unit not in self._units:
+            raise KeyError(f"code unit {unit!r} is not loaded")
+        payload = json.dumps(context)
+        raw = self._on_thread(self._call, unit, phase, payload)
+        outcome = json.loads(raw)
+        return Outcome(
+            kind=outcome["kind"],
+            value=outcome.get("value"),
+            error=outcome.get("error"),
+            skip_to=outcome.get("skipTo"),
+            message=outcome.get("message", ""),
+            stash=outcome.get("stash") or {},
+            appended_errors=outcome.get("appendedErrors") or [],
+        )
+
+    def _call(self, unit: str, phase: str, payload: str) -> str:
+        return self._context.get("__appsync_invoke")(unit, phase, payload)
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=True)

@@ -1,0 +1,96 @@
+"""The resolver manifest (graphql/manifest.json), read once and checked for dangling references."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+GRAPHQL_DIR = REPO_ROOT / "graphql"
+MANIFEST_PATH = GRAPHQL_DIR / "manifest.json"
+
+DATA_SOURCE_TYPES = {"NONE", "AMAZON_DYNAMODB", "AWS_LAMBDA"}
+
+
+class ManifestError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Resolver:
+    field: str  # "Type.field"
+    code: Path
+    pipeline: tuple[str, ...]
+
+    @property
+    def type_name(self) -> str:
+        return self.field.split(".", 1)[0]
+
+    @property
+    def field_name(self) -> str:
+        return self.field.split(".", 1)[1]
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    data_source: str
+    code: Path
+
+
+@dataclass(frozen=True)
+class Manifest:
+    schema: Path
+    tables: dict[str, dict[str, Any]]
+    data_sources: dict[str, dict[str, Any]]
+    functions: dict[str, Function]
+    resolvers: dict[str, Resolver]
+
+    def code_units(self) -> dict[str, Path]:
+        """Every JS file by the unit name the local runtime loads it under."""
+        units = {f"function:{name}": function.code for name, function in self.functions.items()}
+        units.update({f"resolver:{field}": resolver.code for field, resolver in self.resolvers.items()})
+        return units
+
+
+def load_manifest(path: Path = MANIFEST_PATH) -> Manifest:
+    raw = json.loads(path.read_text())
+    base = path.parent
+    data_sources = raw["dataSources"]
+    problems: list[str] = []
+    for name, source in data_sources.items():
+        if source.get("type") not in DATA_SOURCE_TYPES:
+            problems.append(f"data source {name}: type must be one of {sorted(DATA_SOURCE_TYPES)}")
+        if source.get("type") == "AMAZON_DYNAMODB" and source.get("table") not in raw.get("tables", {}):
+            problems.append(f"data source {name}: unknown table {source.get('table')!r}")
+        if source.get("type") == "AWS_LAMBDA" and not (base.parent / source.get("source", "") / "").is_dir():
+            problems.append(f"data source {name}: Lambda source folder {source.get('source')!r} does not exist")
+    functions = {
+        name: Function(name=name, data_source=entry["dataSource"], code=base / entry["code"])
+        for name, entry in raw["functions"].items()
+    }
+    for function in functions.values():
+        if function.data_source not in data_sources:
+            problems.append(f"function {function.name}: unknown data source {function.data_source!r}")
+    resolvers = {
+        field: Resolver(field=field, code=base / entry["code"], pipeline=tuple(entry["pipeline"]))
+        for field, entry in raw["resolvers"].items()
+    }
+    for resolver in resolvers.values():
+        problems.extend(
+            f"resolver {resolver.field}: unknown function {name!r}" for name in resolver.pipeline if name not in functions
+        )
+    for unit, code in [*((f.name, f.code) for f in functions.values()), *((r.field, r.code) for r in resolvers.values())]:
+        if not code.is_file():
+            problems.append(f"{unit}: code file {code} does not exist")
+    if problems:
+        raise ManifestError("graphql/manifest.json: " + "; ".join(problems))
+    return Manifest(
+        schema=base / raw["schema"],
+        tables=raw.get("tables", {}),
+        data_sources=data_sources,
+        functions=functions,
+        resolvers=resolvers,
+    )

@@ -1,0 +1,172 @@
+"""The local stack: moto for AWS, QuickJS for the resolvers, the real handlers, behind one HTTP endpoint."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import os
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import boto3
+
+from local.aws import EmulatedAws, provision, start_moto
+from local.config import Settings
+from local.datasources import DataSource, DynamoDBDataSource, LambdaDataSource, NoneDataSource, load_handler
+from local.graphql_host import GraphQLHost, load_schema
+from local.js_engine import JsEngine
+from local.manifest import REPO_ROOT, Manifest, load_manifest
+from local.outbox import Outbox
+from local.pipeline import PipelineExecutor
+
+logger = logging.getLogger("local.server")
+
+# Bigger than any valid request (a 256 KB email body, JSON-escaped); stops memory abuse.
+MAX_REQUEST_BYTES = 2 * 1024 * 1024
+UNAUTHORIZED = {"errors": [{"errorType": "UnauthorizedException", "message": "You are not authorized to make this call."}]}
+
+
+@dataclass
+class LocalStack:
+    settings: Settings
+    manifest: Manifest
+    engine: JsEngine
+    executor: PipelineExecutor
+    graphql: GraphQLHost
+    outbox: Outbox
+    aws: EmulatedAws | None = None
+
+    def close(self) -> None:
+        self.engine.close()
+        if self.aws is not None:
+            self.aws.stop()
+
+
+def build_data_sources(settings: Settings, manifest: Manifest) -> dict[str, DataSource]:
+    data_sources: dict[str, DataSource] = {}
+    dynamodb = boto3.client("dynamodb", region_name=settings.table_region)
+    for name, source in manifest.data_sources.items():
+        if source["type"] == "NONE":
+            data_sources[name] = NoneDataSource()
+        elif source["type"] == "AMAZON_DYNAMODB":
+            data_sources[name] = DynamoDBDataSource(dynamodb, settings.table_names[source["table"]])
+        else:
+            handler = load_handler(REPO_ROOT, source["source"], source["handler"])
+            data_sources[name] = LambdaDataSource(f"{settings.stage}-{name}", handler)
+    return data_sources
+
+
+def assemble_stack(settings: Settings) -> LocalStack:
+    """Provision the emulated account and wire the resolvers to it (moto must already be running)."""
+    manifest = load_manifest()
+    provision(settings, manifest)
+    # Handlers read their configuration from the environment at import, as in Lambda.
+    os.environ.update(settings.delivery_env())
+    outbox = Outbox()
+    outbox.attach()
+    engine = JsEngine()
+    executor = PipelineExecutor(manifest, engine, build_data_sources(settings, manifest), env=settings.appsync_env)
+    return LocalStack(settings, manifest, engine, executor, GraphQLHost(load_schema(manifest), executor), outbox)
+
+
+def start_stack(settings: Settings | None = None) -> LocalStack:
+    """The whole local stack, with its own moto server."""
+    aws = start_moto()
+    try:
+        stack = assemble_stack(settings or Settings())
+    except Exception:
+        aws.stop()
+        raise
+    stack.aws = aws
+    return stack
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    stack: LocalStack
+    server_version = "serverless-messenger-local"
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # Request lines only (method, path, status): never bodies, which hold addresses.
+        logger.debug("%s %s", self.address_string(), format % args)
+
+    def _send_json(self, status: HTTPStatus, payload: Any) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _read_body(self) -> bytes | None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_REQUEST_BYTES:
+            self._send_json(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                {"errors": [{"errorType": "PayloadTooLarge", "message": f"The request is larger than {MAX_REQUEST_BYTES} bytes"}]},
+            )
+            self.close_connection = True
+            return None
+        return self.rfile.read(length)
+
+    def do_OPTIONS(self) -> None:
+        self.send_response(HTTPStatus.NO_CONTENT)
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Access-Control-Allow-Headers", "content-type, x-api-key")
+        self.send_header("Access-Control-Allow-Methods", "POST, GET, OPTIONS")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_GET(self) -> None:
+        if self.path == "/local/outbox":
+            self._send_json(HTTPStatus.OK, {"messages": self.stack.outbox.entries()})
+        elif self.path == "/health":
+            self._send_json(HTTPStatus.OK, {"status": "ok"})
+        else:
+            self._send_json(HTTPStatus.NOT_FOUND, {"errors": [{"errorType": "NotFound", "message": f"No route {self.path}"}]})
+
+    def do_POST(self) -> None:
+        if self.path != "/graphql":
+            self._read_body()
+            self._send_json(HTTPStatus.NOT_FOUND, {"errors": [{"errorType": "NotFound", "message": f"No route {self.path}"}]})
+            return
+        raw = self._read_body()
+        if raw is None:
+            return
+        supplied = self.headers.get("x-api-key") or ""
+        if not hmac.compare_digest(supplied.encode(), self.stack.settings.api_key.encode()):
+            self._send_json(HTTPStatus.UNAUTHORIZED, UNAUTHORIZED)
+            return
+        try:
+            body = json.loads(raw or b"null")
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            self._send_json(
+                HTTPStatus.BAD_REQUEST,
+                {"errors": [{"errorType": "MalformedHttpRequestException", "message": f"The body is not valid JSON: {error.msg if hasattr(error, 'msg') else error.reason}"}]},
+            )
+            return
+        if not isinstance(body, dict):
+            self._send_json(
+                HTTPStatus.BAD_REQUEST,
+                {"errors": [{"errorType": "MalformedHttpRequestException", "message": "The body must be a JSON object with a query"}]},
+            )
+            return
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        self._send_json(HTTPStatus.OK, self.stack.graphql.execute(body, headers))
+
+
+class LocalServer(ThreadingHTTPServer):
+    """Binds first (so a busy port fails fast), serves once a stack is attached."""
+
+    daemon_threads = True
+
+    def __init__(self, settings: Settings) -> None:
+        self.handler_class = type("RequestHandler", (_RequestHandler,), {})
+        super().__init__((settings.host, settings.port), self.handler_class)
+
+    def attach(self, stack: LocalStack) -> None:
+        self.handler_class.stack = stack

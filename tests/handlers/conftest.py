@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from local.datasources import load_lambda_module
+from tests.conftest import REPO_ROOT
+
+SES_REGION = "eu-west-1"
+SNS_REGION = "us-east-1"
+DEFAULT_EMAIL_FROM = "no-reply@example.com"
+EVENTS_DIR = Path(__file__).parent / "events"
+
+
+@dataclass
+class LambdaContext:
+    function_name: str = "test-delivery"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:test-delivery"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+@pytest.fixture
+def lambda_context() -> LambdaContext:
+    return LambdaContext()
+
+
+@pytest.fixture
+def event() -> Callable[[str], Any]:
+    """Load an event fixture from tests/handlers/events/<name>.json."""
+    return lambda name: json.loads((EVENTS_DIR / f"{name}.json").read_text())
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """An emulated account with the regions split, as a real deployment may have them."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-central-1",
+        "SES_REGION": SES_REGION,
+        "SNS_REGION": SNS_REGION,
+        "DEFAULT_EMAIL_FROM": DEFAULT_EMAIL_FROM,
+        "POWERTOOLS_SERVICE_NAME": "delivery",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        boto3.client("sesv2", region_name=SES_REGION).create_email_identity(EmailIdentity=DEFAULT_EMAIL_FROM)
+        yield
+
+
+@pytest.fixture
+def delivery(aws):
+    """The delivery handler module, imported fresh so its module-level clients see this test's account."""
+    return load_lambda_module(REPO_ROOT, "handlers/delivery", "app")

@@ -1,0 +1,83 @@
+"""The delivery handler against emulated SES v2 and SNS."""
+
+from __future__ import annotations
+
+import logging
+
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+from moto.sns.models import sns_backends
+
+from tests.handlers.conftest import SES_REGION, SNS_REGION
+
+
+def sent_emails(region: str) -> list:
+    return ses_backends[DEFAULT_ACCOUNT_ID][region].sent_messages
+
+
+def sent_sms(region: str) -> dict:
+    return sns_backends[DEFAULT_ACCOUNT_ID][region].sms_messages
+
+
+def test_email_goes_out_through_ses_v2_in_the_ses_region(delivery, event, lambda_context) -> None:
+    # GIVEN a recorded email message
+    request = event("deliver_email")
+    # WHEN the handler delivers it
+    outcome = delivery.handler(request, lambda_context)
+    # THEN SES in SES_REGION (only) sent it with the right sender, subject and both bodies
+    assert outcome["deliveryStatus"] == "ACCEPTED" and outcome["providerMessageId"]
+    [mail] = sent_emails(SES_REGION)
+    assert mail.source == "no-reply@example.com"
+    assert mail.destinations["ToAddresses"] == ["alice@example.com"]
+    assert mail.subject == "Your order"
+    assert sent_emails(SNS_REGION) == []
+
+
+def test_email_html_is_the_escaped_text(delivery, event) -> None:
+    arguments = delivery.email_request(event("deliver_email")["message"])
+    body = arguments["Content"]["Simple"]["Body"]
+    assert body["Text"]["Data"] == "Hello <Alice> & friends\nsecond line"
+    assert "Hello &lt;Alice&gt; &amp; friends<br>" in body["Html"]["Data"]
+
+
+def test_email_without_sender_or_subject_uses_the_defaults(delivery, event) -> None:
+    message = {**event("deliver_email")["message"], "from": None, "subject": None}
+    arguments = delivery.email_request(message)
+    assert arguments["FromEmailAddress"] == "no-reply@example.com"
+    assert arguments["Content"]["Simple"]["Subject"]["Data"] == "Message"
+
+
+def test_sms_goes_out_through_sns_in_the_sns_region_as_transactional(delivery, event, lambda_context) -> None:
+    outcome = delivery.handler(event("deliver_sms"), lambda_context)
+    assert outcome["deliveryStatus"] == "ACCEPTED"
+    assert [(number, text) for number, text, *_ in sent_sms(SNS_REGION).values()] == [("+14155550100", "Your code is 123456")]
+    assert sent_sms(SES_REGION) == {}
+    attributes = delivery.sms_request(event("deliver_sms")["message"])["MessageAttributes"]
+    assert attributes["AWS.SNS.SMS.SMSType"]["StringValue"] == "Transactional"
+    assert attributes["AWS.SNS.SMS.SenderID"]["StringValue"] == "Messenger"
+
+
+def test_a_provider_refusal_is_a_failed_outcome_with_its_reason(delivery, event, lambda_context) -> None:
+    # GIVEN a sender SES has not verified
+    request = event("deliver_email")
+    request["message"]["from"] = "unverified@example.com"
+    # WHEN the handler tries to deliver
+    outcome = delivery.handler(request, lambda_context)
+    # THEN nothing is sent and the outcome says why
+    assert outcome["deliveryStatus"] == "FAILED"
+    assert outcome["statusReason"].startswith("SES refused the message: MessageRejected")
+    assert "providerMessageId" not in outcome
+    assert sent_emails(SES_REGION) == []
+
+
+def test_logs_hold_no_address_or_body(delivery, event, lambda_context, caplog, capsys) -> None:
+    # The service logs at INFO; botocore DEBUG wire logs (which echo request bodies) are never on in Lambda.
+    caplog.set_level(logging.INFO)
+    request = event("deliver_email")
+    delivery.handler(request, lambda_context)
+    request["message"]["from"] = "unverified@example.com"
+    delivery.handler(request, lambda_context)
+    logs = capsys.readouterr().out + caplog.text
+    assert "delivery accepted" in logs and "delivery refused" in logs
+    for secret in ("alice@example.com", "unverified@example.com", "no-reply@example.com", "Hello <Alice>"):
+        assert secret not in logs

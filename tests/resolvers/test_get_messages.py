@@ -1,0 +1,89 @@
+"""The getMessages pipeline: page size checks, the cursor, and exact hasNextPage."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.resolvers.conftest import Run
+
+PARTITION = "MESSAGE#alice@example.com"
+ULIDS = ["01M88FN0F4JBQYHKMCVXGCJM%02d" % n for n in range(10)]
+
+
+def item(ulid: str) -> dict:
+    return {"PK": PARTITION, "SK": f"MESSAGE#{ulid}", "id": f"MESSAGE#{ulid}", "body": ulid}
+
+
+def page(run: Run, items: list, page_size: int, next_token: str | None = None):
+    return run(
+        "function:queryMessages",
+        "response",
+        stash={"pageSize": page_size, "partition": PARTITION},
+        result={"items": items, "nextToken": next_token, "scannedCount": len(items)},
+    )
+
+
+def query(run: Run, after: str | None, page_size: int = 2, recipient: str = "alice@example.com"):
+    return run("function:queryMessages", "request", args={"after": after}, stash={"pageSize": page_size, "recipient": recipient})
+
+
+@pytest.mark.parametrize("first", [0, -1, 101])
+def test_first_outside_1_to_100_is_rejected(run: Run, first: int) -> None:
+    outcome = run("resolver:Query.getMessages", "request", args={"filter": {"to": "a@b.co"}, "first": first})
+    assert outcome.kind == "error" and outcome.error["errorInfo"] == {"field": "first", "rule": "range"}
+
+
+def test_first_defaults_to_100(run: Run) -> None:
+    outcome = run("resolver:Query.getMessages", "request", args={"filter": {"to": "a@b.co"}})
+    assert outcome.stash["pageSize"] == 100
+
+
+def test_first_page_reads_one_item_more_than_it_shows(run: Run) -> None:
+    request = query(run, after=None, page_size=7).value
+    assert request["operation"] == "Query" and request["limit"] == 8 and request["scanIndexForward"] is True
+    assert request["query"]["expressionValues"] == {":PK_eq": {"S": PARTITION}, ":SK_gt": {"S": "MESSAGE#"}}
+
+
+def test_a_full_extra_item_means_a_next_page(run: Run) -> None:
+    result = page(run, [item(u) for u in ULIDS[:3]], page_size=2).value
+    assert [m["body"] for m in result["data"]] == ULIDS[:2]
+    assert result["pageInfo"]["hasNextPage"] is True
+    assert "PK" not in result["data"][0]
+
+
+def test_no_extra_item_means_no_next_page_even_with_a_token(run: Run) -> None:
+    # DynamoDB can return a LastEvaluatedKey when the limit lands exactly on the last item.
+    result = page(run, [item(u) for u in ULIDS[:2]], page_size=2).value
+    assert result["pageInfo"]["hasNextPage"] is False
+    result = page(run, [item(u) for u in ULIDS[:1]], page_size=2).value
+    assert result["pageInfo"]["hasNextPage"] is False
+
+
+def test_a_query_cut_short_by_size_holds_back_its_last_item_as_proof(run: Run) -> None:
+    result = page(run, [item(u) for u in ULIDS[:3]], page_size=5, next_token="more").value
+    assert [m["body"] for m in result["data"]] == ULIDS[:2]
+    assert result["pageInfo"]["hasNextPage"] is True
+
+
+def test_an_empty_page_has_no_cursor(run: Run) -> None:
+    assert page(run, [], page_size=2).value["pageInfo"] == {"hasNextPage": False, "endCursor": None}
+
+
+def test_a_cursor_continues_after_its_message_in_its_own_partition(run: Run) -> None:
+    cursor = page(run, [item(u) for u in ULIDS[:3]], page_size=2).value["pageInfo"]["endCursor"]
+    request = query(run, after=cursor).value
+    assert request["query"]["expressionValues"][":SK_gt"] == {"S": f"MESSAGE#{ULIDS[1]}"}
+    assert request["query"]["expressionValues"][":PK_eq"] == {"S": PARTITION}
+
+
+def test_a_cursor_from_another_recipient_is_refused(run: Run) -> None:
+    cursor = page(run, [item(u) for u in ULIDS[:3]], page_size=2).value["pageInfo"]["endCursor"]
+    outcome = query(run, after=cursor, recipient="mallory@example.com")
+    assert outcome.kind == "error" and outcome.error["errorInfo"] == {"field": "after", "rule": "cursor"}
+
+
+@pytest.mark.parametrize("tamper", [lambda c: c[:-1] + ("0" if c[-1] != "0" else "1"), lambda c: "Z" + c[1:], lambda c: c + "x", lambda c: "", lambda c: "MESSAGE#" + c[:26], lambda c: c.lower()])
+def test_a_tampered_cursor_is_refused(run: Run, tamper) -> None:
+    cursor = page(run, [item(u) for u in ULIDS[:3]], page_size=2).value["pageInfo"]["endCursor"]
+    outcome = query(run, after=tamper(cursor))
+    assert outcome.kind == "error" and outcome.error["errorInfo"]["rule"] == "cursor"

@@ -1,0 +1,137 @@
+"""The sendMessage pipeline functions, one handler at a time."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.resolvers.conftest import Run
+
+EMAIL = {"to": "alice@example.com", "body": "Hello world", "deliveryMethod": "EMAIL"}
+SMS = {"to": "+14155550100", "body": "Hello world", "deliveryMethod": "SMS"}
+
+
+def validate(run: Run, message_input: dict):
+    recipient = run("function:normalizeRecipient", "request", args={"input": message_input}).value["payload"]
+    return run("function:validateMessage", "request", args={"input": message_input}, stash={"recipient": recipient})
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        (" Alice@Example.COM ", "alice@example.com"),
+        ("+1 (415) 555-0100", "+14155550100"),
+        ("+44.20.7946.0958", "+442079460958"),
+    ],
+)
+def test_recipient_is_canonical_however_typed(run: Run, typed: str, canonical: str) -> None:
+    outcome = run("function:normalizeRecipient", "request", args={"input": {"to": typed}})
+    assert outcome.value == {"payload": canonical}
+
+
+def test_filter_recipient_is_normalised_the_same_way(run: Run) -> None:
+    outcome = run("function:normalizeRecipient", "request", args={"filter": {"to": "ALICE@example.com"}})
+    assert outcome.value == {"payload": "alice@example.com"}
+
+
+def test_a_valid_email_becomes_a_pending_record_with_defaults(run: Run, clock) -> None:
+    # GIVEN an email with no subject and no sender
+    # WHEN it is validated
+    outcome = validate(run, EMAIL)
+    # THEN the record to store has its keys, the default sender and subject, and PENDING
+    message = outcome.value["payload"]
+    assert outcome.kind == "value"
+    assert message["PK"] == "MESSAGE#alice@example.com"
+    assert message["SK"] == message["id"] and message["id"].startswith("MESSAGE#") and len(message["id"]) == 34
+    assert (message["from"], message["subject"], message["deliveryStatus"]) == ("no-reply@example.com", "Message", "PENDING")
+    assert message["createdAt"] == message["updatedAt"] == "2026-11-18T11:06:40.000Z"
+    assert "senderId" not in message and "recipientId" not in message
+
+
+def test_an_allowed_sender_is_accepted_case_insensitively(run: Run) -> None:
+    outcome = validate(run, {**EMAIL, "from": "billing@example.com"})
+    assert outcome.value["payload"]["from"] == "billing@example.com"
+
+
+def test_an_sms_has_no_subject_and_may_carry_an_allowed_sender_id(run: Run) -> None:
+    message = validate(run, {**SMS, "from": "Messenger"}).value["payload"]
+    assert message["from"] == "Messenger" and "subject" not in message
+
+
+@pytest.mark.parametrize(
+    ("message_input", "field", "rule"),
+    [
+        ({**EMAIL, "to": "not-an-address"}, "input.to", "email"),
+        ({**EMAIL, "to": "alice@example"}, "input.to", "email"),
+        ({**EMAIL, "to": "a..b@example.com"}, "input.to", "email"),
+        ({**EMAIL, "to": "   "}, "input.to", "required"),
+        ({**SMS, "to": "4155550100"}, "input.to", "e164"),
+        ({**SMS, "to": "+1 415 555 0100 999 999"}, "input.to", "e164"),
+        ({**SMS, "to": "+0123456789"}, "input.to", "e164"),
+        ({**EMAIL, "body": ""}, "input.body", "notBlank"),
+        ({**EMAIL, "body": " \n\t "}, "input.body", "notBlank"),
+        ({**SMS, "body": "x" * 1601}, "input.body", "maxLength"),
+        ({**EMAIL, "body": "x" * (256 * 1024 + 1)}, "input.body", "maxBytes"),
+        ({**EMAIL, "body": "é" * (128 * 1024 + 1)}, "input.body", "maxBytes"),
+        ({**EMAIL, "body": "bell\u0007"}, "input.body", "noControlCharacters"),
+        ({**SMS, "subject": "Hi"}, "input.subject", "emailOnly"),
+        ({**EMAIL, "subject": "Hi\r\nBcc: x@example.com"}, "input.subject", "noControlCharacters"),
+        ({**EMAIL, "subject": "x" * 257}, "input.subject", "maxLength"),
+        ({**EMAIL, "from": "ceo@example.com"}, "input.from", "allowedSender"),
+        ({**SMS, "from": "Bank"}, "input.from", "allowedSender"),
+        ({**SMS, "from": "Not a sender id"}, "input.from", "smsSenderId"),
+        ({**EMAIL, "senderId": ""}, "input.senderId", "notBlank"),
+        ({**EMAIL, "recipientId": "x" * 257}, "input.recipientId", "maxLength"),
+    ],
+)
+def test_bad_input_is_a_validation_error_naming_field_and_rule(run: Run, message_input: dict, field: str, rule: str) -> None:
+    outcome = validate(run, message_input)
+    assert outcome.kind == "error"
+    assert outcome.error["errorType"] == "ValidationError"
+    assert outcome.error["errorInfo"] == {"field": field, "rule": rule}
+    assert outcome.error["message"].startswith(f"{field}: ")
+
+
+def test_limits_are_inclusive(run: Run) -> None:
+    assert validate(run, {**SMS, "body": "x" * 1600}).kind == "value"
+    assert validate(run, {**EMAIL, "body": "x" * (256 * 1024)}).kind == "value"
+
+
+def test_record_is_written_only_if_new(run: Run) -> None:
+    record = {"PK": "MESSAGE#a@b.co", "SK": "MESSAGE#1", "id": "MESSAGE#1", "body": "x"}
+    request = run("function:recordMessage", "request", prev={"result": record}).value
+    assert request["operation"] == "PutItem"
+    assert request["key"] == {"PK": {"S": "MESSAGE#a@b.co"}, "SK": {"S": "MESSAGE#1"}}
+    assert "PK" not in request["attributeValues"]
+    assert request["condition"]["expression"] == "(attribute_not_exists(#PK))"
+
+
+def test_a_failed_record_stops_the_pipeline_before_delivery(run: Run) -> None:
+    outcome = run("function:recordMessage", "response", error={"type": "DynamoDB:ProvisionedThroughputExceededException", "message": "slow down"})
+    assert outcome.kind == "error" and outcome.error["errorType"] == "RecordFailed"
+
+
+def test_delivery_gets_only_what_it_needs(run: Run) -> None:
+    record = {"PK": "MESSAGE#a@b.co", "SK": "MESSAGE#1", "id": "MESSAGE#1", "to": "a@b.co", "body": "x", "deliveryMethod": "EMAIL", "from": "f@b.co", "subject": "s", "createdAt": "t"}
+    request = run("function:deliverMessage", "request", prev={"result": record}).value
+    assert request == {
+        "operation": "Invoke",
+        "payload": {"message": {"id": "MESSAGE#1", "to": "a@b.co", "from": "f@b.co", "subject": "s", "body": "x", "deliveryMethod": "EMAIL"}},
+    }
+
+
+def test_a_failed_invocation_becomes_a_failed_outcome(run: Run) -> None:
+    outcome = run("function:deliverMessage", "response", error={"type": "Lambda:Unhandled", "message": "Task timed out"})
+    assert outcome.value == {"deliveryStatus": "FAILED", "statusReason": "The delivery function failed: Task timed out"}
+
+
+def test_outcome_update_only_moves_a_pending_record(run: Run) -> None:
+    request = run(
+        "function:recordOutcome",
+        "request",
+        stash={"message": {"PK": "MESSAGE#a@b.co", "SK": "MESSAGE#1"}},
+        prev={"result": {"deliveryStatus": "ACCEPTED", "statusReason": "ok", "providerMessageId": "p-1"}},
+    ).value
+    assert request["operation"] == "UpdateItem"
+    assert request["condition"]["expression"] == "(#deliveryStatus = :deliveryStatus_eq)"
+    assert request["condition"]["expressionValues"] == {":deliveryStatus_eq": {"S": "PENDING"}}
+    assert set(request["update"]["expressionNames"].values()) == {"deliveryStatus", "statusReason", "providerMessageId", "updatedAt"}

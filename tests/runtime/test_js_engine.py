@@ -1,0 +1,91 @@
+"""How the QuickJS host links resolver files and reports what their handlers did."""
+
+from __future__ import annotations
+
+import pytest
+
+from local.js_engine import JsEngine, ResolverCodeError, link_imports
+
+
+@pytest.fixture
+def fresh_engine():
+    js = JsEngine()
+    yield js
+    js.close()
+
+
+def test_namespace_and_named_imports_become_bindings_on_the_same_lines() -> None:
+    # GIVEN a resolver with a multi-line named import and a namespace import
+    source = "import {\n  util,\n  runtime as rt\n} from '@aws-appsync/utils';\nimport * as ddb from \"@aws-appsync/utils/dynamodb\";\nexport function request() {}\n"
+    # WHEN the host links it
+    linked = link_imports(source, "unit")
+    # THEN both imports are bound, and every later line keeps its number
+    assert "const { util, runtime: rt } = globalThis.__appsync.modules[\"@aws-appsync/utils\"];" in linked
+    assert "const ddb = globalThis.__appsync.modules[\"@aws-appsync/utils/dynamodb\"];" in linked
+    assert linked.splitlines().index("export function request() {}") == source.splitlines().index("export function request() {}")
+    assert "import" not in linked
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import lodash from 'lodash';\n",
+        "import { x } from './local.js';\n",
+        "import 'side-effect';\n",
+        "import util from '@aws-appsync/utils';\n",
+    ],
+)
+def test_imports_appsync_would_reject_are_refused(source: str) -> None:
+    with pytest.raises(ResolverCodeError):
+        link_imports(source, "unit")
+
+
+def test_util_error_stops_the_handler_with_type_data_and_info(fresh_engine: JsEngine) -> None:
+    fresh_engine.load(
+        "u",
+        "import { util } from '@aws-appsync/utils';\n"
+        "export function request(ctx) { ctx.stash.before = 1; util.error('bad', 'Kind', { a: 1 }, { b: 2 }); ctx.stash.after = 1; return {}; }",
+    )
+    outcome = fresh_engine.invoke("u", "request", {"args": {}, "stash": {}})
+    assert outcome.kind == "error"
+    assert outcome.error == {"message": "bad", "errorType": "Kind", "data": {"a": 1}, "errorInfo": {"b": 2}}
+    assert outcome.stash == {"before": 1}
+
+
+def test_append_error_keeps_the_return_value(fresh_engine: JsEngine) -> None:
+    fresh_engine.load(
+        "u",
+        "import { util } from '@aws-appsync/utils';\n"
+        "export function response(ctx) { util.appendError('note', 'Warn'); return ctx.result; }",
+    )
+    outcome = fresh_engine.invoke("u", "response", {"args": {}, "stash": {}, "result": {"x": 1}})
+    assert outcome.kind == "value" and outcome.value == {"x": 1}
+    assert [error["message"] for error in outcome.appended_errors] == ["note"]
+
+
+def test_early_return_carries_its_value_and_skip_option(fresh_engine: JsEngine) -> None:
+    fresh_engine.load(
+        "u",
+        "import { runtime } from '@aws-appsync/utils';\n"
+        "export function request(ctx) { runtime.earlyReturn({ done: true }, { skipTo: 'END' }); return {}; }",
+    )
+    outcome = fresh_engine.invoke("u", "request", {"args": {}, "stash": {}})
+    assert (outcome.kind, outcome.value, outcome.skip_to) == ("earlyReturn", {"done": True}, "END")
+
+
+def test_a_runtime_exception_is_reported_not_raised(fresh_engine: JsEngine) -> None:
+    fresh_engine.load("u", "export function request(ctx) { return ctx.args.missing.deeper; }")
+    outcome = fresh_engine.invoke("u", "request", {"args": {}, "stash": {}})
+    assert outcome.kind == "crash"
+    assert "TypeError" in outcome.message
+
+
+def test_epoch_milliseconds_survive_the_bridge(fresh_engine: JsEngine) -> None:
+    # The binding passes Python ints as 32-bit integers; current epoch milliseconds do not fit.
+    fresh_engine.clock.fixed_millis = 1_795_000_000_123
+    fresh_engine.load(
+        "u",
+        "import { util } from '@aws-appsync/utils';\n"
+        "export function request() { return [util.time.nowEpochMilliSeconds(), util.time.nowISO8601()]; }",
+    )
+    assert fresh_engine.invoke("u", "request", {"args": {}, "stash": {}}).value == [1795000000123, "2026-11-18T11:06:40.123Z"]
