@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -14,9 +15,13 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     SelectionSetNode,
+    DocumentNode,
+    ExecutionResult,
     build_schema,
-    graphql_sync,
+    execute,
+    parse,
     print_ast,
+    validate,
 )
 
 from local.manifest import Manifest
@@ -143,6 +148,15 @@ class GraphQLHost:
     def __init__(self, schema: GraphQLSchema, executor: PipelineExecutor) -> None:
         self.schema = schema
         attach_resolvers(schema, executor)
+        # Clients send the same few documents over and over: parse and validate each once.
+        self._prepare = lru_cache(maxsize=256)(self._parse_and_validate)
+
+    def _parse_and_validate(self, query: str) -> tuple[DocumentNode | None, tuple[GraphQLError, ...]]:
+        try:
+            document = parse(query)
+        except GraphQLError as error:
+            return None, (error,)
+        return document, tuple(validate(self.schema, document))
 
     def execute(self, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
         query = body.get("query")
@@ -155,13 +169,13 @@ class GraphQLHost:
         if operation_name is not None and not isinstance(operation_name, str):
             return {"errors": [{"errorType": "BadRequestException", "message": "operationName must be a string"}]}
         state = RequestState(headers=headers, variables=variables or {})
-        result = graphql_sync(
-            self.schema,
-            query,
-            variable_values=variables,
-            operation_name=operation_name,
-            context_value=state,
-        )
+        document, problems = self._prepare(query)
+        if document is None or problems:
+            result = ExecutionResult(data=None, errors=list(problems))
+        else:
+            result = execute(
+                self.schema, document, variable_values=variables, operation_name=operation_name, context_value=state
+            )
         response: dict[str, Any] = {"data": result.data}
         errors = [appsync_error(error) for error in result.errors or []]
         errors.extend(
