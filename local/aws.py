@@ -41,7 +41,7 @@ def start_moto() -> EmulatedAws:
 
 
 def provision(settings: Settings, manifest: Manifest) -> None:
-    """Create what `terraform apply` creates that the local stack uses: the tables and the SES identities.
+    """Create what `terraform apply` creates that the local stack uses: tables, the config item, SES identities.
 
     No customer-managed KMS key: moto does not enforce table encryption and nothing local reads a key,
     and creating the first one costs moto half a second of start-up. Encryption at rest is proven on
@@ -50,6 +50,9 @@ def provision(settings: Settings, manifest: Manifest) -> None:
     dynamodb = boto3.client("dynamodb", region_name=settings.table_region)
     for logical_name, table in manifest.tables.items():
         dynamodb.create_table(**table_definition(settings.table_names[logical_name], table))
+    boto3.resource("dynamodb", region_name=settings.table_region).Table(settings.table_names["messages"]).put_item(
+        Item=settings.delivery_config
+    )
     sesv2 = boto3.client("sesv2", region_name=settings.ses_region)
     for sender in settings.email_senders:
         sesv2.create_email_identity(EmailIdentity=sender)

@@ -22,7 +22,7 @@ class Settings:
     sns_region: str = field(default_factory=lambda: _env("SNS_REGION", "eu-central-1"))
     table_region: str = field(default_factory=lambda: _env("AWS_REGION", "eu-central-1"))
     default_email_from: str = field(default_factory=lambda: _env("DEFAULT_EMAIL_FROM", "no-reply@example.com"))
-    # Comma-separated, as the AppSync environment variables carry them.
+    # Comma-separated lists.
     allowed_email_senders: str = field(default_factory=lambda: _env("ALLOWED_EMAIL_SENDERS", "support@example.com"))
     allowed_sms_sender_ids: str = field(default_factory=lambda: _env("ALLOWED_SMS_SENDER_IDS", "Messenger"))
 
@@ -31,18 +31,19 @@ class Settings:
         return {"messages": f"{self.stage}-messages"}
 
     @property
-    def appsync_env(self) -> dict[str, str]:
-        """What the deployed API gets as its AppSync environment variables (ctx.env)."""
+    def delivery_config(self) -> dict[str, object]:
+        """The CONFIG/DELIVERY item the resolvers read; Terraform writes the same item from its variables."""
         return {
-            "DEFAULT_EMAIL_FROM": self.default_email_from,
-            "ALLOWED_EMAIL_SENDERS": self.allowed_email_senders,
-            "ALLOWED_SMS_SENDER_IDS": self.allowed_sms_sender_ids,
+            "PK": "CONFIG",
+            "SK": "DELIVERY",
+            "defaultEmailFrom": self.default_email_from,
+            "allowedEmailSenders": _split(self.allowed_email_senders),
+            "allowedSmsSenderIds": _split(self.allowed_sms_sender_ids),
         }
 
     @property
     def email_senders(self) -> list[str]:
-        extra = [sender.strip() for sender in self.allowed_email_senders.split(",") if sender.strip()]
-        return [self.default_email_from, *extra]
+        return [self.default_email_from, *_split(self.allowed_email_senders)]
 
     def delivery_env(self) -> dict[str, str]:
         """What the delivery Lambda gets as its environment in AWS."""
@@ -52,3 +53,7 @@ class Settings:
             "DEFAULT_EMAIL_FROM": self.default_email_from,
             "POWERTOOLS_SERVICE_NAME": "delivery",
         }
+
+
+def _split(values: str) -> list[str]:
+    return [value.strip() for value in values.split(",") if value.strip()]

@@ -68,7 +68,7 @@ def assemble_stack(settings: Settings) -> LocalStack:
     outbox = Outbox()
     outbox.attach()
     engine = JsEngine()
-    executor = PipelineExecutor(manifest, engine, build_data_sources(settings, manifest), env=settings.appsync_env)
+    executor = PipelineExecutor(manifest, engine, build_data_sources(settings, manifest), env={})
     return LocalStack(settings, manifest, engine, executor, GraphQLHost(load_schema(manifest), executor), outbox)
 
 

@@ -21,11 +21,8 @@ function reject(field, rule, message) {
   util.error(`${field}: ${message}`, 'ValidationError', null, { field, rule });
 }
 
-function listFromEnv(value) {
-  return (value ?? '')
-    .split(',')
-    .map((entry) => entry.trim().toLowerCase())
-    .filter((entry) => entry !== '');
+function lowerCased(list) {
+  return (list ?? []).map((entry) => entry.toLowerCase());
 }
 
 function utf8Length(text) {
@@ -64,20 +61,20 @@ function checkBody(input) {
   }
 }
 
-function emailSender(from, env) {
-  const defaultSender = (env.DEFAULT_EMAIL_FROM ?? '').trim().toLowerCase();
+function emailSender(from, config) {
+  const defaultSender = config.defaultEmailFrom.toLowerCase();
   if (from === null || from === undefined) {
     return defaultSender;
   }
   const sender = from.trim().toLowerCase();
-  const allowed = [defaultSender, ...listFromEnv(env.ALLOWED_EMAIL_SENDERS)];
+  const allowed = [defaultSender, ...lowerCased(config.allowedEmailSenders)];
   if (allowed.indexOf(sender) < 0) {
     reject('input.from', 'allowedSender', 'is not one of the allowed sender addresses');
   }
   return sender;
 }
 
-function smsSender(from, env) {
+function smsSender(from, config) {
   if (from === null || from === undefined) {
     return null;
   }
@@ -85,7 +82,7 @@ function smsSender(from, env) {
   if (!util.matches(SMS_SENDER_ID, sender)) {
     reject('input.from', 'smsSenderId', 'an SMS sender ID is 1 to 11 letters or digits');
   }
-  const allowed = listFromEnv(env.ALLOWED_SMS_SENDER_IDS);
+  const allowed = lowerCased(config.allowedSmsSenderIds);
   if (allowed.indexOf(sender.toLowerCase()) < 0) {
     reject('input.from', 'allowedSender', 'is not one of the allowed SMS sender IDs');
   }
@@ -117,7 +114,7 @@ export function request(ctx) {
     reject('input.subject', 'emailOnly', 'is only allowed for EMAIL; an SMS has no subject');
   }
   const isEmail = input.deliveryMethod === 'EMAIL';
-  const from = isEmail ? emailSender(input.from, ctx.env) : smsSender(input.from, ctx.env);
+  const from = isEmail ? emailSender(input.from, ctx.stash.config) : smsSender(input.from, ctx.stash.config);
   const id = `MESSAGE#${util.autoUlid()}`;
   const now = util.time.nowISO8601();
   const message = {

@@ -1,4 +1,4 @@
-// Pipeline: normalizeRecipient -> validateMessage -> recordMessage -> deliverMessage -> recordOutcome.
+// Pipeline: loadConfig -> normalizeRecipient -> validateMessage -> recordMessage -> deliverMessage -> recordOutcome.
 export function request() {
   return {};
 }

@@ -6,10 +6,12 @@ import pytest
 
 from local.js_engine import JsEngine, Outcome
 
-ENV = {
-    "DEFAULT_EMAIL_FROM": "no-reply@example.com",
-    "ALLOWED_EMAIL_SENDERS": "support@example.com, Billing@Example.com",
-    "ALLOWED_SMS_SENDER_IDS": "Messenger",
+CONFIG = {
+    "PK": "CONFIG",
+    "SK": "DELIVERY",
+    "defaultEmailFrom": "no-reply@example.com",
+    "allowedEmailSenders": ["support@example.com", "Billing@Example.com"],
+    "allowedSmsSenderIds": ["Messenger"],
 }
 
 Run = Callable[..., Outcome]
@@ -20,7 +22,7 @@ def run(engine: JsEngine) -> Run:
     """Run one handler of one manifest unit, e.g. run("function:validateMessage", "request", args=...)."""
 
     def invoke(unit: str, phase: str, *, args: Any = None, stash: Any = None, **extra: Any) -> Outcome:
-        context = {"args": args or {}, "stash": stash or {}, "env": ENV, "prev": {"result": None}, **extra}
+        context = {"args": args or {}, "stash": {"config": CONFIG, **(stash or {})}, "env": {}, "prev": {"result": None}, **extra}
         return engine.invoke(unit, phase, context)
 
     return invoke

@@ -135,3 +135,16 @@ def test_outcome_update_only_moves_a_pending_record(run: Run) -> None:
     assert request["condition"]["expression"] == "(#deliveryStatus = :deliveryStatus_eq)"
     assert request["condition"]["expressionValues"] == {":deliveryStatus_eq": {"S": "PENDING"}}
     assert set(request["update"]["expressionNames"].values()) == {"deliveryStatus", "statusReason", "providerMessageId", "updatedAt"}
+
+
+def test_config_is_read_from_its_item_and_passed_through_the_stash(run: Run) -> None:
+    request = run("function:loadConfig", "request").value
+    assert request == {"operation": "GetItem", "key": {"PK": {"S": "CONFIG"}, "SK": {"S": "DELIVERY"}}}
+    item = {"defaultEmailFrom": "a@b.co", "allowedEmailSenders": [], "allowedSmsSenderIds": []}
+    outcome = run("function:loadConfig", "response", result=item, prev={"result": {"kept": True}})
+    assert outcome.stash["config"] == item and outcome.value == {"kept": True}
+
+
+def test_a_missing_config_item_stops_the_send(run: Run) -> None:
+    outcome = run("function:loadConfig", "response", result=None)
+    assert outcome.kind == "error" and outcome.error["errorType"] == "ConfigurationMissing"

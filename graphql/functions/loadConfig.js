@@ -1,0 +1,20 @@
+import { util } from '@aws-appsync/utils';
+import * as ddb from '@aws-appsync/utils/dynamodb';
+
+// Per-environment delivery settings (default sender, allowed senders) live in one
+// item that Terraform writes: the AWS provider cannot set AppSync environment
+// variables, and a sender list may outgrow their 512-character values.
+export function request() {
+  return ddb.get({ key: { PK: 'CONFIG', SK: 'DELIVERY' } });
+}
+
+export function response(ctx) {
+  if (ctx.error) {
+    util.error('The delivery configuration could not be read', 'ConfigurationUnavailable', null, { cause: ctx.error.type });
+  }
+  if (!ctx.result) {
+    util.error('The delivery configuration item (CONFIG/DELIVERY) is missing', 'ConfigurationMissing');
+  }
+  ctx.stash.config = ctx.result;
+  return ctx.prev.result;
+}
