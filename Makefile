@@ -11,7 +11,11 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install dev test test-python lint-js bench clean
+TERRAFORM ?= terraform
+TF := $(TERRAFORM) -chdir=terraform
+CHECKOV := $(TOOLS)/checkov/bin/checkov
+
+.PHONY: help install dev test test-python lint-js checkov fmt docs bench clean init plan apply outputs destroy env-check
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,6 +26,13 @@ $(UV):
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --quiet
+	@touch $@
+
+# checkov pins boto3 and an HCL parser that clash with ours, so it lives in its own environment.
+$(CHECKOV): tools/checkov/requirements.txt | $(UV)
+	rm -rf $(TOOLS)/checkov
+	$(UV) venv --quiet $(TOOLS)/checkov
+	UV_COMPILE_BYTECODE=1 $(UV) pip sync --quiet --python $(TOOLS)/checkov/bin/python tools/checkov/requirements.txt
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -36,10 +47,45 @@ dev: $(VENV)/.synced ## Run the local stack (PORT=4000 API_KEY=local-dev-api-key
 lint-js: node_modules/.installed ## Lint the resolvers against the APPSYNC_JS rules
 	npx --no-install eslint graphql
 
+checkov: $(CHECKOV) ## Policy-check the Terraform (zero failed checks; skips are inline with reasons)
+	$(CHECKOV) --config-file .checkov.yaml
+
 test-python: $(VENV)/.synced
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test: install lint-js test-python ## Everything CI checks
+test: install lint-js checkov test-python ## Everything CI checks
+
+docs: $(VENV)/.synced ## Regenerate the inputs/outputs tables of the module READMEs
+	$(PY) tools/module_docs.py
+
+fmt: $(VENV)/.synced ## Format the Terraform files
+	for dir in terraform modules envs tests/terraform; do CHECKPOINT_DISABLE=1 $(VENV)/bin/terraform fmt -recursive $$dir; done
+
+# --- Deploying (needs Terraform >= 1.5 on PATH and AWS credentials) ---------------
+
+env-check:
+	@test -n "$(ENV)" || { echo "usage: make $(firstword $(MAKECMDGOALS)) ENV=dev|stage|prod"; exit 2; }
+	@test -f envs/$(ENV).tfvars || { echo "envs/$(ENV).tfvars does not exist"; exit 2; }
+
+init: ## terraform init (copy envs/backend.tf.example to terraform/backend.tf first for remote state)
+	$(TF) init -input=false
+
+plan: env-check init ## Plan an environment: make plan ENV=dev (selects or creates the workspace)
+	$(TF) workspace select -or-create $(ENV)
+	$(TF) plan -input=false -var-file=../envs/$(ENV).tfvars -out=$(ENV).tfplan
+
+apply: plan ## Apply an environment's plan, then print its URL and API key: make apply ENV=dev
+	$(TF) apply -input=false $(ENV).tfplan
+	@$(MAKE) --no-print-directory outputs ENV=$(ENV)
+
+outputs: env-check ## Print an environment's GraphQL URL and API key
+	@$(TF) workspace select $(ENV) >/dev/null
+	@echo "graphql_url = $$($(TF) output -raw graphql_url)"
+	@echo "api_key     = $$($(TF) output -raw api_key)   (expires $$($(TF) output -raw api_key_expires))"
+
+destroy: env-check init ## Destroy an environment (prod's table refuses while deletion protection is on)
+	$(TF) workspace select $(ENV)
+	$(TF) destroy -input=false -var-file=../envs/$(ENV).tfvars
 
 bench: $(VENV)/.synced ## Measure the local stack and the handlers (figures go into bench/results)
 	$(PY) -m bench

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -11,6 +16,44 @@ from local.manifest import Manifest, load_manifest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = REPO_ROOT.parent / "shared"
+
+
+LIVE_MINIMUM_TERRAFORM = (1, 5)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-terraform refuses to start without a terraform binary on PATH. Only the live
+    # tests use it, and they skip without one, so let it start in replay mode instead.
+    if not (config.getoption("dest_tf_binary", default=None) or shutil.which("tofu") or shutil.which("terraform")):
+        from pytest_terraform import tf
+
+        tf.LazyReplay.value = True
+
+
+@lru_cache(maxsize=1)
+def live_skip_reason() -> str | None:
+    """Why the live tests cannot run here, or None when they can."""
+    if os.environ.get("RUN_LIVE_TESTS") != "1":
+        return "live AWS test: set RUN_LIVE_TESTS=1 (with AWS credentials and Terraform >= 1.5) to deploy and test the real stack"
+    binary = shutil.which("terraform")
+    if binary is None:
+        return "live AWS test: no terraform binary on PATH"
+    version = re.search(r"v(\d+)\.(\d+)", subprocess.run([binary, "version"], capture_output=True, text=True).stdout)
+    if version is None or tuple(map(int, version.groups())) < LIVE_MINIMUM_TERRAFORM:
+        return f"live AWS test: {binary} is older than Terraform 1.5"
+    import boto3
+
+    if boto3.Session().get_credentials() is None:
+        return "live AWS test: no AWS credentials found"
+    if not os.environ.get("TF_VAR_default_email_from"):
+        return "live AWS test: set TF_VAR_default_email_from to a sender SES has verified"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("live") and (reason := live_skip_reason()):
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,33 @@
+# make plan ENV=dev / make apply ENV=dev (workspace "dev")
+stage      = "dev"
+region     = "eu-central-1"
+ses_region = "eu-central-1"
+sns_region = "eu-central-1"
+
+default_email_from     = "no-reply@example.com"
+allowed_email_senders  = []
+allowed_sms_sender_ids = []
+
+log_retention_days = 14
+api_key = {
+  validity_days = 30
+  rotation_days = 20
+}
+
+# A throw-away environment: the table may be deleted with the stack.
+table = {
+  deletion_protection_enabled = false
+  point_in_time_recovery_days = 7
+}
+
+delivery_function = {
+  reserved_concurrency = 5
+}
+
+firewall = {
+  rate_limit_per_5_minutes = 300
+}
+
+tags = {
+  CostCenter = "messenger-dev"
+}

@@ -1,0 +1,32 @@
+# make plan ENV=prod / make apply ENV=prod (workspace "prod")
+stage      = "prod"
+region     = "eu-central-1"
+ses_region = "eu-central-1"
+sns_region = "eu-central-1"
+
+default_email_from     = "no-reply@example.com"
+allowed_email_senders  = ["support@example.com"]
+allowed_sms_sender_ids = []
+
+log_retention_days = 365
+api_key = {
+  validity_days = 180
+  rotation_days = 150
+}
+
+table = {
+  deletion_protection_enabled = true
+  point_in_time_recovery_days = 35
+}
+
+delivery_function = {
+  reserved_concurrency = 50
+}
+
+firewall = {
+  rate_limit_per_5_minutes = 2000
+}
+
+tags = {
+  CostCenter = "messenger-prod"
+}

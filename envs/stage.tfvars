@@ -1,0 +1,24 @@
+# make plan ENV=stage / make apply ENV=stage (workspace "stage")
+stage      = "stage"
+region     = "eu-central-1"
+ses_region = "eu-central-1"
+sns_region = "eu-central-1"
+
+default_email_from     = "no-reply@example.com"
+allowed_email_senders  = ["support@example.com"]
+allowed_sms_sender_ids = []
+
+log_retention_days = 30
+api_key = {
+  validity_days = 90
+  rotation_days = 60
+}
+
+table = {
+  deletion_protection_enabled = true
+  point_in_time_recovery_days = 14
+}
+
+tags = {
+  CostCenter = "messenger-stage"
+}

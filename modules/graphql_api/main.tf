@@ -1,0 +1,149 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  manifest   = jsondecode(file("${var.graphql_dir}/manifest.json"))
+  account_id = data.aws_caller_identity.current.account_id
+  runtime    = { name = "APPSYNC_JS", runtime_version = "1.0.0" }
+
+  # The manifest's entries differ in shape; give every entry every attribute so they form maps.
+  data_sources = {
+    for name, source in local.manifest.dataSources : name => {
+      type                = source.type
+      table               = try(source.table, null)
+      read_actions        = try(tolist(source.readActions), [])
+      write_actions       = try(tolist(source.writeActions), [])
+      writable_partitions = try(tolist(source.writablePartitions), [])
+    }
+  }
+  role_data_sources = { for name, source in local.data_sources : name => source if source.type != "NONE" }
+  functions         = { for name, function in local.manifest.functions : name => { data_source = function.dataSource, code = function.code } }
+  resolvers = {
+    for field, resolver in local.manifest.resolvers : field => {
+      type     = split(".", field)[0]
+      field    = split(".", field)[1]
+      code     = resolver.code
+      pipeline = tolist(resolver.pipeline)
+    }
+  }
+}
+
+resource "aws_appsync_graphql_api" "this" {
+  #checkov:skip=CKV2_AWS_78:The web ACL comes from modules/api_firewall, whose AWSManagedRulesKnownBadInputsRuleSet holds the Log4j (Log4JRCE) rules; checkov cannot follow an ACL passed in by ARN, so tests/terraform/test_security.py asserts it.
+  name                 = var.name
+  authentication_type  = "API_KEY"
+  schema               = file("${var.graphql_dir}/${local.manifest.schema}")
+  xray_enabled         = true
+  introspection_config = var.introspection_enabled ? "ENABLED" : "DISABLED"
+  query_depth_limit    = var.query_depth_limit
+
+  log_config {
+    cloudwatch_logs_role_arn = aws_iam_role.logging.arn
+    field_log_level          = "ERROR"
+    exclude_verbose_content  = true
+  }
+
+  lifecycle {
+    precondition {
+      condition     = alltrue([for source in values(local.data_sources) : source.type != "AMAZON_DYNAMODB" || contains(keys(var.tables), source.table)])
+      error_message = "Every AMAZON_DYNAMODB data source in the manifest needs its table in var.tables."
+    }
+
+    precondition {
+      condition     = alltrue([for name, source in local.data_sources : source.type != "AWS_LAMBDA" || contains(keys(var.lambda_functions), name)])
+      error_message = "Every AWS_LAMBDA data source in the manifest needs a function ARN in var.lambda_functions."
+    }
+  }
+}
+
+resource "aws_wafv2_web_acl_association" "this" {
+  resource_arn = aws_appsync_graphql_api.this.arn
+  web_acl_arn  = var.web_acl_arn
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = "/aws/appsync/apis/${aws_appsync_graphql_api.this.id}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
+# --- API key -----------------------------------------------------------------
+
+resource "time_rotating" "api_key" {
+  rotation_days = var.api_key.rotation_days
+}
+
+resource "aws_appsync_api_key" "this" {
+  api_id      = aws_appsync_graphql_api.this.id
+  description = "Replaced every ${var.api_key.rotation_days} days; valid ${var.api_key.validity_days} days"
+  # Fixed by the rotation time, so it does not move on every plan; whole hours, as AppSync stores it.
+  expires = formatdate("YYYY-MM-DD'T'hh:00:00Z", timeadd(time_rotating.api_key.rfc3339, "${var.api_key.validity_days * 24}h"))
+
+  lifecycle {
+    create_before_destroy = true
+    replace_triggered_by  = [time_rotating.api_key]
+  }
+}
+
+# --- Data sources, functions and resolvers, all from the manifest ---------------
+
+resource "aws_appsync_datasource" "this" {
+  for_each = local.data_sources
+
+  api_id           = aws_appsync_graphql_api.this.id
+  name             = each.key
+  type             = each.value.type
+  service_role_arn = each.value.type == "NONE" ? null : aws_iam_role.data_source[each.key].arn
+
+  dynamic "dynamodb_config" {
+    for_each = each.value.type == "AMAZON_DYNAMODB" ? [var.tables[each.value.table]] : []
+
+    content {
+      table_name = dynamodb_config.value.name
+    }
+  }
+
+  dynamic "lambda_config" {
+    for_each = each.value.type == "AWS_LAMBDA" ? [var.lambda_functions[each.key]] : []
+
+    content {
+      function_arn = lambda_config.value
+    }
+  }
+
+  depends_on = [aws_iam_role_policy.data_source]
+}
+
+resource "aws_appsync_function" "this" {
+  for_each = local.functions
+
+  api_id      = aws_appsync_graphql_api.this.id
+  name        = each.key
+  data_source = aws_appsync_datasource.this[each.value.data_source].name
+  code        = file("${var.graphql_dir}/${each.value.code}")
+
+  runtime {
+    name            = local.runtime.name
+    runtime_version = local.runtime.runtime_version
+  }
+}
+
+resource "aws_appsync_resolver" "this" {
+  for_each = local.resolvers
+
+  api_id = aws_appsync_graphql_api.this.id
+  type   = each.value.type
+  field  = each.value.field
+  kind   = "PIPELINE"
+  code   = file("${var.graphql_dir}/${each.value.code}")
+
+  runtime {
+    name            = local.runtime.name
+    runtime_version = local.runtime.runtime_version
+  }
+
+  pipeline_config {
+    functions = [for name in each.value.pipeline : aws_appsync_function.this[name].function_id]
+  }
+}

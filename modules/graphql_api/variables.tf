@@ -1,0 +1,77 @@
+variable "name" {
+  description = "API name; also prefixes its roles."
+  type        = string
+}
+
+variable "graphql_dir" {
+  description = "Folder holding manifest.json, the schema and the APPSYNC_JS files it names."
+  type        = string
+}
+
+variable "tables" {
+  description = "DynamoDB tables by the logical name the manifest uses for them."
+  type = map(object({
+    name        = string
+    arn         = string
+    index_arns  = map(string)
+    kms_key_arn = string
+  }))
+}
+
+variable "lambda_functions" {
+  description = "Lambda function ARNs by the name of the manifest data source that invokes them."
+  type        = map(string)
+  default     = {}
+}
+
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key for the API's log group."
+  type        = string
+}
+
+variable "log_retention_days" {
+  description = "Days to keep the API's field-level error logs."
+  type        = number
+  default     = 365
+}
+
+variable "api_key" {
+  description = "API key lifetime: a new key replaces the old one on the first apply after rotation_days; each key expires validity_days after it was made (AppSync allows at most 365)."
+  type = object({
+    validity_days = optional(number, 90)
+    rotation_days = optional(number, 60)
+  })
+  default = {}
+
+  validation {
+    condition     = var.api_key.validity_days >= 2 && var.api_key.validity_days <= 365
+    error_message = "api_key.validity_days must be between 2 and 365 (AppSync's limit)."
+  }
+
+  validation {
+    condition     = var.api_key.rotation_days >= 1 && var.api_key.rotation_days < var.api_key.validity_days
+    error_message = "api_key.rotation_days must be at least 1 and shorter than validity_days, so a key is replaced before it expires."
+  }
+}
+
+variable "web_acl_arn" {
+  description = "WAFv2 web ACL (regional) that screens every request to the API."
+  type        = string
+}
+
+variable "introspection_enabled" {
+  description = "Allow schema introspection queries."
+  type        = bool
+  default     = false
+}
+
+variable "query_depth_limit" {
+  description = "Deepest query the API accepts (1-75)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.query_depth_limit >= 1 && var.query_depth_limit <= 75
+    error_message = "query_depth_limit must be between 1 and 75."
+  }
+}

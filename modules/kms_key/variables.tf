@@ -1,0 +1,45 @@
+variable "alias" {
+  description = "Alias of the key, without the alias/ prefix."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9/_-]{1,250}$", var.alias)) && !startswith(var.alias, "aws/")
+    error_message = "alias is 1-250 characters of letters, digits, /, _ and -, and must not start with aws/."
+  }
+}
+
+variable "description" {
+  description = "What the key protects."
+  type        = string
+}
+
+variable "deletion_window_in_days" {
+  description = "Days a scheduled deletion waits before the key is gone (7-30)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.deletion_window_in_days >= 7 && var.deletion_window_in_days <= 30
+    error_message = "deletion_window_in_days must be between 7 and 30."
+  }
+}
+
+variable "log_group_arn_patterns" {
+  description = "CloudWatch Logs log group ARNs (wildcards allowed) whose logs this key may encrypt; empty grants the logs service nothing."
+  type        = list(string)
+  default     = []
+}
+
+variable "service_principals" {
+  description = "AWS services (e.g. sns.amazonaws.com) that may use the key to encrypt and decrypt on behalf of this account, each limited to the given source ARNs."
+  type = list(object({
+    service     = string
+    source_arns = list(string)
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for principal in var.service_principals : endswith(principal.service, ".amazonaws.com") && length(principal.source_arns) > 0])
+    error_message = "Each service principal is an *.amazonaws.com service with at least one source ARN."
+  }
+}

@@ -1,0 +1,29 @@
+output "arn" {
+  description = "Function ARN."
+  value       = aws_lambda_function.this.arn
+}
+
+output "name" {
+  description = "Function name."
+  value       = aws_lambda_function.this.function_name
+}
+
+output "role_arn" {
+  description = "ARN of the function's execution role."
+  value       = aws_iam_role.this.arn
+}
+
+output "role_name" {
+  description = "Name of the function's execution role, to attach further policies."
+  value       = aws_iam_role.this.name
+}
+
+output "log_group_name" {
+  description = "The function's log group."
+  value       = aws_cloudwatch_log_group.this.name
+}
+
+output "package_size_bytes" {
+  description = "Size of the deployed zip: code only, the SDK and Powertools come from the runtime and the layer."
+  value       = data.archive_file.this.output_size
+}

@@ -1,0 +1,104 @@
+variable "name" {
+  description = "Function name; also names its role and log group."
+  type        = string
+}
+
+variable "description" {
+  description = "What the function does."
+  type        = string
+}
+
+variable "source_dir" {
+  description = "Folder holding the handler code. Only this folder is packaged: dependencies come from layers or the runtime."
+  type        = string
+}
+
+variable "handler" {
+  description = "Entry point as module.function, e.g. app.handler."
+  type        = string
+}
+
+variable "runtime" {
+  description = "Lambda runtime."
+  type        = string
+  default     = "python3.13"
+
+  validation {
+    condition     = can(regex("^python3\\.(1[2-9])$", var.runtime))
+    error_message = "runtime must be a current Python runtime (python3.12 or newer)."
+  }
+}
+
+variable "architecture" {
+  description = "Instruction set, x86_64 or arm64; must match the layers."
+  type        = string
+  default     = "x86_64"
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.architecture)
+    error_message = "architecture must be x86_64 or arm64."
+  }
+}
+
+variable "powertools_layer_version" {
+  description = "Version of the AWS-published Powertools for AWS Lambda (Python) V3 layer; null for none."
+  type        = number
+  default     = 27
+}
+
+variable "environment" {
+  description = "Environment variables of the function (no secrets: they are visible to anyone who can read the configuration)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "memory_mb" {
+  description = "Memory in MB."
+  type        = number
+  default     = 256
+}
+
+variable "timeout_seconds" {
+  description = "Maximum run time in seconds."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.timeout_seconds >= 1 && var.timeout_seconds <= 900
+    error_message = "timeout_seconds must be between 1 and 900."
+  }
+}
+
+variable "reserved_concurrency" {
+  description = "Concurrent executions reserved for (and capped at) this function."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.reserved_concurrency >= 1
+    error_message = "reserved_concurrency must be at least 1 (0 would disable the function)."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days to keep the function's logs."
+  type        = number
+  default     = 365
+}
+
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key for the log group and the environment variables."
+  type        = string
+}
+
+variable "policy_json" {
+  description = "IAM policy with what the function itself calls (logging and tracing are granted here already); null for none."
+  type        = string
+  default     = null
+}
+
+variable "build_dir" {
+  description = "Where the zip is written."
+  type        = string
+  default     = null
+}

@@ -1,0 +1,19 @@
+output "name" {
+  description = "Table name."
+  value       = aws_dynamodb_table.this.name
+}
+
+output "arn" {
+  description = "Table ARN."
+  value       = aws_dynamodb_table.this.arn
+}
+
+output "index_arns" {
+  description = "ARNs of the global secondary indexes, by name."
+  value       = { for name in keys(var.indexes) : name => "${aws_dynamodb_table.this.arn}/index/${name}" }
+}
+
+output "kms_key_arn" {
+  description = "The key that encrypts the table."
+  value       = var.kms_key_arn
+}

@@ -1,0 +1,213 @@
+"""Security properties of the stack, read from the HCL itself."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+from tests.terraform.conftest import Stack, statements
+
+MANIFEST = json.loads((REPO_ROOT / "graphql" / "manifest.json").read_text())
+
+
+def condition_values(statement: dict, variable: str) -> list:
+    return [value for condition in statement.get("condition", []) if condition["variable"] == variable for value in condition["values"]]
+
+
+# --- Encryption at rest --------------------------------------------------------------
+
+
+def test_table_is_encrypted_with_the_customer_managed_key_and_has_pitr(stack: Stack) -> None:
+    table = stack.one("resource", "aws_dynamodb_table", "this")
+    [encryption] = table.body["server_side_encryption"]
+    assert encryption["enabled"] is True and encryption["kms_key_arn"] == "${var.kms_key_arn}"
+    [recovery] = table.body["point_in_time_recovery"]
+    assert recovery["enabled"] is True
+    assert table.body["billing_mode"] == "PAY_PER_REQUEST"
+    call = stack.one("module", name="messages_table", directory="terraform")
+    assert call.body["kms_key_arn"] == "${module.kms_key.arn}"
+
+
+def test_the_key_rotates_and_has_an_explicit_policy(stack: Stack) -> None:
+    key = stack.one("resource", "aws_kms_key", "this")
+    assert key.body["enable_key_rotation"] is True
+    assert key.body["policy"] == "${data.aws_iam_policy_document.this.json}"
+
+
+def test_deletion_protection_is_on_by_default_and_in_prod() -> None:
+    variables = (REPO_ROOT / "terraform" / "variables.tf").read_text()
+    assert "deletion_protection_enabled = optional(bool, true)" in variables
+    assert re.search(r"deletion_protection_enabled\s*=\s*true", (REPO_ROOT / "envs" / "prod.tfvars").read_text())
+
+
+def test_every_log_group_has_retention_and_the_key(stack: Stack) -> None:
+    groups = stack.find("resource", "aws_cloudwatch_log_group")
+    assert len(groups) == 3  # delivery function, API, firewall
+    for group in groups:
+        assert group.body["kms_key_id"] == "${var.kms_key_arn}", group.address
+        assert group.body["retention_in_days"] == "${var.log_retention_days}", group.address
+
+
+def test_the_key_lets_cloudwatch_logs_encrypt_only_this_stacks_log_groups(stack: Stack) -> None:
+    [logs] = [s for s in statements(stack.one("data", "aws_iam_policy_document", "this", "modules/kms_key")) if s.get("sid") == "CloudWatchLogsEncryptOwnLogGroups"]
+    [condition] = logs["condition"]
+    assert (condition["variable"], condition["values"]) == ("kms:EncryptionContext:aws:logs:arn", "${var.log_group_arn_patterns}")
+    patterns = stack.one("module", name="kms_key").body["log_group_arn_patterns"]
+    assert all("${local.prefix}" in pattern or "/aws/appsync/apis/" in pattern for pattern in patterns)
+
+
+# --- Least privilege -----------------------------------------------------------------
+
+
+def all_actions(stack: Stack) -> list[str]:
+    actions = [a for doc in stack.find("data", "aws_iam_policy_document") for s in statements(doc) for a in (s.get("actions") or []) if isinstance(s.get("actions"), list)]
+    for source in MANIFEST["dataSources"].values():
+        actions += source.get("readActions", []) + source.get("writeActions", [])
+    return actions
+
+
+def test_no_policy_grants_a_wildcard_action(stack: Stack) -> None:
+    actions = all_actions(stack)
+    assert len(actions) > 20
+    assert [action for action in actions if "*" in action] == []
+
+
+def test_every_statement_names_its_actions_literally_or_from_the_manifest(stack: Stack) -> None:
+    for document in stack.find("data", "aws_iam_policy_document"):
+        for statement in statements(document):
+            actions = statement.get("actions")
+            assert isinstance(actions, list) or actions in ("${each.value.read_actions}", "${each.value.write_actions}", "${concat(local.administration_actions, local.usage_actions)}"), document.address
+
+
+def delivery_statements(stack: Stack) -> dict[str, dict]:
+    return {s["sid"]: s for s in statements(stack.one("data", "aws_iam_policy_document", "delivery", "terraform"))}
+
+
+def test_ses_and_sns_statements_require_tls(stack: Stack) -> None:
+    allows = [s for s in delivery_statements(stack).values() if s.get("effect", "Allow") == "Allow"]
+    assert {action for s in allows for action in s["actions"]} == {"ses:SendEmail", "sns:Publish"}
+    for statement in allows:
+        assert condition_values(statement, "aws:SecureTransport") == ["true"], statement["sid"]
+
+
+def test_email_may_only_be_sent_as_the_allowed_identities_through_the_configuration_set(stack: Stack) -> None:
+    ses = delivery_statements(stack)["SendEmailAsAllowedSendersThroughTheConfigurationSet"]
+    assert ":identity/${identity}" in ses["resources"] and "local.ses_identities" in ses["resources"]
+    assert "module.ses_configuration_set.arn" in ses["resources"]
+    assert ses["resources"] != ["*"]
+    main = (REPO_ROOT / "terraform" / "main.tf").read_text()
+    assert "ses_identities = coalesce(var.ses_identities, local.email_senders)" in main
+
+
+def test_sms_is_allowed_and_topics_are_denied(stack: Stack) -> None:
+    by_sid = delivery_statements(stack)
+    assert by_sid["PublishSms"]["actions"] == ["sns:Publish"]
+    deny = by_sid["NeverPublishToTopics"]
+    assert deny["effect"] == "Deny" and deny["actions"] == ["sns:Publish"] and deny["resources"] == ["arn:${local.partition}:sns:*:*:*"]
+
+
+def test_the_originals_nonexistent_phone_number_condition_key_is_not_used(stack: Stack) -> None:
+    assert "PhoneNumber" not in stack.text()
+
+
+def test_appsync_roles_trust_only_this_account_and_api(stack: Stack) -> None:
+    [data_source_trust] = statements(stack.one("data", "aws_iam_policy_document", "data_source_assume"))
+    assert condition_values(data_source_trust, "aws:SourceAccount") == ["${local.account_id}"]
+    assert condition_values(data_source_trust, "aws:SourceArn") == ["${aws_appsync_graphql_api.this.arn}"]
+    [logging_trust] = statements(stack.one("data", "aws_iam_policy_document", "logging_assume"))
+    assert condition_values(logging_trust, "aws:SourceAccount") == ["${local.account_id}"]
+    assert condition_values(logging_trust, "aws:SourceArn")[0].endswith(":${local.account_id}:apis/*")
+
+
+def test_resolvers_may_write_only_message_partitions(stack: Stack) -> None:
+    policy = stack.one("data", "aws_iam_policy_document", "data_source")
+    [write] = [s for s in statements(policy) if s.get("sid") == "WriteOwnPartitionsOnly"]
+    [condition] = write["condition"]
+    assert (condition["test"], condition["variable"]) == ("ForAllValues:StringLike", "dynamodb:LeadingKeys")
+    for source in MANIFEST["dataSources"].values():
+        if source["type"] == "AMAZON_DYNAMODB":
+            assert source["writablePartitions"] and all(not p.startswith("CONFIG") for p in source["writablePartitions"])
+
+
+def test_the_table_key_is_usable_only_through_dynamodb(stack: Stack) -> None:
+    policy = stack.one("data", "aws_iam_policy_document", "data_source")
+    [kms] = [s for s in statements(policy) if s.get("sid") == "UseTableKeyThroughDynamoDB"]
+    assert condition_values(kms, "kms:ViaService") == ["dynamodb.${data.aws_region.current.region}.amazonaws.com"]
+
+
+# --- The API ---------------------------------------------------------------------------
+
+
+def test_api_uses_an_api_key_logs_errors_without_content_and_traces(stack: Stack) -> None:
+    api = stack.one("resource", "aws_appsync_graphql_api", "this")
+    assert api.body["authentication_type"] == "API_KEY"
+    assert api.body["xray_enabled"] is True
+    [log_config] = api.body["log_config"]
+    assert log_config["field_log_level"] == "ERROR" and log_config["exclude_verbose_content"] is True
+    assert api.body["schema"] == "${file(\"${var.graphql_dir}/${local.manifest.schema}\")}"
+
+
+def test_api_key_expiry_is_bounded_and_stable_between_plans(stack: Stack) -> None:
+    key = stack.one("resource", "aws_appsync_api_key", "this")
+    assert "time_rotating.api_key.rfc3339" in key.body["expires"]
+    assert "timestamp()" not in stack.text()
+    variables = (REPO_ROOT / "modules" / "graphql_api" / "variables.tf").read_text()
+    assert "var.api_key.validity_days <= 365" in variables
+    assert "var.api_key.rotation_days < var.api_key.validity_days" in variables
+
+
+def test_api_is_behind_a_rate_limiting_firewall_with_known_bad_input_rules(stack: Stack) -> None:
+    association = stack.one("resource", "aws_wafv2_web_acl_association", "this")
+    assert association.body["resource_arn"] == "${aws_appsync_graphql_api.this.arn}"
+    assert stack.one("module", name="api", directory="terraform").body["web_acl_arn"] == "${module.firewall.web_acl_arn}"
+    acl = stack.one("resource", "aws_wafv2_web_acl", "this")
+    rules = {rule["name"]: rule for rule in acl.body["rule"]}
+    [rate] = rules["rate-limit-per-ip"]["statement"][0]["rate_based_statement"]
+    assert rate["aggregate_key_type"] == "IP" and rate["limit"] == "${var.rate_limit}"
+    [managed] = rules["aws-known-bad-inputs"]["statement"][0]["managed_rule_group_statement"]
+    assert managed["name"] == "AWSManagedRulesKnownBadInputsRuleSet"  # holds the Log4JRCE rules (CKV2_AWS_78)
+    [logging] = stack.find("resource", "aws_wafv2_web_acl_logging_configuration")
+    assert logging.body["redacted_fields"][0]["single_header"][0]["name"] == "x-api-key"
+
+
+# --- Delivery ----------------------------------------------------------------------------
+
+
+def test_every_send_uses_a_tls_requiring_configuration_set(stack: Stack) -> None:
+    config_set = stack.one("resource", "aws_sesv2_configuration_set", "this")
+    assert config_set.body["delivery_options"][0]["tls_policy"] == "REQUIRE"
+    assert config_set.body["region"] == "${var.region}"
+    environment = stack.one("module", name="delivery_function").body["environment"]
+    assert environment["SES_CONFIGURATION_SET"] == "${module.ses_configuration_set.name}"
+
+
+def test_delivery_function_configuration(stack: Stack) -> None:
+    call = stack.one("module", name="delivery_function").body
+    assert {"SES_REGION": "${var.ses_region}", "SNS_REGION": "${var.sns_region}"}.items() <= call["environment"].items()
+    assert call["environment"]["DEFAULT_EMAIL_FROM"] == "${lower(var.default_email_from)}"
+    function = stack.one("resource", "aws_lambda_function", "this").body
+    assert function["tracing_config"][0]["mode"] == "Active"
+    assert function["reserved_concurrent_executions"] == "${var.reserved_concurrency}"
+    assert function["layers"] == "${local.powertools_layer}"
+    assert function["kms_key_arn"] == "${var.kms_key_arn}"
+    variables = (REPO_ROOT / "modules" / "lambda_function" / "variables.tf").read_text()
+    assert 'default     = "python3.13"' in variables
+    # Powertools comes from the AWS-published layer (account 017000801446), not from the zip.
+    assert ":017000801446:layer:AWSLambdaPowertoolsPythonV3-" in (REPO_ROOT / "modules" / "lambda_function" / "main.tf").read_text()
+    archive = stack.one("data", "archive_file", "this").body
+    assert archive["source_dir"] == "${var.source_dir}"
+
+
+def test_applying_one_environment_in_anothers_workspace_fails_at_plan(stack: Stack) -> None:
+    guard = stack.one("resource", "terraform_data", "workspace_guard")
+    [precondition] = guard.body["lifecycle"][0]["precondition"]
+    assert precondition["condition"] == "${var.stage == terraform.workspace}"
+
+
+@pytest.mark.parametrize("env", ["dev", "stage", "prod"])
+def test_each_environment_file_names_its_own_stage(env: str) -> None:
+    values = (REPO_ROOT / "envs" / f"{env}.tfvars").read_text()
+    assert re.search(rf'^stage\s*=\s*"{env}"$', values, re.MULTILINE)
