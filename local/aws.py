@@ -41,7 +41,7 @@ def start_moto() -> EmulatedAws:
 
 
 def provision(settings: Settings, manifest: Manifest) -> None:
-    """Create what `terraform apply` creates that the local stack uses: tables, the config item, SES identities.
+    """Create what `terraform apply` creates that the local stack uses: tables, the config item, SES set-up.
 
     No customer-managed KMS key: moto does not enforce table encryption and nothing local reads a key,
     and creating the first one costs moto half a second of start-up. Encryption at rest is proven on
@@ -54,6 +54,7 @@ def provision(settings: Settings, manifest: Manifest) -> None:
         Item=settings.delivery_config
     )
     sesv2 = boto3.client("sesv2", region_name=settings.ses_region)
+    sesv2.create_configuration_set(ConfigurationSetName=settings.configuration_set, DeliveryOptions={"TlsPolicy": "REQUIRE"})
     for sender in settings.email_senders:
         sesv2.create_email_identity(EmailIdentity=sender)
 

@@ -42,6 +42,10 @@ class Settings:
         }
 
     @property
+    def configuration_set(self) -> str:
+        return f"{self.stage}-messenger-messages"
+
+    @property
     def email_senders(self) -> list[str]:
         return [self.default_email_from, *_split(self.allowed_email_senders)]
 
@@ -51,6 +55,7 @@ class Settings:
             "SES_REGION": self.ses_region,
             "SNS_REGION": self.sns_region,
             "DEFAULT_EMAIL_FROM": self.default_email_from,
+            "SES_CONFIGURATION_SET": self.configuration_set,
             "POWERTOOLS_SERVICE_NAME": "delivery",
         }
 

@@ -22,6 +22,8 @@ def test_outbox_lists_recipient_sender_subject_and_body(api: LocalApi, fresh_ema
     send(api, to=fresh_email, body="line one\nline two", subject="Invoice", deliveryMethod="EMAIL", **{"from": "support@example.com"})
     [entry] = [m for m in api.outbox() if m["to"] == [fresh_email]]
     assert (entry["channel"], entry["from"], entry["subject"], entry["body"]) == ("EMAIL", "support@example.com", "Invoice", "line one\nline two")
+    # Every email goes through the TLS-requiring configuration set, as in AWS.
+    assert entry["configurationSet"] == "local-messenger-messages"
 
 
 @pytest.mark.parametrize(("total", "pages"), [(25, [7, 7, 7, 4]), (14, [7, 7])])

@@ -8,6 +8,8 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
+from local.datasources import load_lambda_module
+from tests.conftest import REPO_ROOT
 from tests.handlers.conftest import SES_REGION, SNS_REGION
 
 
@@ -38,6 +40,12 @@ def test_email_html_is_the_escaped_text(delivery, event) -> None:
     body = arguments["Content"]["Simple"]["Body"]
     assert body["Text"]["Data"] == "Hello <Alice> & friends\nsecond line"
     assert "Hello &lt;Alice&gt; &amp; friends<br>" in body["Html"]["Data"]
+
+
+def test_email_goes_through_the_configuration_set_when_one_is_configured(aws, event, monkeypatch) -> None:
+    monkeypatch.setenv("SES_CONFIGURATION_SET", "dev-messenger-messages")
+    module = load_lambda_module(REPO_ROOT, "handlers/delivery", "app")
+    assert module.email_request(event("deliver_email")["message"])["ConfigurationSetName"] == "dev-messenger-messages"
 
 
 def test_email_without_sender_or_subject_uses_the_defaults(delivery, event) -> None:
