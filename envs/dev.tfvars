@@ -28,6 +28,17 @@ firewall = {
   rate_limit_per_5_minutes = 300
 }
 
+status_functions = {
+  reserved_concurrency = 5
+}
+
+# SMS delivery status. The SNS SMS preferences and the two delivery-status log groups exist once per AWS
+# account and sns_region: where environments share both, keep manage_account_preferences = true in one only.
+sms = {
+  manage_account_preferences = true
+  monthly_spend_limit_usd    = 1 # the sandbox's quota
+}
+
 tags = {
   CostCenter = "messenger-dev"
 }

@@ -27,6 +27,17 @@ firewall = {
   rate_limit_per_5_minutes = 2000
 }
 
+status_functions = {
+  reserved_concurrency = 20
+}
+
+# SMS delivery status. The SNS SMS preferences and the two delivery-status log groups exist once per AWS
+# account and sns_region: where environments share both, keep manage_account_preferences = true in one only.
+sms = {
+  manage_account_preferences = true
+  monthly_spend_limit_usd    = 1 # raise to the quota AWS Support grants when the account leaves the SMS sandbox
+}
+
 tags = {
   CostCenter = "messenger-prod"
 }

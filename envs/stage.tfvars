@@ -19,6 +19,13 @@ table = {
   point_in_time_recovery_days = 14
 }
 
+# SMS delivery status. The SNS SMS preferences and the two delivery-status log groups exist once per AWS
+# account and sns_region: where environments share both, keep manage_account_preferences = true in one only.
+sms = {
+  manage_account_preferences = true
+  monthly_spend_limit_usd    = 1 # the sandbox's quota
+}
+
 tags = {
   CostCenter = "messenger-stage"
 }

@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  GraphQL:  http://{host}:{port}/graphql", flush=True)
     print(f"  API key:  {settings.api_key}   (send it as the x-api-key header)", flush=True)
     print(f"  Outbox:   http://{host}:{port}/local/outbox", flush=True)
+    print(f"  Events:   POST http://{host}:{port}/local/events  {{\"to\", \"messageId\", \"event\": \"DELIVERY\" | \"BOUNCE\" | ... | \"SMS_SUCCESS\"}}", flush=True)
     print(f"  AWS:      {stack.aws.endpoint_url}   (moto; e.g. aws --endpoint-url ... dynamodb scan --table-name {settings.table_names['messages']})", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
 

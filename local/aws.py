@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import threading
 from dataclasses import dataclass
 
 import boto3
@@ -28,6 +30,36 @@ class EmulatedAws:
         self.server.stop()
 
 
+_ITEM_WRITES = ("put_item", "update_item", "delete_item", "batch_write_item", "transact_write_items")
+_item_write_lock = threading.RLock()
+
+
+def isolate_dynamodb_transactions() -> None:
+    """Make moto's DynamoDB transactions isolated, as DynamoDB's are.
+
+    moto applies a transaction item by item and, if one fails, puts back a copy of the whole
+    table taken before it started: a write that landed in between is lost, and concurrent
+    transactions with one idempotency key could each leave a record. Serialising item writes
+    closes that gap; reads stay concurrent.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend, "_writes_serialised", False):
+        return
+    for name in _ITEM_WRITES:
+        setattr(DynamoDBBackend, name, _serialised(getattr(DynamoDBBackend, name)))
+    DynamoDBBackend._writes_serialised = True
+
+
+def _serialised(write):
+    @functools.wraps(write)
+    def locked(*args, **kwargs):
+        with _item_write_lock:
+            return write(*args, **kwargs)
+
+    return locked
+
+
 def start_moto() -> EmulatedAws:
     """Start moto on a free loopback port and point every boto3 client of this process at it."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -47,9 +79,15 @@ def provision(settings: Settings, manifest: Manifest) -> None:
     and creating the first one costs moto half a second of start-up. Encryption at rest is proven on
     the Terraform side (tests/terraform).
     """
+    isolate_dynamodb_transactions()
     dynamodb = boto3.client("dynamodb", region_name=settings.table_region)
     for logical_name, table in manifest.tables.items():
-        dynamodb.create_table(**table_definition(settings.table_names[logical_name], table))
+        table_name = settings.table_names[logical_name]
+        dynamodb.create_table(**table_definition(table_name, table))
+        if "ttlAttribute" in table:
+            dynamodb.update_time_to_live(
+                TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": table["ttlAttribute"]}
+            )
     boto3.resource("dynamodb", region_name=settings.table_region).Table(settings.table_names["messages"]).put_item(
         Item=settings.delivery_config
     )
@@ -60,19 +98,19 @@ def provision(settings: Settings, manifest: Manifest) -> None:
 
 
 def table_definition(name: str, table: dict) -> dict:
-    """CreateTable arguments from a manifest table entry (the same keys Terraform declares)."""
+    """CreateTable arguments from a manifest table entry (the same keys and indexes Terraform declares)."""
     key_attributes = {table["partitionKey"], table["sortKey"]}
     indexes = []
     for index_name, index in table.get("indexes", {}).items():
-        key_attributes |= {index["partitionKey"], index["sortKey"]}
+        key_schema = [{"AttributeName": index["partitionKey"], "KeyType": "HASH"}]
+        if "sortKey" in index:
+            key_schema.append({"AttributeName": index["sortKey"], "KeyType": "RANGE"})
+        key_attributes |= {key["AttributeName"] for key in key_schema}
         indexes.append(
             {
                 "IndexName": index_name,
-                "KeySchema": [
-                    {"AttributeName": index["partitionKey"], "KeyType": "HASH"},
-                    {"AttributeName": index["sortKey"], "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
+                "KeySchema": key_schema,
+                "Projection": {"ProjectionType": index.get("projection", "ALL")},
             }
         )
     definition = {

@@ -39,6 +39,8 @@ class Settings:
             "defaultEmailFrom": self.default_email_from,
             "allowedEmailSenders": _split(self.allowed_email_senders),
             "allowedSmsSenderIds": _split(self.allowed_sms_sender_ids),
+            # Transactions name their tables; resolvers have no other way to learn the name.
+            "messagesTable": self.table_names["messages"],
         }
 
     @property
@@ -48,6 +50,18 @@ class Settings:
     @property
     def email_senders(self) -> list[str]:
         return [self.default_email_from, *_split(self.allowed_email_senders)]
+
+    @property
+    def email_events_topic_arn(self) -> str:
+        return f"arn:aws:sns:{self.ses_region}:123456789012:{self.stage}-messenger-email-events"
+
+    def status_env(self, provider_message_id_index: str) -> dict[str, str]:
+        """What the status Lambdas get as their environment in AWS."""
+        return {
+            "MESSAGES_TABLE": self.table_names["messages"],
+            "MESSAGES_TABLE_REGION": self.table_region,
+            "PROVIDER_MESSAGE_ID_INDEX": provider_message_id_index,
+        }
 
     def delivery_env(self) -> dict[str, str]:
         """What the delivery Lambda gets as its environment in AWS."""

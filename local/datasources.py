@@ -155,7 +155,20 @@ class DynamoDBDataSource:
             error_object = {"type": f"DynamoDB:{code}", "message": details.get("Message", "")}
             if code == "ConditionalCheckFailedException":
                 return self._after_failed_condition(request, error_object)
+            if code == "TransactionCanceledException":
+                return self._cancelled_transaction(error.response.get("CancellationReasons") or []), error_object
             return None, error_object
+
+    @staticmethod
+    def _cancelled_transaction(reasons: list[dict[str, Any]]) -> dict[str, Any]:
+        """AppSync's result for a cancelled transaction: one reason per request item, with the item whose condition failed."""
+        cancellation_reasons = []
+        for reason in reasons:
+            entry = {"type": reason.get("Code", "None"), "message": reason.get("Message") or "None"}
+            if "Item" in reason:
+                entry["item"] = from_item(reason["Item"])
+            cancellation_reasons.append(entry)
+        return {"keys": None, "cancellationReasons": cancellation_reasons}
 
     def _after_failed_condition(self, request: dict[str, Any], error: dict[str, str]) -> Result:
         """AppSync re-reads the item: a put that already holds, or a delete already done, is a success.
@@ -214,6 +227,25 @@ class DynamoDBDataSource:
         arguments = {"TableName": self.table_name, "Key": to_wire(request["key"]), "ReturnValues": "ALL_OLD"}
         arguments |= self._condition(request, expressions)
         return from_item(self.client.delete_item(**(arguments | expressions.arguments())).get("Attributes"))
+
+    def _TransactWriteItems(self, request: dict[str, Any]) -> Any:
+        transact_items = []
+        for item in request["transactItems"]:
+            expressions = _Expressions()
+            arguments: dict[str, Any] = {"TableName": item["table"], "Key": to_wire(item["key"])}
+            operation = {"PutItem": "Put", "UpdateItem": "Update", "DeleteItem": "Delete", "ConditionCheck": "ConditionCheck"}[item["operation"]]
+            if operation == "Put":
+                arguments = {"TableName": item["table"], "Item": {**to_wire(item.get("attributeValues") or {}), **to_wire(item["key"])}}
+            if operation == "Update":
+                arguments["UpdateExpression"] = expressions.add(item["update"])
+            condition = item.get("condition")
+            if condition:
+                arguments["ConditionExpression"] = expressions.add(condition)
+                if condition.get("returnValuesOnConditionCheckFailure", True):
+                    arguments["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+            transact_items.append({operation: arguments | expressions.arguments()})
+        self.client.transact_write_items(TransactItems=transact_items)
+        return {"keys": [from_item(to_wire(item["key"])) for item in request["transactItems"]], "cancellationReasons": None}
 
     def _read_page(self, request: dict[str, Any], call: Callable[..., dict], **arguments: Any) -> dict[str, Any]:
         expressions = _Expressions()

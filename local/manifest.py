@@ -41,12 +41,22 @@ class Function:
 
 
 @dataclass(frozen=True)
+class EventHandler:
+    """A Lambda that AWS invokes with provider events (not through AppSync)."""
+
+    name: str
+    source: str
+    handler: str
+
+
+@dataclass(frozen=True)
 class Manifest:
     schema: Path
     tables: dict[str, dict[str, Any]]
     data_sources: dict[str, dict[str, Any]]
     functions: dict[str, Function]
     resolvers: dict[str, Resolver]
+    event_handlers: dict[str, EventHandler]
 
     def code_units(self) -> dict[str, Path]:
         """Every JS file by the unit name the local runtime loads it under."""
@@ -82,6 +92,15 @@ def load_manifest(path: Path = MANIFEST_PATH) -> Manifest:
         problems.extend(
             f"resolver {resolver.field}: unknown function {name!r}" for name in resolver.pipeline if name not in functions
         )
+    event_handlers = {
+        name: EventHandler(name=name, source=entry["source"], handler=entry["handler"])
+        for name, entry in raw.get("eventHandlers", {}).items()
+    }
+    problems.extend(
+        f"event handler {handler.name}: Lambda source folder {handler.source!r} does not exist"
+        for handler in event_handlers.values()
+        if not (base.parent / handler.source).is_dir()
+    )
     for unit, code in [*((f.name, f.code) for f in functions.values()), *((r.field, r.code) for r in resolvers.values())]:
         if not code.is_file():
             problems.append(f"{unit}: code file {code} does not exist")
@@ -93,4 +112,5 @@ def load_manifest(path: Path = MANIFEST_PATH) -> Manifest:
         data_sources=data_sources,
         functions=functions,
         resolvers=resolvers,
+        event_handlers=event_handlers,
     )

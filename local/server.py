@@ -21,6 +21,7 @@ from local.js_engine import JsEngine
 from local.manifest import REPO_ROOT, Manifest, load_manifest
 from local.outbox import Outbox
 from local.pipeline import PipelineExecutor
+from local.status_reports import ReportError, StatusReporter
 
 logger = logging.getLogger("local.server")
 
@@ -37,6 +38,7 @@ class LocalStack:
     executor: PipelineExecutor
     graphql: GraphQLHost
     outbox: Outbox
+    reporter: StatusReporter
     aws: EmulatedAws | None = None
 
     def close(self) -> None:
@@ -59,6 +61,32 @@ def build_data_sources(settings: Settings, manifest: Manifest) -> dict[str, Data
     return data_sources
 
 
+PROVIDER_MESSAGE_ID_INDEX = "byProviderMessageId"
+
+
+def build_status_reporter(settings: Settings, manifest: Manifest, engine: JsEngine, outbox: Outbox) -> StatusReporter:
+    """The status handlers of the manifest, invoked the way their SNS and CloudWatch Logs subscriptions would."""
+    if PROVIDER_MESSAGE_ID_INDEX not in manifest.tables["messages"].get("indexes", {}):
+        raise ValueError(f"the messages table has no {PROVIDER_MESSAGE_ID_INDEX} index for SMS status reports")
+    os.environ.update(settings.status_env(PROVIDER_MESSAGE_ID_INDEX))
+    functions = {
+        name: LambdaDataSource(f"{settings.stage}-{name}", load_handler(REPO_ROOT, handler.source, handler.handler))
+        for name, handler in manifest.event_handlers.items()
+    }
+    return StatusReporter(
+        dynamodb=boto3.client("dynamodb", region_name=settings.table_region),
+        table_name=settings.table_names["messages"],
+        engine=engine,
+        outbox=outbox,
+        email_events=functions["emailEvents"],
+        sms_events=functions["smsEvents"],
+        ses_region=settings.ses_region,
+        sns_region=settings.sns_region,
+        configuration_set=settings.configuration_set,
+        topic_arn=settings.email_events_topic_arn,
+    )
+
+
 def assemble_stack(settings: Settings) -> LocalStack:
     """Provision the emulated account and wire the resolvers to it (moto must already be running)."""
     manifest = load_manifest()
@@ -69,7 +97,8 @@ def assemble_stack(settings: Settings) -> LocalStack:
     outbox.attach()
     engine = JsEngine()
     executor = PipelineExecutor(manifest, engine, build_data_sources(settings, manifest), env={})
-    return LocalStack(settings, manifest, engine, executor, GraphQLHost(load_schema(manifest), executor), outbox)
+    reporter = build_status_reporter(settings, manifest, engine, outbox)
+    return LocalStack(settings, manifest, engine, executor, GraphQLHost(load_schema(manifest), executor), outbox, reporter)
 
 
 def start_stack(settings: Settings | None = None) -> LocalStack:
@@ -129,7 +158,23 @@ class _RequestHandler(BaseHTTPRequestHandler):
         else:
             self._send_json(HTTPStatus.NOT_FOUND, {"errors": [{"errorType": "NotFound", "message": f"No route {self.path}"}]})
 
+    def _report_event(self) -> None:
+        raw = self._read_body()
+        if raw is None:
+            return
+        try:
+            request = json.loads(raw or b"null")
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            request = None
+        try:
+            self._send_json(HTTPStatus.OK, self.stack.reporter.report(request))
+        except ReportError as error:
+            self._send_json(error.status, {"errors": [{"errorType": error.status.phrase.replace(" ", ""), "message": str(error)}]})
+
     def do_POST(self) -> None:
+        if self.path == "/local/events":
+            self._report_event()
+            return
         if self.path != "/graphql":
             self._read_body()
             self._send_json(HTTPStatus.NOT_FOUND, {"errors": [{"errorType": "NotFound", "message": f"No route {self.path}"}]})

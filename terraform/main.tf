@@ -13,6 +13,54 @@ locals {
   delivery       = local.manifest.dataSources.deliveryFunction
   email_senders  = distinct(concat([lower(var.default_email_from)], [for sender in var.allowed_email_senders : lower(sender)]))
   ses_identities = coalesce(var.ses_identities, local.email_senders)
+
+  # Delivery status (see status.tf). Each manifest event handler becomes a Lambda; here is where it runs
+  # and which table indexes it may query. CloudWatch Logs invokes a subscription filter's Lambda as
+  # logs.<region>.amazonaws.com, and its API documents no cross-region Lambda destination, so smsEvents
+  # runs beside its log groups in sns_region. emailEvents runs beside the table: SNS delivers across regions.
+  event_handlers = {
+    for name, handler in try(local.manifest.eventHandlers, {}) : name => {
+      source  = handler.source
+      handler = handler.handler
+      trigger = try(handler.trigger, name)
+    }
+  }
+  provider_message_id_index = one([for name, index in local.messages_table.indexes : name if index.partitionKey == "providerMessageId"])
+  event_handler_wiring = {
+    emailEvents = { region = var.region, query_indexes = [] }
+    smsEvents   = { region = var.sns_region, query_indexes = local.provider_message_id_index == null ? [] : [local.provider_message_id_index] }
+  }
+  event_handler_regions = { for name in keys(local.event_handlers) : name => try(local.event_handler_wiring[name].region, var.region) }
+
+  ses_events_topic_name  = "${local.prefix}-email-events"
+  ses_events_topic_arn   = "arn:${local.partition}:sns:${var.ses_region}:${local.account_id}:${local.ses_events_topic_name}" # known before the topic, for its key's policy
+  ses_status_event_types = ["DELIVERY", "BOUNCE", "COMPLAINT", "REJECT", "DELIVERY_DELAY"]
+
+  # SNS writes SMS delivery status to these two log groups, one pair per account and region.
+  sms_log_groups = var.sms.manage_account_preferences ? {
+    success = "sns/${var.sns_region}/${local.account_id}/DirectPublishToPhoneNumber"
+    failure = "sns/${var.sns_region}/${local.account_id}/DirectPublishToPhoneNumber/Failure"
+  } : {}
+
+  # KMS keys are regional: one in var.region, one more in each other region that holds the SES events
+  # topic (ses_region) or the SMS log groups and smsEvents (sns_region). Each key's policy lets in exactly
+  # the services that use it in its region.
+  extra_regions = setsubtract(toset([var.ses_region, var.sns_region]), toset([var.region]))
+  key_regions   = concat([var.region], sort(tolist(local.extra_regions)))
+  key_log_group_arn_patterns = {
+    for region in local.key_regions : region => concat(
+      region == var.region || contains(values(local.event_handler_regions), region) ? ["arn:${local.partition}:logs:${region}:${local.account_id}:log-group:/aws/lambda/${local.prefix}-*"] : [],
+      region == var.region ? [
+        "arn:${local.partition}:logs:${region}:${local.account_id}:log-group:/aws/appsync/apis/*",
+        "arn:${local.partition}:logs:${region}:${local.account_id}:log-group:aws-waf-logs-${local.prefix}*",
+      ] : [],
+      region == var.sns_region ? [for name in values(local.sms_log_groups) : "arn:${local.partition}:logs:${region}:${local.account_id}:log-group:${name}"] : [],
+    )
+  }
+  key_topic_publishers = {
+    for region in local.key_regions : region => region == var.ses_region ? [{ service = "ses.amazonaws.com", topic_arns = [local.ses_events_topic_arn] }] : []
+  }
+  kms_key_arns = merge({ (var.region) = module.kms_key.arn }, { for region, key in module.regional_kms_key : region => key.arn })
 }
 
 # Applying one environment's values in another's workspace stops here, at plan time.
@@ -30,23 +78,38 @@ resource "terraform_data" "workspace_guard" {
 module "kms_key" {
   source = "../modules/kms_key"
 
-  alias       = local.prefix
-  description = "Encrypts the ${var.stage} messenger's messages and logs"
-  log_group_arn_patterns = [
-    "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:/aws/lambda/${local.prefix}-*",
-    "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:/aws/appsync/apis/*",
-    "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:aws-waf-logs-${local.prefix}*",
-  ]
+  alias                  = local.prefix
+  description            = "Encrypts the ${var.stage} messenger's messages and logs"
+  log_group_arn_patterns = local.key_log_group_arn_patterns[var.region]
+  topic_publishers       = local.key_topic_publishers[var.region]
+}
+
+module "regional_kms_key" {
+  source   = "../modules/kms_key"
+  for_each = local.extra_regions
+
+  region                 = each.key
+  alias                  = local.prefix
+  description            = "Encrypts the ${var.stage} messenger's delivery-status topic and logs in ${each.key}"
+  log_group_arn_patterns = local.key_log_group_arn_patterns[each.key]
+  topic_publishers       = local.key_topic_publishers[each.key]
 }
 
 module "messages_table" {
   source = "../modules/messages_table"
 
-  name                        = "${local.prefix}-messages"
-  partition_key               = local.messages_table.partitionKey
-  sort_key                    = local.messages_table.sortKey
-  indexes                     = { for name, index in local.messages_table.indexes : name => { partition_key = index.partitionKey, sort_key = index.sortKey } }
-  kms_key_arn                 = module.kms_key.arn
+  name          = "${local.prefix}-messages"
+  partition_key = local.messages_table.partitionKey
+  sort_key      = local.messages_table.sortKey
+  ttl_attribute = try(local.messages_table.ttlAttribute, null)
+  kms_key_arn   = module.kms_key.arn
+  indexes = {
+    for name, index in local.messages_table.indexes : name => {
+      partition_key   = index.partitionKey
+      sort_key        = try(index.sortKey, null)
+      projection_type = try(index.projection, "ALL")
+    }
+  }
   deletion_protection_enabled = var.table.deletion_protection_enabled
   point_in_time_recovery_days = var.table.point_in_time_recovery_days
 }
@@ -62,6 +125,7 @@ resource "aws_dynamodb_table_item" "delivery_config" {
     defaultEmailFrom                    = { S = lower(var.default_email_from) }
     allowedEmailSenders                 = { L = [for sender in var.allowed_email_senders : { S = lower(sender) }] }
     allowedSmsSenderIds                 = { L = [for sender in var.allowed_sms_sender_ids : { S = sender }] }
+    messagesTable                       = { S = module.messages_table.name } # a transaction names its table (recordMessage.js)
   })
 }
 
@@ -70,6 +134,11 @@ module "ses_configuration_set" {
 
   name   = "${local.prefix}-messages"
   region = var.ses_region
+  sns_event_destination = {
+    name        = "delivery-status"
+    topic_arn   = aws_sns_topic_policy.ses_events.arn # the topic's ARN, once SES may publish to it
+    event_types = local.ses_status_event_types
+  }
 }
 
 module "delivery_function" {

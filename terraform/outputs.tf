@@ -33,3 +33,23 @@ output "ses_configuration_set" {
   description = "The SES configuration set every email goes through."
   value       = module.ses_configuration_set.name
 }
+
+output "ses_events_topic_arn" {
+  description = "The SNS topic (in ses_region, KMS-encrypted) that receives the configuration set's DELIVERY, BOUNCE, COMPLAINT, REJECT and DELIVERY_DELAY events."
+  value       = aws_sns_topic.ses_events.arn
+}
+
+output "status_function_names" {
+  description = "The delivery-status Lambda functions by manifest event handler (emailEvents, smsEvents)."
+  value       = { for name, function in module.event_handlers : name => function.name }
+}
+
+output "status_dead_letter_queues" {
+  description = "Each delivery-status function's dead-letter queue: events that still failed after Lambda's retries."
+  value       = { for name, function in module.event_handlers : name => function.dead_letter_queue_arn }
+}
+
+output "sms_delivery_log_groups" {
+  description = "The SNS SMS delivery-status log groups this environment manages (empty unless sms.manage_account_preferences)."
+  value       = [for group in aws_cloudwatch_log_group.sms_delivery : group.name]
+}

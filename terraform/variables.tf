@@ -9,18 +9,33 @@ variable "stage" {
 }
 
 variable "region" {
-  description = "Region of the API, the table and the functions."
+  description = "Region of the API, the table, the delivery function and the email status function."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", var.region))
+    error_message = "region must be an AWS region name such as eu-central-1."
+  }
 }
 
 variable "ses_region" {
-  description = "Region where SES sends email (where the sender identities are verified)."
+  description = "Region where SES sends email (where the sender identities are verified); the SES events topic lives here too."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", var.ses_region))
+    error_message = "ses_region must be an AWS region name such as eu-central-1."
+  }
 }
 
 variable "sns_region" {
-  description = "Region where SNS sends SMS (where the SMS sandbox and spend limit are set)."
+  description = "Region where SNS sends SMS (where the SMS sandbox and spend limit are set); the SMS delivery logs and the SMS status function live here too."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", var.sns_region))
+    error_message = "sns_region must be an AWS region name such as eu-central-1."
+  }
 }
 
 variable "default_email_from" {
@@ -59,6 +74,11 @@ variable "ses_identities" {
   description = "SES identities the delivery function may send as. Default: the sender addresses themselves. Name the domain instead if SES verifies the domain rather than each address."
   type        = list(string)
   default     = null
+
+  validation {
+    condition     = var.ses_identities == null ? true : length(var.ses_identities) > 0 && alltrue([for identity in var.ses_identities : can(regex("^[^\\s*]+$", identity))])
+    error_message = "ses_identities lists at least one email address or domain, without spaces or wildcards (null: the sender addresses)."
+  }
 }
 
 variable "log_retention_days" {
@@ -79,6 +99,11 @@ variable "api_key" {
     rotation_days = optional(number, 60)
   })
   default = {}
+
+  validation {
+    condition     = var.api_key.validity_days >= 2 && var.api_key.validity_days <= 365 && var.api_key.rotation_days >= 1 && var.api_key.rotation_days < var.api_key.validity_days
+    error_message = "api_key.validity_days must be 2-365 (AppSync's limit) and rotation_days at least 1 and shorter than validity_days."
+  }
 }
 
 variable "table" {
@@ -88,6 +113,11 @@ variable "table" {
     point_in_time_recovery_days = optional(number, 35)
   })
   default = {}
+
+  validation {
+    condition     = var.table.point_in_time_recovery_days >= 1 && var.table.point_in_time_recovery_days <= 35
+    error_message = "table.point_in_time_recovery_days must be between 1 and 35."
+  }
 }
 
 variable "delivery_function" {
@@ -99,6 +129,41 @@ variable "delivery_function" {
     powertools_layer_version = optional(number, 27)
   })
   default = {}
+
+  validation {
+    condition     = var.delivery_function.memory_mb >= 128 && var.delivery_function.memory_mb <= 10240 && var.delivery_function.timeout_seconds >= 1 && var.delivery_function.timeout_seconds <= 25 && var.delivery_function.reserved_concurrency >= 1
+    error_message = "delivery_function: memory_mb 128-10240, timeout_seconds 1-25 (AppSync waits at most 30 s for the whole request), reserved_concurrency at least 1."
+  }
+}
+
+variable "status_functions" {
+  description = "Settings of the delivery-status Lambdas, one per eventHandlers entry of graphql/manifest.json."
+  type = object({
+    memory_mb                = optional(number, 256)
+    timeout_seconds          = optional(number, 30)
+    reserved_concurrency     = optional(number, 5)
+    powertools_layer_version = optional(number, 27)
+  })
+  default = {}
+
+  validation {
+    condition     = var.status_functions.memory_mb >= 128 && var.status_functions.memory_mb <= 10240 && var.status_functions.timeout_seconds >= 1 && var.status_functions.timeout_seconds <= 900 && var.status_functions.reserved_concurrency >= 1
+    error_message = "status_functions: memory_mb 128-10240, timeout_seconds 1-900, reserved_concurrency at least 1."
+  }
+}
+
+variable "sms" {
+  description = "SMS delivery status. The SNS SMS preferences (Transactional, the spend limit, delivery-status logging with 100% success sampling) and the two delivery-status log groups exist once per AWS account and sns_region: exactly one environment per account and sns_region manages them (manage_account_preferences = true, the default); set it to false in the others, whose SMS then stay ACCEPTED. monthly_spend_limit_usd may not exceed the SMS spend quota AWS Support granted the account (US$1 in the sandbox)."
+  type = object({
+    manage_account_preferences = optional(bool, true)
+    monthly_spend_limit_usd    = optional(number, 1)
+  })
+  default = {}
+
+  validation {
+    condition     = var.sms.monthly_spend_limit_usd >= 0 && floor(var.sms.monthly_spend_limit_usd) == var.sms.monthly_spend_limit_usd
+    error_message = "sms.monthly_spend_limit_usd is a whole number of US dollars, 0 or more."
+  }
 }
 
 variable "firewall" {
@@ -107,6 +172,11 @@ variable "firewall" {
     rate_limit_per_5_minutes = optional(number, 1000)
   })
   default = {}
+
+  validation {
+    condition     = var.firewall.rate_limit_per_5_minutes >= 10 && var.firewall.rate_limit_per_5_minutes <= 2000000000
+    error_message = "firewall.rate_limit_per_5_minutes must be between 10 and 2,000,000,000 (WAF's range)."
+  }
 }
 
 variable "tags" {

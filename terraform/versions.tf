@@ -4,7 +4,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = "~> 6.0"
+      version = "~> 6.28" # per-resource region (6.0), GSI key_schema (6.28)
     }
     archive = {
       source  = "hashicorp/archive"

@@ -1,11 +1,14 @@
 import { util } from '@aws-appsync/utils';
 import * as ddb from '@aws-appsync/utils/dynamodb';
 
+// Reads one page of a recipient's messages (the table) or a sender's (the sparse
+// bySender index); both are sorted by the message's ULID.
+//
 // A cursor is the ULID of the last message shown plus a checksum over it and the
 // partition it came from. The query itself is always scoped to the filter's
-// partition, so a cursor can never reach another recipient's messages; the
-// checksum turns a tampered or foreign cursor into a clear error instead of an
-// arbitrary position.
+// partition, so a cursor can never reach another recipient's or sender's
+// messages; the checksum turns a tampered or foreign cursor into a clear error
+// instead of an arbitrary position.
 const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
 const CHECKSUM = '[0-9a-f]{8}';
 const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=';
@@ -13,6 +16,8 @@ const HEX_DIGITS = '0123456789abcdef';
 const NIBBLE_SHIFTS = [28, 24, 20, 16, 12, 8, 4, 0];
 const FNV_OFFSET_BASIS = 2166136261;
 const MESSAGE_PREFIX = 'MESSAGE#';
+const SENDER_PREFIX = 'SENDER#';
+const SENDER_INDEX = 'bySender';
 
 // 32-bit FNV-1a over the base64 form (a fixed alphabet, since charCodeAt is not
 // available); the FNV prime 2^24 + 403 is split so every product stays exact.
@@ -45,14 +50,17 @@ function startAfter(cursor, partition) {
 }
 
 export function request(ctx) {
-  const partition = `${MESSAGE_PREFIX}${ctx.stash.recipient}`;
+  const senderId = ctx.args.filter.senderId;
+  const bySender = senderId !== null && senderId !== undefined;
+  const partition = bySender ? `${SENDER_PREFIX}${senderId}` : `${MESSAGE_PREFIX}${ctx.stash.recipient}`;
   ctx.stash.partition = partition;
-  return ddb.query({
-    query: { PK: { eq: partition }, SK: { gt: startAfter(ctx.args.after, partition) } },
+  const query = {
+    query: { [bySender ? 'senderKey' : 'PK']: { eq: partition }, SK: { gt: startAfter(ctx.args.after, partition) } },
     // One extra item proves whether a next page exists.
     limit: ctx.stash.pageSize + 1,
     scanIndexForward: true,
-  });
+  };
+  return ddb.query(bySender ? { ...query, index: SENDER_INDEX } : query);
 }
 
 export function response(ctx) {
@@ -67,7 +75,7 @@ export function response(ctx) {
   const shown = fetched.slice(0, cutShort ? fetched.length - 1 : pageSize);
   const last = shown[shown.length - 1];
   return {
-    data: shown.map(({ PK, SK, ...message }) => message),
+    data: shown.map(({ PK, SK, senderKey, ...message }) => message),
     pageInfo: {
       hasNextPage: shown.length < fetched.length,
       endCursor: last ? cursorAfter(ctx.stash.partition, last.SK) : null,

@@ -1,24 +1,31 @@
 import { util } from '@aws-appsync/utils';
 import * as ddb from '@aws-appsync/utils/dynamodb';
 
-// Records what delivery did. The condition keeps a status from ever moving back
-// to a delivery outcome once something later has been recorded.
+// Records what delivery did, and adds it to the status history. Only a PENDING record
+// takes a delivery outcome: if the provider's own report (handlers/status) got there
+// first, the record already holds a later status, which stands.
 export function request(ctx) {
   const { PK, SK } = ctx.stash.message;
   const outcome = ctx.prev.result;
-  return ddb.update({
-    key: { PK, SK },
-    update: {
-      deliveryStatus: outcome.deliveryStatus,
-      statusReason: outcome.statusReason,
-      providerMessageId: outcome.providerMessageId ?? null,
-      updatedAt: util.time.nowISO8601(),
-    },
-    condition: { deliveryStatus: { eq: 'PENDING' } },
-  });
+  const now = util.time.nowISO8601();
+  const update = {
+    deliveryStatus: outcome.deliveryStatus,
+    statusReason: outcome.statusReason,
+    statusHistory: ddb.operations.append([{ status: outcome.deliveryStatus, reason: outcome.statusReason, at: now }]),
+    updatedAt: now,
+  };
+  // A key of the byProviderMessageId index: set only when there is one (never null).
+  if (outcome.providerMessageId) {
+    update.providerMessageId = outcome.providerMessageId;
+  }
+  return ddb.update({ key: { PK, SK }, update, condition: { deliveryStatus: { eq: 'PENDING' } } });
 }
 
 export function response(ctx) {
+  const overtaken = ctx.error && ctx.result && ctx.result.deliveryStatus !== 'PENDING';
+  if (overtaken) {
+    return ctx.result;
+  }
   if (ctx.error) {
     util.error('The delivery outcome could not be recorded', 'OutcomeNotRecorded', null, {
       cause: ctx.error.type,

@@ -7,6 +7,7 @@ const MAX_SMS_BODY_CHARACTERS = 1600;
 const MAX_SUBJECT_CHARACTERS = 256;
 const MAX_ID_CHARACTERS = 256;
 const DEFAULT_SUBJECT = 'Message';
+const PENDING_REASON = 'Recorded; delivery not attempted yet';
 
 // util.matches follows java.util.regex and must match the whole value.
 const EMAIL_ADDRESS =
@@ -16,6 +17,8 @@ const SMS_SENDER_ID = '[A-Za-z0-9]{1,11}';
 // Tabs and line breaks are text; other control characters are not.
 const TEXT = '[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*';
 const SINGLE_LINE = '[^\\x00-\\x1F\\x7F]*';
+// Visible ASCII: UUIDs, ULIDs, base64 and the like, with nothing that normalises differently.
+const IDEMPOTENCY_KEY = '[\\x21-\\x7E]{1,128}';
 
 function reject(field, rule, message) {
   util.error(`${field}: ${message}`, 'ValidationError', null, { field, rule });
@@ -89,6 +92,12 @@ function smsSender(from, config) {
   return sender;
 }
 
+function checkIdempotencyKey(key) {
+  if (key !== null && key !== undefined && !util.matches(IDEMPOTENCY_KEY, key)) {
+    reject('input.idempotencyKey', 'format', 'must be 1 to 128 visible ASCII characters (no spaces)');
+  }
+}
+
 function checkRecipient(recipient, deliveryMethod) {
   if (recipient === '') {
     reject('input.to', 'required', 'must not be empty');
@@ -110,6 +119,7 @@ export function request(ctx) {
   checkOptionalLine('input.subject', input.subject, MAX_SUBJECT_CHARACTERS);
   checkOptionalLine('input.senderId', input.senderId, MAX_ID_CHARACTERS);
   checkOptionalLine('input.recipientId', input.recipientId, MAX_ID_CHARACTERS);
+  checkIdempotencyKey(input.idempotencyKey);
   if (input.deliveryMethod === 'SMS' && input.subject !== null && input.subject !== undefined) {
     reject('input.subject', 'emailOnly', 'is only allowed for EMAIL; an SMS has no subject');
   }
@@ -125,15 +135,20 @@ export function request(ctx) {
     body: input.body,
     deliveryMethod: input.deliveryMethod,
     deliveryStatus: 'PENDING',
-    statusReason: 'Recorded; delivery not attempted yet',
+    statusReason: PENDING_REASON,
+    statusHistory: [{ status: 'PENDING', reason: PENDING_REASON, at: now }],
     createdAt: now,
     updatedAt: now,
   };
+  const hasSender = input.senderId !== null && input.senderId !== undefined;
   const optional = {
     from,
     subject: isEmail ? input.subject ?? DEFAULT_SUBJECT : null,
     senderId: input.senderId,
+    // The partition of the sparse bySender index: only messages with a sender are in it.
+    senderKey: hasSender ? `SENDER#${input.senderId}` : null,
     recipientId: input.recipientId,
+    idempotencyKey: input.idempotencyKey,
   };
   Object.entries(optional).forEach(([name, value]) => {
     if (value !== null && value !== undefined) {

@@ -1,9 +1,10 @@
-// Pipeline: loadConfig -> normalizeRecipient -> validateMessage -> recordMessage -> deliverMessage -> recordOutcome.
+// Pipeline: loadConfig -> normalizeRecipient -> validateMessage -> recordMessage -> replayOriginal
+// -> deliverMessage -> recordOutcome.
 export function request() {
   return {};
 }
 
 export function response(ctx) {
-  const { PK, SK, ...message } = ctx.prev.result;
+  const { PK, SK, senderKey, ...message } = ctx.prev.result;
   return message;
 }

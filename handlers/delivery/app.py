@@ -8,6 +8,7 @@ addresses or bodies.
 
 from __future__ import annotations
 
+import base64
 import html
 import os
 from typing import Literal, NotRequired, TypedDict
@@ -19,6 +20,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 DEFAULT_EMAIL_FROM = os.environ["DEFAULT_EMAIL_FROM"]
 DEFAULT_SUBJECT = "Message"
+MESSAGE_PREFIX = "MESSAGE#"
+# SES tag values allow only letters, digits, "_" and "-", up to 256 characters.
+TAG_VALUE_LIMIT = 256
 SES_CONFIGURATION_SET = os.environ.get("SES_CONFIGURATION_SET") or None
 
 logger = Logger(service="delivery")
@@ -51,6 +55,19 @@ class DeliveryRequest(TypedDict):
     message: Message
 
 
+def message_tags(message: Message) -> list[dict[str, str]]:
+    """The record's key as SES tags, so that SES events find their record without a lookup.
+
+    `message` is the ULID; the recipient goes base64url without padding, split over
+    `recipient`, `recipient1`, ... when longer than one tag value.
+    """
+    encoded = base64.urlsafe_b64encode(message["to"].encode()).decode().rstrip("=")
+    chunks = [encoded[start : start + TAG_VALUE_LIMIT] for start in range(0, len(encoded), TAG_VALUE_LIMIT)]
+    return [{"Name": "message", "Value": message["id"].removeprefix(MESSAGE_PREFIX)}] + [
+        {"Name": f"recipient{n or ''}", "Value": chunk} for n, chunk in enumerate(chunks)
+    ]
+
+
 def email_request(message: Message) -> dict:
     """SES v2 SendEmail arguments: the body as text and as escaped HTML."""
     body = message["body"]
@@ -67,6 +84,7 @@ def email_request(message: Message) -> dict:
                 },
             }
         },
+        "EmailTags": message_tags(message),
     }
     if SES_CONFIGURATION_SET:
         request["ConfigurationSetName"] = SES_CONFIGURATION_SET

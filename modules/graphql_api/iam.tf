@@ -89,6 +89,10 @@ data "aws_iam_policy_document" "data_source" {
     }
   }
 
+  # TransactWriteItems has no IAM action of its own: each Put, Update and Delete inside it is authorized
+  # as dynamodb:PutItem, UpdateItem and DeleteItem (a ConditionCheck as dynamodb:ConditionCheckItem),
+  # against the item's own key, so dynamodb:LeadingKeys holds for every item of a transaction (DynamoDB
+  # developer guide, "Using IAM with DynamoDB transactions").
   dynamic "statement" {
     for_each = each.value.type == "AMAZON_DYNAMODB" && length(each.value.write_actions) > 0 ? [var.tables[each.value.table]] : []
 

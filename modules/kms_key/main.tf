@@ -4,6 +4,7 @@ data "aws_region" "current" {}
 
 locals {
   account_root = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"
+  region       = coalesce(var.region, data.aws_region.current.region)
 
   # Enumerated rather than kms:*: the account keeps full control of the key, and no
   # policy in this stack grants a wildcard action.
@@ -45,7 +46,7 @@ locals {
 }
 
 data "aws_iam_policy_document" "this" {
-  #checkov:skip=CKV_AWS_111:This is a key policy: its resource "*" is the key itself, and every statement names its principal (this account, or a service limited by source account and ARN or by log group).
+  #checkov:skip=CKV_AWS_111:This is a key policy: its resource "*" is the key itself, and every statement names its principal (this account, or a service limited by source account and ARN, by log group or by SNS topic).
   #checkov:skip=CKV_AWS_356:This is a key policy: "*" as resource means this key only, the only form a key policy accepts.
   statement {
     sid       = "AccountAdministersAndDelegatesUseToIam"
@@ -68,7 +69,7 @@ data "aws_iam_policy_document" "this" {
 
       principals {
         type        = "Service"
-        identifiers = ["logs.${data.aws_region.current.region}.amazonaws.com"]
+        identifiers = ["logs.${local.region}.amazonaws.com"]
       }
 
       condition {
@@ -105,9 +106,35 @@ data "aws_iam_policy_document" "this" {
       }
     }
   }
+
+  # An AWS service publishing to an SNS topic encrypted with this key needs the key itself (the SNS
+  # developer guide, "Enable compatibility between event sources from AWS services and encrypted topics",
+  # and the SES guide's key policy for encrypted topics: kms:GenerateDataKey and kms:Decrypt). SNS always
+  # names the topic in the encryption context, so the service may use the key for those topics only.
+  dynamic "statement" {
+    for_each = { for publisher in var.topic_publishers : publisher.service => publisher }
+
+    content {
+      sid       = "TopicPublish${replace(title(replace(split(".", statement.key)[0], "-", " ")), " ", "")}"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = ["*"]
+
+      principals {
+        type        = "Service"
+        identifiers = [statement.key]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:EncryptionContext:aws:sns:topicArn"
+        values   = statement.value.topic_arns
+      }
+    }
+  }
 }
 
 resource "aws_kms_key" "this" {
+  region                  = var.region
   description             = var.description
   enable_key_rotation     = true
   deletion_window_in_days = var.deletion_window_in_days
@@ -115,6 +142,7 @@ resource "aws_kms_key" "this" {
 }
 
 resource "aws_kms_alias" "this" {
+  region        = var.region
   name          = "alias/${var.alias}"
   target_key_id = aws_kms_key.this.key_id
 }

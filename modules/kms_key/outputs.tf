@@ -12,3 +12,8 @@ output "alias_name" {
   description = "Alias of the key (alias/...)."
   value       = aws_kms_alias.this.name
 }
+
+output "region" {
+  description = "Region of the key."
+  value       = local.region
+}

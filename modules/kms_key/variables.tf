@@ -43,3 +43,23 @@ variable "service_principals" {
     error_message = "Each service principal is an *.amazonaws.com service with at least one source ARN."
   }
 }
+
+variable "topic_publishers" {
+  description = "AWS services (e.g. ses.amazonaws.com) that publish to SNS topics encrypted with this key, each allowed the key only for the given topic ARNs (the kms:EncryptionContext:aws:sns:topicArn that SNS sets)."
+  type = list(object({
+    service    = string
+    topic_arns = list(string)
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for publisher in var.topic_publishers : endswith(publisher.service, ".amazonaws.com") && length(publisher.topic_arns) > 0 && alltrue([for arn in publisher.topic_arns : can(regex("^arn:aws[a-z-]*:sns:", arn))])])
+    error_message = "Each topic publisher is an *.amazonaws.com service with at least one SNS topic ARN."
+  }
+}
+
+variable "region" {
+  description = "Region of the key (KMS keys are regional: a topic or log group in another region needs a key there); null for the provider's region."
+  type        = string
+  default     = null
+}

@@ -3,7 +3,7 @@ data "aws_partition" "current" {}
 data "aws_region" "current" {}
 
 locals {
-  region     = data.aws_region.current.region
+  region     = coalesce(var.region, data.aws_region.current.region)
   account_id = data.aws_caller_identity.current.account_id
   log_group  = "/aws/lambda/${var.name}"
   powertools_layer = var.powertools_layer_version == null ? [] : [
@@ -67,6 +67,47 @@ data "aws_iam_policy_document" "runtime" {
   }
 }
 
+# Asynchronous invocations (SNS, CloudWatch Logs) that still fail after Lambda's retries land here
+# instead of being dropped; the queue is encrypted with the function's key.
+resource "aws_sqs_queue" "dead_letter" {
+  count = var.dead_letter_queue_enabled ? 1 : 0
+
+  region                    = var.region
+  name                      = "${var.name}-dlq"
+  kms_master_key_id         = var.kms_key_arn
+  message_retention_seconds = 1209600 # 14 days, SQS's maximum
+}
+
+data "aws_iam_policy_document" "dead_letter" {
+  count = var.dead_letter_queue_enabled ? 1 : 0
+
+  statement {
+    sid       = "SendFailedEventsToOwnDeadLetterQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dead_letter[0].arn]
+  }
+
+  statement {
+    sid       = "EncryptDeadLettersThroughSqs"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [var.kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["sqs.${local.region}.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "dead_letter" {
+  count = var.dead_letter_queue_enabled ? 1 : 0
+
+  name   = "dead-letter-queue"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.dead_letter[0].json
+}
+
 resource "aws_iam_role_policy" "runtime" {
   name   = "runtime"
   role   = aws_iam_role.this.id
@@ -82,6 +123,7 @@ resource "aws_iam_role_policy" "this" {
 }
 
 resource "aws_cloudwatch_log_group" "this" {
+  region            = var.region
   name              = local.log_group
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
@@ -89,8 +131,9 @@ resource "aws_cloudwatch_log_group" "this" {
 
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_117:The function calls only public AWS endpoints (SES, SNS, DynamoDB); a VPC would add NAT cost and no isolation.
-  #checkov:skip=CKV_AWS_116:Invoked synchronously (by AppSync) or by log subscriptions that retry; a failure is returned to the caller and recorded, so a DLQ would never receive anything.
+  #checkov:skip=CKV_AWS_116:A dead-letter queue only receives failed asynchronous invocations: functions invoked asynchronously (SNS, CloudWatch Logs) get one through dead_letter_queue_enabled, while a synchronously invoked one (the delivery function, called by AppSync) returns its failure to the caller, which records it.
   #checkov:skip=CKV_AWS_272:Code signing needs a signer profile and signed artifacts from a release pipeline; deployments here package the reviewed repository directly.
+  region                         = var.region
   function_name                  = var.name
   description                    = var.description
   role                           = aws_iam_role.this.arn
@@ -118,5 +161,13 @@ resource "aws_lambda_function" "this" {
     mode = "Active"
   }
 
-  depends_on = [aws_iam_role_policy.runtime]
+  dynamic "dead_letter_config" {
+    for_each = aws_sqs_queue.dead_letter
+
+    content {
+      target_arn = dead_letter_config.value.arn
+    }
+  }
+
+  depends_on = [aws_iam_role_policy.runtime, aws_iam_role_policy.dead_letter]
 }

@@ -27,3 +27,13 @@ output "package_size_bytes" {
   description = "Size of the deployed zip: code only, the SDK and Powertools come from the runtime and the layer."
   value       = data.archive_file.this.output_size
 }
+
+output "region" {
+  description = "Region of the function."
+  value       = local.region
+}
+
+output "dead_letter_queue_arn" {
+  description = "ARN of the function's dead-letter queue; null without one."
+  value       = try(aws_sqs_queue.dead_letter[0].arn, null)
+}

@@ -102,3 +102,15 @@ variable "build_dir" {
   type        = string
   default     = null
 }
+
+variable "region" {
+  description = "Region of the function, its log group and its dead-letter queue; null for the provider's region. kms_key_arn must be a key in that region."
+  type        = string
+  default     = null
+}
+
+variable "dead_letter_queue_enabled" {
+  description = "Give the function an encrypted SQS dead-letter queue for asynchronous invocations (SNS, CloudWatch Logs) that fail after Lambda's retries."
+  type        = bool
+  default     = false
+}

@@ -1,8 +1,11 @@
 locals {
-  key_attributes = toset(concat(
-    [var.partition_key, var.sort_key],
-    flatten([for index in values(var.indexes) : [index.partition_key, index.sort_key]]),
-  ))
+  # Only attributes some key uses may be declared: the table's keys and each index's.
+  key_attributes = toset([
+    for name in concat(
+      [var.partition_key, var.sort_key],
+      flatten([for index in values(var.indexes) : [index.partition_key, index.sort_key]]),
+    ) : name if name != null
+  ])
 }
 
 resource "aws_dynamodb_table" "this" {
@@ -26,9 +29,18 @@ resource "aws_dynamodb_table" "this" {
 
     content {
       name            = global_secondary_index.key
-      hash_key        = global_secondary_index.value.partition_key
-      range_key       = global_secondary_index.value.sort_key
-      projection_type = "ALL"
+      projection_type = global_secondary_index.value.projection_type
+
+      # key_schema replaces the index's hash_key/range_key, deprecated in hashicorp/aws 6.x.
+      # Map keys sort HASH before RANGE; an index without a sort key has only HASH.
+      dynamic "key_schema" {
+        for_each = { for key_type, name in { HASH = global_secondary_index.value.partition_key, RANGE = global_secondary_index.value.sort_key } : key_type => name if name != null }
+
+        content {
+          attribute_name = key_schema.value
+          key_type       = key_schema.key
+        }
+      }
     }
   }
 

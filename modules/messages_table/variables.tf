@@ -14,12 +14,18 @@ variable "sort_key" {
 }
 
 variable "indexes" {
-  description = "Global secondary indexes by name; each projects all attributes and is keyed by two string attributes."
+  description = "Global secondary indexes by name: a string partition key, an optional string sort key (null: keyed by the partition key alone) and the projection, ALL or KEYS_ONLY."
   type = map(object({
-    partition_key = string
-    sort_key      = string
+    partition_key   = string
+    sort_key        = optional(string)
+    projection_type = optional(string, "ALL")
   }))
   default = {}
+
+  validation {
+    condition     = alltrue([for index in values(var.indexes) : contains(["ALL", "KEYS_ONLY"], index.projection_type)])
+    error_message = "An index's projection_type is ALL or KEYS_ONLY."
+  }
 }
 
 variable "kms_key_arn" {

@@ -7,3 +7,8 @@ output "arn" {
   description = "Configuration set ARN, a resource of ses:SendEmail."
   value       = aws_sesv2_configuration_set.this.arn
 }
+
+output "event_destination_name" {
+  description = "Name of the SNS event destination; null without one."
+  value       = try(aws_sesv2_configuration_set_event_destination.sns[0].event_destination_name, null)
+}

@@ -18,3 +18,21 @@ variable "suppressed_reasons" {
     error_message = "suppressed_reasons may only contain BOUNCE and COMPLAINT."
   }
 }
+
+variable "sns_event_destination" {
+  description = "Publish these sending events (SEND, REJECT, BOUNCE, COMPLAINT, DELIVERY, DELIVERY_DELAY, RENDERING_FAILURE, OPEN, CLICK, SUBSCRIPTION) to an SNS topic in the same region; null for none."
+  type = object({
+    name        = optional(string, "sns")
+    topic_arn   = string
+    event_types = list(string)
+  })
+  default = null
+
+  validation {
+    condition = var.sns_event_destination == null ? true : (
+      length(var.sns_event_destination.event_types) > 0 &&
+      alltrue([for type in var.sns_event_destination.event_types : contains(["SEND", "REJECT", "BOUNCE", "COMPLAINT", "DELIVERY", "DELIVERY_DELAY", "RENDERING_FAILURE", "OPEN", "CLICK", "SUBSCRIPTION"], type)])
+    )
+    error_message = "sns_event_destination.event_types lists at least one SES event type: SEND, REJECT, BOUNCE, COMPLAINT, DELIVERY, DELIVERY_DELAY, RENDERING_FAILURE, OPEN, CLICK or SUBSCRIPTION."
+  }
+}

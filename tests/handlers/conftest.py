@@ -64,3 +64,25 @@ def aws(monkeypatch):
 def delivery(aws):
     """The delivery handler module, imported fresh so its module-level clients see this test's account."""
     return load_lambda_module(REPO_ROOT, "handlers/delivery", "app")
+
+
+MESSAGES_TABLE = "test-messages"
+TABLE_REGION = "eu-central-1"
+
+
+@pytest.fixture
+def messages_table(aws, monkeypatch, manifest):
+    """The messages table as Terraform and the local stack create it (keys and indexes from the manifest)."""
+    from local.aws import table_definition
+
+    monkeypatch.setenv("MESSAGES_TABLE", MESSAGES_TABLE)
+    monkeypatch.setenv("MESSAGES_TABLE_REGION", TABLE_REGION)
+    monkeypatch.setenv("PROVIDER_MESSAGE_ID_INDEX", "byProviderMessageId")
+    boto3.client("dynamodb", region_name=TABLE_REGION).create_table(**table_definition(MESSAGES_TABLE, manifest.tables["messages"]))
+    return boto3.resource("dynamodb", region_name=TABLE_REGION).Table(MESSAGES_TABLE)
+
+
+@pytest.fixture
+def status(messages_table):
+    """The status handlers' module, imported fresh against this test's table."""
+    return load_lambda_module(REPO_ROOT, "handlers/status", "app")

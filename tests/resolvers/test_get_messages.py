@@ -24,13 +24,48 @@ def page(run: Run, items: list, page_size: int, next_token: str | None = None):
 
 
 def query(run: Run, after: str | None, page_size: int = 2, recipient: str = "alice@example.com"):
-    return run("function:queryMessages", "request", args={"after": after}, stash={"pageSize": page_size, "recipient": recipient})
+    return run(
+        "function:queryMessages", "request", args={"filter": {"to": recipient}, "after": after}, stash={"pageSize": page_size, "recipient": recipient}
+    )
+
+
+def query_by_sender(run: Run, sender_id: str, after: str | None = None, page_size: int = 2):
+    return run("function:queryMessages", "request", args={"filter": {"senderId": sender_id}, "after": after}, stash={"pageSize": page_size, "recipient": ""})
 
 
 @pytest.mark.parametrize("first", [0, -1, 101])
 def test_first_outside_1_to_100_is_rejected(run: Run, first: int) -> None:
     outcome = run("resolver:Query.getMessages", "request", args={"filter": {"to": "a@b.co"}, "first": first})
     assert outcome.kind == "error" and outcome.error["errorInfo"] == {"field": "first", "rule": "range"}
+
+
+@pytest.mark.parametrize(
+    ("message_filter", "field", "rule"),
+    [
+        ({}, "filter", "exactlyOne"),
+        ({"to": None, "senderId": None}, "filter", "exactlyOne"),
+        ({"to": "a@b.co", "senderId": "shop-1"}, "filter", "exactlyOne"),
+        ({"to": "  "}, "filter.to", "required"),
+        ({"senderId": " "}, "filter.senderId", "notBlank"),
+    ],
+)
+def test_the_filter_takes_exactly_one_of_to_and_sender_id(run: Run, message_filter: dict, field: str, rule: str) -> None:
+    outcome = run("resolver:Query.getMessages", "request", args={"filter": message_filter})
+    assert outcome.kind == "error" and outcome.error["errorInfo"] == {"field": field, "rule": rule}
+    assert outcome.error["message"].startswith(f"{field}: ")
+
+
+def test_a_sender_filter_queries_the_sparse_sender_index(run: Run) -> None:
+    request = query_by_sender(run, "shop-1", page_size=7).value
+    assert request["index"] == "bySender" and request["limit"] == 8 and request["scanIndexForward"] is True
+    assert request["query"]["expressionNames"] == {"#senderKey": "senderKey", "#SK": "SK"}
+    assert request["query"]["expressionValues"] == {":senderKey_eq": {"S": "SENDER#shop-1"}, ":SK_gt": {"S": "MESSAGE#"}}
+
+
+def test_a_recipient_cursor_does_not_continue_a_sender_listing(run: Run) -> None:
+    cursor = page(run, [item(u) for u in ULIDS[:3]], page_size=2).value["pageInfo"]["endCursor"]
+    outcome = query_by_sender(run, "alice@example.com", after=cursor)
+    assert outcome.kind == "error" and outcome.error["errorInfo"] == {"field": "after", "rule": "cursor"}
 
 
 def test_first_defaults_to_100(run: Run) -> None:

@@ -44,7 +44,13 @@ def test_a_valid_email_becomes_a_pending_record_with_defaults(run: Run, clock) -
     assert message["SK"] == message["id"] and message["id"].startswith("MESSAGE#") and len(message["id"]) == 34
     assert (message["from"], message["subject"], message["deliveryStatus"]) == ("no-reply@example.com", "Message", "PENDING")
     assert message["createdAt"] == message["updatedAt"] == "2026-11-18T11:06:40.000Z"
-    assert "senderId" not in message and "recipientId" not in message
+    assert "senderId" not in message and "recipientId" not in message and "senderKey" not in message
+    assert message["statusHistory"] == [{"status": "PENDING", "reason": message["statusReason"], "at": message["createdAt"]}]
+
+
+def test_a_sender_puts_the_message_in_the_sparse_sender_index(run: Run) -> None:
+    message = validate(run, {**EMAIL, "senderId": "shop-1"}).value["payload"]
+    assert (message["senderId"], message["senderKey"]) == ("shop-1", "SENDER#shop-1")
 
 
 def test_an_allowed_sender_is_accepted_case_insensitively(run: Run) -> None:
@@ -81,6 +87,10 @@ def test_an_sms_has_no_subject_and_may_carry_an_allowed_sender_id(run: Run) -> N
         ({**SMS, "from": "Not a sender id"}, "input.from", "smsSenderId"),
         ({**EMAIL, "senderId": ""}, "input.senderId", "notBlank"),
         ({**EMAIL, "recipientId": "x" * 257}, "input.recipientId", "maxLength"),
+        ({**EMAIL, "idempotencyKey": ""}, "input.idempotencyKey", "format"),
+        ({**EMAIL, "idempotencyKey": "has space"}, "input.idempotencyKey", "format"),
+        ({**EMAIL, "idempotencyKey": "k" * 129}, "input.idempotencyKey", "format"),
+        ({**EMAIL, "idempotencyKey": "clé"}, "input.idempotencyKey", "format"),
     ],
 )
 def test_bad_input_is_a_validation_error_naming_field_and_rule(run: Run, message_input: dict, field: str, rule: str) -> None:
@@ -103,6 +113,64 @@ def test_record_is_written_only_if_new(run: Run) -> None:
     assert request["key"] == {"PK": {"S": "MESSAGE#a@b.co"}, "SK": {"S": "MESSAGE#1"}}
     assert "PK" not in request["attributeValues"]
     assert request["condition"]["expression"] == "(attribute_not_exists(#PK))"
+
+
+def test_an_idempotency_key_is_claimed_in_the_same_transaction_as_the_record(run: Run, clock) -> None:
+    # GIVEN a validated message with an idempotency key
+    record = {"PK": "MESSAGE#a@b.co", "SK": "MESSAGE#1", "id": "MESSAGE#1", "body": "x", "idempotencyKey": "order-42"}
+    # WHEN it is recorded
+    request = run("function:recordMessage", "request", prev={"result": record}, stash={"config": {"messagesTable": "dev-messages"}}).value
+    # THEN one transaction writes the claim (new, or expired) and the record (new)
+    assert request["operation"] == "TransactWriteItems"
+    claim, message = request["transactItems"]
+    assert (claim["table"], message["table"]) == ("dev-messages", "dev-messages")
+    assert claim["key"] == {"PK": {"S": "IDEMPOTENCY#order-42"}, "SK": {"S": "IDEMPOTENCY"}}
+    now = clock.fixed_millis // 1000
+    assert claim["attributeValues"] == {"messagePK": {"S": "MESSAGE#a@b.co"}, "messageSK": {"S": "MESSAGE#1"}, "expiresAt": {"N": now + 86400}}
+    assert claim["condition"]["expression"] == "((attribute_not_exists(#PK)) OR (#expiresAt < :or_1_expiresAt_lt))"
+    assert claim["condition"]["expressionValues"] == {":or_1_expiresAt_lt": {"N": now}}
+    assert message["key"] == {"PK": {"S": "MESSAGE#a@b.co"}, "SK": {"S": "MESSAGE#1"}}
+    assert message["condition"]["expression"] == "(attribute_not_exists(#PK))"
+
+
+def test_a_claimed_key_leads_to_the_original_message(run: Run) -> None:
+    cancelled = {
+        "keys": None,
+        "cancellationReasons": [
+            {"type": "ConditionalCheckFailed", "message": "The conditional request failed", "item": {"messagePK": "MESSAGE#a@b.co", "messageSK": "MESSAGE#0"}},
+            {"type": "None", "message": "None"},
+        ],
+    }
+    outcome = run(
+        "function:recordMessage", "response", error={"type": "DynamoDB:TransactionCanceledException", "message": "cancelled"}, result=cancelled, stash={"message": {"id": "MESSAGE#1"}}
+    )
+    assert outcome.kind == "value" and outcome.stash["original"] == {"PK": "MESSAGE#a@b.co", "SK": "MESSAGE#0"}
+    request = run("function:replayOriginal", "request", stash={"original": outcome.stash["original"]}).value
+    assert request == {"operation": "GetItem", "key": {"PK": {"S": "MESSAGE#a@b.co"}, "SK": {"S": "MESSAGE#0"}}, "consistentRead": True}
+
+
+def test_without_a_claimed_key_the_replay_step_passes_the_record_on(run: Run) -> None:
+    outcome = run("function:replayOriginal", "request", prev={"result": {"id": "MESSAGE#1"}})
+    assert outcome.kind == "earlyReturn" and outcome.value == {"id": "MESSAGE#1"} and outcome.skip_to is None
+
+
+ORIGINAL = {"PK": "MESSAGE#a@b.co", "SK": "MESSAGE#0", "id": "MESSAGE#0", "to": "a@b.co", "body": "x", "deliveryMethod": "EMAIL", "from": "f@b.co", "subject": "Message", "deliveryStatus": "ACCEPTED"}
+
+
+def test_the_same_input_replays_the_original_and_skips_delivery(run: Run) -> None:
+    attempted = {**ORIGINAL, "id": "MESSAGE#1", "SK": "MESSAGE#1", "deliveryStatus": "PENDING"}
+    outcome = run("function:replayOriginal", "response", result=ORIGINAL, stash={"message": attempted})
+    assert outcome.value == ORIGINAL and outcome.stash["replayed"] is True
+    skipped = run("function:deliverMessage", "request", prev={"result": ORIGINAL}, stash={"replayed": True})
+    assert (skipped.kind, skipped.skip_to, skipped.value) == ("earlyReturn", "END", ORIGINAL)
+
+
+@pytest.mark.parametrize("change", [{"body": "y"}, {"to": "b@b.co"}, {"subject": "Other"}, {"senderId": "shop-2"}, {"deliveryMethod": "SMS"}])
+def test_a_different_input_under_a_used_key_is_an_error(run: Run, change: dict) -> None:
+    attempted = {**ORIGINAL, "id": "MESSAGE#1", **change}
+    outcome = run("function:replayOriginal", "response", result=ORIGINAL, stash={"message": attempted})
+    assert outcome.kind == "error" and outcome.error["errorInfo"] == {"field": "input.idempotencyKey", "rule": "sameInput"}
+    assert f"({next(iter(change))} differ)" in outcome.error["message"]
 
 
 def test_a_failed_record_stops_the_pipeline_before_delivery(run: Run) -> None:
@@ -134,7 +202,46 @@ def test_outcome_update_only_moves_a_pending_record(run: Run) -> None:
     assert request["operation"] == "UpdateItem"
     assert request["condition"]["expression"] == "(#deliveryStatus = :deliveryStatus_eq)"
     assert request["condition"]["expressionValues"] == {":deliveryStatus_eq": {"S": "PENDING"}}
-    assert set(request["update"]["expressionNames"].values()) == {"deliveryStatus", "statusReason", "providerMessageId", "updatedAt"}
+    assert set(request["update"]["expressionNames"].values()) == {"deliveryStatus", "statusReason", "statusHistory", "providerMessageId", "updatedAt"}
+    assert "list_append(#expName_3, :expValue_3)" in request["update"]["expression"]
+    assert request["update"]["expressionValues"][":expValue_3"]["L"][0]["M"]["status"] == {"S": "ACCEPTED"}
+
+
+def test_a_failed_outcome_sets_no_provider_message_id(run: Run) -> None:
+    # The byProviderMessageId index refuses a NULL key, so the attribute is left out.
+    request = run(
+        "function:recordOutcome",
+        "request",
+        stash={"message": {"PK": "MESSAGE#a@b.co", "SK": "MESSAGE#1"}},
+        prev={"result": {"deliveryStatus": "FAILED", "statusReason": "refused"}},
+    ).value
+    assert "providerMessageId" not in request["update"]["expressionNames"].values()
+
+
+def test_a_provider_report_that_came_first_stands(run: Run) -> None:
+    # GIVEN the status handler already recorded DELIVERED when the outcome update arrives
+    current = {"PK": "MESSAGE#a@b.co", "SK": "MESSAGE#1", "deliveryStatus": "DELIVERED"}
+    # WHEN the update's PENDING condition fails
+    outcome = run(
+        "function:recordOutcome",
+        "response",
+        stash={"message": {"id": "MESSAGE#1"}},
+        error={"type": "DynamoDB:ConditionalCheckFailedException", "message": "The conditional request failed"},
+        result=current,
+    )
+    # THEN the later status is returned, not an error
+    assert outcome.kind == "value" and outcome.value["deliveryStatus"] == "DELIVERED"
+
+
+def test_an_outcome_that_cannot_be_recorded_is_an_error(run: Run) -> None:
+    outcome = run(
+        "function:recordOutcome",
+        "response",
+        stash={"message": {"id": "MESSAGE#1"}},
+        error={"type": "DynamoDB:ProvisionedThroughputExceededException", "message": "slow down"},
+        result=None,
+    )
+    assert outcome.kind == "error" and outcome.error["errorType"] == "OutcomeNotRecorded"
 
 
 def test_config_is_read_from_its_item_and_passed_through_the_stash(run: Run) -> None:

@@ -35,6 +35,7 @@ class Block:
 class Stack:
     blocks: list[Block]
     sources: dict[Path, str]
+    locals_by_directory: dict[str, dict[str, Any]]
 
     def find(self, kind: str, type_: str = "", directory: str | None = None) -> list[Block]:
         return [
@@ -50,6 +51,10 @@ class Stack:
 
     def text(self) -> str:
         return "\n".join(self.sources.values())
+
+    def locals(self, directory: str = "terraform") -> dict[str, Any]:
+        """Every local value of a directory, as parsed (expressions stay "${...}" strings)."""
+        return self.locals_by_directory.get(directory, {})
 
 
 def _blocks(directory: str, document: dict[str, Any]) -> Iterator[Block]:
@@ -68,12 +73,16 @@ def _blocks(directory: str, document: dict[str, Any]) -> Iterator[Block]:
 def stack() -> Stack:
     blocks: list[Block] = []
     sources: dict[Path, str] = {}
+    locals_by_directory: dict[str, dict[str, Any]] = {}
     for directory in TERRAFORM_DIRS:
+        name = str(directory.relative_to(REPO_ROOT))
         for path in sorted(directory.glob("*.tf")):
             sources[path] = path.read_text()
             document = hcl2.loads(sources[path], serialization_options=_OPTIONS)
-            blocks.extend(_blocks(str(directory.relative_to(REPO_ROOT)), document))
-    return Stack(blocks, sources)
+            blocks.extend(_blocks(name, document))
+            for entry in document.get("locals", []):
+                locals_by_directory.setdefault(name, {}).update(entry)
+    return Stack(blocks, sources, locals_by_directory)
 
 
 def statements(policy_document: Block) -> list[dict[str, Any]]:

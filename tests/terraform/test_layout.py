@@ -58,3 +58,23 @@ def test_module_readmes_are_generated_from_the_current_code() -> None:
     for module_dir in sorted(path for path in MODULES_DIR.iterdir() if path.is_dir()):
         readme = (module_dir / "README.md").read_text()
         assert updated(readme, module_dir) == readme, f"{module_dir.name}/README.md is out of date: run `make docs`"
+
+
+@pytest.mark.parametrize("env", ["dev", "stage", "prod"])
+def test_environment_files_set_only_declared_variables_and_attributes(stack: Stack, env: str) -> None:
+    # GIVEN an environment's values and the root's variable types
+    import hcl2
+    from hcl2 import SerializationOptions
+
+    options = SerializationOptions(strip_string_quotes=True, preserve_heredocs=False, explicit_blocks=False)
+    values = hcl2.loads((REPO_ROOT / "envs" / f"{env}.tfvars").read_text(), serialization_options=options)
+    variables = {block.name: block.body for block in stack.find("variable", directory="terraform")}
+    # THEN every value names a variable, every required variable is set, and objects set only their attributes
+    names = {name for name in values if not name.startswith("__")}
+    assert names - set(variables) == set(), f"{env}.tfvars sets undeclared variables"
+    assert {name for name, body in variables.items() if "default" not in body} - names == set()
+    for name in names:
+        type_ = variables[name]["type"]
+        if isinstance(type_, str) and type_.startswith("${object("):
+            attributes = set(re.findall(r"(\w+)\s*=\s*optional\(", type_))
+            assert set(values[name]) <= attributes, f"{env}.tfvars: {name} sets {sorted(set(values[name]) - attributes)}"

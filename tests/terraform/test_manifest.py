@@ -17,13 +17,22 @@ APPSYNC_TYPES = {
     "aws_appsync_datasource": "local.data_sources",
 }
 
-# What each request a resolver can build needs from IAM.
-DYNAMODB_ACTIONS = {
-    "get": "dynamodb:GetItem", "put": "dynamodb:PutItem", "update": "dynamodb:UpdateItem",
-    "remove": "dynamodb:DeleteItem", "query": "dynamodb:Query", "scan": "dynamodb:Scan",
-    "GetItem": "dynamodb:GetItem", "PutItem": "dynamodb:PutItem", "UpdateItem": "dynamodb:UpdateItem",
-    "DeleteItem": "dynamodb:DeleteItem", "Query": "dynamodb:Query", "Scan": "dynamodb:Scan",
-    "ConditionCheck": "dynamodb:ConditionCheckItem",
+# What each request a resolver can build needs from IAM. A transaction needs nothing of its own: IAM
+# authorizes each item inside it as its own action (dynamodb:PutItem, UpdateItem, DeleteItem,
+# ConditionCheckItem; "Using IAM with DynamoDB transactions"), so the items name what is needed, either
+# as `operation: '...'` literals or as the helper's item kinds (putItem, updateItem, ...).
+DYNAMODB_ACTIONS: dict[str, set[str]] = {
+    "get": {"dynamodb:GetItem"}, "put": {"dynamodb:PutItem"}, "update": {"dynamodb:UpdateItem"},
+    "remove": {"dynamodb:DeleteItem"}, "query": {"dynamodb:Query"}, "scan": {"dynamodb:Scan"},
+    "GetItem": {"dynamodb:GetItem"}, "PutItem": {"dynamodb:PutItem"}, "UpdateItem": {"dynamodb:UpdateItem"},
+    "DeleteItem": {"dynamodb:DeleteItem"}, "Query": {"dynamodb:Query"}, "Scan": {"dynamodb:Scan"},
+    "ConditionCheck": {"dynamodb:ConditionCheckItem"},
+    "transactWrite": set(), "TransactWriteItems": set(),
+}
+# Item kinds of the transactWrite helper.
+TRANSACT_ITEMS = {
+    "putItem": {"dynamodb:PutItem"}, "updateItem": {"dynamodb:UpdateItem"},
+    "removeItem": {"dynamodb:DeleteItem"}, "conditionCheck": {"dynamodb:ConditionCheckItem"},
 }
 
 
@@ -80,7 +89,12 @@ def test_each_dynamodb_role_grants_exactly_what_its_resolvers_call(manifest: Man
         for function in manifest.functions.values():
             if function.data_source == name:
                 code = function.code.read_text()
-                used |= {DYNAMODB_ACTIONS[helper] for helper in re.findall(r"\bddb\.(\w+)\(", code) if helper in DYNAMODB_ACTIONS}
-                used |= {DYNAMODB_ACTIONS[op] for op in re.findall(r"operation:\s*'(\w+)'", code)}
+                for helper in re.findall(r"\bddb\.(\w+)\(", code):
+                    used |= DYNAMODB_ACTIONS.get(helper, set())
+                for operation in re.findall(r"operation:\s*'(\w+)'", code):
+                    used |= DYNAMODB_ACTIONS[operation]
+                if "ddb.transactWrite(" in code:
+                    for kind in re.findall(r"\b(putItem|updateItem|removeItem|conditionCheck)\s*:", code):
+                        used |= TRANSACT_ITEMS[kind]
         granted = set(source["readActions"]) | set(source["writeActions"])
         assert granted == used, f"{name}: granted {sorted(granted)} but the resolvers call {sorted(used)}"

@@ -45,9 +45,10 @@ def test_deletion_protection_is_on_by_default_and_in_prod() -> None:
 
 def test_every_log_group_has_retention_and_the_key(stack: Stack) -> None:
     groups = stack.find("resource", "aws_cloudwatch_log_group")
-    assert len(groups) == 3  # delivery function, API, firewall
+    assert len(groups) == 4  # each function's, the API's, the firewall's, the SMS delivery logs
     for group in groups:
-        assert group.body["kms_key_id"] == "${var.kms_key_arn}", group.address
+        # Modules get the key of their region; the SMS delivery logs use the key of sns_region.
+        assert group.body["kms_key_id"] in ("${var.kms_key_arn}", "${local.kms_key_arns[var.sns_region]}"), group.address
         assert group.body["retention_in_days"] == "${var.log_retention_days}", group.address
 
 
@@ -55,8 +56,16 @@ def test_the_key_lets_cloudwatch_logs_encrypt_only_this_stacks_log_groups(stack:
     [logs] = [s for s in statements(stack.one("data", "aws_iam_policy_document", "this", "modules/kms_key")) if s.get("sid") == "CloudWatchLogsEncryptOwnLogGroups"]
     [condition] = logs["condition"]
     assert (condition["variable"], condition["values"]) == ("kms:EncryptionContext:aws:logs:arn", "${var.log_group_arn_patterns}")
-    patterns = stack.one("module", name="kms_key").body["log_group_arn_patterns"]
-    assert all("${local.prefix}" in pattern or "/aws/appsync/apis/" in pattern for pattern in patterns)
+    assert logs["principals"][0]["identifiers"] == ["logs.${local.region}.amazonaws.com"]  # the key's own region
+    assert stack.one("module", name="kms_key").body["log_group_arn_patterns"] == "${local.key_log_group_arn_patterns[var.region]}"
+    assert stack.one("module", name="regional_kms_key").body["log_group_arn_patterns"] == "${local.key_log_group_arn_patterns[each.key]}"
+    patterns = re.findall(r'"(arn:[^"]*)"', stack.locals()["key_log_group_arn_patterns"])
+    assert len(patterns) == 4
+    for pattern in patterns:
+        assert pattern.startswith("arn:${local.partition}:logs:${region}:${local.account_id}:log-group:")
+        log_group = pattern.split(":log-group:", 1)[1]
+        assert "${local.prefix}" in log_group or log_group in ("/aws/appsync/apis/*", "${name}"), pattern
+    assert "for name in values(local.sms_log_groups)" in stack.locals()["key_log_group_arn_patterns"]  # ${name}: the two SMS groups
 
 
 # --- Least privilege -----------------------------------------------------------------
@@ -110,7 +119,11 @@ def test_sms_is_allowed_and_topics_are_denied(stack: Stack) -> None:
 
 
 def test_the_originals_nonexistent_phone_number_condition_key_is_not_used(stack: Stack) -> None:
-    assert "PhoneNumber" not in stack.text()
+    # (DirectPublishToPhoneNumber, SNS's SMS log group name, is fine: it is no condition key.)
+    variables = [c["variable"] for doc in stack.find("data", "aws_iam_policy_document") for s in statements(doc) for c in s.get("condition", [])]
+    assert len(variables) > 10
+    assert [variable for variable in variables if "PhoneNumber" in variable] == []
+    assert not re.search(r'variable\s*=\s*"[^"]*PhoneNumber', stack.text())
 
 
 def test_appsync_roles_trust_only_this_account_and_api(stack: Stack) -> None:

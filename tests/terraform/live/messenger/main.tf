@@ -35,6 +35,15 @@ module "messenger" {
   delivery_function = {
     reserved_concurrency = 1
   }
+
+  status_functions = {
+    reserved_concurrency = 1
+  }
+
+  # The SMS preferences and delivery-status log groups are account-wide: a test stack leaves them alone.
+  sms = {
+    manage_account_preferences = false
+  }
 }
 
 output "graphql_url" {

@@ -1,0 +1,225 @@
+"""Turns providers' delivery reports into message status changes.
+
+- `ses_event_handler`: SES configuration-set events, one per SNS notification. Every email
+  carries its record's key as message tags, so the event finds its record without a lookup.
+- `sms_delivery_log_handler`: SNS SMS delivery-status logs, through a CloudWatch Logs
+  subscription. The record is found by the provider's message id through a KEYS_ONLY index.
+
+A status only moves forward (STATUS_RANK): a late DELIVERY never overwrites BOUNCED, a
+duplicate changes nothing, and events in any order end in the same state. Every change is
+appended to the record's statusHistory. Logs carry message ids and statuses only, never
+addresses, numbers or bodies.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes import CloudWatchLogsEvent, SNSEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+MESSAGES_TABLE = os.environ["MESSAGES_TABLE"]
+PROVIDER_MESSAGE_ID_INDEX = os.environ.get("PROVIDER_MESSAGE_ID_INDEX", "byProviderMessageId")
+MESSAGE_PREFIX = "MESSAGE#"
+# The tags the delivery function puts on every email (see handlers/delivery/app.py: message_tags).
+MESSAGE_TAG = "message"
+RECIPIENT_TAG = "recipient"
+
+logger = Logger(service="delivery-status")
+dynamodb = boto3.client("dynamodb", region_name=os.environ.get("MESSAGES_TABLE_REGION"))
+
+Status = Literal["PENDING", "ACCEPTED", "DELAYED", "DELIVERED", "BOUNCED", "REJECTED", "FAILED", "COMPLAINED"]
+
+# A status may only be replaced by one of a higher rank. Outcomes share a rank so that
+# neither overwrites the other; a complaint can only follow a delivery.
+STATUS_RANK: dict[str, int] = {
+    "PENDING": 0,
+    "ACCEPTED": 1,
+    "DELAYED": 2,
+    "DELIVERED": 3,
+    "BOUNCED": 4,
+    "REJECTED": 4,
+    "FAILED": 4,
+    "COMPLAINED": 5,
+}
+
+
+@dataclass(frozen=True)
+class MessageKey:
+    partition: str
+    sort: str
+
+    @property
+    def message_id(self) -> str:
+        return self.sort
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    status: Status
+    reason: str
+    at: str  # when the provider reported it, ISO 8601
+
+
+# --- SES events --------------------------------------------------------------------
+
+
+def record_key_from_tags(tags: dict[str, list[str]]) -> MessageKey | None:
+    """The record's key from an email's tags; the recipient is base64url, split over numbered tags."""
+    ulid = (tags.get(MESSAGE_TAG) or [None])[0]
+    parts = sorted((name for name in tags if name.startswith(RECIPIENT_TAG)), key=lambda name: int(name[len(RECIPIENT_TAG) :] or 0))
+    if not ulid or not parts:
+        return None
+    encoded = "".join(tags[name][0] for name in parts)
+    recipient = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+    return MessageKey(partition=f"{MESSAGE_PREFIX}{recipient}", sort=f"{MESSAGE_PREFIX}{ulid}")
+
+
+def _join(*parts: str | None) -> str:
+    return ": ".join(part for part in parts if part)
+
+
+def ses_status_change(ses_event: dict[str, Any]) -> StatusChange | None:
+    """The status an SES event means, or None for events that do not change delivery status."""
+    kind = ses_event.get("eventType") or ses_event.get("notificationType")
+    if kind == "Delivery":
+        delivery = ses_event["delivery"]
+        return StatusChange("DELIVERED", _join("Delivered to the recipient's mail server", delivery.get("smtpResponse")), delivery["timestamp"])
+    if kind == "Bounce":
+        bounce = ses_event["bounce"]
+        diagnostic = next((r.get("diagnosticCode") for r in bounce.get("bouncedRecipients", []) if r.get("diagnosticCode")), None)
+        if bounce.get("bounceType") == "Permanent":
+            return StatusChange("BOUNCED", _join(f"Permanent bounce ({bounce.get('bounceSubType', 'General')})", diagnostic), bounce["timestamp"])
+        # SES has stopped trying; the address may accept mail again later.
+        return StatusChange(
+            "FAILED", _join(f"{bounce.get('bounceType', 'Undetermined')} bounce ({bounce.get('bounceSubType', 'General')})", diagnostic), bounce["timestamp"]
+        )
+    if kind == "Complaint":
+        complaint = ses_event["complaint"]
+        feedback = complaint.get("complaintFeedbackType")
+        return StatusChange("COMPLAINED", "The recipient marked the email as spam" + (f" ({feedback})" if feedback else ""), complaint["timestamp"])
+    if kind == "Reject":
+        return StatusChange("REJECTED", _join("SES rejected the email", ses_event["reject"].get("reason")), ses_event["mail"]["timestamp"])
+    if kind == "DeliveryDelay":
+        delay = ses_event["deliveryDelay"]
+        reason = _join("Delivery delayed", delay.get("delayType"))
+        if expires := delay.get("expirationTime"):
+            reason += f"; SES keeps trying until {expires}"
+        return StatusChange("DELAYED", reason, delay["timestamp"])
+    return None
+
+
+# --- SMS delivery logs ---------------------------------------------------------------
+
+
+def sms_status_change(log_entry: dict[str, Any]) -> tuple[str, StatusChange]:
+    """The provider message id of an SNS SMS delivery log entry, and the status it means."""
+    notification = log_entry["notification"]
+    response = (log_entry.get("delivery") or {}).get("providerResponse")
+    at = _sns_log_time(notification["timestamp"])
+    if log_entry.get("status") == "SUCCESS":
+        return notification["messageId"], StatusChange("DELIVERED", _join("Delivered to the phone carrier", response), at)
+    return notification["messageId"], StatusChange("FAILED", _join("The phone carrier did not deliver the SMS", response), at)
+
+
+def _sns_log_time(text: str) -> str:
+    """SNS writes '2026-11-25 12:00:00.123' (UTC); records use ISO 8601 with a Z."""
+    moment = datetime.fromisoformat(text.replace("Z", "")).replace(tzinfo=timezone.utc)
+    return _iso(moment)
+
+
+def find_by_provider_message_id(provider_message_id: str) -> MessageKey | None:
+    page = dynamodb.query(
+        TableName=MESSAGES_TABLE,
+        IndexName=PROVIDER_MESSAGE_ID_INDEX,
+        KeyConditionExpression="providerMessageId = :id",
+        ExpressionAttributeValues={":id": {"S": provider_message_id}},
+        Limit=1,
+    )
+    items = page.get("Items") or []
+    return MessageKey(items[0]["PK"]["S"], items[0]["SK"]["S"]) if items else None
+
+
+# --- Recording -------------------------------------------------------------------------
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def record_status(key: MessageKey, change: StatusChange) -> bool:
+    """Move the record to the change's status if that is forward; False if it was not (stale or duplicate)."""
+    earlier = [status for status, rank in STATUS_RANK.items() if rank < STATUS_RANK[change.status]]
+    placeholders = {f":earlier{n}": {"S": status} for n, status in enumerate(earlier)}
+    try:
+        dynamodb.update_item(
+            TableName=MESSAGES_TABLE,
+            Key={"PK": {"S": key.partition}, "SK": {"S": key.sort}},
+            UpdateExpression=(
+                "SET deliveryStatus = :status, statusReason = :reason, updatedAt = :now,"
+                " statusHistory = list_append(if_not_exists(statusHistory, :none), :change)"
+            ),
+            ConditionExpression=f"attribute_exists(PK) AND deliveryStatus IN ({', '.join(placeholders)})",
+            ExpressionAttributeValues={
+                ":status": {"S": change.status},
+                ":reason": {"S": change.reason},
+                ":now": {"S": _iso(datetime.now(timezone.utc))},
+                ":none": {"L": []},
+                ":change": {"L": [{"M": {"status": {"S": change.status}, "reason": {"S": change.reason}, "at": {"S": change.at}}}]},
+                **placeholders,
+            },
+        )
+    except dynamodb.exceptions.ConditionalCheckFailedException:
+        return False
+    return True
+
+
+def apply(source: str, key: MessageKey | None, change: StatusChange | None) -> str:
+    """Record one report; returns what happened to it, for the handler's summary."""
+    if change is None:
+        return "ignored"
+    if key is None:
+        logger.info("no record for this report", extra={"source": source, "status": change.status})
+        return "unmatched"
+    changed = record_status(key, change)
+    logger.info(
+        "status changed" if changed else "status kept: the record is already at or beyond this status",
+        extra={"source": source, "message_id": key.message_id, "status": change.status},
+    )
+    return "changed" if changed else "unchanged"
+
+
+def _summary(outcomes: list[str]) -> dict[str, int]:
+    return {outcome: outcomes.count(outcome) for outcome in ("changed", "unchanged", "unmatched", "ignored")}
+
+
+@logger.inject_lambda_context(clear_state=True)
+@event_source(data_class=SNSEvent)
+def ses_event_handler(event: SNSEvent, context: LambdaContext) -> dict[str, int]:
+    outcomes = []
+    for record in event.records:
+        ses_event = json.loads(record.sns.message)
+        key = record_key_from_tags(ses_event.get("mail", {}).get("tags", {}))
+        outcomes.append(apply("ses", key, ses_status_change(ses_event)))
+    return _summary(outcomes)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@event_source(data_class=CloudWatchLogsEvent)
+def sms_delivery_log_handler(event: CloudWatchLogsEvent, context: LambdaContext) -> dict[str, int]:
+    logs = event.parse_logs_data()
+    if logs.message_type != "DATA_MESSAGE":
+        return _summary([])  # CloudWatch Logs checking that the destination is reachable
+    outcomes = []
+    for log_event in logs.log_events:
+        provider_message_id, change = sms_status_change(json.loads(log_event.message))
+        # Delivery logs are account-wide: SMS sent outside this stack find no record.
+        outcomes.append(apply("sms", find_by_provider_message_id(provider_message_id), change))
+    return _summary(outcomes)

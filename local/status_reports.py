@@ -1,0 +1,99 @@
+"""`POST /local/events`: play a provider's delivery report for a sent message through the real status handlers.
+
+The request names a message as sendMessage returned it (`to`, `messageId`) and an event.
+The reporter builds the payload AWS would deliver for that message (local/provider_events.py)
+and invokes the status handler on it, exactly as the SNS subscription or the CloudWatch Logs
+subscription filter would in AWS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from local import provider_events
+from local.datasources import LambdaDataSource, from_item
+from local.js_engine import JsEngine
+from local.outbox import Outbox
+
+
+class ReportError(Exception):
+    def __init__(self, status: HTTPStatus, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class StatusReporter:
+    dynamodb: Any
+    table_name: str
+    engine: JsEngine
+    outbox: Outbox
+    email_events: LambdaDataSource
+    sms_events: LambdaDataSource
+    ses_region: str
+    sns_region: str
+    configuration_set: str
+    topic_arn: str
+
+    def report(self, request: Any) -> dict[str, Any]:
+        to, message_id, event = self._parse(request)
+        record = self._record(to, message_id)
+        now = provider_events.now_utc()
+        if event in provider_events.SES_EVENTS:
+            payload, handler = self._email_payload(event, record, now), self.email_events
+        else:
+            payload, handler = self._sms_payload(event, record, now), self.sms_events
+        handled, error = handler.invoke({"operation": "Invoke", "payload": payload})
+        if error is not None:
+            raise ReportError(HTTPStatus.INTERNAL_SERVER_ERROR, f"the status handler failed: {error['message']}")
+        after = self._record(to, message_id)
+        return {
+            "handled": handled,
+            "message": {name: after.get(name) for name in ("id", "to", "deliveryStatus", "statusReason", "statusHistory", "updatedAt")},
+        }
+
+    @staticmethod
+    def _parse(request: Any) -> tuple[str, str, str]:
+        if not isinstance(request, dict):
+            raise ReportError(HTTPStatus.BAD_REQUEST, 'the body must be a JSON object: {"to", "messageId", "event"}')
+        fields = {name: request.get(name) for name in ("to", "messageId", "event")}
+        missing = [name for name, value in fields.items() if not isinstance(value, str) or not value]
+        if missing:
+            raise ReportError(HTTPStatus.BAD_REQUEST, f"missing or not a string: {', '.join(missing)}")
+        if fields["event"] not in provider_events.EVENTS:
+            raise ReportError(HTTPStatus.BAD_REQUEST, f"event must be one of {', '.join(sorted(provider_events.EVENTS))}")
+        return fields["to"], fields["messageId"], fields["event"]
+
+    def _record(self, to: str, message_id: str) -> dict[str, Any]:
+        # The resolvers' own normalisation, so `to` may be typed as it was for sendMessage.
+        normalised = self.engine.invoke(
+            "function:normalizeRecipient", "request", {"args": {"filter": {"to": to}}, "stash": {}, "prev": {"result": None}}
+        )
+        recipient = normalised.value["payload"]
+        item = self.dynamodb.get_item(
+            TableName=self.table_name, Key={"PK": {"S": f"MESSAGE#{recipient}"}, "SK": {"S": message_id}}, ConsistentRead=True
+        ).get("Item")
+        if item is None:
+            raise ReportError(HTTPStatus.NOT_FOUND, "no message with this id was sent to this recipient")
+        return from_item(item) or {}
+
+    def _email_payload(self, event: str, record: dict[str, Any], now) -> dict[str, Any]:
+        if record["deliveryMethod"] != "EMAIL":
+            raise ReportError(HTTPStatus.BAD_REQUEST, f"{event} is an email event; this message is an SMS")
+        sent = next((entry for entry in self.outbox.entries() if entry["providerMessageId"] == record.get("providerMessageId")), None)
+        if sent is None:
+            raise ReportError(HTTPStatus.CONFLICT, "SES never accepted this message, so it sends no events for it")
+        ses_event = provider_events.ses_event(event, sent, self.ses_region, self.configuration_set, now)
+        return provider_events.sns_notification(ses_event, self.topic_arn, now)
+
+    def _sms_payload(self, event: str, record: dict[str, Any], now) -> dict[str, Any]:
+        if record["deliveryMethod"] != "SMS":
+            raise ReportError(HTTPStatus.BAD_REQUEST, f"{event} is an SMS event; this message is an email")
+        provider_message_id = record.get("providerMessageId")
+        if not provider_message_id:
+            raise ReportError(HTTPStatus.CONFLICT, "SNS never accepted this message, so it logs no delivery status for it")
+        entry = provider_events.sms_delivery_log(event, provider_message_id, record["to"], now)
+        log_group = provider_events.sms_log_group(self.sns_region, succeeded=event == "SMS_SUCCESS")
+        return provider_events.cloudwatch_logs_payload(entry, log_group, now)

@@ -1,0 +1,226 @@
+# Delivery status: SES events (email) and SNS SMS delivery logs turn ACCEPTED messages into DELIVERED,
+# BOUNCED, FAILED, ... through the event handlers that graphql/manifest.json lists.
+
+# Every manifest event handler needs its trigger wired below; a handler with none would never run.
+resource "terraform_data" "event_handler_guard" {
+  input = sort(keys(local.event_handlers))
+
+  lifecycle {
+    precondition {
+      condition     = length(setsubtract(keys(local.event_handlers), keys(local.event_handler_wiring))) == 0
+      error_message = "graphql/manifest.json lists event handlers with no trigger in terraform/status.tf: ${join(", ", setsubtract(keys(local.event_handlers), keys(local.event_handler_wiring)))}."
+    }
+
+    precondition {
+      condition     = local.provider_message_id_index != null
+      error_message = "The messages table in graphql/manifest.json needs an index keyed by providerMessageId: smsEvents finds a message by the SNS message ID, never by a scan."
+    }
+  }
+}
+
+# One Lambda per manifest entry, built like the delivery function. Their asynchronous invocations (SNS,
+# CloudWatch Logs) that keep failing end in each function's encrypted dead-letter queue.
+module "event_handlers" {
+  source   = "../modules/lambda_function"
+  for_each = local.event_handlers
+
+  name                      = "${local.prefix}-${lower(replace(each.key, "/([A-Z])/", "-$1"))}"
+  description               = "Records delivery status from ${each.value.trigger}"
+  region                    = local.event_handler_regions[each.key]
+  source_dir                = "${path.module}/../${each.value.source}"
+  handler                   = each.value.handler
+  kms_key_arn               = local.kms_key_arns[local.event_handler_regions[each.key]]
+  log_retention_days        = var.log_retention_days
+  memory_mb                 = var.status_functions.memory_mb
+  timeout_seconds           = var.status_functions.timeout_seconds
+  reserved_concurrency      = var.status_functions.reserved_concurrency
+  powertools_layer_version  = var.status_functions.powertools_layer_version
+  dead_letter_queue_enabled = true
+  policy_json               = data.aws_iam_policy_document.event_handler[each.key].json
+  environment = {
+    MESSAGES_TABLE            = module.messages_table.name
+    MESSAGES_TABLE_REGION     = var.region
+    PROVIDER_MESSAGE_ID_INDEX = local.provider_message_id_index
+  }
+}
+
+# --- Email: configuration set -> SNS topic (ses_region) -> emailEvents --------------------------
+
+resource "aws_sns_topic" "ses_events" {
+  region            = var.ses_region
+  name              = local.ses_events_topic_name
+  kms_master_key_id = local.kms_key_arns[var.ses_region]
+}
+
+data "aws_iam_policy_document" "ses_events_topic" {
+  # The SES developer guide's topic policy for event destinations: SES publishes for this account's
+  # configuration set only.
+  statement {
+    sid       = "SesPublishesThisConfigurationSetsEvents"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.ses_events.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["ses.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [module.ses_configuration_set.arn]
+    }
+  }
+
+  statement {
+    sid    = "DenyInsecureTransport"
+    effect = "Deny"
+    actions = [
+      "sns:AddPermission",
+      "sns:DeleteTopic",
+      "sns:GetTopicAttributes",
+      "sns:ListSubscriptionsByTopic",
+      "sns:Publish",
+      "sns:RemovePermission",
+      "sns:SetTopicAttributes",
+      "sns:Subscribe",
+    ]
+    resources = [aws_sns_topic.ses_events.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sns_topic_policy" "ses_events" {
+  region = var.ses_region
+  arn    = aws_sns_topic.ses_events.arn
+  policy = data.aws_iam_policy_document.ses_events_topic.json
+}
+
+resource "aws_lambda_permission" "ses_events" {
+  region        = local.event_handler_regions["emailEvents"]
+  statement_id  = "email-events-topic"
+  action        = "lambda:InvokeFunction"
+  function_name = module.event_handlers["emailEvents"].name
+  principal     = "sns.amazonaws.com"
+  source_arn    = aws_sns_topic.ses_events.arn
+}
+
+# Created in the topic's region; SNS delivers to a function in another region.
+resource "aws_sns_topic_subscription" "ses_events" {
+  region    = var.ses_region
+  topic_arn = aws_sns_topic.ses_events.arn
+  protocol  = "lambda"
+  endpoint  = module.event_handlers["emailEvents"].arn
+
+  depends_on = [aws_lambda_permission.ses_events]
+}
+
+# --- SMS: SNS delivery-status logs (sns_region) -> subscription filter -> smsEvents ---------------
+# The SMS preferences and the two log groups exist once per account and region: only the environment
+# with sms.manage_account_preferences creates them (see var.sms).
+
+data "aws_iam_policy_document" "sms_delivery_status_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["sns.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "sms_delivery_status" {
+  count = var.sms.manage_account_preferences ? 1 : 0
+
+  name               = "${local.prefix}-sms-delivery-status"
+  description        = "Lets SNS write SMS delivery status to its two log groups in ${var.sns_region}"
+  assume_role_policy = data.aws_iam_policy_document.sms_delivery_status_assume.json
+}
+
+# What the SNS developer guide requires of a delivery-status role (logs:CreateLogGroup, CreateLogStream,
+# PutLogEvents), on the two SMS log groups only. The groups exist already, so CreateLogGroup changes nothing.
+data "aws_iam_policy_document" "sms_delivery_status" {
+  count = var.sms.manage_account_preferences ? 1 : 0
+
+  statement {
+    sid       = "WriteSmsDeliveryLogsOnly"
+    actions   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = flatten([for group in aws_cloudwatch_log_group.sms_delivery : [group.arn, "${group.arn}:*"]])
+  }
+}
+
+resource "aws_iam_role_policy" "sms_delivery_status" {
+  count = var.sms.manage_account_preferences ? 1 : 0
+
+  name   = "write-sms-delivery-logs"
+  role   = aws_iam_role.sms_delivery_status[0].id
+  policy = data.aws_iam_policy_document.sms_delivery_status[0].json
+}
+
+resource "aws_cloudwatch_log_group" "sms_delivery" {
+  for_each = local.sms_log_groups
+
+  region            = var.sns_region
+  name              = each.value
+  retention_in_days = var.log_retention_days
+  kms_key_id        = local.kms_key_arns[var.sns_region]
+}
+
+resource "aws_sns_sms_preferences" "account" {
+  count = var.sms.manage_account_preferences ? 1 : 0
+
+  region                                = var.sns_region
+  default_sms_type                      = "Transactional"
+  monthly_spend_limit                   = var.sms.monthly_spend_limit_usd
+  delivery_status_iam_role_arn          = aws_iam_role.sms_delivery_status[0].arn
+  delivery_status_success_sampling_rate = "100"
+
+  depends_on = [aws_iam_role_policy.sms_delivery_status]
+}
+
+resource "aws_lambda_permission" "sms_delivery_logs" {
+  for_each = aws_cloudwatch_log_group.sms_delivery
+
+  region         = local.event_handler_regions["smsEvents"]
+  statement_id   = "sms-delivery-logs-${each.key}"
+  action         = "lambda:InvokeFunction"
+  function_name  = module.event_handlers["smsEvents"].name
+  principal      = "logs.${var.sns_region}.amazonaws.com"
+  source_arn     = "${each.value.arn}:*"
+  source_account = local.account_id
+}
+
+resource "aws_cloudwatch_log_subscription_filter" "sms_delivery" {
+  for_each = aws_cloudwatch_log_group.sms_delivery
+
+  region          = var.sns_region
+  name            = "${local.prefix}-sms-events"
+  log_group_name  = each.value.name
+  filter_pattern  = "" # every delivery record
+  destination_arn = module.event_handlers["smsEvents"].arn
+
+  depends_on = [aws_lambda_permission.sms_delivery_logs]
+}

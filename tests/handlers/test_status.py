@@ -1,0 +1,251 @@
+"""The status handlers: SES events and SMS delivery logs, as AWS delivers them, against an emulated table."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import itertools
+import json
+import logging
+import re
+from typing import Any, Callable
+
+import pytest
+
+RECIPIENT = "recipient@example.com"
+MESSAGE_ID = "MESSAGE#01M88FN0F4JBQYHKMCVXGCJMHG"
+PROVIDER_ID = "34d9b400-c6dd-5444-820d-fbeb0f1f54cf"
+
+
+@pytest.fixture
+def record(messages_table) -> Callable[..., dict[str, Any]]:
+    """Store a sent message as the sendMessage pipeline leaves it."""
+
+    def put(status: str = "ACCEPTED", to: str = RECIPIENT, method: str = "EMAIL", provider_id: str | None = PROVIDER_ID) -> dict[str, Any]:
+        item = {
+            "PK": f"MESSAGE#{to}",
+            "SK": MESSAGE_ID,
+            "id": MESSAGE_ID,
+            "to": to,
+            "body": "a body that must never reach a log",
+            "deliveryMethod": method,
+            "deliveryStatus": status,
+            "statusReason": f"{status} for the test",
+            "statusHistory": [{"status": status, "reason": f"{status} for the test", "at": "2026-11-25T10:00:00.000Z"}],
+        }
+        if provider_id:
+            item["providerMessageId"] = provider_id
+        messages_table.put_item(Item=item)
+        return item
+
+    return put
+
+
+@pytest.fixture
+def stored(messages_table) -> Callable[..., dict[str, Any]]:
+    return lambda to=RECIPIENT: messages_table.get_item(Key={"PK": f"MESSAGE#{to}", "SK": MESSAGE_ID}, ConsistentRead=True).get("Item")
+
+
+@pytest.fixture
+def ses_notification(event, delivery) -> Callable[..., dict[str, Any]]:
+    """The documented SES event of a kind, tagged as the delivery handler tags the email, inside the documented SNS notification."""
+
+    def build(kind: str, to: str = RECIPIENT) -> dict[str, Any]:
+        ses_event = event(f"ses_{kind}")
+        tags = delivery.message_tags({"id": MESSAGE_ID, "to": to})
+        ses_event["mail"]["tags"] |= {tag["Name"]: [tag["Value"]] for tag in tags}
+        notification = event("sns_notification")
+        notification["Records"][0]["Sns"]["Message"] = json.dumps(ses_event)
+        return notification
+
+    return build
+
+
+@pytest.fixture
+def delivery_logs(event) -> Callable[..., dict[str, Any]]:
+    """Documented SMS delivery log entries inside the documented CloudWatch Logs subscription payload."""
+
+    def build(*entries: dict[str, Any], message_type: str = "DATA_MESSAGE") -> dict[str, Any]:
+        data = event("cloudwatch_logs_data")
+        template = data["logEvents"][0]
+        data["messageType"] = message_type
+        data["logEvents"] = [{**template, "message": json.dumps(entry)} for entry in entries]
+        return {"awslogs": {"data": base64.b64encode(gzip.compress(json.dumps(data).encode())).decode()}}
+
+    return build
+
+
+@pytest.fixture
+def sms_log(event) -> Callable[..., dict[str, Any]]:
+    def build(outcome: str, provider_id: str = PROVIDER_ID) -> dict[str, Any]:
+        entry = event(f"sms_{outcome}")
+        entry["notification"]["messageId"] = provider_id
+        return entry
+
+    return build
+
+
+def history(item: dict[str, Any]) -> list[str]:
+    return [change["status"] for change in item["statusHistory"]]
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected", "reason"),
+    [
+        ("delivery", "DELIVERED", "Delivered to the recipient's mail server: 250 2.6.0 Message received"),
+        ("bounce", "BOUNCED", "Permanent bounce (General): smtp; 550 5.1.1 user unknown"),
+        ("complaint", "COMPLAINED", "The recipient marked the email as spam (abuse)"),
+        ("reject", "REJECTED", "SES rejected the email: Bad content"),
+        ("delivery_delay", "DELAYED", "Delivery delayed: TransientCommunicationFailure; SES keeps trying until 2020-06-16T00:25:40.914Z"),
+    ],
+)
+def test_each_ses_event_becomes_its_status_with_a_reason(status, record, stored, ses_notification, kind, expected, reason, lambda_context) -> None:
+    # GIVEN an accepted email
+    record("ACCEPTED")
+    # WHEN SES reports on it
+    summary = status.ses_event_handler(ses_notification(kind), lambda_context)
+    # THEN the record moves to the event's status, with the reason, and keeps its history
+    item = stored()
+    assert summary["changed"] == 1
+    assert (item["deliveryStatus"], item["statusReason"]) == (expected, reason)
+    assert history(item) == ["ACCEPTED", expected]
+    assert item["statusHistory"][-1]["reason"] == reason
+
+
+def test_a_soft_bounce_fails_with_its_type(status, record, stored, ses_notification, event, lambda_context) -> None:
+    record("ACCEPTED")
+    notification = ses_notification("bounce")
+    ses_event = json.loads(notification["Records"][0]["Sns"]["Message"])
+    ses_event["bounce"] |= {"bounceType": "Transient", "bounceSubType": "MailboxFull"}
+    notification["Records"][0]["Sns"]["Message"] = json.dumps(ses_event)
+    status.ses_event_handler(notification, lambda_context)
+    assert stored()["deliveryStatus"] == "FAILED"
+    assert stored()["statusReason"].startswith("Transient bounce (MailboxFull)")
+
+
+def test_the_tags_carry_any_recipient_to_its_record(status, delivery) -> None:
+    # The longest address there is needs more than one 256-character tag value.
+    longest = "a" * 64 + "@" + ".".join(["b" * 61] * 3) + ".example"
+    for to in (RECIPIENT, "Ünïcode@example.com", longest[:254]):
+        tags = delivery.message_tags({"id": MESSAGE_ID, "to": to})
+        assert all(re.fullmatch(r"[A-Za-z0-9_-]{1,256}", tag["Name"] + tag["Value"][:200]) for tag in tags)
+        assert all(re.fullmatch(r"[A-Za-z0-9_-]{1,256}", tag["Value"]) for tag in tags)
+        key = status.record_key_from_tags({tag["Name"]: [tag["Value"]] for tag in tags})
+        assert (key.partition, key.sort) == (f"MESSAGE#{to}", MESSAGE_ID)
+
+
+def test_a_late_delivery_does_not_overwrite_a_bounce(status, record, stored, ses_notification, lambda_context) -> None:
+    record("ACCEPTED")
+    status.ses_event_handler(ses_notification("bounce"), lambda_context)
+    summary = status.ses_event_handler(ses_notification("delivery"), lambda_context)
+    assert summary == {"changed": 0, "unchanged": 1, "unmatched": 0, "ignored": 0}
+    assert stored()["deliveryStatus"] == "BOUNCED"
+    assert history(stored()) == ["ACCEPTED", "BOUNCED"]
+
+
+def test_a_duplicate_event_changes_nothing(status, record, stored, ses_notification, lambda_context) -> None:
+    record("ACCEPTED")
+    status.ses_event_handler(ses_notification("delivery"), lambda_context)
+    before = stored()
+    status.ses_event_handler(ses_notification("delivery"), lambda_context)
+    assert stored() == before
+
+
+@pytest.mark.parametrize(
+    ("kinds", "final"),
+    [
+        (("delivery_delay", "delivery", "complaint"), "COMPLAINED"),
+        (("delivery_delay", "delivery"), "DELIVERED"),
+        (("delivery_delay", "bounce", "delivery"), "BOUNCED"),
+    ],
+)
+def test_events_in_any_order_end_in_the_same_state(status, record, stored, ses_notification, lambda_context, kinds, final) -> None:
+    for order in itertools.permutations(kinds):
+        # GIVEN an accepted email, WHEN its events arrive in this order
+        record("ACCEPTED")
+        for kind in order:
+            status.ses_event_handler(ses_notification(kind), lambda_context)
+        # THEN it ends in the furthest status, reached by forward steps only
+        statuses = history(stored())
+        assert stored()["deliveryStatus"] == final, order
+        ranks = [status.STATUS_RANK[s] for s in statuses]
+        assert ranks == sorted(set(ranks)), (order, statuses)
+
+
+def test_an_event_can_overtake_the_pipelines_own_outcome(status, record, stored, ses_notification, lambda_context) -> None:
+    # SES may report before the pipeline records ACCEPTED; PENDING moves straight on.
+    record("PENDING")
+    status.ses_event_handler(ses_notification("delivery"), lambda_context)
+    assert history(stored()) == ["PENDING", "DELIVERED"]
+
+
+def test_an_event_without_a_record_creates_nothing(status, stored, ses_notification, messages_table, lambda_context) -> None:
+    summary = status.ses_event_handler(ses_notification("delivery"), lambda_context)
+    assert summary["unchanged"] == 1 and stored() is None
+    assert messages_table.scan()["Items"] == []
+
+
+def test_events_that_are_not_delivery_outcomes_are_ignored(status, record, stored, ses_notification, lambda_context) -> None:
+    record("ACCEPTED")
+    notification = ses_notification("delivery")
+    ses_event = json.loads(notification["Records"][0]["Sns"]["Message"])
+    notification["Records"][0]["Sns"]["Message"] = json.dumps({"eventType": "Open", "mail": ses_event["mail"], "open": {}})
+    assert status.ses_event_handler(notification, lambda_context)["ignored"] == 1
+    assert stored()["deliveryStatus"] == "ACCEPTED"
+
+
+def test_an_email_without_our_tags_is_unmatched(status, event, lambda_context) -> None:
+    notification = event("sns_notification")
+    notification["Records"][0]["Sns"]["Message"] = json.dumps(event("ses_delivery"))
+    assert status.ses_event_handler(notification, lambda_context)["unmatched"] == 1
+
+
+@pytest.mark.parametrize(
+    ("outcome", "final", "reason"),
+    [
+        ("success", "DELIVERED", "Delivered to the phone carrier: Message has been accepted by phone carrier"),
+        ("failure", "FAILED", "The phone carrier did not deliver the SMS: Unknown error attempting to reach phone"),
+    ],
+)
+def test_sms_delivery_logs_find_their_record_by_provider_id(status, record, stored, delivery_logs, sms_log, lambda_context, outcome, final, reason) -> None:
+    # GIVEN an accepted SMS
+    record("ACCEPTED", to="+14155550100", method="SMS")
+    # WHEN its delivery log arrives through the subscription filter
+    summary = status.sms_delivery_log_handler(delivery_logs(sms_log(outcome)), lambda_context)
+    # THEN the record found through the provider id index has the carrier's outcome, timed by SNS
+    item = stored("+14155550100")
+    assert summary["changed"] == 1
+    assert (item["deliveryStatus"], item["statusReason"]) == (final, reason)
+    assert item["statusHistory"][-1]["at"] == f"2016-06-28T00:40:34.{'558' if outcome == 'success' else '559'}Z"
+
+
+def test_a_late_sms_success_does_not_overwrite_a_failure(status, record, stored, delivery_logs, sms_log, lambda_context) -> None:
+    record("ACCEPTED", to="+14155550100", method="SMS")
+    status.sms_delivery_log_handler(delivery_logs(sms_log("failure"), sms_log("success")), lambda_context)
+    assert stored("+14155550100")["deliveryStatus"] == "FAILED"
+
+
+def test_sms_sent_outside_this_stack_are_unmatched(status, record, stored, delivery_logs, sms_log, lambda_context) -> None:
+    # Delivery logs are account-wide: other applications' SMS pass through too.
+    record("ACCEPTED", to="+14155550100", method="SMS")
+    summary = status.sms_delivery_log_handler(delivery_logs(sms_log("success", provider_id="someone-elses")), lambda_context)
+    assert summary == {"changed": 0, "unchanged": 0, "unmatched": 1, "ignored": 0}
+    assert stored("+14155550100")["deliveryStatus"] == "ACCEPTED"
+
+
+def test_a_control_message_is_not_a_delivery_log(status, delivery_logs, lambda_context) -> None:
+    payload = delivery_logs({"not": "json of an SMS"}, message_type="CONTROL_MESSAGE")
+    assert sum(status.sms_delivery_log_handler(payload, lambda_context).values()) == 0
+
+
+def test_status_logs_hold_no_address_number_or_body(status, record, ses_notification, delivery_logs, sms_log, lambda_context, caplog, capsys) -> None:
+    caplog.set_level(logging.INFO)
+    record("ACCEPTED")
+    status.ses_event_handler(ses_notification("bounce"), lambda_context)
+    status.ses_event_handler(ses_notification("delivery"), lambda_context)
+    record("ACCEPTED", to="+14155550100", method="SMS")
+    status.sms_delivery_log_handler(delivery_logs(sms_log("failure")), lambda_context)
+    logs = capsys.readouterr().out + caplog.text
+    assert "status changed" in logs and "status kept" in logs
+    for secret in (RECIPIENT, "+14155550100", "must never reach a log", "user unknown"):
+        assert secret not in logs
