@@ -55,12 +55,13 @@ class Settings:
     def email_events_topic_arn(self) -> str:
         return f"arn:aws:sns:{self.ses_region}:123456789012:{self.stage}-messenger-email-events"
 
-    def status_env(self, provider_message_id_index: str) -> dict[str, str]:
+    def status_env(self, provider_message_id_index: str, pending_index: str) -> dict[str, str]:
         """What the status Lambdas get as their environment in AWS."""
         return {
             "MESSAGES_TABLE": self.table_names["messages"],
             "MESSAGES_TABLE_REGION": self.table_region,
             "PROVIDER_MESSAGE_ID_INDEX": provider_message_id_index,
+            "PENDING_INDEX": pending_index,
         }
 
     def delivery_env(self) -> dict[str, str]:

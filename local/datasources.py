@@ -13,6 +13,8 @@ import json
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -332,20 +334,28 @@ def load_lambda_module(repo_root: Path, source: str, module_name: str) -> Module
 
 
 class LambdaDataSource:
-    """Invokes a Python handler in-process with JSON in and out, the way the Lambda service would."""
+    """Invokes a Python handler in-process with JSON in and out, the way the Lambda service would.
+
+    The function's timeout holds: past it the caller gets Lambda's timeout error, while the
+    handler's thread runs on unobserved (a real sandbox would be stopped).
+    """
 
     def __init__(self, function_name: str, handler: Callable[[Any, Any], Any], timeout_seconds: float = 10.0) -> None:
         self.function_name = function_name
         self.handler = handler
         self.timeout_seconds = timeout_seconds
+        self._runner = ThreadPoolExecutor(max_workers=32, thread_name_prefix=function_name)
 
     def invoke(self, request: dict[str, Any]) -> Result:
         if request.get("operation") != "Invoke":
             return None, {"type": "Lambda:Unsupported", "message": f"operation {request.get('operation')!r} is not supported"}
         event = json.loads(json.dumps(request.get("payload")))
         context = LambdaContext(function_name=self.function_name, timeout_seconds=self.timeout_seconds)
+        running = self._runner.submit(self.handler, event, context)
         try:
-            response = self.handler(event, context)
+            response = running.result(timeout=self.timeout_seconds)
             return json.loads(json.dumps(response)), None
+        except FutureTimeout:
+            return None, {"type": "Lambda:Unhandled", "message": f"Task timed out after {self.timeout_seconds:.2f} seconds"}
         except Exception as error:  # noqa: BLE001 - any handler failure is a failed invocation, as in Lambda
             return None, {"type": "Lambda:Unhandled", "message": f"{type(error).__name__}: {error}"}

@@ -129,8 +129,11 @@ def sns_notification(message: dict[str, Any], topic_arn: str, now: datetime) -> 
     }
 
 
-def sms_delivery_log(event: str, provider_message_id: str, phone_number: str, now: datetime) -> dict[str, Any]:
-    """One SNS SMS delivery-status log entry."""
+SMS_PROVIDER_RESPONSES = {"SMS_SUCCESS": "Message has been accepted by phone carrier", "SMS_FAILURE": "Phone is currently unreachable/unavailable"}
+
+
+def sms_delivery_log(event: str, provider_message_id: str, phone_number: str, now: datetime, provider_response: str | None = None) -> dict[str, Any]:
+    """One SNS SMS delivery-status log entry; `provider_response` is the carrier's text (a typical one by default)."""
     succeeded = event == "SMS_SUCCESS"
     return {
         "notification": {"messageId": provider_message_id, "timestamp": now.strftime("%Y-%m-%d %H:%M:%S.") + f"{now.microsecond // 1000:03d}"},
@@ -141,7 +144,7 @@ def sms_delivery_log(event: str, provider_message_id: str, phone_number: str, no
             "priceInUSD": 0.00645,
             "smsType": "Transactional",
             "mcc": 310,
-            "providerResponse": "Message has been accepted by phone carrier" if succeeded else "Phone is currently unreachable/unavailable",
+            "providerResponse": provider_response or SMS_PROVIDER_RESPONSES[event],
             "dwellTimeMs": 599,
             "dwellTimeMsUntilDeviceAck": 1344,
         },

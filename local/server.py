@@ -62,13 +62,15 @@ def build_data_sources(settings: Settings, manifest: Manifest) -> dict[str, Data
 
 
 PROVIDER_MESSAGE_ID_INDEX = "byProviderMessageId"
+PENDING_INDEX = "byPendingShard"
 
 
 def build_status_reporter(settings: Settings, manifest: Manifest, engine: JsEngine, outbox: Outbox) -> StatusReporter:
-    """The status handlers of the manifest, invoked the way their SNS and CloudWatch Logs subscriptions would."""
-    if PROVIDER_MESSAGE_ID_INDEX not in manifest.tables["messages"].get("indexes", {}):
-        raise ValueError(f"the messages table has no {PROVIDER_MESSAGE_ID_INDEX} index for SMS status reports")
-    os.environ.update(settings.status_env(PROVIDER_MESSAGE_ID_INDEX))
+    """The status handlers of the manifest, invoked the way their subscriptions and schedule would."""
+    for index in (PROVIDER_MESSAGE_ID_INDEX, PENDING_INDEX):
+        if index not in manifest.tables["messages"].get("indexes", {}):
+            raise ValueError(f"the messages table has no {index} index, which the status handlers read")
+    os.environ.update(settings.status_env(PROVIDER_MESSAGE_ID_INDEX, PENDING_INDEX))
     functions = {
         name: LambdaDataSource(f"{settings.stage}-{name}", load_handler(REPO_ROOT, handler.source, handler.handler))
         for name, handler in manifest.event_handlers.items()
@@ -80,6 +82,7 @@ def build_status_reporter(settings: Settings, manifest: Manifest, engine: JsEngi
         outbox=outbox,
         email_events=functions["emailEvents"],
         sms_events=functions["smsEvents"],
+        stale_pending=functions["stalePending"],
         ses_region=settings.ses_region,
         sns_region=settings.sns_region,
         configuration_set=settings.configuration_set,
@@ -158,7 +161,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         else:
             self._send_json(HTTPStatus.NOT_FOUND, {"errors": [{"errorType": "NotFound", "message": f"No route {self.path}"}]})
 
-    def _report_event(self) -> None:
+    def _local_tool(self, run: Any) -> None:
         raw = self._read_body()
         if raw is None:
             return
@@ -167,13 +170,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
         except (UnicodeDecodeError, json.JSONDecodeError):
             request = None
         try:
-            self._send_json(HTTPStatus.OK, self.stack.reporter.report(request))
+            self._send_json(HTTPStatus.OK, run(request))
         except ReportError as error:
             self._send_json(error.status, {"errors": [{"errorType": error.status.phrase.replace(" ", ""), "message": str(error)}]})
 
     def do_POST(self) -> None:
         if self.path == "/local/events":
-            self._report_event()
+            self._local_tool(self.stack.reporter.report)
+            return
+        if self.path == "/local/sweep":
+            self._local_tool(self.stack.reporter.sweep)
             return
         if self.path != "/graphql":
             self._read_body()

@@ -1,9 +1,11 @@
-"""`POST /local/events`: play a provider's delivery report for a sent message through the real status handlers.
+"""The local stack's stand-ins for what triggers the status handlers in AWS.
 
-The request names a message as sendMessage returned it (`to`, `messageId`) and an event.
-The reporter builds the payload AWS would deliver for that message (local/provider_events.py)
-and invokes the status handler on it, exactly as the SNS subscription or the CloudWatch Logs
-subscription filter would in AWS.
+- `POST /local/events`: play a provider's delivery report for a sent message. The request
+  names a message as sendMessage returned it (`to`, `messageId`) and an event; the reporter
+  builds the payload AWS would deliver for it (local/provider_events.py) and invokes the
+  status handler on it, as the SNS subscription or the CloudWatch Logs subscription would.
+- `POST /local/sweep`: run the stale-pending sweep now, as its schedule would, optionally
+  with `{"staleAfterSeconds": N}`.
 """
 
 from __future__ import annotations
@@ -32,19 +34,21 @@ class StatusReporter:
     outbox: Outbox
     email_events: LambdaDataSource
     sms_events: LambdaDataSource
+    stale_pending: LambdaDataSource
     ses_region: str
     sns_region: str
     configuration_set: str
     topic_arn: str
 
     def report(self, request: Any) -> dict[str, Any]:
+        """`{"to", "messageId", "event"}`, and for SMS events optionally the carrier's `providerResponse`."""
         to, message_id, event = self._parse(request)
         record = self._record(to, message_id)
         now = provider_events.now_utc()
         if event in provider_events.SES_EVENTS:
             payload, handler = self._email_payload(event, record, now), self.email_events
         else:
-            payload, handler = self._sms_payload(event, record, now), self.sms_events
+            payload, handler = self._sms_payload(event, record, now, request.get("providerResponse")), self.sms_events
         handled, error = handler.invoke({"operation": "Invoke", "payload": payload})
         if error is not None:
             raise ReportError(HTTPStatus.INTERNAL_SERVER_ERROR, f"the status handler failed: {error['message']}")
@@ -53,6 +57,17 @@ class StatusReporter:
             "handled": handled,
             "message": {name: after.get(name) for name in ("id", "to", "deliveryStatus", "statusReason", "statusHistory", "updatedAt")},
         }
+
+    def sweep(self, request: Any) -> dict[str, Any]:
+        request = request or {}
+        stale_after = request.get("staleAfterSeconds") if isinstance(request, dict) else None
+        if stale_after is not None and (not isinstance(stale_after, int) or isinstance(stale_after, bool) or stale_after < 0):
+            raise ReportError(HTTPStatus.BAD_REQUEST, "staleAfterSeconds must be a whole number of seconds, 0 or more")
+        event = {} if stale_after is None else {"staleAfterSeconds": stale_after}
+        handled, error = self.stale_pending.invoke({"operation": "Invoke", "payload": event})
+        if error is not None:
+            raise ReportError(HTTPStatus.INTERNAL_SERVER_ERROR, f"the sweep failed: {error['message']}")
+        return {"handled": handled}
 
     @staticmethod
     def _parse(request: Any) -> tuple[str, str, str]:
@@ -82,18 +97,22 @@ class StatusReporter:
     def _email_payload(self, event: str, record: dict[str, Any], now) -> dict[str, Any]:
         if record["deliveryMethod"] != "EMAIL":
             raise ReportError(HTTPStatus.BAD_REQUEST, f"{event} is an email event; this message is an SMS")
-        sent = next((entry for entry in self.outbox.entries() if entry["providerMessageId"] == record.get("providerMessageId")), None)
+        # Found by the tags it was sent with, as SES events find their record: even one whose outcome was never recorded.
+        ulid = record["id"].removeprefix("MESSAGE#")
+        sent = next((entry for entry in self.outbox.entries() if entry.get("tags", {}).get("message") == ulid), None)
         if sent is None:
             raise ReportError(HTTPStatus.CONFLICT, "SES never accepted this message, so it sends no events for it")
         ses_event = provider_events.ses_event(event, sent, self.ses_region, self.configuration_set, now)
         return provider_events.sns_notification(ses_event, self.topic_arn, now)
 
-    def _sms_payload(self, event: str, record: dict[str, Any], now) -> dict[str, Any]:
+    def _sms_payload(self, event: str, record: dict[str, Any], now, provider_response: Any) -> dict[str, Any]:
         if record["deliveryMethod"] != "SMS":
             raise ReportError(HTTPStatus.BAD_REQUEST, f"{event} is an SMS event; this message is an email")
         provider_message_id = record.get("providerMessageId")
         if not provider_message_id:
             raise ReportError(HTTPStatus.CONFLICT, "SNS never accepted this message, so it logs no delivery status for it")
-        entry = provider_events.sms_delivery_log(event, provider_message_id, record["to"], now)
+        if provider_response is not None and not isinstance(provider_response, str):
+            raise ReportError(HTTPStatus.BAD_REQUEST, "providerResponse must be a string")
+        entry = provider_events.sms_delivery_log(event, provider_message_id, record["to"], now, provider_response)
         log_group = provider_events.sms_log_group(self.sns_region, succeeded=event == "SMS_SUCCESS")
         return provider_events.cloudwatch_logs_payload(entry, log_group, now)

@@ -14,10 +14,12 @@ locals {
   email_senders  = distinct(concat([lower(var.default_email_from)], [for sender in var.allowed_email_senders : lower(sender)]))
   ses_identities = coalesce(var.ses_identities, local.email_senders)
 
-  # Delivery status (see status.tf). Each manifest event handler becomes a Lambda; here is where it runs
-  # and which table indexes it may query. CloudWatch Logs invokes a subscription filter's Lambda as
-  # logs.<region>.amazonaws.com, and its API documents no cross-region Lambda destination, so smsEvents
-  # runs beside its log groups in sns_region. emailEvents runs beside the table: SNS delivers across regions.
+  # Delivery status (see status.tf). Each manifest event handler becomes a Lambda; here is where it runs,
+  # which table indexes it may query and what it adds to the common environment. CloudWatch Logs invokes a
+  # subscription filter's Lambda as logs.<region>.amazonaws.com, and its API documents no cross-region Lambda
+  # destination, so smsEvents runs beside its log groups in sns_region. emailEvents runs beside the table: SNS
+  # delivers across regions. stalePending runs beside the table too, as does the EventBridge rule that
+  # invokes it (a rule's Lambda target is in the rule's region).
   event_handlers = {
     for name, handler in try(local.manifest.eventHandlers, {}) : name => {
       source  = handler.source
@@ -26,9 +28,17 @@ locals {
     }
   }
   provider_message_id_index = one([for name, index in local.messages_table.indexes : name if index.partitionKey == "providerMessageId"])
+  # The sparse index of messages still PENDING, sharded by the ULID's last character and sorted by SK (the
+  # ULID, so by time): stalePending reads only the keys older than its cutoff.
+  pending_index = one([for name, index in local.messages_table.indexes : name if index.partitionKey == "pendingShard"])
   event_handler_wiring = {
-    emailEvents = { region = var.region, query_indexes = [] }
-    smsEvents   = { region = var.sns_region, query_indexes = local.provider_message_id_index == null ? [] : [local.provider_message_id_index] }
+    emailEvents = { region = var.region, query_indexes = [], environment = {} }
+    smsEvents   = { region = var.sns_region, query_indexes = local.provider_message_id_index == null ? [] : [local.provider_message_id_index], environment = {} }
+    stalePending = {
+      region        = var.region
+      query_indexes = local.pending_index == null ? [] : [local.pending_index]
+      environment   = { STALE_AFTER_SECONDS = tostring(var.stale_pending.stale_after_seconds) }
+    }
   }
   event_handler_regions = { for name in keys(local.event_handlers) : name => try(local.event_handler_wiring[name].region, var.region) }
 

@@ -40,7 +40,7 @@ output "ses_events_topic_arn" {
 }
 
 output "status_function_names" {
-  description = "The delivery-status Lambda functions by manifest event handler (emailEvents, smsEvents)."
+  description = "The delivery-status Lambda functions by manifest event handler (emailEvents, smsEvents, stalePending)."
   value       = { for name, function in module.event_handlers : name => function.name }
 }
 

@@ -1,5 +1,6 @@
 # Delivery status: SES events (email) and SNS SMS delivery logs turn ACCEPTED messages into DELIVERED,
-# BOUNCED, FAILED, ... through the event handlers that graphql/manifest.json lists.
+# BOUNCED, FAILED, ... through the event handlers that graphql/manifest.json lists; a scheduled sweep turns
+# messages left PENDING (their outcome was never recorded) into UNKNOWN.
 
 # Every manifest event handler needs its trigger wired below; a handler with none would never run.
 resource "terraform_data" "event_handler_guard" {
@@ -15,11 +16,16 @@ resource "terraform_data" "event_handler_guard" {
       condition     = local.provider_message_id_index != null
       error_message = "The messages table in graphql/manifest.json needs an index keyed by providerMessageId: smsEvents finds a message by the SNS message ID, never by a scan."
     }
+
+    precondition {
+      condition     = !contains(keys(local.event_handlers), "stalePending") || (local.pending_index != null && try(local.messages_table.indexes[local.pending_index].sortKey, null) == local.messages_table.sortKey)
+      error_message = "The messages table in graphql/manifest.json needs an index keyed by pendingShard and sorted by ${local.messages_table.sortKey}: stalePending finds old PENDING messages through it, never by a scan."
+    }
   }
 }
 
 # One Lambda per manifest entry, built like the delivery function. Their asynchronous invocations (SNS,
-# CloudWatch Logs) that keep failing end in each function's encrypted dead-letter queue.
+# CloudWatch Logs, EventBridge) that keep failing end in each function's encrypted dead-letter queue.
 module "event_handlers" {
   source   = "../modules/lambda_function"
   for_each = local.event_handlers
@@ -37,11 +43,12 @@ module "event_handlers" {
   powertools_layer_version  = var.status_functions.powertools_layer_version
   dead_letter_queue_enabled = true
   policy_json               = data.aws_iam_policy_document.event_handler[each.key].json
-  environment = {
+  environment = merge({
     MESSAGES_TABLE            = module.messages_table.name
     MESSAGES_TABLE_REGION     = var.region
     PROVIDER_MESSAGE_ID_INDEX = local.provider_message_id_index
-  }
+    PENDING_INDEX             = local.pending_index
+  }, try(local.event_handler_wiring[each.key].environment, {}))
 }
 
 # --- Email: configuration set -> SNS topic (ses_region) -> emailEvents --------------------------
@@ -223,4 +230,43 @@ resource "aws_cloudwatch_log_subscription_filter" "sms_delivery" {
   destination_arn = module.event_handlers["smsEvents"].arn
 
   depends_on = [aws_lambda_permission.sms_delivery_logs]
+}
+
+# --- Stale PENDING messages: EventBridge rule (region) -> stalePending ---------------------------
+# A message stays PENDING only while its sendMessage request runs (at most 30 s, AppSync's limit); one
+# older than stale_pending.stale_after_seconds lost its outcome (the request failed after the record was
+# written) and may have been sent. The sweep marks it UNKNOWN, with a conditional update that changes only
+# PENDING records, so overlapping or repeated runs are harmless.
+#
+# An EventBridge (CloudWatch Events) scheduled rule, not EventBridge Scheduler: the rule invokes the function
+# through the function's own resource policy, which admits this one rule only (source_arn), so there is no
+# role to trust, scope and pass. Scheduler would need an execution role (a trust policy plus
+# lambda:InvokeFunction) and, to pass checkov (CKV_AWS_297), a customer-managed key for a fixed event that
+# carries nothing secret. The rule, its target and the function share a region (var.region).
+
+resource "aws_cloudwatch_event_rule" "stale_pending" {
+  region              = local.event_handler_regions["stalePending"]
+  name                = "${local.prefix}-stale-pending"
+  description         = "Invokes the stalePending sweep: messages left PENDING become UNKNOWN"
+  schedule_expression = var.stale_pending.schedule_expression
+}
+
+resource "aws_lambda_permission" "stale_pending" {
+  region         = local.event_handler_regions["stalePending"]
+  statement_id   = "stale-pending-schedule"
+  action         = "lambda:InvokeFunction"
+  function_name  = module.event_handlers["stalePending"].name
+  principal      = "events.amazonaws.com"
+  source_arn     = aws_cloudwatch_event_rule.stale_pending.arn
+  source_account = local.account_id
+}
+
+# The scheduled event is passed as it is: the function's STALE_AFTER_SECONDS sets the cutoff.
+resource "aws_cloudwatch_event_target" "stale_pending" {
+  region    = local.event_handler_regions["stalePending"]
+  rule      = aws_cloudwatch_event_rule.stale_pending.name
+  target_id = "stale-pending"
+  arn       = module.event_handlers["stalePending"].arn
+
+  depends_on = [aws_lambda_permission.stale_pending]
 }

@@ -152,6 +152,25 @@ variable "status_functions" {
   }
 }
 
+variable "stale_pending" {
+  description = "The sweep (manifest handler stalePending) that marks UNKNOWN the messages left PENDING, whose delivery outcome was never recorded: schedule_expression, how often an EventBridge rule runs it (rate(...) or cron(...), default every 5 minutes); stale_after_seconds, the age in whole seconds from which a PENDING message counts as stale (at least 60: a sendMessage request lasts at most 30 s, AppSync's limit, and the delivery function's timeout is shorter, so a younger PENDING message may still be in flight)."
+  type = object({
+    schedule_expression = optional(string, "rate(5 minutes)")
+    stale_after_seconds = optional(number, 300)
+  })
+  default = {}
+
+  validation {
+    condition     = can(regex("^(rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)|cron\\(\\S+( \\S+){5}\\))$", var.stale_pending.schedule_expression))
+    error_message = "stale_pending.schedule_expression must be an EventBridge schedule: rate(1 minute), rate(N minutes|hours|days) with N >= 2, or cron() with six fields."
+  }
+
+  validation {
+    condition     = var.stale_pending.stale_after_seconds >= 60 && floor(var.stale_pending.stale_after_seconds) == var.stale_pending.stale_after_seconds
+    error_message = "stale_pending.stale_after_seconds is a whole number of seconds, at least 60: AppSync requests last up to 30 s, so a younger PENDING message may still be delivered."
+  }
+}
+
 variable "sms" {
   description = "SMS delivery status. The SNS SMS preferences (Transactional, the spend limit, delivery-status logging with 100% success sampling) and the two delivery-status log groups exist once per AWS account and sns_region: exactly one environment per account and sns_region manages them (manage_account_preferences = true, the default); set it to false in the others, whose SMS then stay ACCEPTED. monthly_spend_limit_usd may not exceed the SMS spend quota AWS Support granted the account (US$1 in the sandbox)."
   type = object({

@@ -78,6 +78,8 @@ PROVIDERS: dict[str, ProviderSpec] = {
             "aws_lambda_function",
             "aws_lambda_permission",
             "aws_lambda_function_event_invoke_config",
+            "aws_cloudwatch_event_rule",
+            "aws_cloudwatch_event_target",
             "aws_cloudwatch_log_group",
             "aws_cloudwatch_log_subscription_filter",
             "aws_cloudwatch_metric_alarm",

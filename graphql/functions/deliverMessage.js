@@ -1,8 +1,9 @@
 import { runtime } from '@aws-appsync/utils';
 
-// Hands the recorded message to the delivery Lambda. Provider errors come back as
-// a FAILED outcome from the handler; a failed invocation (crash, timeout) becomes
-// FAILED here, so the next step always has an outcome to record. A replayed message
+// Hands the recorded message to the delivery Lambda. Provider refusals come back as a
+// FAILED outcome from the handler. A failed invocation (a crash, a timeout) may have
+// happened after the provider took the message, so it is UNKNOWN, never FAILED; either
+// way the next step has an outcome to record. A replayed message
 // (same idempotency key, same input) was handled by its first request: nothing is sent.
 export function request(ctx) {
   if (ctx.stash.replayed) {
@@ -18,8 +19,8 @@ export function request(ctx) {
 export function response(ctx) {
   if (ctx.error) {
     return {
-      deliveryStatus: 'FAILED',
-      statusReason: `The delivery function failed: ${ctx.error.message}`,
+      deliveryStatus: 'UNKNOWN',
+      statusReason: `The delivery function failed, so the message may or may not have been sent: ${ctx.error.message}`,
     };
   }
   return ctx.result;

@@ -75,7 +75,7 @@ export function response(ctx) {
   const shown = fetched.slice(0, cutShort ? fetched.length - 1 : pageSize);
   const last = shown[shown.length - 1];
   return {
-    data: shown.map(({ PK, SK, senderKey, ...message }) => message),
+    data: shown.map(({ PK, SK, senderKey, pendingShard, ...message }) => message),
     pageInfo: {
       hasNextPage: shown.length < fetched.length,
       endCursor: last ? cursorAfter(ctx.stash.partition, last.SK) : null,

@@ -13,6 +13,8 @@ export function request(ctx) {
     statusReason: outcome.statusReason,
     statusHistory: ddb.operations.append([{ status: outcome.deliveryStatus, reason: outcome.statusReason, at: now }]),
     updatedAt: now,
+    // Out of the stale-pending sweep's index: the outcome is recorded.
+    pendingShard: null,
   };
   // A key of the byProviderMessageId index: set only when there is one (never null).
   if (outcome.providerMessageId) {
@@ -26,10 +28,13 @@ export function response(ctx) {
   if (overtaken) {
     return ctx.result;
   }
+  // The record stays PENDING until the stale-pending sweep marks it UNKNOWN (or a provider
+  // report moves it on); the caller learns the outcome and the id here.
   if (ctx.error) {
     util.error('The delivery outcome could not be recorded', 'OutcomeNotRecorded', null, {
       cause: ctx.error.type,
       id: ctx.stash.message.id,
+      deliveryStatus: ctx.prev.result.deliveryStatus,
     });
   }
   return ctx.result;

@@ -8,6 +8,9 @@ const MAX_SUBJECT_CHARACTERS = 256;
 const MAX_ID_CHARACTERS = 256;
 const DEFAULT_SUBJECT = 'Message';
 const PENDING_REASON = 'Recorded; delivery not attempted yet';
+// Until its outcome is recorded, a message sits in one of 32 partitions (the ULID's last
+// character) of the sparse byPendingShard index, where the stale-pending sweep finds it.
+const PENDING_SHARD_PREFIX = 'PENDING#';
 
 // util.matches follows java.util.regex and must match the whole value.
 const EMAIL_ADDRESS =
@@ -125,7 +128,8 @@ export function request(ctx) {
   }
   const isEmail = input.deliveryMethod === 'EMAIL';
   const from = isEmail ? emailSender(input.from, ctx.stash.config) : smsSender(input.from, ctx.stash.config);
-  const id = `MESSAGE#${util.autoUlid()}`;
+  const ulid = util.autoUlid();
+  const id = `MESSAGE#${ulid}`;
   const now = util.time.nowISO8601();
   const message = {
     PK: `MESSAGE#${recipient}`,
@@ -137,6 +141,7 @@ export function request(ctx) {
     deliveryStatus: 'PENDING',
     statusReason: PENDING_REASON,
     statusHistory: [{ status: 'PENDING', reason: PENDING_REASON, at: now }],
+    pendingShard: `${PENDING_SHARD_PREFIX}${ulid.slice(-1)}`,
     createdAt: now,
     updatedAt: now,
   };

@@ -5,6 +5,6 @@ export function request() {
 }
 
 export function response(ctx) {
-  const { PK, SK, senderKey, ...message } = ctx.prev.result;
+  const { PK, SK, senderKey, pendingShard, ...message } = ctx.prev.result;
   return message;
 }

@@ -11,12 +11,22 @@ from __future__ import annotations
 import base64
 import html
 import os
-from typing import Literal, NotRequired, TypedDict
+import random
+import time
+from typing import Callable, Literal, NotRequired, TypedDict
 
 import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 DEFAULT_EMAIL_FROM = os.environ["DEFAULT_EMAIL_FROM"]
 DEFAULT_SUBJECT = "Message"
@@ -25,10 +35,26 @@ MESSAGE_PREFIX = "MESSAGE#"
 TAG_VALUE_LIMIT = 256
 SES_CONFIGURATION_SET = os.environ.get("SES_CONFIGURATION_SET") or None
 
+# Retries: refusals that leave nothing sent (throttling, no connection) are tried again with
+# jittered exponential backoff, as long as the invocation's time allows; one policy, so
+# botocore's own retries are off. Anything else is final.
+MAX_ATTEMPTS = 5
+FIRST_BACKOFF_SECONDS = 0.1
+MAX_BACKOFF_SECONDS = 2.0
+# Time kept back to hand the outcome to AppSync before the function times out.
+RESERVE_MILLIS = 1500
+RETRYABLE_CODES = frozenset({"ThrottlingException", "Throttling", "Throttled", "TooManyRequestsException", "RequestLimitExceeded"})
+NOT_SENT_ERRORS = (EndpointConnectionError, ConnectTimeoutError)
+# A request that went out but whose answer was lost, or a server-side failure: the provider
+# may or may not have taken the message.
+AMBIGUOUS_TRANSPORT_ERRORS = (ReadTimeoutError, ConnectionClosedError)
+AMBIGUOUS_CODES = frozenset({"InternalFailure", "InternalError", "InternalServerError", "ServiceUnavailable"})
+
 logger = Logger(service="delivery")
+_client_config = Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=5)
 # The original design swapped these two regions; each client uses its own service's region.
-ses = boto3.client("sesv2", region_name=os.environ["SES_REGION"])
-sns = boto3.client("sns", region_name=os.environ["SNS_REGION"])
+ses = boto3.client("sesv2", region_name=os.environ["SES_REGION"], config=_client_config)
+sns = boto3.client("sns", region_name=os.environ["SNS_REGION"], config=_client_config)
 
 
 # The functional form, because `from` is a Python keyword.
@@ -46,7 +72,7 @@ Message = TypedDict(
 
 
 class Outcome(TypedDict):
-    deliveryStatus: Literal["ACCEPTED", "FAILED"]
+    deliveryStatus: Literal["ACCEPTED", "FAILED", "UNKNOWN"]
     statusReason: str
     providerMessageId: NotRequired[str]
 
@@ -105,6 +131,19 @@ def error_code(error: Exception) -> str:
     return type(error).__name__
 
 
+def is_retryable(error: Exception) -> bool:
+    """True when the provider certainly did not take the message and may if asked again."""
+    return isinstance(error, NOT_SENT_ERRORS) or (isinstance(error, ClientError) and error_code(error) in RETRYABLE_CODES)
+
+
+def is_ambiguous(error: Exception) -> bool:
+    """True when the message may have been taken although the call failed (a lost response, a server fault)."""
+    if isinstance(error, ClientError):
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        return error_code(error) in AMBIGUOUS_CODES or (status >= 500 and error_code(error) not in RETRYABLE_CODES)
+    return isinstance(error, AMBIGUOUS_TRANSPORT_ERRORS)
+
+
 def failure_reason(service: str, error: Exception) -> str:
     if isinstance(error, ClientError):
         detail = error.response.get("Error", {}).get("Message", "")
@@ -112,20 +151,47 @@ def failure_reason(service: str, error: Exception) -> str:
     return f"{service} could not be reached: {error}"
 
 
-def deliver(message: Message) -> Outcome:
+def backoff_seconds(attempt: int) -> float:
+    """Full jitter: a random wait up to an exponentially growing cap."""
+    return random.uniform(0, min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2**attempt))
+
+
+def send_with_retries(
+    send: Callable[[], str], remaining_millis: Callable[[], int], sleep: Callable[[float], None] = time.sleep
+) -> tuple[str | None, Exception | None, int]:
+    """The provider message id, or the last error; and how many attempts were made."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return send(), None, attempt
+        except (ClientError, BotoCoreError) as error:
+            if not is_retryable(error) or attempt >= MAX_ATTEMPTS:
+                return None, error, attempt
+            wait = backoff_seconds(attempt)
+            if remaining_millis() - wait * 1000 < RESERVE_MILLIS:
+                return None, error, attempt
+            sleep(wait)
+
+
+def deliver(message: Message, remaining_millis: Callable[[], int], sleep: Callable[[float], None] = time.sleep) -> Outcome:
     if message["deliveryMethod"] == "EMAIL":
         service, send = "SES", lambda: ses.send_email(**email_request(message))["MessageId"]
     else:
         service, send = "SNS", lambda: sns.publish(**sms_request(message))["MessageId"]
-    try:
-        provider_message_id = send()
-    except (ClientError, BotoCoreError) as error:
-        logger.warning(
-            "delivery refused",
-            extra={"message_id": message["id"], "provider": service, "error_code": error_code(error)},
-        )
-        return {"deliveryStatus": "FAILED", "statusReason": failure_reason(service, error)}
-    logger.info("delivery accepted", extra={"message_id": message["id"], "provider": service})
+    provider_message_id, error, attempts = send_with_retries(send, remaining_millis, sleep)
+    log = {"message_id": message["id"], "provider": service, "attempts": attempts}
+    if error is not None and is_ambiguous(error):
+        logger.error("delivery outcome unknown", extra={**log, "error_code": error_code(error)})
+        return {
+            "deliveryStatus": "UNKNOWN",
+            "statusReason": f"{service} did not confirm the message, which may have been sent: {error_code(error)}",
+        }
+    if error is not None:
+        logger.warning("delivery refused", extra={**log, "error_code": error_code(error)})
+        tries = f" (after {attempts} attempts)" if attempts > 1 else ""
+        return {"deliveryStatus": "FAILED", "statusReason": failure_reason(service, error) + tries}
+    logger.info("delivery accepted", extra=log)
     return {
         "deliveryStatus": "ACCEPTED",
         "statusReason": f"Accepted by {service} for delivery",
@@ -135,4 +201,4 @@ def deliver(message: Message) -> Outcome:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: DeliveryRequest, context: LambdaContext) -> Outcome:
-    return deliver(event["message"])
+    return deliver(event["message"], context.get_remaining_time_in_millis)

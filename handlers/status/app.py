@@ -4,6 +4,8 @@
   carries its record's key as message tags, so the event finds its record without a lookup.
 - `sms_delivery_log_handler`: SNS SMS delivery-status logs, through a CloudWatch Logs
   subscription. The record is found by the provider's message id through a KEYS_ONLY index.
+- `stale_pending_handler`: on a schedule, marks UNKNOWN the messages whose outcome was never
+  recorded (the request failed after the record was written), found through a sparse index.
 
 A status only moves forward (STATUS_RANK): a late DELIVERY never overwrites BOUNCED, a
 duplicate changes nothing, and events in any order end in the same state. Every change is
@@ -17,7 +19,8 @@ import base64
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
 import boto3
@@ -27,6 +30,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 MESSAGES_TABLE = os.environ["MESSAGES_TABLE"]
 PROVIDER_MESSAGE_ID_INDEX = os.environ.get("PROVIDER_MESSAGE_ID_INDEX", "byProviderMessageId")
+PENDING_INDEX = os.environ.get("PENDING_INDEX", "byPendingShard")
+# Longer than any sendMessage can run (AppSync stops a request after 30 s).
+STALE_AFTER_SECONDS = int(os.environ.get("STALE_AFTER_SECONDS", "300"))
+STALE_REASON = "The delivery outcome was never recorded (the request failed after the message was recorded): it may have been sent"
+# A message waits in partition PENDING#<last character of its ULID> (graphql/functions/validateMessage.js).
+CROCKFORD_BASE32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 MESSAGE_PREFIX = "MESSAGE#"
 # The tags the delivery function puts on every email (see handlers/delivery/app.py: message_tags).
 MESSAGE_TAG = "message"
@@ -35,13 +44,15 @@ RECIPIENT_TAG = "recipient"
 logger = Logger(service="delivery-status")
 dynamodb = boto3.client("dynamodb", region_name=os.environ.get("MESSAGES_TABLE_REGION"))
 
-Status = Literal["PENDING", "ACCEPTED", "DELAYED", "DELIVERED", "BOUNCED", "REJECTED", "FAILED", "COMPLAINED"]
+Status = Literal["PENDING", "ACCEPTED", "UNKNOWN", "DELAYED", "DELIVERED", "BOUNCED", "REJECTED", "FAILED", "COMPLAINED"]
 
 # A status may only be replaced by one of a higher rank. Outcomes share a rank so that
-# neither overwrites the other; a complaint can only follow a delivery.
+# neither overwrites the other; a complaint can only follow a delivery. UNKNOWN (perhaps
+# sent) ranks with ACCEPTED: a provider's report still moves it on.
 STATUS_RANK: dict[str, int] = {
     "PENDING": 0,
     "ACCEPTED": 1,
+    "UNKNOWN": 1,
     "DELAYED": 2,
     "DELIVERED": 3,
     "BOUNCED": 4,
@@ -165,6 +176,7 @@ def record_status(key: MessageKey, change: StatusChange) -> bool:
             UpdateExpression=(
                 "SET deliveryStatus = :status, statusReason = :reason, updatedAt = :now,"
                 " statusHistory = list_append(if_not_exists(statusHistory, :none), :change)"
+                " REMOVE pendingShard"
             ),
             ConditionExpression=f"attribute_exists(PK) AND deliveryStatus IN ({', '.join(placeholders)})",
             ExpressionAttributeValues={
@@ -196,6 +208,33 @@ def apply(source: str, key: MessageKey | None, change: StatusChange | None) -> s
     return "changed" if changed else "unchanged"
 
 
+# --- Stale PENDING messages ------------------------------------------------------------
+
+
+def ulid_time_prefix(moment: datetime) -> str:
+    """The first 10 characters of any ULID made at `moment`: its milliseconds in Crockford base32."""
+    millis = int(moment.timestamp() * 1000)
+    return "".join(CROCKFORD_BASE32[(millis >> shift) & 31] for shift in range(45, -1, -5))
+
+
+def stale_pending_keys(cutoff: datetime) -> Iterator[MessageKey]:
+    """Every message still PENDING that was recorded before `cutoff`, shard by shard."""
+    before = f"{MESSAGE_PREFIX}{ulid_time_prefix(cutoff)}"
+    for shard in CROCKFORD_BASE32:
+        arguments: dict[str, Any] = {
+            "TableName": MESSAGES_TABLE,
+            "IndexName": PENDING_INDEX,
+            "KeyConditionExpression": "pendingShard = :shard AND SK < :before",
+            "ExpressionAttributeValues": {":shard": {"S": f"PENDING#{shard}"}, ":before": {"S": before}},
+        }
+        while True:
+            page = dynamodb.query(**arguments)
+            yield from (MessageKey(item["PK"]["S"], item["SK"]["S"]) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
 def _summary(outcomes: list[str]) -> dict[str, int]:
     return {outcome: outcomes.count(outcome) for outcome in ("changed", "unchanged", "unmatched", "ignored")}
 
@@ -223,3 +262,12 @@ def sms_delivery_log_handler(event: CloudWatchLogsEvent, context: LambdaContext)
         # Delivery logs are account-wide: SMS sent outside this stack find no record.
         outcomes.append(apply("sms", find_by_provider_message_id(provider_message_id), change))
     return _summary(outcomes)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def stale_pending_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    """Scheduled; the event may set `staleAfterSeconds` (default STALE_AFTER_SECONDS)."""
+    now = datetime.now(timezone.utc)
+    cutoff = now - timedelta(seconds=int((event or {}).get("staleAfterSeconds", STALE_AFTER_SECONDS)))
+    change = StatusChange("UNKNOWN", STALE_REASON, _iso(now))
+    return _summary([apply("sweep", key, change) for key in stale_pending_keys(cutoff)])

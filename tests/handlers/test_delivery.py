@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
@@ -89,3 +92,41 @@ def test_logs_hold_no_address_or_body(delivery, event, lambda_context, caplog, c
     assert "delivery accepted" in logs and "delivery refused" in logs
     for secret in ("alice@example.com", "unverified@example.com", "no-reply@example.com", "Hello <Alice>"):
         assert secret not in logs
+
+
+@pytest.mark.parametrize(
+    ("error", "retryable", "ambiguous"),
+    [
+        (ClientError({"Error": {"Code": "ThrottlingException"}, "ResponseMetadata": {"HTTPStatusCode": 400}}, "SendEmail"), True, False),
+        (ClientError({"Error": {"Code": "TooManyRequestsException"}, "ResponseMetadata": {"HTTPStatusCode": 429}}, "SendEmail"), True, False),
+        (ClientError({"Error": {"Code": "Throttled"}, "ResponseMetadata": {"HTTPStatusCode": 429}}, "Publish"), True, False),
+        (EndpointConnectionError(endpoint_url="https://sns.us-east-1.amazonaws.com"), True, False),
+        (ClientError({"Error": {"Code": "MessageRejected"}, "ResponseMetadata": {"HTTPStatusCode": 400}}, "SendEmail"), False, False),
+        (ClientError({"Error": {"Code": "InvalidParameter"}, "ResponseMetadata": {"HTTPStatusCode": 400}}, "Publish"), False, False),
+        (ClientError({"Error": {"Code": "InternalFailure"}, "ResponseMetadata": {"HTTPStatusCode": 500}}, "SendEmail"), False, True),
+        (ReadTimeoutError(endpoint_url="https://email.eu-west-1.amazonaws.com"), False, True),
+    ],
+)
+def test_errors_are_retried_only_when_nothing_was_sent(delivery, error, retryable: bool, ambiguous: bool) -> None:
+    assert (delivery.is_retryable(error), delivery.is_ambiguous(error)) == (retryable, ambiguous)
+
+
+def test_backoff_is_jittered_and_capped(delivery) -> None:
+    waits = [delivery.backoff_seconds(attempt) for attempt in range(1, 12) for _ in range(50)]
+    assert min(waits) >= 0 and max(waits) <= delivery.MAX_BACKOFF_SECONDS
+    assert len(set(waits)) > 100  # random, so that throttled senders do not retry in step
+
+
+def test_retries_stop_at_the_attempt_limit_or_the_time_budget(delivery) -> None:
+    throttled = ClientError({"Error": {"Code": "Throttled"}, "ResponseMetadata": {"HTTPStatusCode": 429}}, "Publish")
+
+    def refuse() -> str:
+        raise throttled
+
+    slept: list[float] = []
+    # GIVEN plenty of time, THEN it gives up after MAX_ATTEMPTS, having waited between them
+    _, error, attempts = delivery.send_with_retries(refuse, lambda: 60_000, slept.append)
+    assert (error, attempts, len(slept)) == (throttled, delivery.MAX_ATTEMPTS, delivery.MAX_ATTEMPTS - 1)
+    # GIVEN less time than the reserve, THEN it does not wait at all
+    _, error, attempts = delivery.send_with_retries(refuse, lambda: delivery.RESERVE_MILLIS, slept.append)
+    assert attempts == 1

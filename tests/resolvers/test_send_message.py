@@ -187,9 +187,18 @@ def test_delivery_gets_only_what_it_needs(run: Run) -> None:
     }
 
 
-def test_a_failed_invocation_becomes_a_failed_outcome(run: Run) -> None:
+def test_a_failed_invocation_is_an_unknown_outcome(run: Run) -> None:
+    # A timeout may strike after the provider took the message: FAILED would claim too much.
     outcome = run("function:deliverMessage", "response", error={"type": "Lambda:Unhandled", "message": "Task timed out"})
-    assert outcome.value == {"deliveryStatus": "FAILED", "statusReason": "The delivery function failed: Task timed out"}
+    assert outcome.value == {"deliveryStatus": "UNKNOWN", "statusReason": "The delivery function failed, so the message may or may not have been sent: Task timed out"}
+
+
+def test_a_pending_record_sits_in_a_shard_of_the_sweep_index_until_its_outcome(run: Run) -> None:
+    message = validate(run, EMAIL).value["payload"]
+    assert message["pendingShard"] == f"PENDING#{message['id'][-1]}"
+    request = run("function:recordOutcome", "request", stash={"message": message}, prev={"result": {"deliveryStatus": "ACCEPTED", "statusReason": "ok"}}).value
+    assert request["update"]["expression"].endswith("REMOVE #expName_5")
+    assert request["update"]["expressionNames"]["#expName_5"] == "pendingShard"
 
 
 def test_outcome_update_only_moves_a_pending_record(run: Run) -> None:
@@ -202,7 +211,7 @@ def test_outcome_update_only_moves_a_pending_record(run: Run) -> None:
     assert request["operation"] == "UpdateItem"
     assert request["condition"]["expression"] == "(#deliveryStatus = :deliveryStatus_eq)"
     assert request["condition"]["expressionValues"] == {":deliveryStatus_eq": {"S": "PENDING"}}
-    assert set(request["update"]["expressionNames"].values()) == {"deliveryStatus", "statusReason", "statusHistory", "providerMessageId", "updatedAt"}
+    assert set(request["update"]["expressionNames"].values()) == {"deliveryStatus", "statusReason", "statusHistory", "providerMessageId", "updatedAt", "pendingShard"}
     assert "list_append(#expName_3, :expValue_3)" in request["update"]["expression"]
     assert request["update"]["expressionValues"][":expValue_3"]["L"][0]["M"]["status"] == {"S": "ACCEPTED"}
 
@@ -218,30 +227,27 @@ def test_a_failed_outcome_sets_no_provider_message_id(run: Run) -> None:
     assert "providerMessageId" not in request["update"]["expressionNames"].values()
 
 
-def test_a_provider_report_that_came_first_stands(run: Run) -> None:
-    # GIVEN the status handler already recorded DELIVERED when the outcome update arrives
-    current = {"PK": "MESSAGE#a@b.co", "SK": "MESSAGE#1", "deliveryStatus": "DELIVERED"}
-    # WHEN the update's PENDING condition fails
+@pytest.mark.parametrize(
+    ("error_type", "current", "expected"),
+    [
+        # The status handler recorded DELIVERED first: the later status stands, no error.
+        ("DynamoDB:ConditionalCheckFailedException", {"deliveryStatus": "DELIVERED"}, ("value", "DELIVERED")),
+        # The update itself failed: an error that carries the id and the outcome.
+        ("DynamoDB:ProvisionedThroughputExceededException", None, ("error", "OutcomeNotRecorded")),
+    ],
+)
+def test_an_outcome_update_that_fails(run: Run, error_type: str, current: dict | None, expected: tuple) -> None:
     outcome = run(
         "function:recordOutcome",
         "response",
         stash={"message": {"id": "MESSAGE#1"}},
-        error={"type": "DynamoDB:ConditionalCheckFailedException", "message": "The conditional request failed"},
+        prev={"result": {"deliveryStatus": "ACCEPTED", "statusReason": "ok"}},
+        error={"type": error_type, "message": "refused"},
         result=current,
     )
-    # THEN the later status is returned, not an error
-    assert outcome.kind == "value" and outcome.value["deliveryStatus"] == "DELIVERED"
-
-
-def test_an_outcome_that_cannot_be_recorded_is_an_error(run: Run) -> None:
-    outcome = run(
-        "function:recordOutcome",
-        "response",
-        stash={"message": {"id": "MESSAGE#1"}},
-        error={"type": "DynamoDB:ProvisionedThroughputExceededException", "message": "slow down"},
-        result=None,
-    )
-    assert outcome.kind == "error" and outcome.error["errorType"] == "OutcomeNotRecorded"
+    assert (outcome.kind, outcome.value["deliveryStatus"] if outcome.value else outcome.error["errorType"]) == expected
+    if outcome.kind == "error":
+        assert outcome.error["errorInfo"] == {"cause": error_type, "id": "MESSAGE#1", "deliveryStatus": "ACCEPTED"}
 
 
 def test_config_is_read_from_its_item_and_passed_through_the_stash(run: Run) -> None:

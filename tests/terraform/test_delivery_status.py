@@ -82,7 +82,7 @@ def test_delivery_config_item_names_the_table_for_transactions(stack: Stack) -> 
 def test_every_manifest_event_handler_becomes_a_lambda(stack: Stack) -> None:
     # GIVEN the manifest's event handlers
     handlers = MANIFEST["eventHandlers"]
-    assert set(handlers) == {"emailEvents", "smsEvents"}
+    assert set(handlers) == {"emailEvents", "smsEvents", "stalePending"}
     # THEN one module call creates a function per entry, from the entry's source folder and handler,
     # with the module that builds the delivery function (layer, python3.13, X-Ray, reserved concurrency, KMS logs)
     call = stack.one("module", name="event_handlers", directory="terraform").body
@@ -103,19 +103,47 @@ def test_every_manifest_event_handler_becomes_a_lambda(stack: Stack) -> None:
     assert "${length(setsubtract(keys(local.event_handlers), keys(local.event_handler_wiring))) == 0}" in conditions
 
 
-def test_status_functions_get_the_table_its_region_and_the_provider_index(stack: Stack) -> None:
-    environment = stack.one("module", name="event_handlers").body["environment"]
-    assert environment == {
-        "MESSAGES_TABLE": "${module.messages_table.name}",
-        "MESSAGES_TABLE_REGION": "${var.region}",
-        "PROVIDER_MESSAGE_ID_INDEX": "${local.provider_message_id_index}",
+def environment_of(stack: Stack) -> tuple[dict[str, str], str]:
+    """The status functions' common environment (name -> expression) and what each handler's wiring adds."""
+    expression = stack.one("module", name="event_handlers").body["environment"]
+    match = re.fullmatch(r"\$\{merge\(\{(.*)\}, (try\(local\.event_handler_wiring\[each\.key\]\.environment, \{\}\))\)\}", expression, re.DOTALL)
+    assert match, expression
+    common = dict(re.findall(r"(\w+) = ([^,]+?)(?:,|$)", match.group(1).strip()))
+    return common, match.group(2)
+
+
+def test_status_functions_get_the_table_its_region_and_the_indexes(stack: Stack) -> None:
+    common, extra = environment_of(stack)
+    assert common == {
+        "MESSAGES_TABLE": "module.messages_table.name",
+        "MESSAGES_TABLE_REGION": "var.region",
+        "PROVIDER_MESSAGE_ID_INDEX": "local.provider_message_id_index",
+        "PENDING_INDEX": "local.pending_index",
     }
+    # each function adds what its own wiring names: only stalePending adds anything, its cutoff
+    assert extra == "try(local.event_handler_wiring[each.key].environment, {})"
+    wiring = stack.locals()["event_handler_wiring"]
+    assert wiring["emailEvents"]["environment"] == {} and wiring["smsEvents"]["environment"] == {}
+    assert wiring["stalePending"]["environment"] == {"STALE_AFTER_SECONDS": "${tostring(var.stale_pending.stale_after_seconds)}"}
+    # every variable the status handler reads is set (MESSAGES_TABLE_REGION: the table's region)
+    read = set(re.findall(r'os\.environ(?:\.get\(|\[)"(\w+)"', (REPO_ROOT / "handlers" / "status" / "app.py").read_text()))
+    assert read == set(common) | {"STALE_AFTER_SECONDS"}
     # POWERTOOLS_SERVICE_NAME comes from the module, named after the function
     function = stack.one("resource", "aws_lambda_function", "this").body
     assert function["environment"][0]["variables"] == "${merge({POWERTOOLS_SERVICE_NAME = var.name}, var.environment)}"
     # the index is the manifest's index keyed by providerMessageId
     assert 'index.partitionKey == "providerMessageId"' in stack.locals()["provider_message_id_index"]
     assert [name for name, index in MANIFEST["tables"]["messages"]["indexes"].items() if index["partitionKey"] == "providerMessageId"] == ["byProviderMessageId"]
+    # and the pending index is the manifest's index keyed by pendingShard and sorted by SK
+    assert 'index.partitionKey == "pendingShard"' in stack.locals()["pending_index"]
+    assert [name for name, index in MANIFEST["tables"]["messages"]["indexes"].items() if index["partitionKey"] == "pendingShard"] == ["byPendingShard"]
+    assert MANIFEST["tables"]["messages"]["indexes"]["byPendingShard"] == {"partitionKey": "pendingShard", "sortKey": "SK", "projection": "KEYS_ONLY"}
+
+
+def test_every_status_function_description_fits_lambdas_limit() -> None:
+    # The module call describes each function as "Records delivery status from <trigger>"; Lambda allows 256.
+    for name, handler in MANIFEST["eventHandlers"].items():
+        assert len(f"Records delivery status from {handler.get('trigger', name)}") <= 256, name
 
 
 def test_status_roles_update_only_message_partitions_and_query_only_their_index(stack: Stack) -> None:
@@ -132,10 +160,11 @@ def test_status_roles_update_only_message_partitions_and_query_only_their_index(
     kms = statements_["UseTableKeyThroughDynamoDB"]
     assert kms["actions"] == ["kms:Decrypt", "kms:GenerateDataKey"] and kms["resources"] == ["${module.kms_key.arn}"]
     assert condition(kms, "kms:ViaService") == ("StringEquals", ["dynamodb.${var.region}.amazonaws.com"])
-    # only smsEvents queries, and only the provider-message-ID index
+    # smsEvents queries only the provider-message-ID index, stalePending only the pending index, emailEvents none
     wiring = stack.locals()["event_handler_wiring"]
     assert wiring["emailEvents"]["query_indexes"] == []
     assert wiring["smsEvents"]["query_indexes"] == "${local.provider_message_id_index == null ? [] : [local.provider_message_id_index]}"
+    assert wiring["stalePending"]["query_indexes"] == "${local.pending_index == null ? [] : [local.pending_index]}"
 
 
 def test_asynchronous_failures_land_in_an_encrypted_dead_letter_queue(stack: Stack) -> None:
@@ -302,3 +331,105 @@ def test_only_one_environment_per_account_and_region_manages_the_sms_account_set
 def test_outputs_name_the_topic_and_the_status_functions(stack: Stack) -> None:
     assert stack.one("output", name="ses_events_topic_arn", directory="terraform").body["value"] == "${aws_sns_topic.ses_events.arn}"
     assert stack.one("output", name="status_function_names", directory="terraform").body["value"] == "${{for name, function in module.event_handlers : name => function.name}}"
+
+
+# --- Stale PENDING messages: EventBridge rule -> stalePending ----------------------------------
+
+
+def stale_pending_variable(stack: Stack) -> dict:
+    return stack.one("variable", name="stale_pending", directory="terraform").body
+
+
+def validation_regex(stack: Stack) -> re.Pattern[str]:
+    """The schedule_expression validation's pattern, as Terraform sees it (RE2; Python's re reads it alike)."""
+    [condition_] = [v["condition"] for v in stale_pending_variable(stack)["validation"] if "schedule_expression" in v["condition"]]
+    match = re.fullmatch(r'\$\{can\(regex\("(.*)", var\.stale_pending\.schedule_expression\)\)\}', condition_)
+    assert match, condition_
+    return re.compile(match.group(1).replace("\\\\", "\\"))
+
+
+def test_the_sweep_runs_on_an_eventbridge_schedule_every_five_minutes_by_default(stack: Stack) -> None:
+    # GIVEN the rule that runs stalePending
+    rule = stack.one("resource", "aws_cloudwatch_event_rule", "stale_pending").body
+    # THEN its schedule is the variable's (rate(5 minutes) unless an environment says otherwise), in the function's region
+    assert rule["schedule_expression"] == "${var.stale_pending.schedule_expression}"
+    assert rule["region"] == '${local.event_handler_regions["stalePending"]}'
+    assert rule["name"] == "${local.prefix}-stale-pending"
+    assert "event_pattern" not in rule and "role_arn" not in rule
+    assert 'schedule_expression = optional(string, "rate(5 minutes)")' in (REPO_ROOT / "terraform" / "variables.tf").read_text()
+    # AND its one target is the stalePending function, with the scheduled event as it is and no role
+    target = stack.one("resource", "aws_cloudwatch_event_target", "stale_pending").body
+    assert target["rule"] == "${aws_cloudwatch_event_rule.stale_pending.name}"
+    assert target["arn"] == '${module.event_handlers["stalePending"].arn}'
+    assert target["region"] == rule["region"]
+    assert "role_arn" not in target and "input" not in target
+    assert target["depends_on"] == ["${aws_lambda_permission.stale_pending}"]
+    # AND the sweep runs beside the table, whose region the function gets
+    assert stack.locals()["event_handler_wiring"]["stalePending"]["region"] == "${var.region}"
+
+
+def test_only_this_rule_may_invoke_the_sweep(stack: Stack) -> None:
+    permission = stack.one("resource", "aws_lambda_permission", "stale_pending").body
+    assert permission["action"] == "lambda:InvokeFunction"
+    assert permission["principal"] == "events.amazonaws.com"
+    assert permission["function_name"] == '${module.event_handlers["stalePending"].name}'
+    assert permission["source_arn"] == "${aws_cloudwatch_event_rule.stale_pending.arn}"  # this rule, not any rule
+    assert permission["source_account"] == "${local.account_id}"
+    assert permission["region"] == '${local.event_handler_regions["stalePending"]}'
+    # nothing else schedules or invokes it: no EventBridge Scheduler schedule and no role for one
+    assert stack.find("resource", "aws_scheduler_schedule") == []
+    assert [b.address for b in stack.find("resource", "aws_cloudwatch_event_target") if "stalePending" in json.dumps(b.body)] == [
+        "terraform: resource aws_cloudwatch_event_target stale_pending"
+    ]
+
+
+def test_the_schedule_variable_is_typed_described_and_validated(stack: Stack) -> None:
+    variable = stale_pending_variable(stack)
+    assert "schedule_expression = optional(string," in variable["type"] and "stale_after_seconds = optional(number, 300)" in variable["type"]
+    assert variable["default"] == {}
+    assert "at least 60" in variable["description"] and "30 s" in variable["description"]
+    # the schedule: EventBridge's rate() (singular unit for 1 only) or a six-field cron()
+    pattern = validation_regex(stack)
+    for accepted in ("rate(5 minutes)", "rate(1 minute)", "rate(2 hours)", "rate(1 day)", "cron(0/5 * * * ? *)"):
+        assert pattern.fullmatch(accepted), accepted
+    for rejected in ("rate(1 minutes)", "rate(5 minute)", "rate(0 minutes)", "rate(05 minutes)", "every 5 minutes", "cron(0/5 * * * ?)", ""):
+        assert not pattern.fullmatch(rejected), rejected
+    # the cutoff: whole seconds, at least 60 (AppSync requests last up to 30 s; the delivery function's timeout is shorter)
+    [cutoff] = [v for v in variable["validation"] if "stale_after_seconds" in v["condition"]]
+    assert cutoff["condition"] == "${var.stale_pending.stale_after_seconds >= 60 && floor(var.stale_pending.stale_after_seconds) == var.stale_pending.stale_after_seconds}"
+    delivery = stack.one("variable", name="delivery_function", directory="terraform").body
+    assert "var.delivery_function.timeout_seconds <= 25" in delivery["validation"][0]["condition"]
+
+
+def test_the_sweeps_role_queries_only_the_pending_index_and_updates_only_message_items(stack: Stack) -> None:
+    # GIVEN the status functions' policy, resolved for stalePending from its wiring and the manifest
+    statements_ = by_sid(stack, "event_handler")
+    assert stack.one("data", "aws_iam_policy_document", "event_handler").body["for_each"] == "${local.event_handlers}"
+    pending_index = next(name for name, index in MANIFEST["tables"]["messages"]["indexes"].items() if index["partitionKey"] == "pendingShard")
+    # THEN it may Query that one index (an index ARN, never the table) ...
+    query = statements_["QueryOwnIndexesOnly"]
+    assert query["actions"] == ["dynamodb:Query"] and "condition" not in query
+    assert query["resources"] == "${[for index in statement.value : module.messages_table.index_arns[index]]}"
+    assert stack.one("output", name="index_arns", directory="modules/messages_table").body["value"] == (
+        '${{for name in keys(var.indexes) : name => "${aws_dynamodb_table.this.arn}/index/${name}"}}'
+    )
+    assert stack.locals()["event_handler_wiring"]["stalePending"]["query_indexes"] == "${local.pending_index == null ? [] : [local.pending_index]}"
+    assert pending_index == "byPendingShard"
+    # ... UpdateItem only items of MESSAGE# partitions, and use the table's key only through DynamoDB
+    update = statements_["UpdateMessageStatusOnly"]
+    assert update["actions"] == ["dynamodb:UpdateItem"] and update["resources"] == ["${module.messages_table.arn}"]
+    assert condition(update, "dynamodb:LeadingKeys") == ("ForAllValues:StringLike", ["MESSAGE#*"])
+    assert condition(statements_["UseTableKeyThroughDynamoDB"], "kms:ViaService") == ("StringEquals", ["dynamodb.${var.region}.amazonaws.com"])
+    # AND nothing else: no other action, no wildcard
+    actions = sorted(a for s in statements_.values() for a in s["actions"])
+    assert actions == ["dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey"]
+    assert all("effect" not in s or s["effect"] == "Allow" for s in statements_.values())
+
+
+def test_the_plan_stops_without_a_pending_index_sorted_by_the_tables_sort_key(stack: Stack) -> None:
+    guard = stack.one("resource", "terraform_data", "event_handler_guard").body
+    conditions = [p["condition"] for p in guard["lifecycle"][0]["precondition"]]
+    assert (
+        '${!contains(keys(local.event_handlers), "stalePending") || (local.pending_index != null && '
+        "try(local.messages_table.indexes[local.pending_index].sortKey, null) == local.messages_table.sortKey)}"
+    ) in conditions

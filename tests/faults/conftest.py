@@ -1,0 +1,117 @@
+"""An in-process local stack (moto in-process, the real resolvers and handlers) with faults injected per test."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from local.config import Settings
+from local.datasources import DataSource, LambdaDataSource
+from local.server import LocalStack, assemble_stack
+
+SETTINGS = Settings(
+    stage="faults",
+    ses_region="eu-west-1",
+    sns_region="us-east-1",
+    table_region="eu-central-1",
+    default_email_from="no-reply@example.com",
+    allowed_email_senders="support@example.com",
+    allowed_sms_sender_ids="Messenger",
+)
+TABLE = SETTINGS.table_names["messages"]
+
+SEND = """
+mutation send($input: MessageInput!) {
+  sendMessage(input: $input) { id to deliveryStatus statusReason statusHistory { status reason } }
+}
+"""
+
+
+@pytest.fixture
+def stack(monkeypatch) -> LocalStack:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    # assemble_stack sets the handlers' environment; registering the names restores it afterwards.
+    for name in [*SETTINGS.delivery_env(), *SETTINGS.status_env("", "")]:
+        monkeypatch.setenv(name, "")
+    with mock_aws():
+        local = assemble_stack(SETTINGS)
+        yield local
+        local.close()
+
+
+def execute(stack: LocalStack, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    return stack.graphql.execute({"query": query, "variables": variables or {}}, headers={})
+
+
+def send(stack: LocalStack, **message_input: Any) -> dict[str, Any]:
+    return execute(stack, SEND, {"input": message_input})
+
+
+def records(stack: LocalStack) -> list[dict[str, Any]]:
+    """Every message record in the table (a test table holds a handful; the API never scans)."""
+    items = boto3.resource("dynamodb", region_name=SETTINGS.table_region).Table(TABLE).scan(ConsistentRead=True)["Items"]
+    return sorted((item for item in items if item["PK"].startswith("MESSAGE#")), key=lambda item: item["SK"])
+
+
+def sent(stack: LocalStack) -> list[dict[str, Any]]:
+    return stack.outbox.entries()
+
+
+def delivery_module(stack: LocalStack):
+    """The delivery handler's module as the stack loaded it, to reach its boto3 clients."""
+    return sys.modules[stack.executor.data_sources["deliveryFunction"].handler.__module__]
+
+
+@dataclass
+class FailingDataSource:
+    """Wraps a data source; requests that match fail with the given DynamoDB error, as AppSync reports it.
+
+    `after_write` makes the call go through first: the write lands but its reply is lost.
+    """
+
+    inner: DataSource
+    matches: Callable[[dict[str, Any]], bool]
+    error_type: str = "DynamoDB:InternalServerError"
+    after_write: bool = False
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    def invoke(self, request: Any):
+        if not self.matches(request):
+            return self.inner.invoke(request)
+        if self.after_write:
+            self.inner.invoke(request)
+        self.failures.append(request)
+        return None, {"type": self.error_type, "message": "Internal server error (injected)"}
+
+
+@pytest.fixture
+def fail_dynamodb(stack: LocalStack, monkeypatch) -> Callable[..., FailingDataSource]:
+    def inject(matches: Callable[[dict[str, Any]], bool], **options: Any) -> FailingDataSource:
+        failing = FailingDataSource(stack.executor.data_sources["messagesTable"], matches, **options)
+        monkeypatch.setitem(stack.executor.data_sources, "messagesTable", failing)
+        return failing
+
+    return inject
+
+
+@pytest.fixture
+def replace_delivery_function(stack: LocalStack, monkeypatch) -> Callable[..., None]:
+    def replace(handler: Callable[[Any, Any], Any], timeout_seconds: float = 10.0) -> None:
+        monkeypatch.setitem(stack.executor.data_sources, "deliveryFunction", LambdaDataSource("faults-delivery", handler, timeout_seconds))
+
+    return replace
+
+
+def is_operation(operation: str, partition_prefix: str = "") -> Callable[[dict[str, Any]], bool]:
+    def matches(request: dict[str, Any]) -> bool:
+        key = request.get("key") or {}
+        return request.get("operation") == operation and key.get("PK", {}).get("S", "").startswith(partition_prefix)
+
+    return matches

@@ -1,0 +1,295 @@
+"""Faults injected into the real pipeline and handlers: every message keeps a truthful record.
+
+After each fault: the record exists with a status and reason that tell the truth (FAILED only
+when nothing was sent; UNKNOWN when it may have been), no message was sent without a record, and
+a message is never left PENDING for good. What a retry with the same idempotency key does:
+
+| fault                                   | the record                  | a retry with the same key            |
+|-----------------------------------------|-----------------------------|--------------------------------------|
+| DynamoDB fails reading the config       | none                        | sends normally (nothing was claimed) |
+| DynamoDB fails writing the record       | none                        | sends normally (the claim rolled back)|
+| the record's write reply is lost        | PENDING, then UNKNOWN (sweep)| returns that record, sends nothing  |
+| DynamoDB fails reading the original     | the original, unchanged     | error now; returns it once readable  |
+| provider refuses, or throttles too long | FAILED with the reason      | returns FAILED, sends nothing        |
+| delivery function crashes or times out  | UNKNOWN                     | returns UNKNOWN, sends nothing       |
+| DynamoDB fails recording the outcome    | PENDING, then UNKNOWN (sweep)| returns it, sends nothing           |
+
+A key names one message, whatever became of it: to try a FAILED message again, use a new key.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError, ReadTimeoutError
+
+from tests.faults.conftest import SETTINGS, is_operation, records, send, sent
+
+EMAIL = {"to": "bob@example.com", "body": "hi", "deliveryMethod": "EMAIL"}
+SMS = {"to": "+14155550100", "body": "hi", "deliveryMethod": "SMS"}
+
+
+def provider_error(code: str, message: str, status: int = 400) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}, "Send")
+
+
+class FlakyCall:
+    """Stands in for a client method: raises `error` for the first `failures` calls, then calls through."""
+
+    def __init__(self, real: Any, error: Exception, failures: int | None = None) -> None:
+        self.real, self.error, self.failures, self.calls = real, error, failures, 0
+
+    def __call__(self, **arguments: Any) -> Any:
+        self.calls += 1
+        if self.failures is None or self.calls <= self.failures:
+            raise self.error
+        return self.real(**arguments)
+
+
+@pytest.fixture
+def delivery(stack, monkeypatch):
+    """The delivery handler's module, with backoff short enough for tests."""
+    import sys
+
+    module = sys.modules[stack.executor.data_sources["deliveryFunction"].handler.__module__]
+    monkeypatch.setattr(module, "FIRST_BACKOFF_SECONDS", 0.001)
+    return module
+
+
+@pytest.fixture
+def flaky(delivery, monkeypatch):
+    def install(client_name: str, method: str, error: Exception, failures: int | None = None) -> FlakyCall:
+        client = getattr(delivery, client_name)
+        call = FlakyCall(getattr(client, method), error, failures)
+        monkeypatch.setattr(client, method, call)
+        return call
+
+    return install
+
+
+def assert_nothing_sent_without_a_record(stack) -> None:
+    recorded = {item.get("providerMessageId") for item in records(stack)}
+    assert all(entry["providerMessageId"] in recorded or _record_for(stack, entry) for entry in sent(stack))
+
+
+def _record_for(stack, entry: dict[str, Any]) -> bool:
+    to = entry["to"][0] if isinstance(entry["to"], list) else entry["to"]
+    return any(item["to"] == to for item in records(stack))
+
+
+def sweep(stack, stale_after_seconds: int = 0) -> dict[str, int]:
+    return stack.reporter.sweep({"staleAfterSeconds": stale_after_seconds})["handled"]
+
+
+# --- Provider faults ---------------------------------------------------------------------
+
+
+def test_ses_throttling_is_retried_with_backoff_until_it_passes(stack, flaky) -> None:
+    # GIVEN SES refuses twice with "Maximum sending rate exceeded"
+    call = flaky("ses", "send_email", provider_error("ThrottlingException", "Maximum sending rate exceeded."), failures=2)
+    # WHEN a message is sent
+    message = send(stack, **EMAIL)["data"]["sendMessage"]
+    # THEN the third attempt goes through: one email, ACCEPTED
+    assert call.calls == 3 and message["deliveryStatus"] == "ACCEPTED"
+    assert len(sent(stack)) == 1
+
+
+def test_ses_throttling_that_persists_ends_in_failed_after_bounded_retries(stack, flaky, delivery) -> None:
+    call = flaky("ses", "send_email", provider_error("ThrottlingException", "Maximum sending rate exceeded."))
+    message = send(stack, **EMAIL)["data"]["sendMessage"]
+    assert call.calls == delivery.MAX_ATTEMPTS
+    assert message["deliveryStatus"] == "FAILED"
+    assert message["statusReason"] == f"SES refused the message: ThrottlingException: Maximum sending rate exceeded. (after {delivery.MAX_ATTEMPTS} attempts)"
+    assert records(stack)[0]["deliveryStatus"] == "FAILED" and sent(stack) == []
+
+
+def test_retries_stop_in_time_to_report_before_the_function_times_out(stack, flaky, delivery, replace_delivery_function, monkeypatch) -> None:
+    # GIVEN a function with a 2 s timeout, and waits of 0.3 s between attempts
+    monkeypatch.setattr(delivery, "backoff_seconds", lambda attempt: 0.3)
+    replace_delivery_function(stack.executor.data_sources["deliveryFunction"].handler, timeout_seconds=2.0)
+    call = flaky("ses", "send_email", provider_error("ThrottlingException", "Maximum sending rate exceeded."))
+    # WHEN SES keeps throttling
+    started = time.monotonic()
+    message = send(stack, **EMAIL)["data"]["sendMessage"]
+    # THEN it stops while 1.5 s remain, and reports FAILED itself rather than timing out
+    assert call.calls == 2 and time.monotonic() - started < 1.5
+    assert message["deliveryStatus"] == "FAILED" and message["statusReason"].endswith("(after 2 attempts)")
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [("InvalidParameter", "Invalid parameter: PhoneNumber Reason: +14155550100 is not valid to publish to")],
+)
+def test_an_sns_refusal_fails_at_once_with_its_reason(stack, flaky, code: str, status: str) -> None:
+    call = flaky("sns", "publish", provider_error(code, status))
+    message = send(stack, **SMS)["data"]["sendMessage"]
+    assert call.calls == 1
+    assert (message["deliveryStatus"], message["statusReason"]) == ("FAILED", f"SNS refused the message: {code}: {status}")
+    assert sent(stack) == []
+
+
+def test_sns_throttling_is_retried(stack, flaky) -> None:
+    call = flaky("sns", "publish", provider_error("Throttled", "Rate exceeded", status=429), failures=3)
+    message = send(stack, **SMS)["data"]["sendMessage"]
+    assert call.calls == 4 and message["deliveryStatus"] == "ACCEPTED" and len(sent(stack)) == 1
+
+
+def test_an_opted_out_number_fails_with_the_carriers_reason(stack) -> None:
+    # SNS takes an SMS to an opted-out number; its delivery log then reports the opt-out.
+    message = send(stack, **SMS)["data"]["sendMessage"]
+    stack.reporter.report({"to": SMS["to"], "messageId": message["id"], "event": "SMS_FAILURE", "providerResponse": "Phone number is opted out"})
+    [record] = records(stack)
+    assert record["deliveryStatus"] == "FAILED"
+    assert record["statusReason"] == "The phone carrier did not deliver the SMS: Phone number is opted out"
+
+
+def test_a_lost_provider_reply_is_unknown_not_failed(stack, flaky) -> None:
+    # The request reached SES but its answer did not come back: SES may have sent the email.
+    flaky("ses", "send_email", ReadTimeoutError(endpoint_url="https://email.eu-west-1.amazonaws.com"))
+    message = send(stack, **EMAIL)["data"]["sendMessage"]
+    assert message["deliveryStatus"] == "UNKNOWN"
+    assert message["statusReason"].startswith("SES did not confirm the message, which may have been sent")
+
+
+def test_a_provider_refusal_is_recorded_as_failed_with_its_reason(stack) -> None:
+    import boto3
+
+    # GIVEN an allowed sender whose SES identity is no longer verified
+    boto3.client("sesv2", region_name=SETTINGS.ses_region).delete_email_identity(EmailIdentity="support@example.com")
+    # WHEN a message is sent from it
+    message = send(stack, **EMAIL, **{"from": "support@example.com"})["data"]["sendMessage"]
+    # THEN the client and the record say FAILED, with SES's reason
+    assert message["deliveryStatus"] == "FAILED"
+    assert message["statusReason"].startswith("SES refused the message: MessageRejected")
+    assert [r["deliveryStatus"] for r in records(stack)] == ["FAILED"] and sent(stack) == []
+
+
+# --- The delivery function failing ---------------------------------------------------------
+
+
+def test_a_crashing_delivery_function_leaves_unknown(stack, replace_delivery_function) -> None:
+    def crash(event, context):
+        raise RuntimeError("boom")
+
+    replace_delivery_function(crash)
+    message = send(stack, **SMS)["data"]["sendMessage"]
+    assert message["deliveryStatus"] == "UNKNOWN"
+    assert message["statusReason"] == "The delivery function failed, so the message may or may not have been sent: RuntimeError: boom"
+    assert [change["status"] for change in message["statusHistory"]] == ["PENDING", "UNKNOWN"]
+
+
+def test_a_timed_out_delivery_function_that_did_send_leaves_unknown(stack, replace_delivery_function) -> None:
+    # GIVEN a function that hands the email to SES, then hangs past its timeout
+    real = stack.executor.data_sources["deliveryFunction"].handler
+
+    def send_then_hang(event, context):
+        outcome = real(event, context)
+        time.sleep(1.0)
+        return outcome
+
+    replace_delivery_function(send_then_hang, timeout_seconds=0.3)
+    # WHEN a message is sent
+    message = send(stack, **EMAIL)["data"]["sendMessage"]
+    # THEN it was sent, and the record does not claim otherwise
+    assert message["deliveryStatus"] == "UNKNOWN" and "Task timed out after 0.30 seconds" in message["statusReason"]
+    assert len(sent(stack)) == 1
+    assert_nothing_sent_without_a_record(stack)
+
+
+def test_a_retry_after_an_unknown_outcome_sends_nothing(stack, replace_delivery_function) -> None:
+    def crash(event, context):
+        raise RuntimeError("boom")
+
+    replace_delivery_function(crash)
+    first = send(stack, **EMAIL, idempotencyKey="k-1")["data"]["sendMessage"]
+    stack.executor.data_sources.pop("deliveryFunction")  # a retry must not even reach delivery
+    retry = send(stack, **EMAIL, idempotencyKey="k-1")["data"]["sendMessage"]
+    assert (retry["id"], retry["deliveryStatus"]) == (first["id"], "UNKNOWN")
+
+
+# --- DynamoDB failing at each step -----------------------------------------------------------
+
+
+def test_dynamodb_failing_before_the_record_stores_and_sends_nothing(stack, fail_dynamodb) -> None:
+    fail_dynamodb(is_operation("GetItem", "CONFIG"))
+    response = send(stack, **EMAIL, idempotencyKey="k-2")
+    assert response["data"] is None and response["errors"][0]["errorType"] == "ConfigurationUnavailable"
+    assert records(stack) == [] and sent(stack) == []
+
+
+@pytest.mark.parametrize("operation", ["PutItem", "TransactWriteItems"])
+def test_dynamodb_failing_to_record_sends_nothing_and_a_retry_sends_once(stack, fail_dynamodb, monkeypatch, operation: str) -> None:
+    # GIVEN the record's write fails (a plain put, or the transaction with the idempotency key)
+    failing = fail_dynamodb(lambda request: request.get("operation") == operation)
+    key = {"idempotencyKey": "k-3"} if operation == "TransactWriteItems" else {}
+    response = send(stack, **EMAIL, **key)
+    # THEN the client learns it was not sent, and nothing was stored or sent
+    assert response["errors"][0]["errorType"] == "RecordFailed" and failing.failures
+    assert records(stack) == [] and sent(stack) == []
+    # AND once DynamoDB is back, the retry (with the same key) records and sends once
+    monkeypatch.setitem(stack.executor.data_sources, "messagesTable", failing.inner)
+    assert send(stack, **EMAIL, **key)["data"]["sendMessage"]["deliveryStatus"] == "ACCEPTED"
+    assert len(records(stack)) == 1 and len(sent(stack)) == 1
+
+
+def test_a_record_whose_write_reply_was_lost_is_swept_to_unknown(stack, fail_dynamodb) -> None:
+    # GIVEN the record's write lands but its reply is lost
+    fail_dynamodb(is_operation("PutItem", "MESSAGE#"), after_write=True)
+    response = send(stack, **EMAIL)
+    # THEN nothing is sent, and the record left behind is PENDING only until the sweep
+    assert response["errors"][0]["errorType"] == "RecordFailed" and sent(stack) == []
+    assert [r["deliveryStatus"] for r in records(stack)] == ["PENDING"]
+    assert sweep(stack)["changed"] == 1
+    [record] = records(stack)
+    assert record["deliveryStatus"] == "UNKNOWN" and "never recorded" in record["statusReason"]
+
+
+def test_dynamodb_failing_to_read_the_original_sends_nothing(stack, fail_dynamodb) -> None:
+    original = send(stack, **EMAIL, idempotencyKey="k-4")["data"]["sendMessage"]
+    fail_dynamodb(is_operation("GetItem", "MESSAGE#"))
+    response = send(stack, **EMAIL, idempotencyKey="k-4")
+    assert response["data"] is None and response["errors"][0]["errorType"] == "ReplayFailed"
+    assert len(sent(stack)) == 1 and [r["id"] for r in records(stack)] == [original["id"]]
+
+
+def test_dynamodb_failing_to_record_the_outcome_is_reported_then_swept_then_corrected(stack, fail_dynamodb, monkeypatch) -> None:
+    # GIVEN the outcome update fails after SES took the email
+    failing = fail_dynamodb(is_operation("UpdateItem", "MESSAGE#"))
+    response = send(stack, **EMAIL, idempotencyKey="k-5")
+    # THEN the client gets an error that carries the id and the outcome; the record is still PENDING
+    [error] = response["errors"]
+    assert error["errorType"] == "OutcomeNotRecorded" and error["errorInfo"]["deliveryStatus"] == "ACCEPTED"
+    [record] = records(stack)
+    assert record["deliveryStatus"] == "PENDING" and record["id"] == error["errorInfo"]["id"] and len(sent(stack)) == 1
+    # AND a retry with the key returns that record and sends nothing more
+    monkeypatch.setitem(stack.executor.data_sources, "messagesTable", failing.inner)
+    retry = send(stack, **EMAIL, idempotencyKey="k-5")["data"]["sendMessage"]
+    assert retry["id"] == record["id"] and len(sent(stack)) == 1
+    # AND a sweep only takes records older than its threshold, then marks it UNKNOWN with why
+    assert sweep(stack, stale_after_seconds=300)["changed"] == 0
+    assert sweep(stack)["changed"] == 1
+    [record] = records(stack)
+    assert record["deliveryStatus"] == "UNKNOWN" and "pendingShard" not in record
+    # AND SES's own delivery report still moves it on
+    stack.reporter.report({"to": EMAIL["to"], "messageId": record["id"], "event": "DELIVERY"})
+    assert [change["status"] for change in records(stack)[0]["statusHistory"]] == ["PENDING", "UNKNOWN", "DELIVERED"]
+
+
+def test_a_settled_message_is_never_swept(stack) -> None:
+    send(stack, **EMAIL)
+    assert sweep(stack) == {"changed": 0, "unchanged": 0, "unmatched": 0, "ignored": 0}
+    assert records(stack)[0]["deliveryStatus"] == "ACCEPTED" and "pendingShard" not in records(stack)[0]
+
+
+def test_ses_and_sns_are_called_in_their_own_regions(stack) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+    from moto.sns.models import sns_backends
+
+    send(stack, **EMAIL)
+    send(stack, **SMS)
+    assert len(ses_backends[DEFAULT_ACCOUNT_ID][SETTINGS.ses_region].sent_messages) == 1
+    assert len(sns_backends[DEFAULT_ACCOUNT_ID][SETTINGS.sns_region].sms_messages) == 1
+    assert len(sns_backends[DEFAULT_ACCOUNT_ID][SETTINGS.ses_region].sms_messages) == 0
