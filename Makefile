@@ -87,8 +87,12 @@ destroy: env-check init ## Destroy an environment (prod's table refuses while de
 	$(TF) workspace select $(ENV)
 	$(TF) destroy -input=false -var-file=../envs/$(ENV).tfvars
 
-bench: $(VENV)/.synced ## Measure the local stack and the handlers (figures go into bench/results)
-	$(PY) -m bench
+bench: $(VENV)/.synced ## Measure the handlers, DynamoDB work, packages, the local stack (~3 min; figures go into bench/results)
+	$(PY) -m bench $(BENCH_ARGS)
+
+.PHONY: bench-quick
+bench-quick: $(VENV)/.synced ## Run every benchmark with small counts (~30 s), to check they work; writes no results
+	$(PY) -m bench --quick $(BENCH_ARGS)
 
 clean: ## Remove installed toolchains and caches
 	rm -rf $(VENV) $(TOOLS) node_modules .pytest_cache

@@ -50,3 +50,17 @@ def measure(operation: Callable[[int], object], count: int, concurrency: int = 1
 
 def ratio(numerator: float, denominator: float) -> float:
     return round(numerator / denominator, 2) if denominator else float("inf")
+
+
+def summary(samples: list[float], scale: float = 1.0, digits: int = 1) -> dict[str, float | int]:
+    """Median, quartiles, p99, min and max of `samples` (multiplied by `scale`), and their count."""
+    scaled = [sample * scale for sample in samples]
+    return {
+        "n": len(scaled),
+        "min": round(min(scaled), digits),
+        "p25": round(percentile(scaled, 0.25), digits),
+        "p50": round(statistics.median(scaled), digits),
+        "p75": round(percentile(scaled, 0.75), digits),
+        "p99": round(percentile(scaled, 0.99), digits),
+        "max": round(max(scaled), digits),
+    }

@@ -9,9 +9,11 @@ addresses or bodies.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import os
 import random
+import threading
 import time
 from typing import Callable, Literal, NotRequired, TypedDict
 
@@ -52,9 +54,22 @@ AMBIGUOUS_CODES = frozenset({"InternalFailure", "InternalError", "InternalServer
 
 logger = Logger(service="delivery")
 _client_config = Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=5)
-# The original design swapped these two regions; each client uses its own service's region.
-ses = boto3.client("sesv2", region_name=os.environ["SES_REGION"], config=_client_config)
-sns = boto3.client("sns", region_name=os.environ["SNS_REGION"], config=_client_config)
+_client_creation = threading.Lock()  # boto3's default session is not safe to build clients from concurrently
+
+
+# Each client is made on its first use and kept for the life of the instance: an instance that only
+# sends email never builds the SNS client, and importing the module costs little more than boto3.
+# The original design swapped the two regions; each client uses its own service's region.
+@functools.cache
+def ses_client():
+    with _client_creation:
+        return boto3.client("sesv2", region_name=os.environ["SES_REGION"], config=_client_config)
+
+
+@functools.cache
+def sns_client():
+    with _client_creation:
+        return boto3.client("sns", region_name=os.environ["SNS_REGION"], config=_client_config)
 
 
 # The functional form, because `from` is a Python keyword.
@@ -176,9 +191,9 @@ def send_with_retries(
 
 def deliver(message: Message, remaining_millis: Callable[[], int], sleep: Callable[[float], None] = time.sleep) -> Outcome:
     if message["deliveryMethod"] == "EMAIL":
-        service, send = "SES", lambda: ses.send_email(**email_request(message))["MessageId"]
+        service, send = "SES", lambda: ses_client().send_email(**email_request(message))["MessageId"]
     else:
-        service, send = "SNS", lambda: sns.publish(**sms_request(message))["MessageId"]
+        service, send = "SNS", lambda: sns_client().publish(**sms_request(message))["MessageId"]
     provider_message_id, error, attempts = send_with_retries(send, remaining_millis, sleep)
     log = {"message_id": message["id"], "provider": service, "attempts": attempts}
     if error is not None and is_ambiguous(error):

@@ -16,8 +16,10 @@ addresses, numbers or bodies.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
+import threading
 from dataclasses import dataclass
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -42,7 +44,17 @@ MESSAGE_TAG = "message"
 RECIPIENT_TAG = "recipient"
 
 logger = Logger(service="delivery-status")
-dynamodb = boto3.client("dynamodb", region_name=os.environ.get("MESSAGES_TABLE_REGION"))
+
+
+_client_creation = threading.Lock()  # boto3's default session is not safe to build clients from concurrently
+
+
+@functools.cache
+def dynamodb():
+    """Made on first use and kept for the instance's life, so that importing the module stays cheap."""
+    with _client_creation:
+        return boto3.client("dynamodb", region_name=os.environ.get("MESSAGES_TABLE_REGION"))
+
 
 Status = Literal["PENDING", "ACCEPTED", "UNKNOWN", "DELAYED", "DELIVERED", "BOUNCED", "REJECTED", "FAILED", "COMPLAINED"]
 
@@ -147,7 +159,7 @@ def _sns_log_time(text: str) -> str:
 
 
 def find_by_provider_message_id(provider_message_id: str) -> MessageKey | None:
-    page = dynamodb.query(
+    page = dynamodb().query(
         TableName=MESSAGES_TABLE,
         IndexName=PROVIDER_MESSAGE_ID_INDEX,
         KeyConditionExpression="providerMessageId = :id",
@@ -170,7 +182,7 @@ def record_status(key: MessageKey, change: StatusChange) -> bool:
     earlier = [status for status, rank in STATUS_RANK.items() if rank < STATUS_RANK[change.status]]
     placeholders = {f":earlier{n}": {"S": status} for n, status in enumerate(earlier)}
     try:
-        dynamodb.update_item(
+        dynamodb().update_item(
             TableName=MESSAGES_TABLE,
             Key={"PK": {"S": key.partition}, "SK": {"S": key.sort}},
             UpdateExpression=(
@@ -188,7 +200,7 @@ def record_status(key: MessageKey, change: StatusChange) -> bool:
                 **placeholders,
             },
         )
-    except dynamodb.exceptions.ConditionalCheckFailedException:
+    except dynamodb().exceptions.ConditionalCheckFailedException:
         return False
     return True
 
@@ -228,7 +240,7 @@ def stale_pending_keys(cutoff: datetime) -> Iterator[MessageKey]:
             "ExpressionAttributeValues": {":shard": {"S": f"PENDING#{shard}"}, ":before": {"S": before}},
         }
         while True:
-            page = dynamodb.query(**arguments)
+            page = dynamodb().query(**arguments)
             yield from (MessageKey(item["PK"]["S"], item["SK"]["S"]) for item in page.get("Items", []))
             if "LastEvaluatedKey" not in page:
                 break

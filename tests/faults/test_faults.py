@@ -61,7 +61,7 @@ def delivery(stack, monkeypatch):
 @pytest.fixture
 def flaky(delivery, monkeypatch):
     def install(client_name: str, method: str, error: Exception, failures: int | None = None) -> FlakyCall:
-        client = getattr(delivery, client_name)
+        client = getattr(delivery, f"{client_name}_client")()
         call = FlakyCall(getattr(client, method), error, failures)
         monkeypatch.setattr(client, method, call)
         return call

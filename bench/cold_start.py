@@ -1,0 +1,237 @@
+"""Cold start: importing each Lambda handler module next to `import boto3` alone, in fresh processes.
+
+Every sample is a new Python process that times one import with time.perf_counter (interpreter
+start-up is not counted). The variants take turns, round after round, so that the machine's load
+drifts over all of them alike; the figures are medians and the ratio of medians.
+
+As in Lambda, library bytecode is cached (a warm-up process compiles it into a private
+PYTHONPYCACHEPREFIX, nothing is written into the venv) and the handler's own app.py is compiled
+from source each time (its zip carries no .pyc and /var/task is read-only).
+
+`-X importtime` runs then say where each handler's import time goes. Two more variants add the
+first client a new instance makes (the handlers make their clients on first use), so the ratio
+that the goal judges (the import) sits next to what the first send really pays.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.stats import summary
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+GOAL_RATIO = 1.25
+
+# What Terraform sets (terraform/main.tf, terraform/status.tf), with dummy values.
+HANDLERS: dict[str, dict[str, Any]] = {
+    "delivery": {
+        "dir": REPO_ROOT / "handlers" / "delivery",
+        "env": {
+            "SES_REGION": "eu-west-1",
+            "SNS_REGION": "us-east-1",
+            "DEFAULT_EMAIL_FROM": "no-reply@example.com",
+            "SES_CONFIGURATION_SET": "bench-messenger-messages",
+            "POWERTOOLS_SERVICE_NAME": "bench-messenger-delivery",
+        },
+    },
+    "status": {
+        "dir": REPO_ROOT / "handlers" / "status",
+        "env": {
+            "MESSAGES_TABLE": "bench-messenger-messages",
+            "MESSAGES_TABLE_REGION": "eu-central-1",
+            "PROVIDER_MESSAGE_ID_INDEX": "byProviderMessageId",
+            "POWERTOOLS_SERVICE_NAME": "bench-messenger-email-events",
+        },
+    },
+}
+
+_TIMED = "import sys, time\n{setup}started = time.perf_counter()\n{body}\nprint(time.perf_counter() - started)\n"
+
+# The handlers make their boto3 clients on first use, so an import does not pay for them. What a new
+# instance pays before its first send is the import plus the one client it needs: measured too.
+FIRST_USE = {
+    "delivery handler + SES client (first email)": ("delivery", "app.ses_client()"),
+    "status handler + DynamoDB client (first event)": ("status", "app.dynamodb()"),
+}
+
+
+def _variants() -> dict[str, dict[str, Any]]:
+    variants: dict[str, dict[str, Any]] = {"import boto3": {"code": _TIMED.format(setup="", body="import boto3"), "env": {}}}
+    for name, handler in HANDLERS.items():
+        variants[f"{name} handler"] = {
+            "code": _TIMED.format(setup=f"sys.path.insert(0, {str(handler['dir'])!r})\n", body="import app"),
+            "env": handler["env"],
+            "dir": handler["dir"],
+        }
+    for name, (handler_name, first_call) in FIRST_USE.items():
+        handler = HANDLERS[handler_name]
+        variants[name] = {
+            "code": _TIMED.format(setup=f"sys.path.insert(0, {str(handler['dir'])!r})\n", body=f"import app\n{first_call}"),
+            "env": handler["env"],
+        }
+    return variants
+
+
+def _child_env(pycache: str, extra: dict[str, str], write_bytecode: bool) -> dict[str, str]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "LANG": "C.UTF-8",
+        # As Lambda provides them: credentials and region in the environment, no config files.
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_SESSION_TOKEN": "bench",
+        "AWS_REGION": "eu-central-1",
+        "AWS_DEFAULT_REGION": "eu-central-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "PYTHONPYCACHEPREFIX": pycache,
+        **extra,
+    }
+    if not write_bytecode:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def _run(code: str, env: dict[str, str], *flags: str) -> subprocess.CompletedProcess:
+    done = subprocess.run([sys.executable, *flags, "-c", code], env=env, cwd=tempfile.gettempdir(), capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise RuntimeError(f"import child failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return done
+
+
+_IMPORT_LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \| ( *)(\S+)")
+
+
+def import_tree(stderr: str, top: str = "app") -> dict[str, Any]:
+    """The `-X importtime` tree under module `top`: its own time and each direct import's, in microseconds.
+
+    importtime prints a module after the modules it imported, indented two spaces per level.
+    """
+    pending: dict[int, list[dict[str, Any]]] = {}
+    for line in stderr.splitlines():
+        match = _IMPORT_LINE.match(line)
+        if not match:
+            continue
+        own, cumulative, indent, name = int(match[1]), int(match[2]), len(match[3]) // 2, match[4]
+        node = {"name": name, "self_us": own, "cumulative_us": cumulative, "children": pending.pop(indent + 1, [])}
+        if indent == 0 and name == top:
+            return node
+        pending.setdefault(indent, []).append(node)
+    raise RuntimeError(f"no top-level import of {top!r} in the -X importtime output")
+
+
+def attribute(trees: list[dict[str, Any]], keep: int = 6) -> list[dict[str, Any]]:
+    """Median milliseconds per direct import of the handler module, biggest first, and the module's own code."""
+    names = {child["name"] for tree in trees for child in tree["children"]}
+    per_name = {
+        name: statistics.median(next((c["cumulative_us"] for c in tree["children"] if c["name"] == name), 0) for tree in trees)
+        for name in names
+    }
+    ranked = sorted(per_name.items(), key=lambda entry: -entry[1])
+    rows = [
+        {"part": "app.py module body (clients, logger, definitions; not its imports)", "ms": round(statistics.median(t["self_us"] for t in trees) / 1000, 1)}
+    ]
+    for name, micros in ranked[:keep]:
+        children = {}
+        for tree in trees:
+            for child in tree["children"]:
+                if child["name"] == name:
+                    for grandchild in child["children"]:
+                        children.setdefault(grandchild["name"], []).append(grandchild["cumulative_us"])
+        biggest = sorted(((n, statistics.median(v)) for n, v in children.items()), key=lambda entry: -entry[1])[:3]
+        rows.append(
+            {
+                "part": f"import {name}",
+                "ms": round(micros / 1000, 1),
+                "biggest_inside_ms": {n: round(v / 1000, 1) for n, v in biggest if v >= 1000},
+            }
+        )
+    rest = sum(micros for _, micros in ranked[keep:])
+    if rest:
+        rows.append({"part": f"{len(ranked) - keep} other imports", "ms": round(rest / 1000, 1)})
+    rows.append({"part": "total (cumulative of app)", "ms": round(statistics.median(t["cumulative_us"] for t in trees) / 1000, 1)})
+    return rows
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    rounds = 4 if quick else int(os.environ.get("BENCH_COLD_ROUNDS", "20"))
+    importtime_runs = 1 if quick else 5
+    variants = _variants()
+    pycache = tempfile.mkdtemp(prefix="bench-pycache-")
+    try:
+        # Compile the libraries' bytecode once, then drop the handlers' own, which Lambda never has.
+        for variant in variants.values():
+            _run(variant["code"], _child_env(pycache, variant["env"], write_bytecode=True))
+        shutil.rmtree(Path(pycache) / (REPO_ROOT / "handlers").relative_to("/"), ignore_errors=True)
+
+        samples: dict[str, list[float]] = {name: [] for name in variants}
+        names = list(variants)
+        for round_index in range(rounds):
+            rotation = round_index % len(names)
+            for name in names[rotation:] + names[:rotation]:
+                variant = variants[name]
+                done = _run(variant["code"], _child_env(pycache, variant["env"], write_bytecode=False))
+                samples[name].append(float(done.stdout.strip().splitlines()[-1]))
+
+        attribution = {}
+        for handler in HANDLERS:
+            variant = variants[f"{handler} handler"]
+            trees = [
+                import_tree(_run(variant["code"], _child_env(pycache, variant["env"], write_bytecode=False), "-X", "importtime").stderr)
+                for _ in range(importtime_runs)
+            ]
+            attribution[handler] = attribute(trees)
+    finally:
+        shutil.rmtree(pycache, ignore_errors=True)
+
+    figures = {name: summary(values, scale=1000) for name, values in samples.items()}
+    baseline = figures["import boto3"]["p50"]
+    comparisons = {}
+    for name in names[1:]:
+        paired = [mine / base for mine, base in zip(samples[name], samples["import boto3"])]
+        ratio = round(figures[name]["p50"] / baseline, 2)
+        comparisons[name] = {
+            "ratio_of_medians": ratio,
+            "median_of_paired_ratios": round(statistics.median(paired), 2),
+            "extra_ms_over_boto3": round(figures[name]["p50"] - baseline, 1),
+            "goal": f"<= {GOAL_RATIO}x",
+            "goal_met": ratio <= GOAL_RATIO,
+        }
+    return {
+        "rounds": rounds,
+        "condition": "library bytecode cached, handler compiled from source; import time only, interpreter start-up excluded",
+        "import_ms": figures,
+        "versus_import_boto3": comparisons,
+        "attribution_ms": attribution,
+        "importtime_runs": importtime_runs,
+    }
+
+
+def report(results: dict[str, Any]) -> str:
+    lines = [
+        f"{results['rounds']} alternating rounds; {results['condition']}",
+        "| import | median ms | p25-p75 ms | x import boto3 | paired ratio | goal <= 1.25x |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, figures in results["import_ms"].items():
+        comparison = results["versus_import_boto3"].get(name)
+        ratio = f"{comparison['ratio_of_medians']}x" if comparison else "1x"
+        paired = f"{comparison['median_of_paired_ratios']}x" if comparison else ""
+        goal = ("met" if comparison["goal_met"] else "missed") if comparison and name.endswith(" handler") else ""
+        lines.append(f"| {name} | {figures['p50']} | {figures['p25']}-{figures['p75']} | {ratio} | {paired} | {goal} |")
+    for handler, rows in results["attribution_ms"].items():
+        lines.append(f"\n{handler} handler, where the import goes (-X importtime, median of {results['importtime_runs']}):")
+        for row in rows:
+            inside = ", ".join(f"{name} {ms}" for name, ms in row.get("biggest_inside_ms", {}).items())
+            lines.append(f"  {row['ms']:>7} ms  {row['part']}" + (f"  ({inside})" if inside else ""))
+    return "\n".join(lines)

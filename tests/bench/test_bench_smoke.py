@@ -1,0 +1,65 @@
+"""The benchmark code runs, in a bounded way, and its counting rules are right.
+
+No timing is asserted here: speed figures live in `make bench` and the README, never in tests.
+"""
+
+from __future__ import annotations
+
+from bench import dynamodb_cost, package_size, warm_invoke
+from bench.cold_start import attribute, import_tree
+
+IMPORTTIME = """import time: self [us] | cumulative | imported package
+import time:       100 |        100 | _io
+import time:        50 |         50 |       s3transfer
+import time:        20 |         70 |     boto3.compat
+import time:        30 |        100 |   boto3
+import time:        10 |         10 |   base64
+import time:      2000 |       2110 | app
+"""
+
+
+def test_importtime_output_is_read_as_a_tree_under_the_handler_module() -> None:
+    tree = import_tree(IMPORTTIME)
+    assert tree["self_us"] == 2000
+    assert [(child["name"], child["cumulative_us"]) for child in tree["children"]] == [("boto3", 100), ("base64", 10)]
+    assert tree["children"][0]["children"][0]["name"] == "boto3.compat"
+    rows = attribute([tree])
+    assert rows[0]["ms"] == 2.0 and rows[-1]["ms"] == 2.1
+
+
+def test_item_sizes_follow_dynamodb_rules() -> None:
+    assert dynamodb_cost.item_size({"PK": {"S": "ab"}, "n": {"N": "12345"}}) == (2 + 2) + (1 + 4)
+    assert dynamodb_cost.value_size({"L": [{"S": "x"}, {"BOOL": True}]}) == 3 + (1 + 1) + (1 + 1)
+    assert dynamodb_cost.read_units(4096, consistent=False) == 0.5
+    assert dynamodb_cost.read_units(4097, consistent=True) == 2
+    assert dynamodb_cost.write_units(1025) == 2
+
+
+def test_index_writes_count_only_what_the_projection_changes() -> None:
+    keys_only = {"partitionKey": "providerMessageId", "projection": "KEYS_ONLY"}
+    before = {"PK": {"S": "a"}, "SK": {"S": "b"}, "status": {"S": "PENDING"}}
+    after = {**before, "status": {"S": "ACCEPTED"}, "providerMessageId": {"S": "p"}}
+    assert dynamodb_cost.index_write_units(keys_only, before, after) == 1  # enters the index
+    assert dynamodb_cost.index_write_units(keys_only, after, {**after, "status": {"S": "DELIVERED"}}) == 0
+    everything = {"partitionKey": "senderKey", "sortKey": "SK", "projection": "ALL"}
+    with_sender = {**after, "senderKey": {"S": "SENDER#s"}}
+    assert dynamodb_cost.index_write_units(everything, with_sender, {**with_sender, "status": {"S": "DELIVERED"}}) == 1
+    assert dynamodb_cost.index_write_units(everything, with_sender, after) == 1  # leaves the index
+
+
+def test_packages_are_code_only() -> None:
+    results = package_size.run()
+    assert results["excludes"], "the archive_file excludes were not found"
+    for source, package in results["packages"].items():
+        assert package["sdk_inside"] == [], source
+        assert package["imports_not_provided"] == [], source
+        assert "app.py" in package["files"], source
+
+
+def test_warm_invocations_run_the_public_handlers_and_count_their_logs() -> None:
+    results = warm_invoke.run(quick=True)
+    for name in ("EMAIL (Stubber)", "EMAIL (fake clients)", "SMS (Stubber)", "SMS (fake clients)"):
+        figures = results["delivery"][name]
+        assert figures["latency_us"]["n"] == results["calls_per_case"]
+        assert figures["log_lines_per_call"] >= 1
+    assert results["status"]["provider_payload_bytes"]["ses_event_json_bytes"] > 0
