@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -130,9 +131,10 @@ def appsync_error(error: GraphQLError) -> dict[str, Any]:
             "locations": _locations(error),
             "message": original.message,
         }
-    if original is not None:
-        # A fault of the local host itself: log the kind, never the request content.
-        logger.error("resolver host failure: %s", type(original).__name__, exc_info=original)
+    if original is not None and error.path is not None:
+        # A fault of the local host itself while resolving a field: log where, never the request
+        # content (an exception's message may quote variables, and so addresses or bodies).
+        logger.error("resolver host failure: %s\n%s", type(original).__name__, "".join(traceback.format_tb(original.__traceback__)))
         return {
             "path": error.path,
             "data": None,

@@ -148,6 +148,15 @@ def _ksuid() -> str:
     return "".join(reversed(digits)).rjust(27, "0")
 
 
+def _through_json(function):
+    """A host callable that takes its arguments and gives its result as JSON text (see `host` in the runtime)."""
+
+    def call(arguments: str) -> str:
+        return json.dumps(function(*json.loads(arguments)))
+
+    return call
+
+
 @dataclass
 class Clock:
     """Wall clock for util.time; tests may pin it."""
@@ -196,16 +205,15 @@ class JsEngine:
             "__host_matches": lambda pattern, value: re.fullmatch(_java_pattern_to_python(pattern), value) is not None,
             "__host_base64_encode": lambda text: base64.b64encode(text.encode()).decode(),
             "__host_base64_decode": lambda text: base64.b64decode(text.encode(), validate=True).decode(),
-            # Floats, because the binding turns Python ints into 32-bit JS integers.
-            "__host_now_millis": lambda: float(self.clock.now_millis()),
+            "__host_now_millis": self.clock.now_millis,
             "__host_epoch_millis_to_iso8601": _millis_to_iso8601,
-            "__host_parse_iso8601_millis": lambda text: float(_parse_iso8601(text)),
+            "__host_parse_iso8601_millis": _parse_iso8601,
             "__host_format_millis": _format_millis,
-            "__host_parse_formatted_millis": lambda *args: float(_parse_formatted_millis(*args)),
+            "__host_parse_formatted_millis": _parse_formatted_millis,
             "__host_auth_type": lambda: self._auth_type,
         }
         for name, function in host.items():
-            context.add_callable(name, function)
+            context.add_callable(name, _through_json(function))
         context.module(RUNTIME_SOURCE.read_text())
         return context
 

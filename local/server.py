@@ -27,6 +27,8 @@ logger = logging.getLogger("local.server")
 
 # Bigger than any valid request (a 256 KB email body, JSON-escaped); stops memory abuse.
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
+MAX_DISCARDED_BYTES = 64 * 1024 * 1024
+DISCARD_PAUSE_SECONDS = 0.5
 UNAUTHORIZED = {"errors": [{"errorType": "UnauthorizedException", "message": "You are not authorized to make this call."}]}
 
 
@@ -134,16 +136,60 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _error(self, status: HTTPStatus, error_type: str, message: str) -> None:
+        self._send_json(status, {"errors": [{"errorType": error_type, "message": message}]})
+
     def _read_body(self) -> bytes | None:
-        length = int(self.headers.get("Content-Length") or 0)
+        """The request body, or None after answering a request whose length is missing, wrong or too big."""
+        declared = self.headers.get("Content-Length") or "0"
+        if not declared.isdigit():
+            self._error(HTTPStatus.BAD_REQUEST, "MalformedHttpRequestException", "Content-Length must be a whole number of bytes")
+            self.close_connection = True
+            return None
+        length = int(declared)
         if length > MAX_REQUEST_BYTES:
-            self._send_json(
-                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                {"errors": [{"errorType": "PayloadTooLarge", "message": f"The request is larger than {MAX_REQUEST_BYTES} bytes"}]},
-            )
+            self._discard(length)
+            self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "PayloadTooLarge", f"The request is larger than {MAX_REQUEST_BYTES} bytes")
             self.close_connection = True
             return None
         return self.rfile.read(length)
+
+    def _discard(self, length: int) -> None:
+        # Read what the client is still sending (up to a bound, and only while it keeps sending), so that
+        # it sees the 413 rather than a reset; a client that sent only the headers gets it after a pause.
+        remaining = min(length, MAX_DISCARDED_BYTES)
+        self.connection.settimeout(DISCARD_PAUSE_SECONDS)
+        try:
+            while remaining > 0:
+                chunk = self.rfile.read1(min(remaining, 1 << 16))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+        except OSError:  # the client paused: it is not sending the rest
+            pass
+
+    @staticmethod
+    def _parse_json(raw: bytes) -> Any:
+        """The JSON value of a body; raises ValueError for anything that is not (including absurd nesting)."""
+        try:
+            return json.loads(raw or b"null")
+        except RecursionError as error:
+            raise ValueError("the JSON is nested too deeply") from error
+        except UnicodeDecodeError as error:
+            raise ValueError(error.reason) from error
+        except json.JSONDecodeError as error:
+            raise ValueError(error.msg) from error
+
+    def _method_not_allowed(self) -> None:
+        self._read_body()
+        self._error(HTTPStatus.METHOD_NOT_ALLOWED, "MethodNotAllowed", f"{self.command} is not supported: use POST (or GET for /local/outbox)")
+
+    def __getattr__(self, name: str) -> Any:
+        # Any other method, whatever its name, gets a JSON 405 rather than http.server's HTML 501.
+        # (HEAD keeps http.server's answer, which correctly has no body.)
+        if name.startswith("do_") and name != "do_HEAD":
+            return self._method_not_allowed
+        raise AttributeError(name)
 
     def do_OPTIONS(self) -> None:
         self.send_response(HTTPStatus.NO_CONTENT)
@@ -166,8 +212,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if raw is None:
             return
         try:
-            request = json.loads(raw or b"null")
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            request = self._parse_json(raw)
+        except ValueError:
             request = None
         try:
             self._send_json(HTTPStatus.OK, run(request))
@@ -193,12 +239,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._send_json(HTTPStatus.UNAUTHORIZED, UNAUTHORIZED)
             return
         try:
-            body = json.loads(raw or b"null")
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            self._send_json(
-                HTTPStatus.BAD_REQUEST,
-                {"errors": [{"errorType": "MalformedHttpRequestException", "message": f"The body is not valid JSON: {error.msg if hasattr(error, 'msg') else error.reason}"}]},
-            )
+            body = self._parse_json(raw)
+        except ValueError as error:
+            self._error(HTTPStatus.BAD_REQUEST, "MalformedHttpRequestException", f"The body is not valid JSON: {error}")
             return
         if not isinstance(body, dict):
             self._send_json(

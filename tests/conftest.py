@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from local.js_engine import Clock, JsEngine
 from local.manifest import Manifest, load_manifest
@@ -19,6 +20,12 @@ SHARED_DIR = REPO_ROOT.parent / "shared"
 
 
 LIVE_MINIMUM_TERRAFORM = (1, 5)
+
+# `make test` is a gate: its property-based tests try the same examples on every run, so a red build
+# always reproduces. HYPOTHESIS_PROFILE=explore draws new random examples each run to find new bugs.
+settings.register_profile("gate", derandomize=True, database=None)
+settings.register_profile("explore")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gate"))
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -10,8 +10,9 @@ export function request(ctx) {
   if (typed.indexOf('@') >= 0) {
     return { payload: typed.toLowerCase() };
   }
+  // Trimmed again: formatting may have hidden other white space, e.g. "( +44 ...)".
   const digits = PHONE_FORMATTING.reduce((text, mark) => text.split(mark).join(''), typed);
-  return { payload: digits };
+  return { payload: digits.trim() };
 }
 
 export function response(ctx) {

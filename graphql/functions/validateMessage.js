@@ -13,13 +13,15 @@ const PENDING_REASON = 'Recorded; delivery not attempted yet';
 const PENDING_SHARD_PREFIX = 'PENDING#';
 
 // util.matches follows java.util.regex and must match the whole value.
+// The top-level domain is letters, or an internationalised one in its ASCII form (xn--...).
 const EMAIL_ADDRESS =
-  "[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}";
+  "[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})";
 const E164_PHONE_NUMBER = '\\+[1-9][0-9]{6,14}';
 const SMS_SENDER_ID = '[A-Za-z0-9]{1,11}';
-// Tabs and line breaks are text; other control characters are not.
-const TEXT = '[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*';
-const SINGLE_LINE = '[^\\x00-\\x1F\\x7F]*';
+// Tabs and line breaks are text; other control characters (C0, DEL and C1, where terminal
+// escapes live) are not. A single line also has no Unicode line or paragraph separator.
+const TEXT = '[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*';
+const SINGLE_LINE = '[^\\x00-\\x1F\\x7F-\\x9F\\u2028\\u2029]*';
 // Visible ASCII: UUIDs, ULIDs, base64 and the like, with nothing that normalises differently.
 const IDEMPOTENCY_KEY = '[\\x21-\\x7E]{1,128}';
 

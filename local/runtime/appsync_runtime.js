@@ -6,6 +6,12 @@
 // Host services that JavaScript cannot provide (ULIDs, clocks, Java-style regex,
 // base64 of UTF-8) come from Python callables registered as `__host_*` globals.
 
+// Arguments and results cross to the host as JSON text: the binding would cut a string at
+// its first NUL character and turn large integers into 32-bit ones.
+const host = Object.fromEntries(
+  ["auth_type", "base64_decode", "base64_encode", "epoch_millis_to_iso8601", "format_millis", "ksuid", "matches", "now_millis", "parse_formatted_millis", "parse_iso8601_millis", "ulid", "uuid"].map((name) => [name, (...args) => JSON.parse(globalThis[`__host_${name}`](JSON.stringify(args)))]),
+);
+
 class AppSyncError extends Error {
   constructor(message, errorType, data, errorInfo) {
     super(message);
@@ -197,27 +203,27 @@ const util = {
   unauthorized() {
     throw new Unauthorized();
   },
-  autoId: () => __host_uuid(),
-  autoUlid: () => __host_ulid(),
-  autoKsuid: () => __host_ksuid(),
-  matches: (pattern, value) => __host_matches(pattern, value),
-  base64Encode: (text) => __host_base64_encode(text),
-  base64Decode: (text) => __host_base64_decode(text),
+  autoId: () => host.uuid(),
+  autoUlid: () => host.ulid(),
+  autoKsuid: () => host.ksuid(),
+  matches: (pattern, value) => host.matches(pattern, value),
+  base64Encode: (text) => host.base64_encode(text),
+  base64Decode: (text) => host.base64_decode(text),
   urlEncode: (text) => encodeURIComponent(text).replace(/%20/g, "+"),
   urlDecode: (text) => decodeURIComponent(text.replace(/\+/g, "%20")),
   escapeJavaScript: (text) => JSON.stringify(text).slice(1, -1),
-  authType: () => __host_auth_type(),
+  authType: () => host.auth_type(),
   time: {
-    nowISO8601: () => __host_epoch_millis_to_iso8601(__host_now_millis()),
-    nowEpochSeconds: () => Math.floor(__host_now_millis() / 1000),
-    nowEpochMilliSeconds: () => __host_now_millis(),
-    nowFormatted: (format, timezone) => __host_format_millis(__host_now_millis(), format, timezone ?? "UTC"),
+    nowISO8601: () => host.epoch_millis_to_iso8601(host.now_millis()),
+    nowEpochSeconds: () => Math.floor(host.now_millis() / 1000),
+    nowEpochMilliSeconds: () => host.now_millis(),
+    nowFormatted: (format, timezone) => host.format_millis(host.now_millis(), format, timezone ?? "UTC"),
     epochMilliSecondsToSeconds: (millis) => Math.floor(millis / 1000),
-    epochMilliSecondsToISO8601: (millis) => __host_epoch_millis_to_iso8601(millis),
-    epochMilliSecondsToFormatted: (millis, format, timezone) => __host_format_millis(millis, format, timezone ?? "UTC"),
-    parseISO8601ToEpochMilliSeconds: (text) => __host_parse_iso8601_millis(text),
+    epochMilliSecondsToISO8601: (millis) => host.epoch_millis_to_iso8601(millis),
+    epochMilliSecondsToFormatted: (millis, format, timezone) => host.format_millis(millis, format, timezone ?? "UTC"),
+    parseISO8601ToEpochMilliSeconds: (text) => host.parse_iso8601_millis(text),
     parseFormattedToEpochMilliSeconds: (text, format, timezone) =>
-      __host_parse_formatted_millis(text, format, timezone ?? "UTC"),
+      host.parse_formatted_millis(text, format, timezone ?? "UTC"),
   },
   dynamodb: dynamodbUtil,
   transform: transformUtil,
