@@ -39,6 +39,8 @@ HANDLERS: dict[str, dict[str, Any]] = {
             "SNS_REGION": "us-east-1",
             "DEFAULT_EMAIL_FROM": "no-reply@example.com",
             "SES_CONFIGURATION_SET": "bench-messenger-messages",
+            "MESSAGES_TABLE": "bench-messenger-messages",
+            "MESSAGES_TABLE_REGION": "eu-central-1",
             "POWERTOOLS_SERVICE_NAME": "bench-messenger-delivery",
         },
     },

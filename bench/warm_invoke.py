@@ -174,12 +174,13 @@ def bench_delivery(count: int, warm_up: int) -> dict[str, Any]:
     sink = CountingSink()
     module = load_handler_module("delivery", sink)
     with environment({**DUMMY_AWS, **HANDLERS["delivery"]["env"]}):  # the clients are made on first use
-        real = {"ses": module.ses_client(), "sns": module.sns_client()}
+        real = {"ses": module.ses_client(), "sns": module.sns_client(), "dynamodb": module.dynamodb_client()}
     events = delivery_events()
     results: dict[str, Any] = {}
-    for method, (client_name, operation, reply) in {
-        "EMAIL": ("ses", "send_email", {"MessageId": SES_MESSAGE_ID}),
-        "SMS": ("sns", "publish", {"MessageId": SNS_MESSAGE_ID}),
+    # What each send calls: the provider, and for an SMS also the record's provider id update.
+    for method, calls in {
+        "EMAIL": [("ses", "send_email", {"MessageId": SES_MESSAGE_ID})],
+        "SMS": [("sns", "publish", {"MessageId": SNS_MESSAGE_ID}), ("dynamodb", "update_item", {})],
     }.items():
         event = events[method]
 
@@ -187,27 +188,32 @@ def bench_delivery(count: int, warm_up: int) -> dict[str, Any]:
             return module.handler(event, Context(function_name="bench-messenger-delivery"))
 
         # Real botocore clients, the HTTP call replaced by a canned reply.
-        client = real[client_name]
-        with Stubber(client) as stubber, contextlib.redirect_stdout(sink):
-            for _ in range(warm_up + count):
-                stubber.add_response(operation, reply)
+        with contextlib.ExitStack() as stubs, contextlib.redirect_stdout(sink):
+            stubbers = []
+            for client_name, operation, reply in calls:
+                stubber = stubs.enter_context(Stubber(real[client_name]))
+                for _ in range(warm_up + count):
+                    stubber.add_response(operation, reply)
+                stubbers.append(stubber)
             outcome = call(-1)
             sink.reset()
             latencies = time_calls(call, count, warm_up - 1)
-            stubber.assert_no_pending_responses()
+            for stubber in stubbers:
+                stubber.assert_no_pending_responses()
         if outcome.get("deliveryStatus") != "ACCEPTED":
             raise RuntimeError(f"the delivery handler did not accept the stubbed {method}: {outcome}")
         results[f"{method} (Stubber)"] = _figures(latencies, sink, count + warm_up - 1)
         # The handler's own code: clients that answer at once.
-        accessor = f"{client_name}_client"
-        fake = _FakeSes() if client_name == "ses" else _FakeSns()
-        setattr(module, accessor, lambda: fake)
+        fakes = {"ses": _FakeSes(), "sns": _FakeSns(), "dynamodb": _FakeDynamoDB()}
+        for client_name, _, _ in calls:
+            setattr(module, f"{client_name}_client", lambda fake=fakes[client_name]: fake)
         try:
             with contextlib.redirect_stdout(sink):
                 sink.reset()
                 latencies = time_calls(call, count, warm_up)
         finally:
-            setattr(module, accessor, lambda: client)
+            for client_name, _, _ in calls:
+                setattr(module, f"{client_name}_client", lambda client=real[client_name]: client)
         results[f"{method} (fake clients)"] = _figures(latencies, sink, count + warm_up)
     results["sample_log_line"] = next((line for line in sink.samples if line.startswith("{")), None)
     return results

@@ -31,8 +31,9 @@ status_functions = {
   reserved_concurrency = 20
 }
 
-# SMS delivery status. The SNS SMS preferences and the two delivery-status log groups exist once per AWS
-# account and sns_region: where environments share both, keep manage_account_preferences = true in one only.
+# SMS delivery status. The SNS SMS preferences and the two SNS delivery-status log groups are
+# account-and-region singletons: if environments share one AWS account and sns_region, set
+# manage_account_preferences = false in all but one of them (recommended: one account per environment).
 sms = {
   manage_account_preferences = true
   monthly_spend_limit_usd    = 1 # raise to the quota AWS Support grants when the account leaves the SMS sandbox

@@ -71,6 +71,8 @@ class Settings:
             "SNS_REGION": self.sns_region,
             "DEFAULT_EMAIL_FROM": self.default_email_from,
             "SES_CONFIGURATION_SET": self.configuration_set,
+            "MESSAGES_TABLE": self.table_names["messages"],
+            "MESSAGES_TABLE_REGION": self.table_region,
             "POWERTOOLS_SERVICE_NAME": "delivery",
         }
 

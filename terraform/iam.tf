@@ -1,6 +1,9 @@
-# What the delivery function may call: SES as the allowed senders only, SNS for SMS only.
+# What the delivery function may call: SES as the allowed senders only, SNS for SMS only, and, on the
+# message's own item, the update that records the SNS message ID of an accepted SMS (message_item_update).
 
 data "aws_iam_policy_document" "delivery" {
+  source_policy_documents = [data.aws_iam_policy_document.message_item_update.json]
+
   statement {
     sid     = "SendEmailAsAllowedSendersThroughTheConfigurationSet"
     actions = ["ses:SendEmail"]
@@ -36,14 +39,12 @@ data "aws_iam_policy_document" "delivery" {
   }
 }
 
-# What each delivery-status function may call: update the status of message items (never another
-# partition), find a message by its SNS message ID through the index where it needs to, and use the
-# table's key through DynamoDB only.
-data "aws_iam_policy_document" "event_handler" {
-  for_each = local.event_handlers
-
+# Update message items (never another partition) and use the table's key through DynamoDB only: what the
+# delivery function (the SNS message ID of an accepted SMS) and every delivery-status function (the status)
+# write to the table.
+data "aws_iam_policy_document" "message_item_update" {
   statement {
-    sid       = "UpdateMessageStatusOnly"
+    sid       = "UpdateMessageItemsOnly"
     actions   = ["dynamodb:UpdateItem"]
     resources = [module.messages_table.arn]
 
@@ -51,16 +52,6 @@ data "aws_iam_policy_document" "event_handler" {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
       values   = ["MESSAGE#*"]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = length(try(local.event_handler_wiring[each.key].query_indexes, [])) > 0 ? [local.event_handler_wiring[each.key].query_indexes] : []
-
-    content {
-      sid       = "QueryOwnIndexesOnly"
-      actions   = ["dynamodb:Query"]
-      resources = [for index in statement.value : module.messages_table.index_arns[index]]
     }
   }
 
@@ -73,6 +64,24 @@ data "aws_iam_policy_document" "event_handler" {
       test     = "StringEquals"
       variable = "kms:ViaService"
       values   = ["dynamodb.${var.region}.amazonaws.com"]
+    }
+  }
+}
+
+# What each delivery-status function may call: update message items (message_item_update), and find a
+# message by its SNS message ID or among the stale PENDING ones through the index where it needs to.
+data "aws_iam_policy_document" "event_handler" {
+  for_each = local.event_handlers
+
+  source_policy_documents = [data.aws_iam_policy_document.message_item_update.json]
+
+  dynamic "statement" {
+    for_each = length(try(local.event_handler_wiring[each.key].query_indexes, [])) > 0 ? [local.event_handler_wiring[each.key].query_indexes] : []
+
+    content {
+      sid       = "QueryOwnIndexesOnly"
+      actions   = ["dynamodb:Query"]
+      resources = [for index in statement.value : module.messages_table.index_arns[index]]
     }
   }
 }

@@ -11,7 +11,14 @@ locals {
 
   messages_table = local.manifest.tables.messages
   delivery       = local.manifest.dataSources.deliveryFunction
-  email_senders  = distinct(concat([lower(var.default_email_from)], [for sender in var.allowed_email_senders : lower(sender)]))
+  # Sender addresses keep their configured case everywhere: IAM compares resource ARNs case-sensitively, so
+  # an identity verified as Support@Example.com must be named so. An address given twice in different case
+  # counts once, in its first spelling (the resolvers compare addresses case-insensitively).
+  configured_senders = concat([var.default_email_from], var.allowed_email_senders)
+  email_senders = [
+    for position, sender in local.configured_senders : sender
+    if !contains([for earlier in slice(local.configured_senders, 0, position) : lower(earlier)], lower(sender))
+  ]
   ses_identities = coalesce(var.ses_identities, local.email_senders)
 
   # Delivery status (see status.tf). Each manifest event handler becomes a Lambda; here is where it runs,
@@ -132,8 +139,8 @@ resource "aws_dynamodb_table_item" "delivery_config" {
   item = jsonencode({
     (local.messages_table.partitionKey) = { S = "CONFIG" }
     (local.messages_table.sortKey)      = { S = "DELIVERY" }
-    defaultEmailFrom                    = { S = lower(var.default_email_from) }
-    allowedEmailSenders                 = { L = [for sender in var.allowed_email_senders : { S = lower(sender) }] }
+    defaultEmailFrom                    = { S = var.default_email_from }
+    allowedEmailSenders                 = { L = [for sender in var.allowed_email_senders : { S = sender }] }
     allowedSmsSenderIds                 = { L = [for sender in var.allowed_sms_sender_ids : { S = sender }] }
     messagesTable                       = { S = module.messages_table.name } # a transaction names its table (recordMessage.js)
   })
@@ -168,8 +175,10 @@ module "delivery_function" {
   environment = {
     SES_REGION            = var.ses_region
     SNS_REGION            = var.sns_region
-    DEFAULT_EMAIL_FROM    = lower(var.default_email_from)
+    DEFAULT_EMAIL_FROM    = var.default_email_from
     SES_CONFIGURATION_SET = module.ses_configuration_set.name
+    MESSAGES_TABLE        = module.messages_table.name # records the SNS message ID of an accepted SMS
+    MESSAGES_TABLE_REGION = var.region
   }
 }
 

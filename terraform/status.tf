@@ -187,12 +187,15 @@ resource "aws_iam_role_policy" "sms_delivery_status" {
   policy = data.aws_iam_policy_document.sms_delivery_status[0].json
 }
 
+# Each entry names the destination phone number (delivery.destination); smsEvents gets it within seconds
+# through the subscription filter, so the groups keep their entries only briefly (sms.delivery_log_retention_days).
 resource "aws_cloudwatch_log_group" "sms_delivery" {
+  #checkov:skip=CKV_AWS_338:The SNS SMS delivery logs hold recipients' phone numbers and are consumed within seconds by smsEvents (subscription filter), which records the status on the message; keeping them a year would only keep personal data (sms.delivery_log_retention_days, default 3).
   for_each = local.sms_log_groups
 
   region            = var.sns_region
   name              = each.value
-  retention_in_days = var.log_retention_days
+  retention_in_days = var.sms.delivery_log_retention_days
   kms_key_id        = local.kms_key_arns[var.sns_region]
 }
 

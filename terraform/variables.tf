@@ -172,16 +172,22 @@ variable "stale_pending" {
 }
 
 variable "sms" {
-  description = "SMS delivery status. The SNS SMS preferences (Transactional, the spend limit, delivery-status logging with 100% success sampling) and the two delivery-status log groups exist once per AWS account and sns_region: exactly one environment per account and sns_region manages them (manage_account_preferences = true, the default); set it to false in the others, whose SMS then stay ACCEPTED. monthly_spend_limit_usd may not exceed the SMS spend quota AWS Support granted the account (US$1 in the sandbox)."
+  description = "SMS delivery status. The SNS SMS preferences (Transactional, the spend limit, delivery-status logging with 100% success sampling) and the two delivery-status log groups exist once per AWS account and sns_region: exactly one environment per account and sns_region manages them (manage_account_preferences = true, the default); set it to false in the others, whose SMS then stay ACCEPTED. monthly_spend_limit_usd may not exceed the SMS spend quota AWS Support granted the account (US$1 in the sandbox). delivery_log_retention_days (default 3, a value CloudWatch Logs accepts) is how long the two log groups keep their entries, which hold the destination phone number: the subscription filter hands each entry to smsEvents within seconds, so the numbers need not be kept long."
   type = object({
-    manage_account_preferences = optional(bool, true)
-    monthly_spend_limit_usd    = optional(number, 1)
+    manage_account_preferences  = optional(bool, true)
+    monthly_spend_limit_usd     = optional(number, 1)
+    delivery_log_retention_days = optional(number, 3)
   })
   default = {}
 
   validation {
     condition     = var.sms.monthly_spend_limit_usd >= 0 && floor(var.sms.monthly_spend_limit_usd) == var.sms.monthly_spend_limit_usd
     error_message = "sms.monthly_spend_limit_usd is a whole number of US dollars, 0 or more."
+  }
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.sms.delivery_log_retention_days)
+    error_message = "sms.delivery_log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, ... 3653): the SMS delivery logs hold phone numbers, so keep them briefly (default 3)."
   }
 }
 

@@ -1,10 +1,13 @@
 import { runtime } from '@aws-appsync/utils';
 
 // Hands the recorded message to the delivery Lambda. Provider refusals come back as a
-// FAILED outcome from the handler. A failed invocation (a crash, a timeout) may have
-// happened after the provider took the message, so it is UNKNOWN, never FAILED; either
-// way the next step has an outcome to record. A replayed message
-// (same idempotency key, same input) was handled by its first request: nothing is sent.
+// FAILED outcome from the handler. A function that failed while running (a crash, a
+// timeout) may have failed after the provider took the message, so that is UNKNOWN; an
+// invocation the Lambda service refused (throttled, missing, not allowed) never ran, so
+// nothing was sent: FAILED. A replayed message (same idempotency key, same input) was
+// handled by its first request: nothing is sent.
+const NOT_INVOKED = ['TooManyRequestsException', 'ResourceNotFoundException', 'ResourceNotReadyException', 'AccessDeniedException'];
+
 export function request(ctx) {
   if (ctx.stash.replayed) {
     return runtime.earlyReturn(ctx.prev.result, { skipTo: 'END' });
@@ -17,11 +20,18 @@ export function request(ctx) {
 }
 
 export function response(ctx) {
-  if (ctx.error) {
+  if (!ctx.error) {
+    return ctx.result;
+  }
+  const type = ctx.error.type ?? '';
+  if (NOT_INVOKED.some((name) => type.endsWith(name))) {
     return {
-      deliveryStatus: 'UNKNOWN',
-      statusReason: `The delivery function failed, so the message may or may not have been sent: ${ctx.error.message}`,
+      deliveryStatus: 'FAILED',
+      statusReason: `The delivery function could not be invoked, so nothing was sent: ${ctx.error.message}`,
     };
   }
-  return ctx.result;
+  return {
+    deliveryStatus: 'UNKNOWN',
+    statusReason: `The delivery function failed, so the message may or may not have been sent: ${ctx.error.message}`,
+  };
 }

@@ -5,9 +5,16 @@ import * as ddb from '@aws-appsync/utils/dynamodb';
 //
 // With an idempotency key, a claim on the key is written in the same transaction as the
 // record: of any number of concurrent requests with one key, exactly one records (and so
-// sends) its message; the others find the claim and replay the original (replayOriginal).
-// A claim lasts CLAIM_SECONDS; after that the key may name a new message.
+// sends) its message. A later one finds the claim and replays the original (replayOriginal);
+// one that overlaps the first's transaction is told to retry (DynamoDB cancels it with a
+// TransactionConflict, which carries no claim to replay). A claim lasts CLAIM_SECONDS; after
+// that the key may name a new message. Keys are scoped by senderId (base64, so no key or
+// sender can forge another's claim with a '#').
 const CLAIM_SECONDS = 24 * 60 * 60;
+
+function claimKey(item) {
+  return { PK: `IDEMPOTENCY#${util.base64Encode(item.senderId ?? '')}#${item.idempotencyKey}`, SK: 'IDEMPOTENCY' };
+}
 
 export function request(ctx) {
   const { PK, SK, ...item } = ctx.prev.result;
@@ -22,7 +29,7 @@ export function request(ctx) {
       {
         putItem: {
           table,
-          key: { PK: `IDEMPOTENCY#${item.idempotencyKey}`, SK: 'IDEMPOTENCY' },
+          key: claimKey(item),
           item: { messagePK: PK, messageSK: SK, expiresAt: now + CLAIM_SECONDS },
           condition: { or: [{ PK: { attributeExists: false } }, { expiresAt: { lt: now } }] },
         },
@@ -33,10 +40,18 @@ export function request(ctx) {
 }
 
 export function response(ctx) {
-  const claim = ctx.error ? ctx.result?.cancellationReasons?.[0]?.item : null;
-  if (claim) {
-    ctx.stash.original = { PK: claim.messagePK, SK: claim.messageSK };
+  const claimReason = ctx.error ? ctx.result?.cancellationReasons?.[0] : null;
+  if (claimReason?.item) {
+    ctx.stash.original = { PK: claimReason.item.messagePK, SK: claimReason.item.messageSK };
     return ctx.stash.message;
+  }
+  if (claimReason?.type === 'TransactionConflict') {
+    util.error(
+      'input.idempotencyKey: a request with this key is being processed; retry shortly to get its message',
+      'IdempotencyKeyInFlight',
+      null,
+      { field: 'input.idempotencyKey', rule: 'inFlight' },
+    );
   }
   if (ctx.error) {
     util.error('The message could not be recorded, so it was not sent', 'RecordFailed', null, {

@@ -14,7 +14,7 @@ export function request(ctx) {
     statusHistory: ddb.operations.append([{ status: outcome.deliveryStatus, reason: outcome.statusReason, at: now }]),
     updatedAt: now,
     // Out of the stale-pending sweep's index: the outcome is recorded.
-    pendingShard: null,
+    pendingShard: ddb.operations.remove(),
   };
   // A key of the byProviderMessageId index: set only when there is one (never null).
   if (outcome.providerMessageId) {

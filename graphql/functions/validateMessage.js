@@ -69,14 +69,16 @@ function checkBody(input) {
   }
 }
 
+// Compared case-insensitively, sent as configured: SES identities (and the IAM ARNs naming
+// them) keep the case they were verified with.
 function emailSender(from, config) {
-  const defaultSender = config.defaultEmailFrom.toLowerCase();
   if (from === null || from === undefined) {
-    return defaultSender;
+    return config.defaultEmailFrom;
   }
-  const sender = from.trim().toLowerCase();
-  const allowed = [defaultSender, ...lowerCased(config.allowedEmailSenders)];
-  if (allowed.indexOf(sender) < 0) {
+  const wanted = from.trim().toLowerCase();
+  const configured = [config.defaultEmailFrom, ...(config.allowedEmailSenders ?? [])];
+  const sender = configured.find((address) => address.toLowerCase() === wanted);
+  if (sender === undefined) {
     reject('input.from', 'allowedSender', 'is not one of the allowed sender addresses');
   }
   return sender;

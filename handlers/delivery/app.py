@@ -24,36 +24,43 @@ from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
-    ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
-    ReadTimeoutError,
+    NoCredentialsError,
+    ParamValidationError,
 )
 
 DEFAULT_EMAIL_FROM = os.environ["DEFAULT_EMAIL_FROM"]
 DEFAULT_SUBJECT = "Message"
-MESSAGE_PREFIX = "MESSAGE#"
 # SES tag values allow only letters, digits, "_" and "-", up to 256 characters.
 TAG_VALUE_LIMIT = 256
 SES_CONFIGURATION_SET = os.environ.get("SES_CONFIGURATION_SET") or None
 
 # Retries: refusals that leave nothing sent (throttling, no connection) are tried again with
-# jittered exponential backoff, as long as the invocation's time allows; one policy, so
-# botocore's own retries are off. Anything else is final.
+# jittered exponential backoff, while the invocation's time allows one more full attempt; one
+# policy, so botocore's own retries are off. A refusal (4xx) is final. Anything else (a lost
+# answer, a provider 5xx, an unexpected error) may have happened after the provider took the
+# message: UNKNOWN, never retried, so a message is never sent twice.
 MAX_ATTEMPTS = 5
 FIRST_BACKOFF_SECONDS = 0.1
 MAX_BACKOFF_SECONDS = 2.0
-# Time kept back to hand the outcome to AppSync before the function times out.
+CONNECT_TIMEOUT_SECONDS = 1
+READ_TIMEOUT_SECONDS = 3
+# The longest one attempt can take, and the time kept back to hand the outcome to AppSync.
+ATTEMPT_MILLIS = (CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS) * 1000
 RESERVE_MILLIS = 1500
 RETRYABLE_CODES = frozenset({"ThrottlingException", "Throttling", "Throttled", "TooManyRequestsException", "RequestLimitExceeded"})
-NOT_SENT_ERRORS = (EndpointConnectionError, ConnectTimeoutError)
-# A request that went out but whose answer was lost, or a server-side failure: the provider
-# may or may not have taken the message.
-AMBIGUOUS_TRANSPORT_ERRORS = (ReadTimeoutError, ConnectionClosedError)
-AMBIGUOUS_CODES = frozenset({"InternalFailure", "InternalError", "InternalServerError", "ServiceUnavailable"})
+# Failures before the request left this function.
+NOT_SENT_ERRORS = (EndpointConnectionError, ConnectTimeoutError, ParamValidationError, NoCredentialsError)
+RETRYABLE_ERRORS = (EndpointConnectionError, ConnectTimeoutError)
+
+MESSAGE_PREFIX = "MESSAGE#"
+MESSAGES_TABLE = os.environ["MESSAGES_TABLE"]
 
 logger = Logger(service="delivery")
-_client_config = Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=5)
+_client_config = Config(
+    retries={"total_max_attempts": 1}, connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS
+)
 _client_creation = threading.Lock()  # boto3's default session is not safe to build clients from concurrently
 
 
@@ -70,6 +77,12 @@ def ses_client():
 def sns_client():
     with _client_creation:
         return boto3.client("sns", region_name=os.environ["SNS_REGION"], config=_client_config)
+
+
+@functools.cache
+def dynamodb_client():
+    with _client_creation:
+        return boto3.client("dynamodb", region_name=os.environ["MESSAGES_TABLE_REGION"])
 
 
 # The functional form, because `from` is a Python keyword.
@@ -148,15 +161,15 @@ def error_code(error: Exception) -> str:
 
 def is_retryable(error: Exception) -> bool:
     """True when the provider certainly did not take the message and may if asked again."""
-    return isinstance(error, NOT_SENT_ERRORS) or (isinstance(error, ClientError) and error_code(error) in RETRYABLE_CODES)
+    return isinstance(error, RETRYABLE_ERRORS) or (isinstance(error, ClientError) and error_code(error) in RETRYABLE_CODES)
 
 
 def is_ambiguous(error: Exception) -> bool:
-    """True when the message may have been taken although the call failed (a lost response, a server fault)."""
+    """True unless the provider certainly did not take the message: a 4xx refusal, or no request sent."""
     if isinstance(error, ClientError):
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
-        return error_code(error) in AMBIGUOUS_CODES or (status >= 500 and error_code(error) not in RETRYABLE_CODES)
-    return isinstance(error, AMBIGUOUS_TRANSPORT_ERRORS)
+        return not (400 <= status < 500 or error_code(error) in RETRYABLE_CODES)
+    return not isinstance(error, NOT_SENT_ERRORS)
 
 
 def failure_reason(service: str, error: Exception) -> str:
@@ -184,7 +197,7 @@ def send_with_retries(
             if not is_retryable(error) or attempt >= MAX_ATTEMPTS:
                 return None, error, attempt
             wait = backoff_seconds(attempt)
-            if remaining_millis() - wait * 1000 < RESERVE_MILLIS:
+            if remaining_millis() - wait * 1000 - ATTEMPT_MILLIS < RESERVE_MILLIS:
                 return None, error, attempt
             sleep(wait)
 
@@ -207,11 +220,31 @@ def deliver(message: Message, remaining_millis: Callable[[], int], sleep: Callab
         tries = f" (after {attempts} attempts)" if attempts > 1 else ""
         return {"deliveryStatus": "FAILED", "statusReason": failure_reason(service, error) + tries}
     logger.info("delivery accepted", extra=log)
+    if message["deliveryMethod"] == "SMS":
+        remember_provider_message_id(message, provider_message_id)
     return {
         "deliveryStatus": "ACCEPTED",
         "statusReason": f"Accepted by {service} for delivery",
         "providerMessageId": provider_message_id,
     }
+
+
+def remember_provider_message_id(message: Message, provider_message_id: str) -> None:
+    """Put SNS's message id on the record at once: SMS delivery reports carry nothing else to find it by.
+
+    The pipeline records it again with the outcome; this write keeps the record findable when that one
+    fails. A failure here is logged, not raised: the message has been sent either way.
+    """
+    try:
+        dynamodb_client().update_item(
+            TableName=MESSAGES_TABLE,
+            Key={"PK": {"S": f"{MESSAGE_PREFIX}{message['to']}"}, "SK": {"S": message["id"]}},
+            UpdateExpression="SET providerMessageId = :id",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeValues={":id": {"S": provider_message_id}},
+        )
+    except (ClientError, BotoCoreError) as error:
+        logger.warning("provider message id not recorded", extra={"message_id": message["id"], "error_code": error_code(error)})
 
 
 @logger.inject_lambda_context(clear_state=True)

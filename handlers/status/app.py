@@ -58,19 +58,21 @@ def dynamodb():
 
 Status = Literal["PENDING", "ACCEPTED", "UNKNOWN", "DELAYED", "DELIVERED", "BOUNCED", "REJECTED", "FAILED", "COMPLAINED"]
 
-# A status may only be replaced by one of a higher rank. Outcomes share a rank so that
-# neither overwrites the other; a complaint can only follow a delivery. UNKNOWN (perhaps
-# sent) ranks with ACCEPTED: a provider's report still moves it on.
+# A status may only be replaced by one of a higher rank, so any set of reports ends in the same
+# state whatever their order. Only the pipeline's own outcomes share a rank (ACCEPTED and UNKNOWN
+# both follow PENDING alone). A soft bounce (FAILED) does not undo a delivery; a permanent one
+# (BOUNCED, possibly after the receiving server first accepted the mail) does; a complaint can
+# only follow a delivery.
 STATUS_RANK: dict[str, int] = {
     "PENDING": 0,
     "ACCEPTED": 1,
     "UNKNOWN": 1,
     "DELAYED": 2,
-    "DELIVERED": 3,
-    "BOUNCED": 4,
-    "REJECTED": 4,
-    "FAILED": 4,
-    "COMPLAINED": 5,
+    "FAILED": 3,
+    "DELIVERED": 4,
+    "BOUNCED": 5,
+    "REJECTED": 6,
+    "COMPLAINED": 7,
 }
 
 
@@ -248,7 +250,10 @@ def stale_pending_keys(cutoff: datetime) -> Iterator[MessageKey]:
 
 
 def _summary(outcomes: list[str]) -> dict[str, int]:
-    return {outcome: outcomes.count(outcome) for outcome in ("changed", "unchanged", "unmatched", "ignored")}
+    counts = {outcome: outcomes.count(outcome) for outcome in ("changed", "unchanged", "unmatched", "ignored")}
+    if "malformed" in outcomes:
+        counts["malformed"] = outcomes.count("malformed")
+    return counts
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -270,7 +275,13 @@ def sms_delivery_log_handler(event: CloudWatchLogsEvent, context: LambdaContext)
         return _summary([])  # CloudWatch Logs checking that the destination is reachable
     outcomes = []
     for log_event in logs.log_events:
-        provider_message_id, change = sms_status_change(json.loads(log_event.message))
+        try:
+            provider_message_id, change = sms_status_change(json.loads(log_event.message))
+        except (ValueError, KeyError, TypeError):
+            # One unreadable entry must not send the whole batch to the dead-letter queue.
+            logger.warning("unreadable SMS delivery log entry", extra={"log_event_id": log_event.get_id})
+            outcomes.append("malformed")
+            continue
         # Delivery logs are account-wide: SMS sent outside this stack find no record.
         outcomes.append(apply("sms", find_by_provider_message_id(provider_message_id), change))
     return _summary(outcomes)

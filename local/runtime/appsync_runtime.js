@@ -287,9 +287,9 @@ function updateExpression(update) {
     for (const [attribute, change] of Object.entries(object)) {
       if (change === undefined) continue;
       const path = prefix ? `${prefix}.${nameFor(attribute)}` : nameFor(attribute);
-      if (change === null) {
-        remove.push(path);
-      } else if (isOperation(change)) {
+      // Only operations.remove() removes: AppSync documents nothing else for it, so a plain
+      // null is written as a NULL value (which DynamoDB refuses for an index key).
+      if (isOperation(change)) {
         switch (change.type) {
           case "OPERATION_ADD":
           case "OPERATION_REPLACE":
@@ -316,6 +316,8 @@ function updateExpression(update) {
           default:
             throw new TypeError(`unsupported update operation ${change.type}`);
         }
+      } else if (change === null) {
+        set.push(`${path} = ${valueFor(null)}`);
       } else if (typeof change === "object" && !Array.isArray(change)) {
         visit(change, path);
       } else {

@@ -46,7 +46,7 @@ locals {
 }
 
 data "aws_iam_policy_document" "this" {
-  #checkov:skip=CKV_AWS_111:This is a key policy: its resource "*" is the key itself, and every statement names its principal (this account, or a service limited by source account and ARN, by log group or by SNS topic).
+  #checkov:skip=CKV_AWS_111:This is a key policy: its resource "*" is the key itself, and every statement names its principal (this account, or a service limited by log group or by SNS topic).
   #checkov:skip=CKV_AWS_356:This is a key policy: "*" as resource means this key only, the only form a key policy accepts.
   statement {
     sid       = "AccountAdministersAndDelegatesUseToIam"
@@ -76,33 +76,6 @@ data "aws_iam_policy_document" "this" {
         test     = "ArnLike"
         variable = "kms:EncryptionContext:aws:logs:arn"
         values   = var.log_group_arn_patterns
-      }
-    }
-  }
-
-  dynamic "statement" {
-    for_each = { for principal in var.service_principals : principal.service => principal }
-
-    content {
-      sid       = "ServiceUse${replace(title(replace(split(".", statement.key)[0], "-", " ")), " ", "")}"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = ["*"]
-
-      principals {
-        type        = "Service"
-        identifiers = [statement.key]
-      }
-
-      condition {
-        test     = "StringEquals"
-        variable = "aws:SourceAccount"
-        values   = [data.aws_caller_identity.current.account_id]
-      }
-
-      condition {
-        test     = "ArnLike"
-        variable = "aws:SourceArn"
-        values   = statement.value.source_arns
       }
     }
   }

@@ -30,20 +30,6 @@ variable "log_group_arn_patterns" {
   default     = []
 }
 
-variable "service_principals" {
-  description = "AWS services (e.g. sns.amazonaws.com) that may use the key to encrypt and decrypt on behalf of this account, each limited to the given source ARNs."
-  type = list(object({
-    service     = string
-    source_arns = list(string)
-  }))
-  default = []
-
-  validation {
-    condition     = alltrue([for principal in var.service_principals : endswith(principal.service, ".amazonaws.com") && length(principal.source_arns) > 0])
-    error_message = "Each service principal is an *.amazonaws.com service with at least one source ARN."
-  }
-}
-
 variable "topic_publishers" {
   description = "AWS services (e.g. ses.amazonaws.com) that publish to SNS topics encrypted with this key, each allowed the key only for the given topic ARNs (the kms:EncryptionContext:aws:sns:topicArn that SNS sets)."
   type = list(object({

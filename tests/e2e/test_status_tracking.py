@@ -57,6 +57,7 @@ def test_every_email_event_moves_the_message_to_its_status(api: LocalApi, email:
 def test_sms_delivery_logs_move_the_message_to_its_status(api: LocalApi, sms: dict, event: str, status: str, reason: str) -> None:
     response = report(api, sms, event)
     assert response.status == 200, response.body
+    assert response.body["handled"]["changed"] == 1
     message = current(api, sms)
     assert message["deliveryStatus"] == status and reason in message["statusReason"]
 

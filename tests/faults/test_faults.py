@@ -70,13 +70,12 @@ def flaky(delivery, monkeypatch):
 
 
 def assert_nothing_sent_without_a_record(stack) -> None:
-    recorded = {item.get("providerMessageId") for item in records(stack)}
-    assert all(entry["providerMessageId"] in recorded or _record_for(stack, entry) for entry in sent(stack))
-
-
-def _record_for(stack, entry: dict[str, Any]) -> bool:
-    to = entry["to"][0] if isinstance(entry["to"], list) else entry["to"]
-    return any(item["to"] == to for item in records(stack))
+    """Every email (by the record key in its tags) and every SMS (by SNS's id) belongs to a record of its own."""
+    stored = records(stack)
+    ulids = {item["id"].removeprefix("MESSAGE#") for item in stored}
+    provider_ids = {item.get("providerMessageId") for item in stored} - {None}
+    for entry in sent(stack):
+        assert entry.get("tags", {}).get("message") in ulids or entry["providerMessageId"] in provider_ids, entry
 
 
 def sweep(stack, stale_after_seconds: int = 0) -> dict[str, int]:
@@ -86,9 +85,10 @@ def sweep(stack, stale_after_seconds: int = 0) -> dict[str, int]:
 # --- Provider faults ---------------------------------------------------------------------
 
 
-def test_ses_throttling_is_retried_with_backoff_until_it_passes(stack, flaky) -> None:
-    # GIVEN SES refuses twice with "Maximum sending rate exceeded"
-    call = flaky("ses", "send_email", provider_error("ThrottlingException", "Maximum sending rate exceeded."), failures=2)
+@pytest.mark.parametrize(("code", "status"), [("TooManyRequestsException", 429), ("ThrottlingException", 400)])
+def test_ses_throttling_is_retried_with_backoff_until_it_passes(stack, flaky, code: str, status: int) -> None:
+    # GIVEN SES refuses twice with "Maximum sending rate exceeded" (SES v2 says TooManyRequestsException; v1 Throttling)
+    call = flaky("ses", "send_email", provider_error(code, "Maximum sending rate exceeded.", status=status), failures=2)
     # WHEN a message is sent
     message = send(stack, **EMAIL)["data"]["sendMessage"]
     # THEN the third attempt goes through: one email, ACCEPTED
@@ -97,24 +97,24 @@ def test_ses_throttling_is_retried_with_backoff_until_it_passes(stack, flaky) ->
 
 
 def test_ses_throttling_that_persists_ends_in_failed_after_bounded_retries(stack, flaky, delivery) -> None:
-    call = flaky("ses", "send_email", provider_error("ThrottlingException", "Maximum sending rate exceeded."))
+    call = flaky("ses", "send_email", provider_error("TooManyRequestsException", "Maximum sending rate exceeded.", status=429))
     message = send(stack, **EMAIL)["data"]["sendMessage"]
     assert call.calls == delivery.MAX_ATTEMPTS
     assert message["deliveryStatus"] == "FAILED"
-    assert message["statusReason"] == f"SES refused the message: ThrottlingException: Maximum sending rate exceeded. (after {delivery.MAX_ATTEMPTS} attempts)"
+    assert message["statusReason"] == f"SES refused the message: TooManyRequestsException: Maximum sending rate exceeded. (after {delivery.MAX_ATTEMPTS} attempts)"
     assert records(stack)[0]["deliveryStatus"] == "FAILED" and sent(stack) == []
 
 
-def test_retries_stop_in_time_to_report_before_the_function_times_out(stack, flaky, delivery, replace_delivery_function, monkeypatch) -> None:
-    # GIVEN a function with a 2 s timeout, and waits of 0.3 s between attempts
+def test_retries_stop_while_a_full_attempt_and_the_reserve_still_fit(stack, flaky, delivery, replace_delivery_function, monkeypatch) -> None:
+    # GIVEN a function with a 6 s timeout, waits of 0.3 s, and attempts that may take 4 s each
     monkeypatch.setattr(delivery, "backoff_seconds", lambda attempt: 0.3)
-    replace_delivery_function(stack.executor.data_sources["deliveryFunction"].handler, timeout_seconds=2.0)
-    call = flaky("ses", "send_email", provider_error("ThrottlingException", "Maximum sending rate exceeded."))
+    replace_delivery_function(stack.executor.data_sources["deliveryFunction"].handler, timeout_seconds=6.0)
+    call = flaky("ses", "send_email", provider_error("TooManyRequestsException", "Maximum sending rate exceeded.", status=429))
     # WHEN SES keeps throttling
     started = time.monotonic()
     message = send(stack, **EMAIL)["data"]["sendMessage"]
-    # THEN it stops while 1.5 s remain, and reports FAILED itself rather than timing out
-    assert call.calls == 2 and time.monotonic() - started < 1.5
+    # THEN a third attempt would not leave 1.5 s after its worst case: it stops after two and reports FAILED itself
+    assert call.calls == 2 and time.monotonic() - started < 2.0
     assert message["deliveryStatus"] == "FAILED" and message["statusReason"].endswith("(after 2 attempts)")
 
 
@@ -198,6 +198,17 @@ def test_a_timed_out_delivery_function_that_did_send_leaves_unknown(stack, repla
     assert_nothing_sent_without_a_record(stack)
 
 
+def test_an_invocation_the_lambda_service_throttled_is_failed_and_sent_nothing(stack, monkeypatch) -> None:
+    class Throttled:
+        def invoke(self, request):
+            return None, {"type": "Lambda:TooManyRequestsException", "message": "Rate Exceeded."}
+
+    monkeypatch.setitem(stack.executor.data_sources, "deliveryFunction", Throttled())
+    message = send(stack, **EMAIL)["data"]["sendMessage"]
+    assert message["deliveryStatus"] == "FAILED" and "could not be invoked" in message["statusReason"]
+    assert sent(stack) == []
+
+
 def test_a_retry_after_an_unknown_outcome_sends_nothing(stack, replace_delivery_function) -> None:
     def crash(event, context):
         raise RuntimeError("boom")
@@ -275,6 +286,19 @@ def test_dynamodb_failing_to_record_the_outcome_is_reported_then_swept_then_corr
     # AND SES's own delivery report still moves it on
     stack.reporter.report({"to": EMAIL["to"], "messageId": record["id"], "event": "DELIVERY"})
     assert [change["status"] for change in records(stack)[0]["statusHistory"]] == ["PENDING", "UNKNOWN", "DELIVERED"]
+
+
+def test_an_sms_whose_outcome_was_not_recorded_still_gets_its_carriers_report(stack, fail_dynamodb, monkeypatch) -> None:
+    # GIVEN the pipeline's outcome update fails after SNS took the SMS
+    failing = fail_dynamodb(is_operation("UpdateItem", "MESSAGE#"))
+    assert send(stack, **SMS)["errors"][0]["errorType"] == "OutcomeNotRecorded"
+    monkeypatch.setitem(stack.executor.data_sources, "messagesTable", failing.inner)
+    # THEN the delivery function had put SNS's id on the record itself, so the carrier's report finds it
+    [record] = records(stack)
+    assert record["deliveryStatus"] == "PENDING" and record["providerMessageId"] == sent(stack)[0]["providerMessageId"]
+    assert_nothing_sent_without_a_record(stack)
+    stack.reporter.report({"to": SMS["to"], "messageId": record["id"], "event": "SMS_SUCCESS"})
+    assert records(stack)[0]["deliveryStatus"] == "DELIVERED"
 
 
 def test_a_settled_message_is_never_swept(stack) -> None:

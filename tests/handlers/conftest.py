@@ -61,8 +61,8 @@ def aws(monkeypatch):
 
 
 @pytest.fixture
-def delivery(aws):
-    """The delivery handler module, imported fresh so its module-level clients see this test's account."""
+def delivery(messages_table):
+    """The delivery handler module, imported fresh so that its clients are made in this test's account."""
     return load_lambda_module(REPO_ROOT, "handlers/delivery", "app")
 
 

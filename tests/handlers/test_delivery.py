@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+from botocore.exceptions import ClientError, EndpointConnectionError, HTTPClientError, ParamValidationError, ReadTimeoutError
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
@@ -45,7 +45,7 @@ def test_email_html_is_the_escaped_text(delivery, event) -> None:
     assert "Hello &lt;Alice&gt; &amp; friends<br>" in body["Html"]["Data"]
 
 
-def test_email_goes_through_the_configuration_set_when_one_is_configured(aws, event, monkeypatch) -> None:
+def test_email_goes_through_the_configuration_set_when_one_is_configured(messages_table, event, monkeypatch) -> None:
     monkeypatch.setenv("SES_CONFIGURATION_SET", "dev-messenger-messages")
     module = load_lambda_module(REPO_ROOT, "handlers/delivery", "app")
     assert module.email_request(event("deliver_email")["message"])["ConfigurationSetName"] == "dev-messenger-messages"
@@ -105,6 +105,9 @@ def test_logs_hold_no_address_or_body(delivery, event, lambda_context, caplog, c
         (ClientError({"Error": {"Code": "InvalidParameter"}, "ResponseMetadata": {"HTTPStatusCode": 400}}, "Publish"), False, False),
         (ClientError({"Error": {"Code": "InternalFailure"}, "ResponseMetadata": {"HTTPStatusCode": 500}}, "SendEmail"), False, True),
         (ReadTimeoutError(endpoint_url="https://email.eu-west-1.amazonaws.com"), False, True),
+        (HTTPClientError(error="the connection broke after the request"), False, True),
+        (ClientError({"Error": {"Code": "Odd"}}, "SendEmail"), False, True),  # no status: cannot tell
+        (ParamValidationError(report="Missing required parameter"), False, False),
     ],
 )
 def test_errors_are_retried_only_when_nothing_was_sent(delivery, error, retryable: bool, ambiguous: bool) -> None:
@@ -130,3 +133,19 @@ def test_retries_stop_at_the_attempt_limit_or_the_time_budget(delivery) -> None:
     # GIVEN less time than the reserve, THEN it does not wait at all
     _, error, attempts = delivery.send_with_retries(refuse, lambda: delivery.RESERVE_MILLIS, slept.append)
     assert attempts == 1
+
+
+def test_an_accepted_sms_puts_the_provider_id_on_its_record_at_once(delivery, event, lambda_context, messages_table) -> None:
+    # GIVEN the PENDING record of an SMS
+    message = event("deliver_sms")["message"]
+    messages_table.put_item(Item={"PK": f"MESSAGE#{message['to']}", "SK": message["id"], "deliveryStatus": "PENDING"})
+    # WHEN SNS accepts it
+    outcome = delivery.handler(event("deliver_sms"), lambda_context)
+    # THEN the record already carries SNS's id, which SMS delivery reports are found by
+    stored = messages_table.get_item(Key={"PK": f"MESSAGE#{message['to']}", "SK": message["id"]})["Item"]
+    assert stored["providerMessageId"] == outcome["providerMessageId"]
+
+
+def test_a_missing_record_is_not_created_by_the_provider_id_write(delivery, event, lambda_context, messages_table) -> None:
+    outcome = delivery.handler(event("deliver_sms"), lambda_context)
+    assert outcome["deliveryStatus"] == "ACCEPTED" and messages_table.scan()["Items"] == []

@@ -54,8 +54,9 @@ def test_a_sender_puts_the_message_in_the_sparse_sender_index(run: Run) -> None:
 
 
 def test_an_allowed_sender_is_accepted_case_insensitively(run: Run) -> None:
+    # Sent as configured: SES identities, and the IAM ARNs naming them, keep their case.
     outcome = validate(run, {**EMAIL, "from": "billing@example.com"})
-    assert outcome.value["payload"]["from"] == "billing@example.com"
+    assert outcome.value["payload"]["from"] == "Billing@Example.com"
 
 
 def test_an_sms_has_no_subject_and_may_carry_an_allowed_sender_id(run: Run) -> None:
@@ -124,13 +125,31 @@ def test_an_idempotency_key_is_claimed_in_the_same_transaction_as_the_record(run
     assert request["operation"] == "TransactWriteItems"
     claim, message = request["transactItems"]
     assert (claim["table"], message["table"]) == ("dev-messages", "dev-messages")
-    assert claim["key"] == {"PK": {"S": "IDEMPOTENCY#order-42"}, "SK": {"S": "IDEMPOTENCY"}}
+    assert claim["key"] == {"PK": {"S": "IDEMPOTENCY##order-42"}, "SK": {"S": "IDEMPOTENCY"}}
     now = clock.fixed_millis // 1000
     assert claim["attributeValues"] == {"messagePK": {"S": "MESSAGE#a@b.co"}, "messageSK": {"S": "MESSAGE#1"}, "expiresAt": {"N": now + 86400}}
     assert claim["condition"]["expression"] == "((attribute_not_exists(#PK)) OR (#expiresAt < :or_1_expiresAt_lt))"
     assert claim["condition"]["expressionValues"] == {":or_1_expiresAt_lt": {"N": now}}
     assert message["key"] == {"PK": {"S": "MESSAGE#a@b.co"}, "SK": {"S": "MESSAGE#1"}}
     assert message["condition"]["expression"] == "(attribute_not_exists(#PK))"
+
+
+def test_keys_are_scoped_by_sender(run: Run) -> None:
+    def claim_of(sender_id: str, key: str) -> str:
+        record = {"PK": "MESSAGE#a@b.co", "SK": "MESSAGE#1", "id": "MESSAGE#1", "senderId": sender_id, "idempotencyKey": key}
+        request = run("function:recordMessage", "request", prev={"result": record}, stash={"config": {"messagesTable": "t"}}).value
+        return request["transactItems"][0]["key"]["PK"]["S"]
+
+    assert claim_of("shop-1", "order-42") == "IDEMPOTENCY#c2hvcC0x#order-42"
+    # A '#' in either part cannot make two different pairs share a claim.
+    assert claim_of("a#b", "c") != claim_of("a", "b#c")
+
+
+def test_a_transaction_that_overlaps_another_with_the_key_is_told_to_retry(run: Run) -> None:
+    conflict = {"keys": None, "cancellationReasons": [{"type": "TransactionConflict", "message": "Transaction is ongoing for the item"}, {"type": "None", "message": "None"}]}
+    outcome = run("function:recordMessage", "response", error={"type": "DynamoDB:TransactionCanceledException", "message": "cancelled"}, result=conflict, stash={"message": {"id": "MESSAGE#1"}})
+    assert outcome.kind == "error" and outcome.error["errorType"] == "IdempotencyKeyInFlight"
+    assert outcome.error["errorInfo"] == {"field": "input.idempotencyKey", "rule": "inFlight"}
 
 
 def test_a_claimed_key_leads_to_the_original_message(run: Run) -> None:
@@ -191,6 +210,12 @@ def test_a_failed_invocation_is_an_unknown_outcome(run: Run) -> None:
     # A timeout may strike after the provider took the message: FAILED would claim too much.
     outcome = run("function:deliverMessage", "response", error={"type": "Lambda:Unhandled", "message": "Task timed out"})
     assert outcome.value == {"deliveryStatus": "UNKNOWN", "statusReason": "The delivery function failed, so the message may or may not have been sent: Task timed out"}
+
+
+@pytest.mark.parametrize("error_type", ["Lambda:TooManyRequestsException", "Lambda:ResourceNotFoundException", "Lambda:AccessDeniedException"])
+def test_an_invocation_the_lambda_service_refused_sent_nothing(run: Run, error_type: str) -> None:
+    outcome = run("function:deliverMessage", "response", error={"type": error_type, "message": "Rate Exceeded."})
+    assert outcome.value == {"deliveryStatus": "FAILED", "statusReason": "The delivery function could not be invoked, so nothing was sent: Rate Exceeded."}
 
 
 def test_a_pending_record_sits_in_a_shard_of_the_sweep_index_until_its_outcome(run: Run) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -51,6 +52,16 @@ class Stack:
 
     def text(self) -> str:
         return "\n".join(self.sources.values())
+
+    def policy_statements(self, policy_document: Block) -> list[dict[str, Any]]:
+        """Statements of an aws_iam_policy_document, with those of the documents of its directory that it
+        merges in through source_policy_documents = [data.aws_iam_policy_document.X.json, ...]."""
+        found = []
+        for reference in policy_document.body.get("source_policy_documents", []):
+            match = re.fullmatch(r"\$\{data\.aws_iam_policy_document\.(\w+)\.json\}", reference)
+            assert match, f"{policy_document.address}: source_policy_documents entry {reference!r} is no policy document of the stack"
+            found += self.policy_statements(self.one("data", "aws_iam_policy_document", match.group(1), policy_document.directory))
+        return found + statements(policy_document)
 
     def locals(self, directory: str = "terraform") -> dict[str, Any]:
         """Every local value of a directory, as parsed (expressions stay "${...}" strings)."""

@@ -18,7 +18,7 @@ def condition(statement: dict, variable: str) -> tuple[str, list]:
 
 
 def by_sid(stack: Stack, name: str, directory: str = "terraform") -> dict[str, dict]:
-    return {s.get("sid", ""): s for s in statements(stack.one("data", "aws_iam_policy_document", name, directory))}
+    return {s.get("sid", ""): s for s in stack.policy_statements(stack.one("data", "aws_iam_policy_document", name, directory))}
 
 
 # --- The table: indexes and TTL from the manifest --------------------------------------------
@@ -148,10 +148,14 @@ def test_every_status_function_description_fits_lambdas_limit() -> None:
 
 def test_status_roles_update_only_message_partitions_and_query_only_their_index(stack: Stack) -> None:
     statements_ = by_sid(stack, "event_handler")
-    assert set(statements_) == {"UpdateMessageStatusOnly", "QueryOwnIndexesOnly", "UseTableKeyThroughDynamoDB"}
+    assert set(statements_) == {"UpdateMessageItemsOnly", "QueryOwnIndexesOnly", "UseTableKeyThroughDynamoDB"}
+    # the update and the key come from the document the delivery role shares
+    assert stack.one("data", "aws_iam_policy_document", "event_handler").body["source_policy_documents"] == [
+        "${data.aws_iam_policy_document.message_item_update.json}"
+    ]
     actions = [a for s in statements_.values() for a in s["actions"]]
     assert [a for a in actions if "*" in a] == []
-    update = statements_["UpdateMessageStatusOnly"]
+    update = statements_["UpdateMessageItemsOnly"]
     assert update["actions"] == ["dynamodb:UpdateItem"] and update["resources"] == ["${module.messages_table.arn}"]
     assert condition(update, "dynamodb:LeadingKeys") == ("ForAllValues:StringLike", ["MESSAGE#*"])
     query = statements_["QueryOwnIndexesOnly"]
@@ -284,7 +288,7 @@ def test_both_sms_log_groups_exist_with_retention_and_kms_and_feed_the_sms_funct
     groups = stack.one("resource", "aws_cloudwatch_log_group", "sms_delivery").body
     assert groups["for_each"] == "${local.sms_log_groups}"
     assert groups["region"] == "${var.sns_region}"
-    assert groups["retention_in_days"] == "${var.log_retention_days}"
+    assert groups["retention_in_days"] == "${var.sms.delivery_log_retention_days}"  # short: they hold phone numbers
     assert groups["kms_key_id"] == "${local.kms_key_arns[var.sns_region]}"
     # a subscription filter on each, to the SMS status function, with nothing filtered out
     subscription = stack.one("resource", "aws_cloudwatch_log_subscription_filter", "sms_delivery").body
@@ -319,13 +323,62 @@ def test_the_sms_function_runs_beside_its_log_groups(stack: Stack) -> None:
 def test_only_one_environment_per_account_and_region_manages_the_sms_account_settings(stack: Stack) -> None:
     variable = stack.one("variable", name="sms", directory="terraform").body
     assert "exactly one environment per account and sns_region" in variable["description"]
-    assert "manage_account_preferences = optional(bool, true)" in (REPO_ROOT / "terraform" / "variables.tf").read_text()
+    assert re.search(r"manage_account_preferences\s+= optional\(bool, true\)", variable["type"])
     for kind, type_ in (("resource", "aws_iam_role"), ("resource", "aws_iam_role_policy"), ("data", "aws_iam_policy_document")):
         assert stack.one(kind, type_, "sms_delivery_status").body["count"] == "${var.sms.manage_account_preferences ? 1 : 0}"
     assert "var.sms.manage_account_preferences ?" in stack.locals()["sms_log_groups"]
     # the throw-away live-test stack never touches the account's SMS settings
     live = (REPO_ROOT / "tests" / "terraform" / "live" / "messenger" / "main.tf").read_text()
     assert re.search(r"manage_account_preferences\s*=\s*false", live)
+
+
+def retention_values(condition_: str, attribute: str) -> list[int]:
+    match = re.fullmatch(rf"\$\{{contains\(\[([\d, ]+)\], var\.{re.escape(attribute)}\)\}}", condition_)
+    assert match, condition_
+    return [int(value) for value in match.group(1).split(",")]
+
+
+def test_the_sms_delivery_logs_keep_phone_numbers_only_briefly(stack: Stack) -> None:
+    # GIVEN the sms variable: a typed attribute, 3 days by default
+    variable = stack.one("variable", name="sms", directory="terraform").body
+    assert re.search(r"delivery_log_retention_days\s+= optional\(number, 3\)", variable["type"])
+    assert variable["default"] == {}
+    # described: what it keeps and why briefly
+    assert "delivery_log_retention_days (default 3" in variable["description"] and "phone number" in variable["description"]
+    # THEN it accepts exactly what CloudWatch Logs accepts (the list log_retention_days checks), at least 1 day
+    [validation] = [v for v in variable["validation"] if "delivery_log_retention_days" in v["condition"]]
+    accepted = retention_values(validation["condition"], "sms.delivery_log_retention_days")
+    log_retention = stack.one("variable", name="log_retention_days", directory="terraform").body
+    assert accepted == retention_values(log_retention["validation"][0]["condition"], "log_retention_days")
+    assert min(accepted) == 1 and 0 not in accepted and 3 in accepted and 2 not in accepted
+    assert "sms.delivery_log_retention_days" in validation["error_message"]
+    # AND only the two SNS log groups use it; every other log keeps log_retention_days
+    assert stack.one("resource", "aws_cloudwatch_log_group", "sms_delivery").body["retention_in_days"] == "${var.sms.delivery_log_retention_days}"
+    others = [group for group in stack.find("resource", "aws_cloudwatch_log_group") if group.name != "sms_delivery"]
+    assert others and all(group.body["retention_in_days"] == "${var.log_retention_days}" for group in others)
+    # the skip of checkov's one-year rule for them says why
+    assert "#checkov:skip=CKV_AWS_338:The SNS SMS delivery logs hold recipients' phone numbers" in (REPO_ROOT / "terraform" / "status.tf").read_text()
+
+
+def deploy_section() -> str:
+    readme = (REPO_ROOT / "README.md").read_text()
+    return readme.split("\n## Deploy to AWS\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_says_why_the_sms_logs_are_kept_briefly_and_who_owns_the_sms_settings() -> None:
+    section = " ".join(deploy_section().split())
+    assert "`sms.delivery_log_retention_days`" in section and "default 3" in section and "phone number" in section
+    assert "set it to `false` in all but one" in section and "one account per environment" in section
+
+
+def test_environments_own_the_sms_settings_and_say_when_not_to() -> None:
+    for env in ("dev", "stage", "prod"):
+        values = (REPO_ROOT / "envs" / f"{env}.tfvars").read_text()
+        assert re.search(r"^  manage_account_preferences = true$", values, re.MULTILINE), env
+        comment = " ".join(line.lstrip("# ") for line in values.splitlines() if line.startswith("#"))
+        assert "account-and-region singletons" in comment, env
+        assert "if environments share one AWS account and sns_region, set manage_account_preferences = false in all but one" in comment, env
+        assert "recommended: one account per environment" in comment, env
 
 
 def test_outputs_name_the_topic_and_the_status_functions(stack: Stack) -> None:
@@ -416,7 +469,7 @@ def test_the_sweeps_role_queries_only_the_pending_index_and_updates_only_message
     assert stack.locals()["event_handler_wiring"]["stalePending"]["query_indexes"] == "${local.pending_index == null ? [] : [local.pending_index]}"
     assert pending_index == "byPendingShard"
     # ... UpdateItem only items of MESSAGE# partitions, and use the table's key only through DynamoDB
-    update = statements_["UpdateMessageStatusOnly"]
+    update = statements_["UpdateMessageItemsOnly"]
     assert update["actions"] == ["dynamodb:UpdateItem"] and update["resources"] == ["${module.messages_table.arn}"]
     assert condition(update, "dynamodb:LeadingKeys") == ("ForAllValues:StringLike", ["MESSAGE#*"])
     assert condition(statements_["UseTableKeyThroughDynamoDB"], "kms:ViaService") == ("StringEquals", ["dynamodb.${var.region}.amazonaws.com"])

