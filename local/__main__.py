@@ -16,6 +16,15 @@ import time
 from local.config import Settings
 
 
+# As the EventBridge rule does in AWS (terraform: stale_pending.schedule_expression).
+SWEEP_EVERY_SECONDS = 300
+
+
+def sweep_on_schedule(stack, stopping: threading.Event) -> None:
+    while not stopping.wait(SWEEP_EVERY_SECONDS):
+        stack.reporter.sweep({})
+
+
 def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     parser = argparse.ArgumentParser(prog="python -m local", description="serverless-messenger local stack")
@@ -46,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  API key:  {settings.api_key}   (send it as the x-api-key header)", flush=True)
     print(f"  Outbox:   http://{host}:{port}/local/outbox", flush=True)
     print(f"  Events:   POST http://{host}:{port}/local/events  {{\"to\", \"messageId\", \"event\": \"DELIVERY\" | \"BOUNCE\" | ... | \"SMS_SUCCESS\"}}", flush=True)
+    print(f"  Sweep:    POST http://{host}:{port}/local/sweep   {{\"staleAfterSeconds\": 0}}  (runs every 5 minutes anyway, as in AWS)", flush=True)
     print(f"  AWS:      {stack.aws.endpoint_url}   (moto; e.g. aws --endpoint-url ... dynamodb scan --table-name {settings.table_names['messages']})", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
 
@@ -59,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    threading.Thread(target=sweep_on_schedule, args=(stack, stopping), daemon=True, name="stale-pending-schedule").start()
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
