@@ -82,9 +82,13 @@ def _java_pattern_to_python(pattern: str) -> str:
     return pattern.replace(r"\p{L}", r"[^\W\d_]").replace(r"\p{N}", r"\d")
 
 
-def _millis_to_iso8601(millis: int | float) -> str:
-    moment = datetime.fromtimestamp(int(millis) / 1000, tz=timezone.utc)
+def iso8601(moment: datetime) -> str:
+    """A UTC moment as AppSync writes AWSDateTime values: milliseconds and a Z."""
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _millis_to_iso8601(millis: int | float) -> str:
+    return iso8601(datetime.fromtimestamp(int(millis) / 1000, tz=timezone.utc))
 
 
 def _parse_iso8601(text: str) -> int:

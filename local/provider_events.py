@@ -18,15 +18,13 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from local.js_engine import iso8601
+
 ACCOUNT_ID = "123456789012"
 
 SES_EVENTS = {"DELIVERY", "BOUNCE", "COMPLAINT", "REJECT", "DELIVERY_DELAY"}
 SMS_EVENTS = {"SMS_SUCCESS", "SMS_FAILURE"}
 EVENTS = SES_EVENTS | SMS_EVENTS
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def ses_event(event: str, sent: dict[str, Any], region: str, configuration_set: str, now: datetime) -> dict[str, Any]:
@@ -42,7 +40,7 @@ def ses_event(event: str, sent: dict[str, Any], region: str, configuration_set: 
     }
     sent_at = now - timedelta(seconds=2)
     mail = {
-        "timestamp": _iso(sent_at),
+        "timestamp": iso8601(sent_at),
         "source": sender,
         "sourceArn": f"arn:aws:ses:{region}:{ACCOUNT_ID}:identity/{sender}",
         "sendingAccountId": ACCOUNT_ID,
@@ -56,7 +54,7 @@ def ses_event(event: str, sent: dict[str, Any], region: str, configuration_set: 
         "DELIVERY": {
             "eventType": "Delivery",
             "delivery": {
-                "timestamp": _iso(now),
+                "timestamp": iso8601(now),
                 "processingTimeMillis": 2000,
                 "recipients": [recipient],
                 "smtpResponse": "250 2.6.0 Message received",
@@ -71,7 +69,7 @@ def ses_event(event: str, sent: dict[str, Any], region: str, configuration_set: 
                 "bouncedRecipients": [
                     {"emailAddress": recipient, "action": "failed", "status": "5.1.1", "diagnosticCode": "smtp; 550 5.1.1 user unknown"}
                 ],
-                "timestamp": _iso(now),
+                "timestamp": iso8601(now),
                 "feedbackId": f"{uuid.uuid4()}-000000",
                 "reportingMTA": "dsn; a1-2.smtp-out.eu-central-1.amazonses.com",
             },
@@ -80,20 +78,20 @@ def ses_event(event: str, sent: dict[str, Any], region: str, configuration_set: 
             "eventType": "Complaint",
             "complaint": {
                 "complainedRecipients": [{"emailAddress": recipient}],
-                "timestamp": _iso(now),
+                "timestamp": iso8601(now),
                 "feedbackId": f"{uuid.uuid4()}-000000",
                 "userAgent": "Mozilla/5.0",
                 "complaintFeedbackType": "abuse",
-                "arrivalDate": _iso(sent_at),
+                "arrivalDate": iso8601(sent_at),
             },
         },
         "REJECT": {"eventType": "Reject", "reject": {"reason": "Bad content"}},
         "DELIVERY_DELAY": {
             "eventType": "DeliveryDelay",
             "deliveryDelay": {
-                "timestamp": _iso(now),
+                "timestamp": iso8601(now),
                 "delayType": "TransientCommunicationFailure",
-                "expirationTime": _iso(now + timedelta(hours=14)),
+                "expirationTime": iso8601(now + timedelta(hours=14)),
                 "delayedRecipients": [
                     {"emailAddress": recipient, "status": "4.4.1", "diagnosticCode": "smtp; 421 4.4.1 Unable to connect to remote host"}
                 ],
@@ -117,7 +115,7 @@ def sns_notification(message: dict[str, Any], topic_arn: str, now: datetime) -> 
                     "TopicArn": topic_arn,
                     "Subject": None,
                     "Message": json.dumps(message),
-                    "Timestamp": _iso(now),
+                    "Timestamp": iso8601(now),
                     "SignatureVersion": "1",
                     "Signature": "EXAMPLE",
                     "SigningCertUrl": "https://sns.example.com/cert.pem",

@@ -49,9 +49,7 @@ class StatusReporter:
             payload, handler = self._email_payload(event, record, now), self.email_events
         else:
             payload, handler = self._sms_payload(event, record, now, request.get("providerResponse")), self.sms_events
-        handled, error = handler.invoke({"operation": "Invoke", "payload": payload})
-        if error is not None:
-            raise ReportError(HTTPStatus.INTERNAL_SERVER_ERROR, f"the status handler failed: {error['message']}")
+        handled = self._invoke(handler, payload)
         after = self._record(to, message_id)
         return {
             "handled": handled,
@@ -64,10 +62,14 @@ class StatusReporter:
         if stale_after is not None and (not isinstance(stale_after, int) or isinstance(stale_after, bool) or stale_after < 0):
             raise ReportError(HTTPStatus.BAD_REQUEST, "staleAfterSeconds must be a whole number of seconds, 0 or more")
         event = {} if stale_after is None else {"staleAfterSeconds": stale_after}
-        handled, error = self.stale_pending.invoke({"operation": "Invoke", "payload": event})
+        return {"handled": self._invoke(self.stale_pending, event)}
+
+    @staticmethod
+    def _invoke(function: LambdaDataSource, payload: dict[str, Any]) -> Any:
+        handled, error = function.invoke({"operation": "Invoke", "payload": payload})
         if error is not None:
-            raise ReportError(HTTPStatus.INTERNAL_SERVER_ERROR, f"the sweep failed: {error['message']}")
-        return {"handled": handled}
+            raise ReportError(HTTPStatus.INTERNAL_SERVER_ERROR, f"{function.function_name} failed: {error['message']}")
+        return handled
 
     @staticmethod
     def _parse(request: Any) -> tuple[str, str, str]:

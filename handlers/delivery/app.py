@@ -202,12 +202,12 @@ def send_with_retries(
             sleep(wait)
 
 
-def deliver(message: Message, remaining_millis: Callable[[], int], sleep: Callable[[float], None] = time.sleep) -> Outcome:
+def deliver(message: Message, remaining_millis: Callable[[], int]) -> Outcome:
     if message["deliveryMethod"] == "EMAIL":
         service, send = "SES", lambda: ses_client().send_email(**email_request(message))["MessageId"]
     else:
         service, send = "SNS", lambda: sns_client().publish(**sms_request(message))["MessageId"]
-    provider_message_id, error, attempts = send_with_retries(send, remaining_millis, sleep)
+    provider_message_id, error, attempts = send_with_retries(send, remaining_millis)
     log = {"message_id": message["id"], "provider": service, "attempts": attempts}
     if error is not None and is_ambiguous(error):
         logger.error("delivery outcome unknown", extra={**log, "error_code": error_code(error)})
@@ -220,7 +220,7 @@ def deliver(message: Message, remaining_millis: Callable[[], int], sleep: Callab
         tries = f" (after {attempts} attempts)" if attempts > 1 else ""
         return {"deliveryStatus": "FAILED", "statusReason": failure_reason(service, error) + tries}
     logger.info("delivery accepted", extra=log)
-    if message["deliveryMethod"] == "SMS":
+    if service == "SNS":
         remember_provider_message_id(message, provider_message_id)
     return {
         "deliveryStatus": "ACCEPTED",
