@@ -4,13 +4,22 @@
 data "aws_iam_policy_document" "delivery" {
   source_policy_documents = [data.aws_iam_policy_document.message_item_update.json]
 
+  # SES authorizes SendEmail against the sending identity and the configuration set, and, while the account is
+  # in the SES sandbox, against the recipient's identity too (every recipient is then a verified identity). So
+  # any identity of this region and account, but only From an allowed sender and through the configuration set.
   statement {
     sid     = "SendEmailAsAllowedSendersThroughTheConfigurationSet"
     actions = ["ses:SendEmail"]
-    resources = concat(
-      [for identity in local.ses_identities : "arn:${local.partition}:ses:${var.ses_region}:${local.account_id}:identity/${identity}"],
-      [module.ses_configuration_set.arn],
-    )
+    resources = [
+      "arn:${local.partition}:ses:${var.ses_region}:${local.account_id}:identity/*",
+      module.ses_configuration_set.arn,
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "ses:FromAddress"
+      values   = local.email_senders
+    }
 
     condition {
       test     = "Bool"

@@ -19,7 +19,6 @@ locals {
     for position, sender in local.configured_senders : sender
     if !contains([for earlier in slice(local.configured_senders, 0, position) : lower(earlier)], lower(sender))
   ]
-  ses_identities = coalesce(var.ses_identities, local.email_senders)
 
   # Delivery status (see status.tf). Each manifest event handler becomes a Lambda; here is where it runs,
   # which table indexes it may query and what it adds to the common environment. CloudWatch Logs invokes a
@@ -171,6 +170,7 @@ module "delivery_function" {
   timeout_seconds          = var.delivery_function.timeout_seconds
   reserved_concurrency     = var.delivery_function.reserved_concurrency
   powertools_layer_version = var.delivery_function.powertools_layer_version
+  attach_policy_json       = true
   policy_json              = data.aws_iam_policy_document.delivery.json
   environment = {
     SES_REGION            = var.ses_region

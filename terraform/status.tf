@@ -42,6 +42,7 @@ module "event_handlers" {
   reserved_concurrency      = var.status_functions.reserved_concurrency
   powertools_layer_version  = var.status_functions.powertools_layer_version
   dead_letter_queue_enabled = true
+  attach_policy_json        = true
   policy_json               = data.aws_iam_policy_document.event_handler[each.key].json
   environment = merge({
     MESSAGES_TABLE            = module.messages_table.name
@@ -142,6 +143,10 @@ resource "aws_sns_topic_subscription" "ses_events" {
 # The SMS preferences and the two log groups exist once per account and region: only the environment
 # with sms.manage_account_preferences creates them (see var.sms).
 
+# No aws:SourceAccount or aws:SourceArn condition: AWS documents neither for the role SNS assumes to write SMS
+# delivery status, and a condition SNS does not send would silently stop every delivery log. Another account
+# cannot hand this role to its SNS (iam:PassRole works only within this account), and the role may only write
+# the two SMS log groups.
 data "aws_iam_policy_document" "sms_delivery_status_assume" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -149,12 +154,6 @@ data "aws_iam_policy_document" "sms_delivery_status_assume" {
     principals {
       type        = "Service"
       identifiers = ["sns.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
     }
   }
 }

@@ -60,24 +60,13 @@ variable "allowed_email_senders" {
 }
 
 variable "allowed_sms_sender_ids" {
-  description = "SMS sender IDs a client may send from (input.from); each 1-11 letters or digits, registered where required."
+  description = "SMS sender IDs a client may send from (input.from); each 1-11 letters or digits with at least one letter (SNS rejects all-digit IDs), registered where required."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = alltrue([for sender in var.allowed_sms_sender_ids : can(regex("^[A-Za-z0-9]{1,11}$", sender))])
-    error_message = "An SMS sender ID is 1-11 letters or digits."
-  }
-}
-
-variable "ses_identities" {
-  description = "SES identities the delivery function may send as. Default: the sender addresses themselves. Name the domain instead if SES verifies the domain rather than each address."
-  type        = list(string)
-  default     = null
-
-  validation {
-    condition     = var.ses_identities == null ? true : length(var.ses_identities) > 0 && alltrue([for identity in var.ses_identities : can(regex("^[^\\s*]+$", identity))])
-    error_message = "ses_identities lists at least one email address or domain, without spaces or wildcards (null: the sender addresses)."
+    condition     = alltrue([for sender in var.allowed_sms_sender_ids : can(regex("^[A-Za-z0-9]{1,11}$", sender)) && can(regex("[A-Za-z]", sender))])
+    error_message = "An SMS sender ID is 1-11 letters or digits, at least one of them a letter (SNS rejects all-digit sender IDs)."
   }
 }
 

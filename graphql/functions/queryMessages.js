@@ -20,10 +20,11 @@ const SENDER_PREFIX = 'SENDER#';
 const SENDER_INDEX = 'bySender';
 
 // 32-bit FNV-1a over the base64 form (a fixed alphabet, since charCodeAt is not
-// available); the FNV prime 2^24 + 403 is split so every product stays exact.
+// available); the FNV prime 2^24 + 403 is split so every product stays exact. The text is
+// split into an array first: APPSYNC_JS documents for-of over arrays, not over strings.
 function checksum(partition, ulid) {
   let hash = FNV_OFFSET_BASIS;
-  for (const symbol of util.base64Encode(`${partition}|${ulid}`)) {
+  for (const symbol of util.base64Encode(`${partition}|${ulid}`).split('')) {
     hash = (hash ^ BASE64_ALPHABET.indexOf(symbol)) >>> 0;
     hash = (hash * 403 + ((hash << 24) >>> 0)) >>> 0;
   }

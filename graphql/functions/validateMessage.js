@@ -18,6 +18,8 @@ const EMAIL_ADDRESS =
   "[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})";
 const E164_PHONE_NUMBER = '\\+[1-9][0-9]{6,14}';
 const SMS_SENDER_ID = '[A-Za-z0-9]{1,11}';
+// SNS rejects an all-digit sender ID. Two plain patterns rather than a lookahead.
+const HAS_A_LETTER = '[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*';
 // Tabs and line breaks are text; other control characters (C0, DEL and C1, where terminal
 // escapes live) are not. A single line also has no Unicode line or paragraph separator.
 const TEXT = '[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*';
@@ -89,8 +91,8 @@ function smsSender(from, config) {
     return null;
   }
   const sender = from.trim();
-  if (!util.matches(SMS_SENDER_ID, sender)) {
-    reject('input.from', 'smsSenderId', 'an SMS sender ID is 1 to 11 letters or digits');
+  if (!util.matches(SMS_SENDER_ID, sender) || !util.matches(HAS_A_LETTER, sender)) {
+    reject('input.from', 'smsSenderId', 'an SMS sender ID is 1 to 11 letters or digits, at least one a letter');
   }
   const allowed = lowerCased(config.allowedSmsSenderIds);
   if (allowed.indexOf(sender.toLowerCase()) < 0) {

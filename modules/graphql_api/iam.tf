@@ -31,8 +31,18 @@ resource "aws_iam_role" "logging" {
   assume_role_policy = data.aws_iam_policy_document.logging_assume.json
 }
 
+# What AWS's managed AWSAppSyncPushToCloudWatchLogs grants, on this API's log group only. Terraform creates the
+# group (encrypted, with retention) right after the API and before any request; CreateLogGroup lets AppSync
+# recreate it if it is ever deleted, rather than drop the logs.
 data "aws_iam_policy_document" "logging" {
   statement {
+    sid       = "CreateOwnLogGroup"
+    actions   = ["logs:CreateLogGroup"]
+    resources = [aws_cloudwatch_log_group.this.arn]
+  }
+
+  statement {
+    sid       = "WriteOwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
   }

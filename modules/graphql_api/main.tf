@@ -46,12 +46,13 @@ resource "aws_appsync_graphql_api" "this" {
 
   lifecycle {
     precondition {
-      condition     = alltrue([for source in values(local.data_sources) : source.type != "AMAZON_DYNAMODB" || contains(keys(var.tables), source.table)])
+      # Filtered rather than `type != ... || contains(...)`: Terraform before 1.12 evaluates both sides of ||.
+      condition     = alltrue([for source in values(local.data_sources) : contains(keys(var.tables), source.table) if source.type == "AMAZON_DYNAMODB"])
       error_message = "Every AMAZON_DYNAMODB data source in the manifest needs its table in var.tables."
     }
 
     precondition {
-      condition     = alltrue([for name, source in local.data_sources : source.type != "AWS_LAMBDA" || contains(keys(var.lambda_functions), name)])
+      condition     = alltrue([for name, source in local.data_sources : contains(keys(var.lambda_functions), name) if source.type == "AWS_LAMBDA"])
       error_message = "Every AWS_LAMBDA data source in the manifest needs a function ARN in var.lambda_functions."
     }
   }

@@ -114,12 +114,21 @@ resource "aws_iam_role_policy" "runtime" {
   policy = data.aws_iam_policy_document.runtime.json
 }
 
+# Counted by a flag, not by the document: a document naming resources of the same apply is only known
+# then, and a count must be known at plan.
 resource "aws_iam_role_policy" "this" {
-  count = var.policy_json == null ? 0 : 1
+  count = var.attach_policy_json ? 1 : 0
 
   name   = "function"
   role   = aws_iam_role.this.id
   policy = var.policy_json
+
+  lifecycle {
+    precondition {
+      condition     = var.policy_json != null
+      error_message = "attach_policy_json is true but policy_json is null."
+    }
+  }
 }
 
 resource "aws_cloudwatch_log_group" "this" {

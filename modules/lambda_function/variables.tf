@@ -91,8 +91,14 @@ variable "kms_key_arn" {
   type        = string
 }
 
+variable "attach_policy_json" {
+  description = "Attach policy_json to the function's role. A flag rather than a test of policy_json, whose value may only be known at apply."
+  type        = bool
+  default     = false
+}
+
 variable "policy_json" {
-  description = "IAM policy with what the function itself calls (logging and tracing are granted here already); null for none."
+  description = "IAM policy with what the function itself calls (logging and tracing are granted here already); used when attach_policy_json is true."
   type        = string
   default     = null
 }

@@ -4,7 +4,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 6.28" # global_secondary_index.key_schema
+      version = ">= 6.47" # global_secondary_index.key_schema without its known bugs (terraform/versions.tf)
     }
   }
 }

@@ -30,7 +30,7 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _TLD = r"(?:[a-z]{2,63}|xn--[a-z0-9](?:[a-z0-9-]{0,57}[a-z0-9])?)"
 EMAIL_ADDRESS = re.compile(rf"{_ATEXT}+(?:\.{_ATEXT}+)*@(?:{_LABEL}\.)+{_TLD}", re.ASCII)
 E164_NUMBER = re.compile(r"\+[1-9][0-9]{6,14}", re.ASCII)
-SMS_SENDER_ID = re.compile(r"[A-Za-z0-9]{1,11}", re.ASCII)
+SMS_SENDER_ID = re.compile(r"(?=[0-9]*[A-Za-z])[A-Za-z0-9]{1,11}", re.ASCII)
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,128}", re.ASCII)
 
 

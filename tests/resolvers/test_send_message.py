@@ -86,6 +86,7 @@ def test_an_sms_has_no_subject_and_may_carry_an_allowed_sender_id(run: Run) -> N
         ({**EMAIL, "from": "ceo@example.com"}, "input.from", "allowedSender"),
         ({**SMS, "from": "Bank"}, "input.from", "allowedSender"),
         ({**SMS, "from": "Not a sender id"}, "input.from", "smsSenderId"),
+        ({**SMS, "from": "12345678"}, "input.from", "smsSenderId"),
         ({**EMAIL, "senderId": ""}, "input.senderId", "notBlank"),
         ({**EMAIL, "recipientId": "x" * 257}, "input.recipientId", "maxLength"),
         ({**EMAIL, "idempotencyKey": ""}, "input.idempotencyKey", "format"),
