@@ -105,7 +105,7 @@ def _child_env(pycache: str, extra: dict[str, str], write_bytecode: bool) -> dic
 
 
 def _run(code: str, env: dict[str, str], *flags: str) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, *flags, "-c", code], env=env, cwd=tempfile.gettempdir(), capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, *flags, "-c", code], env=env, cwd=tempfile.gettempdir(), capture_output=True, text=True, timeout=120, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"import child failed ({done.returncode}):\n{done.stderr[-2000:]}")
     return done

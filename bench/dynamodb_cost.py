@@ -26,8 +26,9 @@ import json
 import math
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import boto3
 from boto3.dynamodb.types import TypeSerializer

@@ -28,8 +28,8 @@ SDK_PACKAGES = PROVIDED | {"s3transfer", "urllib3", "jmespath", "dateutil", "six
 def archive_excludes() -> list[str]:
     """The `excludes` of the archive_file data source in the lambda_function module."""
     text = LAMBDA_MODULE.read_text()
-    block = re.search(r'data\s+"archive_file"\s+"this"\s*\{(.*?)\n\}', text, re.S)
-    excludes = re.search(r"excludes\s*=\s*\[(.*?)\]", block.group(1) if block else "", re.S)
+    block = re.search(r'data\s+"archive_file"\s+"this"\s*\{(.*?)\n\}', text, re.DOTALL)
+    excludes = re.search(r"excludes\s*=\s*\[(.*?)\]", block.group(1) if block else "", re.DOTALL)
     if not excludes:
         raise RuntimeError(f"no archive_file excludes found in {LAMBDA_MODULE}")
     return re.findall(r'"([^"]*)"', excludes.group(1))

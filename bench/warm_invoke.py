@@ -24,11 +24,12 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from botocore.stub import Stubber
 
@@ -184,7 +185,7 @@ def bench_delivery(count: int, warm_up: int) -> dict[str, Any]:
     }.items():
         event = events[method]
 
-        def call(index: int) -> Any:
+        def call(index: int, event: dict[str, Any] = event) -> Any:
             return module.handler(event, Context(function_name="bench-messenger-delivery"))
 
         # Real botocore clients, the HTTP call replaced by a canned reply.
@@ -222,7 +223,7 @@ def bench_delivery(count: int, warm_up: int) -> dict[str, Any]:
 class _FakeDynamoDB:
     """Answers the status handler's calls: the record exists and the change is forward."""
 
-    class exceptions:  # noqa: N801 - mirrors the client's attribute
+    class exceptions:
         class ConditionalCheckFailedException(Exception):
             pass
 
@@ -235,9 +236,11 @@ class _FakeDynamoDB:
 
 def status_events() -> dict[str, dict[str, Any]]:
     """One SES DELIVERY event in an SNS notification, one SMS delivery log in a CloudWatch Logs payload."""
-    from local import provider_events  # the builders the local stack's /local/events uses
+    from local import (
+        provider_events,  # the builders the local stack's /local/events uses
+    )
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     sent = {
         "to": ["alice@example.com"],
         "from": "no-reply@example.com",
@@ -268,7 +271,7 @@ def bench_status(count: int, warm_up: int) -> dict[str, Any]:
     for name, event in events.items():
         function = getattr(module, name.split(" ", 1)[0])
 
-        def call(index: int) -> Any:
+        def call(index: int, function: Any = function, event: dict[str, Any] = event) -> Any:
             return function(event, Context(function_name="bench-messenger-status"))
 
         with contextlib.redirect_stdout(sink):

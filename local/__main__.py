@@ -15,7 +15,6 @@ import time
 
 from local.config import Settings
 
-
 # As the EventBridge rule does in AWS (terraform: stale_pending.schedule_expression).
 SWEEP_EVERY_SECONDS = 300
 

@@ -13,13 +13,14 @@ import json
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
@@ -74,7 +75,7 @@ def to_wire(value: Any) -> Any:
 
 def _number_text(number: Any) -> str:
     if isinstance(number, bool):
-        raise ValueError("a DynamoDB number cannot be a boolean")
+        raise TypeError("a DynamoDB number cannot be a boolean")
     if isinstance(number, float) and number.is_integer():
         return str(int(number))
     return str(number)
@@ -90,7 +91,7 @@ def _plain(value: Any) -> Any:
         return [_plain(member) for member in value]
     if isinstance(value, dict):
         return {name: _plain(member) for name, member in value.items()}
-    if hasattr(value, "value") and isinstance(getattr(value, "value"), bytes):  # boto3 Binary
+    if hasattr(value, "value") and isinstance(value.value, bytes):  # boto3 Binary
         return base64.b64encode(value.value).decode()
     return value
 
@@ -326,7 +327,7 @@ def load_lambda_module(repo_root: Path, source: str, module_name: str) -> Module
     unique_name = f"lambda_{source.replace('/', '_')}_{module_name}"
     spec = importlib.util.spec_from_file_location(unique_name, path)
     if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load Lambda handler {handler} from {path}")
+        raise ImportError(f"cannot load Lambda module {module_name} from {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[unique_name] = module
     spec.loader.exec_module(module)

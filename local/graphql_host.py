@@ -9,6 +9,8 @@ from functools import lru_cache
 from typing import Any
 
 from graphql import (
+    DocumentNode,
+    ExecutionResult,
     FieldNode,
     FragmentSpreadNode,
     GraphQLError,
@@ -16,15 +18,12 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     SelectionSetNode,
-    DocumentNode,
-    ExecutionResult,
     build_schema,
     execute,
     parse,
     print_ast,
     validate,
 )
-
 from local.manifest import Manifest
 from local.pipeline import FieldError, PipelineExecutor, RequestInfo
 

@@ -18,7 +18,7 @@ import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -87,14 +87,14 @@ def iso8601(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def _millis_to_iso8601(millis: int | float) -> str:
-    return iso8601(datetime.fromtimestamp(int(millis) / 1000, tz=timezone.utc))
+def _millis_to_iso8601(millis: float) -> str:
+    return iso8601(datetime.fromtimestamp(int(millis) / 1000, tz=UTC))
 
 
 def _parse_iso8601(text: str) -> int:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp() * 1000)
 
 
@@ -125,7 +125,7 @@ def _java_format_to_strftime(pattern: str) -> str:
     return "".join(out)
 
 
-def _format_millis(millis: int | float, pattern: str, zone: str) -> str:
+def _format_millis(millis: float, pattern: str, zone: str) -> str:
     moment = datetime.fromtimestamp(int(millis) / 1000, tz=ZoneInfo(zone))
     return moment.strftime(_java_format_to_strftime(pattern)).replace("{millis}", f"{moment.microsecond // 1000:03d}")
 
@@ -143,7 +143,7 @@ _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 def _ksuid() -> str:
-    timestamp = int(datetime.now(timezone.utc).timestamp()) - _KSUID_EPOCH
+    timestamp = int(datetime.now(UTC).timestamp()) - _KSUID_EPOCH
     number = int.from_bytes(timestamp.to_bytes(4, "big") + uuid.uuid4().bytes, "big")
     digits = []
     while number:
@@ -170,7 +170,7 @@ class Clock:
     def now_millis(self) -> int:
         if self.fixed_millis is not None:
             return self.fixed_millis
-        return int(datetime.now(timezone.utc).timestamp() * 1000)
+        return int(datetime.now(UTC).timestamp() * 1000)
 
 
 @dataclass

@@ -15,7 +15,7 @@ import base64
 import gzip
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from local.js_engine import iso8601
@@ -168,4 +168,4 @@ def cloudwatch_logs_payload(entry: dict[str, Any], log_group: str, now: datetime
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

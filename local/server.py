@@ -15,7 +15,13 @@ import boto3
 
 from local.aws import EmulatedAws, provision, start_moto
 from local.config import Settings
-from local.datasources import DataSource, DynamoDBDataSource, LambdaDataSource, NoneDataSource, load_handler
+from local.datasources import (
+    DataSource,
+    DynamoDBDataSource,
+    LambdaDataSource,
+    NoneDataSource,
+    load_handler,
+)
 from local.graphql_host import GraphQLHost, load_schema
 from local.js_engine import JsEngine
 from local.manifest import REPO_ROOT, Manifest, load_manifest

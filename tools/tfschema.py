@@ -94,7 +94,7 @@ def check_file(path: str | Path, schemas: Schemas | None = None) -> list[str]:
     text = path.read_text(encoding="utf-8")
     try:
         doc = hcl2.loads(text, serialization_options=_PARSE_OPTIONS)
-    except Exception as exc:  # lark raises several unrelated exception types for bad syntax
+    except Exception as exc:  # noqa: BLE001 - lark raises several unrelated exception types for bad syntax
         return [f"{path}: cannot parse HCL: {str(exc).splitlines()[0]}"]
     return check_document(doc, str(path), text, schemas or load_schemas())
 

@@ -15,7 +15,8 @@ import os
 import random
 import threading
 import time
-from typing import Callable, Literal, NotRequired, TypedDict
+from collections.abc import Callable
+from typing import Literal, NotRequired, TypedDict
 
 import boto3
 from aws_lambda_powertools import Logger

@@ -20,14 +20,18 @@ import functools
 import json
 import os
 import threading
-from dataclasses import dataclass
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import boto3
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.data_classes import CloudWatchLogsEvent, SNSEvent, event_source
+from aws_lambda_powertools.utilities.data_classes import (
+    CloudWatchLogsEvent,
+    SNSEvent,
+    event_source,
+)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 MESSAGES_TABLE = os.environ["MESSAGES_TABLE"]
@@ -156,7 +160,7 @@ def sms_status_change(log_entry: dict[str, Any]) -> tuple[str, StatusChange]:
 
 def _sns_log_time(text: str) -> str:
     """SNS writes '2026-11-25 12:00:00.123' (UTC); records use ISO 8601 with a Z."""
-    moment = datetime.fromisoformat(text.replace("Z", "")).replace(tzinfo=timezone.utc)
+    moment = datetime.fromisoformat(text.replace("Z", "")).replace(tzinfo=UTC)
     return _iso(moment)
 
 
@@ -196,7 +200,7 @@ def record_status(key: MessageKey, change: StatusChange) -> bool:
             ExpressionAttributeValues={
                 ":status": {"S": change.status},
                 ":reason": {"S": change.reason},
-                ":now": {"S": _iso(datetime.now(timezone.utc))},
+                ":now": {"S": _iso(datetime.now(UTC))},
                 ":none": {"L": []},
                 ":change": {"L": [{"M": {"status": {"S": change.status}, "reason": {"S": change.reason}, "at": {"S": change.at}}}]},
                 **placeholders,
@@ -290,7 +294,7 @@ def sms_delivery_log_handler(event: CloudWatchLogsEvent, context: LambdaContext)
 @logger.inject_lambda_context(clear_state=True)
 def stale_pending_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     """Scheduled; the event may set `staleAfterSeconds` (default STALE_AFTER_SECONDS)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     cutoff = now - timedelta(seconds=int((event or {}).get("staleAfterSeconds", STALE_AFTER_SECONDS)))
     change = StatusChange("UNKNOWN", STALE_REASON, _iso(now))
     return _summary([apply("sweep", key, change) for key in stale_pending_keys(cutoff)])

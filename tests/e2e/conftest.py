@@ -73,8 +73,7 @@ class LocalApi:
 
 
 def _drain(stream, sink: list[str]) -> None:
-    for line in stream:
-        sink.append(line)
+    sink.extend(stream)
 
 
 @pytest.fixture(scope="session")

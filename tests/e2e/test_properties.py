@@ -25,7 +25,13 @@ from hypothesis import strategies as st
 from local.config import Settings
 from tests.e2e.conftest import PAGE, SEND, LocalApi, send
 from tests.properties.hostile_inputs import hostile_text, message_inputs, sprinkled
-from tests.properties.input_rules import Senders, assert_named_rejection, broken_rules, canonical_recipient, filter_rules
+from tests.properties.input_rules import (
+    Senders,
+    assert_named_rejection,
+    broken_rules,
+    canonical_recipient,
+    filter_rules,
+)
 
 # The subprocess inherits this environment, so it reads the same sender settings.
 CONFIG = Settings().delivery_config

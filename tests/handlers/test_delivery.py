@@ -5,8 +5,13 @@ from __future__ import annotations
 import logging
 
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError, HTTPClientError, ParamValidationError, ReadTimeoutError
-
+from botocore.exceptions import (
+    ClientError,
+    EndpointConnectionError,
+    HTTPClientError,
+    ParamValidationError,
+    ReadTimeoutError,
+)
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 # What String.prototype.trim removes (ECMAScript WhiteSpace and LineTerminator): "blank" and
 # "surrounding white space" follow the language the resolvers are written in.

@@ -14,8 +14,19 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from local.js_engine import Outcome
-from tests.properties.hostile_inputs import HOSTILE_PIECES, formatted_numbers, hostile_text, sprinkled, typed_emails
-from tests.properties.input_rules import assert_named_rejection, canonical_recipient, filter_rules, is_blank
+from tests.properties.hostile_inputs import (
+    HOSTILE_PIECES,
+    formatted_numbers,
+    hostile_text,
+    sprinkled,
+    typed_emails,
+)
+from tests.properties.input_rules import (
+    assert_named_rejection,
+    canonical_recipient,
+    filter_rules,
+    is_blank,
+)
 from tests.resolvers.conftest import Run
 
 PROPERTY = settings(

@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 from local.js_engine import Outcome
 from tests.properties.hostile_inputs import (
     MESSAGE_FIELDS,
+    TRIMMED_WHITESPACE,
     e164_numbers,
     emails,
     field_values,
     formatted_numbers,
     hostile_text,
-    TRIMMED_WHITESPACE,
     message_inputs,
     put_pieces,
     recased,

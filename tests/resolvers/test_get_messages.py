@@ -7,7 +7,7 @@ import pytest
 from tests.resolvers.conftest import Run
 
 PARTITION = "MESSAGE#alice@example.com"
-ULIDS = ["01M88FN0F4JBQYHKMCVXGCJM%02d" % n for n in range(10)]
+ULIDS = [f"01M88FN0F4JBQYHKMCVXGCJM{n:02d}" for n in range(10)]
 
 
 def item(ulid: str) -> dict:

@@ -54,8 +54,10 @@ def test_runtime_reproduces_appsync(engine: JsEngine, vector: dict) -> None:
 RECORDED_TRANSFORMS = [
     (
         "util.transform.toDynamoDBFilterExpression({ content: { contains: 'foo' } })",
-        '{"expression":"(contains(#content,:content_contains))","expressionNames":{"#content":"content"},'
-        '"expressionValues":{":content_contains":{"S":"foo"}}}',
+        (
+            '{"expression":"(contains(#content,:content_contains))","expressionNames":{"#content":"content"},'
+            '"expressionValues":{":content_contains":{"S":"foo"}}}'
+        ),
     ),
     (
         "util.transform.toDynamoDBConditionExpression({ id: { attributeExists: false } })",

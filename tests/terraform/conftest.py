@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import hcl2
 import pytest
@@ -101,6 +102,5 @@ def statements(policy_document: Block) -> list[dict[str, Any]]:
     body = policy_document.body
     found = list(body.get("statement", []))
     for dynamic in body.get("dynamic", []):
-        for content in dynamic.get("statement", {}).get("content", []):
-            found.append(content)
+        found.extend(dynamic.get("statement", {}).get("content", []))
     return found

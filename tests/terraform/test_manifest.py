@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from graphql import GraphQLObjectType
-
 from local.graphql_host import load_schema
 from local.manifest import MANIFEST_PATH, Manifest
 from tests.conftest import REPO_ROOT
@@ -48,7 +47,7 @@ def test_every_appsync_function_resolver_and_data_source_comes_from_the_manifest
     for resource_type, source in APPSYNC_TYPES.items():
         [block] = stack.find("resource", resource_type)  # one for_each block, nothing hand-written beside it
         assert block.directory == "modules/graphql_api"
-        assert block.body["for_each"] == "${%s}" % source
+        assert block.body["for_each"] == f"${{{source}}}"
     locals_text = (REPO_ROOT / "modules" / "graphql_api" / "main.tf").read_text()
     for key in ("dataSources", "functions", "resolvers"):
         assert f"in local.manifest.{key} :" in locals_text

@@ -16,7 +16,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:  # `tools` is a plain folder; plain `pytest` does not put the root on sys.path
     sys.path.insert(0, str(REPO_ROOT))
 
-from tools.tfschema import Schemas, check_paths, load_schemas  # noqa: E402
+from tools.tfschema import Schemas, check_paths, load_schemas
 
 Check = Callable[[str], list[str]]
 

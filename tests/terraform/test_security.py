@@ -293,6 +293,7 @@ def evaluate(locals_: dict[str, str], expression: str, variables: dict[str, obje
         cwd=tmp_path,
         capture_output=True,
         text=True,
+        check=False,
         env={**os.environ, "CHECKPOINT_DISABLE": "1"},
     )
     assert result.returncode == 0, result.stderr
