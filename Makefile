@@ -15,7 +15,7 @@ TERRAFORM ?= terraform
 TF := $(TERRAFORM) -chdir=terraform
 CHECKOV := $(TOOLS)/checkov/bin/checkov
 
-.PHONY: help install dev test test-python lint-js checkov fmt docs bench clean init plan apply outputs destroy env-check
+.PHONY: help install dev test test-python lint-js lint-python checkov fmt docs bench clean init plan apply outputs destroy env-check
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,19 +47,26 @@ dev: $(VENV)/.synced ## Run the local stack (PORT=4000 API_KEY=local-dev-api-key
 lint-js: node_modules/.installed ## Lint the resolvers against the APPSYNC_JS rules
 	npx --no-install eslint graphql
 
+lint-python: $(VENV)/.synced ## ruff, and mypy (strict on the Lambda handlers)
+	$(VENV)/bin/ruff check handlers local tools bench tests
+	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --strict handlers
+
 checkov: $(CHECKOV) ## Policy-check the Terraform (zero failed checks; skips are inline with reasons)
 	$(CHECKOV) --config-file .checkov.yaml
 
 test-python: $(VENV)/.synced
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test: install lint-js checkov test-python ## Everything CI checks
+test: install lint-js lint-python checkov test-python ## Everything CI checks
 
 docs: $(VENV)/.synced ## Regenerate the inputs/outputs tables of the module READMEs
 	$(PY) tools/module_docs.py
 
 fmt: $(VENV)/.synced ## Format the Terraform files
-	for dir in terraform modules envs tests/terraform; do CHECKPOINT_DISABLE=1 $(VENV)/bin/terraform fmt -recursive $$dir; done
+	CHECKPOINT_DISABLE=1 $(TERRAFORM) fmt -recursive terraform
+	CHECKPOINT_DISABLE=1 $(TERRAFORM) fmt -recursive modules
+	CHECKPOINT_DISABLE=1 $(TERRAFORM) fmt -recursive envs
 
 # --- Deploying (needs Terraform >= 1.5 on PATH and AWS credentials) ---------------
 

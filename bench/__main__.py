@@ -2,7 +2,7 @@
 
     python -m bench [--quick] [--out DIR] [name ...]
 
-names: cold_start, warm_invoke, dynamodb_cost, package_size, local_api (default: all, in that order).
+names: cold_start, warm_invoke, dynamodb_cost, package_size, local_api, load (default: all, in that order).
 `--quick` runs each with small counts to check that it works (about 30 s); its figures are too few to
 quote, so it writes no results unless `--out DIR` names a folder for them.
 """
@@ -21,7 +21,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-BENCHMARKS = ["cold_start", "warm_invoke", "dynamodb_cost", "package_size", "local_api"]
+BENCHMARKS = ["cold_start", "warm_invoke", "dynamodb_cost", "package_size", "local_api", "load"]
 RESULTS_DIR = Path(__file__).parent / "results"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,7 +80,7 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     for name in options.names or BENCHMARKS:
         module = importlib.import_module(f"bench.{name}")
-        print(f"== {name}: {module.__doc__.strip().splitlines()[0]}", flush=True)
+        print(f"== {name}: {(module.__doc__ or name).strip().splitlines()[0]}", flush=True)
         machine = machine_facts()
         began = time.monotonic()
         results = module.run(quick=options.quick)

@@ -26,8 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.stats import summary
+from local.manifest import load_manifest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+STORAGE = load_manifest().storage
 GOAL_RATIO = 1.25
 
 # What Terraform sets (terraform/main.tf, terraform/status.tf), with dummy values.
@@ -37,7 +39,6 @@ HANDLERS: dict[str, dict[str, Any]] = {
         "env": {
             "SES_REGION": "eu-west-1",
             "SNS_REGION": "us-east-1",
-            "DEFAULT_EMAIL_FROM": "no-reply@example.com",
             "SES_CONFIGURATION_SET": "bench-messenger-messages",
             "MESSAGES_TABLE": "bench-messenger-messages",
             "MESSAGES_TABLE_REGION": "eu-central-1",
@@ -49,7 +50,8 @@ HANDLERS: dict[str, dict[str, Any]] = {
         "env": {
             "MESSAGES_TABLE": "bench-messenger-messages",
             "MESSAGES_TABLE_REGION": "eu-central-1",
-            "PROVIDER_MESSAGE_ID_INDEX": "byProviderMessageId",
+            "STALE_AFTER_SECONDS": "300",
+            **STORAGE.index_environment(),
             "POWERTOOLS_SERVICE_NAME": "bench-messenger-email-events",
         },
     },
@@ -144,7 +146,7 @@ def attribute(trees: list[dict[str, Any]], keep: int = 6) -> list[dict[str, Any]
         {"part": "app.py module body (clients, logger, definitions; not its imports)", "ms": round(statistics.median(t["self_us"] for t in trees) / 1000, 1)}
     ]
     for name, micros in ranked[:keep]:
-        children = {}
+        children: dict[str, list[float]] = {}
         for tree in trees:
             for child in tree["children"]:
                 if child["name"] == name:

@@ -33,19 +33,17 @@ from typing import Any
 import boto3
 from boto3.dynamodb.types import TypeSerializer
 
+from local.manifest import load_manifest
+from local.operations import GET_MESSAGES, SEND_MESSAGE
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
+STORAGE = load_manifest().storage
+MESSAGE_PREFIX = STORAGE.key_prefixes["message"]
 REGION = "eu-central-1"
 BODY = "Your order 12345 has shipped and will arrive on Thursday. Track it at https://example.com/t/12345. Thank you for shopping with us!"
 SIZES = (10, 10_000)
 PAGE_SIZES = (10, 100)
 
-PAGE = """query page($filter: MessageFilter!, $first: Int, $after: String) {
-  getMessages(filter: $filter, first: $first, after: $after) {
-    data { id to from subject body deliveryMethod deliveryStatus statusReason senderId createdAt }
-    pageInfo { hasNextPage endCursor }
-  }
-}"""
-SEND = """mutation send($input: MessageInput!) { sendMessage(input: $input) { id to deliveryStatus statusReason } }"""
 
 _serializer = TypeSerializer()
 
@@ -147,12 +145,12 @@ class CallLog:
                 read_units=read_units(read_bytes, bool(params.get("ConsistentRead"))),
             )
         elif operation == "GetItem":
-            size = item_size(parsed.get("Item"))
+            size = item_size(parsed.get("Item") or {})
             record.update(bytes_read=size, read_units=read_units(size, bool(params.get("ConsistentRead"))))
         elif operation == "PutItem" and not failed:
             self._writes(record, call["before"], params["Item"], factor=1)
         elif operation == "UpdateItem" and not failed:
-            after = parsed.get("Attributes") or self._current(params["Key"])
+            after = parsed.get("Attributes") or self._current(params["Key"]) or {}
             self._writes(record, call["before"], after, factor=1)
         elif operation == "TransactWriteItems" and not failed:
             for before, entry in zip(call["before"], params["TransactItems"]):
@@ -237,9 +235,9 @@ def execute(stack: Any, query: str, variables: dict[str, Any]) -> dict[str, Any]
 def record_item(recipient: str, ulid: str, sender_id: str, index: int) -> dict[str, Any]:
     """A delivered-to-the-provider email record as the sendMessage pipeline leaves it."""
     created = f"2026-11-25T10:{index // 3600 % 60:02d}:{index // 60 % 60:02d}.{index % 1000:03d}Z"
-    message_id = f"MESSAGE#{ulid}"
+    message_id = f"{MESSAGE_PREFIX}{ulid}"
     record = {
-        "PK": f"MESSAGE#{recipient}",
+        "PK": f"{MESSAGE_PREFIX}{recipient}",
         "SK": message_id,
         "id": message_id,
         "to": recipient,
@@ -256,7 +254,7 @@ def record_item(recipient: str, ulid: str, sender_id: str, index: int) -> dict[s
         "from": "no-reply@example.com",
         "subject": "Your order has shipped",
         "senderId": sender_id,
-        "senderKey": f"SENDER#{sender_id}",
+        "senderKey": f"{STORAGE.key_prefixes['sender']}{sender_id}",
         "providerMessageId": f"0107019{index:09d}-7c3b2a1d-0e9f-4a8b-b7c6-d5e4f3a2b1c0-000000",
     }
     return {name: _serializer.serialize(value) for name, value in record.items()}
@@ -272,13 +270,13 @@ def seed(client: Any, table: str, items: list[dict[str, Any]]) -> None:
     for start in range(0, len(items), 25):
         batch = {table: [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]}
         while batch:
-            batch = client.batch_write_item(RequestItems=batch).get("UnprocessedItems") or None
+            batch = client.batch_write_item(RequestItems=batch).get("UnprocessedItems") or {}
 
 
 def page_cost(stack: Any, log: CallLog, filter_: dict[str, str], first: int, after: str | None) -> dict[str, Any]:
     log.clear()
     started = time.perf_counter()
-    page = execute(stack, PAGE, {"filter": filter_, "first": first, "after": after})["getMessages"]
+    page = execute(stack, GET_MESSAGES, {"filter": filter_, "first": first, "after": after})["getMessages"]
     elapsed = time.perf_counter() - started
     calls = log.clear()
     queries = [call for call in calls if call["operation"] == "Query"]
@@ -311,7 +309,7 @@ def bench_reads(stack: Any, log: CallLog, table_client: Any, table: str, sizes: 
         # itself (cursors are opaque), before the rest of the history is seeded around it.
         seed(table_client, table, [items[middle]])
         for field in ("to", "senderId"):
-            page = execute(stack, PAGE, {"filter": {field: history[field]}, "first": 1})["getMessages"]
+            page = execute(stack, GET_MESSAGES, {"filter": {field: history[field]}, "first": 1})["getMessages"]
             cursors[(size, field)] = page["pageInfo"]["endCursor"]
         seeded[size] = items[:middle] + items[middle + 1 :]
     started = time.perf_counter()
@@ -387,7 +385,7 @@ def bench_writes(stack: Any, log: CallLog) -> dict[str, Any]:
     results = {}
     for name, message_input in cases.items():
         log.clear()
-        sent = execute(stack, SEND, {"input": message_input})["sendMessage"]
+        sent = execute(stack, SEND_MESSAGE, {"input": message_input})["sendMessage"]
         send = _totals(log.clear())
         event = "DELIVERY" if message_input["deliveryMethod"] == "EMAIL" else "SMS_SUCCESS"
         try:

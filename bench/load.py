@@ -1,7 +1,7 @@
 """Load on the local stack: many concurrent sends, then every recipient's history paged through.
 
-Used by tests/e2e/test_load.py (which asserts that nothing is lost, duplicated or failed) and by
-`make bench` (which records the figures). Loopback only, bounded in count; each client keeps one
+`make bench` records the figures (2,000 sends; a run may take minutes on a busy machine, so it is no
+part of `make test`, whose concurrency test, tests/e2e/test_concurrency.py, is smaller and bounded). Loopback only, bounded in count; each client keeps one
 HTTP connection open, as an app would.
 """
 
@@ -19,11 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bench.stats import percentile
-
-SEND = "mutation send($input: MessageInput!) { sendMessage(input: $input) { id to deliveryStatus } }"
-PAGE = """query page($filter: MessageFilter!, $first: Int, $after: String) {
-  getMessages(filter: $filter, first: $first, after: $after) { data { id } pageInfo { hasNextPage endCursor } }
-}"""
+from local.operations import GET_MESSAGES, SEND_MESSAGE
 
 
 @dataclass
@@ -53,7 +49,7 @@ class _Client:
 
     def __init__(self, base_url: str, api_key: str) -> None:
         parts = urlsplit(base_url)
-        self._host, self._port = parts.hostname, parts.port
+        self._host, self._port = parts.hostname or "127.0.0.1", parts.port
         self._api_key = api_key
         self._local = threading.local()
 
@@ -94,7 +90,7 @@ def run_load(base_url: str, api_key: str, sends: int = 2000, clients: int = 16, 
         to, method = addresses[index % recipients]
         started = time.perf_counter()
         try:
-            status, body = client.request("POST", "/graphql", {"query": SEND, "variables": {"input": {"to": to, "body": f"load {run_id} #{index}", "deliveryMethod": method}}})
+            status, body = client.request("POST", "/graphql", {"query": SEND_MESSAGE, "variables": {"input": {"to": to, "body": f"load {run_id} #{index}", "deliveryMethod": method}}})
         except (OSError, http.client.HTTPException) as error:
             with lock:
                 errors.append(f"#{index}: {type(error).__name__}")
@@ -121,7 +117,7 @@ def run_load(base_url: str, api_key: str, sends: int = 2000, clients: int = 16, 
     for to, _ in addresses:
         after = None
         while True:
-            status, body = client.request("POST", "/graphql", {"query": PAGE, "variables": {"filter": {"to": to}, "first": 100, "after": after}})
+            status, body = client.request("POST", "/graphql", {"query": GET_MESSAGES, "variables": {"filter": {"to": to}, "first": 100, "after": after}})
             pages += 1
             if status != 200 or body.get("errors"):
                 errors.append(f"paging {to[-12:]}: HTTP {status} {json.dumps(body)[:200]}")
@@ -152,4 +148,28 @@ def run_load(base_url: str, api_key: str, sends: int = 2000, clients: int = 16, 
         pages_read=pages,
         paging_seconds=paging_seconds,
         statuses=dict(statuses),
+    )
+
+
+API_KEY = "bench-key"
+SENDS, CLIENTS, RECIPIENTS = 2000, 16, 100
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    """The load run of `make bench`: 2,000 sends from 16 clients on a fresh local stack (200 with --quick)."""
+    from local.launcher import running_stack
+
+    sends = SENDS // 10 if quick else SENDS
+    with running_stack(API_KEY) as stack:
+        load = run_load(stack.base_url, API_KEY, sends=sends, clients=CLIENTS, recipients=RECIPIENTS)
+    return load.as_dict()
+
+
+def report(results: dict[str, Any]) -> str:
+    lost = results["missing"] + results["duplicates"] + len(results["errors"])
+    return (
+        f"{results['sends']} sends from {results['clients']} clients to {results['recipients']} recipients: "
+        f"{results['sends_per_second']:.0f} sends/s, p50 {results['p50_ms']:.0f} ms, p99 {results['p99_ms']:.0f} ms; "
+        f"{results['records_found']} records found, {results['deliveries']} deliveries, {lost} lost, duplicated or failed; "
+        f"every history paged in {results['paging_seconds']:.1f} s ({results['pages_read']} pages)"
     )

@@ -14,8 +14,13 @@ from typing import Any
 import boto3
 from ulid import ULID
 
-from bench.local_stack import running_stack
 from bench.stats import measure, ratio
+from local.launcher import LocalStackProcess, running_stack
+from local.manifest import load_manifest
+from local.operations import GET_MESSAGES, SEND_MESSAGE
+
+STORAGE = load_manifest().storage
+MESSAGE_PREFIX = STORAGE.key_prefixes["message"]
 
 SENDS = int(os.environ.get("BENCH_SENDS", "300"))
 READS = int(os.environ.get("BENCH_READS", "300"))
@@ -24,11 +29,13 @@ CONCURRENCY = 8
 PAGE_SIZE = 10
 REGION = "eu-central-1"
 TABLE = "local-messages"
+API_KEY = "bench-key"
 
-SEND = """mutation send($input: MessageInput!) { sendMessage(input: $input) { id deliveryStatus } }"""
-PAGE = """query page($filter: MessageFilter!, $first: Int) {
-  getMessages(filter: $filter, first: $first) { data { id to body deliveryStatus } pageInfo { hasNextPage endCursor } }
-}"""
+
+def _call(stack: LocalStackProcess, document: str, variables: dict[str, Any]) -> None:
+    response = stack.graphql(document, variables)
+    if response.status != 200 or response.errors:
+        raise RuntimeError(f"HTTP {response.status}: {response.errors}")
 
 
 def _raw_clients(endpoint: str) -> tuple[Any, Any]:
@@ -41,16 +48,16 @@ def _raw_clients(endpoint: str) -> tuple[Any, Any]:
 
 def run(quick: bool = False) -> dict[str, Any]:
     sends, reads = (QUICK_COUNT, QUICK_COUNT) if quick else (SENDS, READS)
-    with running_stack() as stack:
+    with running_stack(API_KEY) as stack:
         dynamodb, ses = _raw_clients(stack.aws_endpoint)
 
         def local_send(index: int) -> None:
-            stack.graphql(SEND, {"input": {"to": f"bench{index % 50}@example.com", "body": f"message {index}", "deliveryMethod": "EMAIL"}})
+            _call(stack, SEND_MESSAGE, {"input": {"to": f"bench{index % 50}@example.com", "body": f"message {index}", "deliveryMethod": "EMAIL"}})
 
         def raw_send(index: int) -> None:
-            dynamodb.get_item(TableName=TABLE, Key={"PK": {"S": "CONFIG"}, "SK": {"S": "DELIVERY"}})
+            dynamodb.get_item(TableName=TABLE, Key={name: {"S": value} for name, value in STORAGE.config_item.items()})
             ulid = str(ULID())
-            key = {"PK": {"S": f"MESSAGE#raw{index % 50}@example.com"}, "SK": {"S": f"MESSAGE#{ulid}"}}
+            key = {"PK": {"S": f"{MESSAGE_PREFIX}raw{index % 50}@example.com"}, "SK": {"S": f"{MESSAGE_PREFIX}{ulid}"}}
             item = {**key, "id": key["SK"], "body": {"S": f"message {index}"}, "deliveryStatus": {"S": "PENDING"}}
             dynamodb.put_item(TableName=TABLE, Item=item, ConditionExpression="attribute_not_exists(PK)")
             ses.send_email(
@@ -65,13 +72,13 @@ def run(quick: bool = False) -> dict[str, Any]:
             )
 
         def local_read(index: int) -> None:
-            stack.graphql(PAGE, {"filter": {"to": f"bench{index % 50}@example.com"}, "first": PAGE_SIZE})
+            _call(stack, GET_MESSAGES, {"filter": {"to": f"bench{index % 50}@example.com"}, "first": PAGE_SIZE})
 
         def raw_read(index: int) -> None:
             dynamodb.query(
                 TableName=TABLE, Limit=PAGE_SIZE + 1,
                 KeyConditionExpression="PK = :pk AND SK > :after",
-                ExpressionAttributeValues={":pk": {"S": f"MESSAGE#raw{index % 50}@example.com"}, ":after": {"S": "MESSAGE#"}},
+                ExpressionAttributeValues={":pk": {"S": f"{MESSAGE_PREFIX}raw{index % 50}@example.com"}, ":after": {"S": MESSAGE_PREFIX}},
             )
 
         # Warm both paths (imports, connections, first-call caches) before timing.

@@ -75,15 +75,21 @@ def build_zip(source_dir: Path, excludes: list[str], output: Path) -> list[str]:
 
 
 def imported_modules(archive: zipfile.ZipFile) -> set[str]:
-    names = set()
+    """Top-level modules the package imports at run time (not those under `if TYPE_CHECKING:`)."""
+    names: set[str] = set()
     for entry in archive.namelist():
         if entry.endswith(".py"):
-            tree = ast.parse(archive.read(entry))
-            for node in ast.walk(tree):
+            pending: list[ast.AST] = [ast.parse(archive.read(entry))]
+            while pending:
+                node = pending.pop()
+                if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+                    pending.extend(node.orelse)
+                    continue
                 if isinstance(node, ast.Import):
                     names |= {alias.name.split(".")[0] for alias in node.names}
                 elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                     names.add(node.module.split(".")[0])
+                pending.extend(ast.iter_child_nodes(node))
     return names
 
 

@@ -17,15 +17,12 @@ platform lines.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import json
 import os
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -35,6 +32,11 @@ from botocore.stub import Stubber
 
 from bench.cold_start import HANDLERS
 from bench.stats import summary
+from local.datasources import load_lambda_module
+from local.lambda_context import LambdaContext as Context
+from local.manifest import load_manifest
+
+MESSAGE_PREFIX = load_manifest().storage.key_prefixes["message"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GOAL_P99_US = 1000
@@ -65,23 +67,6 @@ class CountingSink(io.TextIOBase):
         self.bytes = self.lines = 0
 
 
-@dataclass
-class Context:
-    """What Lambda's context object offers the handlers and Powertools."""
-
-    function_name: str
-    memory_limit_in_mb: int = 256
-    function_version: str = "$LATEST"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    log_group_name: str = "/aws/lambda/bench"
-    log_stream_name: str = "2026/11/25/[$LATEST]0123456789abcdef"
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:eu-central-1:123456789012:function:{self.function_name}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
 
 
 @contextlib.contextmanager
@@ -104,11 +89,8 @@ DUMMY_AWS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AW
 def load_handler_module(name: str, sink: CountingSink) -> ModuleType:
     """Import a handler's app.py afresh under its own name, with its Lambda environment and logs into `sink`."""
     handler = HANDLERS[name]
-    spec = importlib.util.spec_from_file_location(f"bench_{name}_app", handler["dir"] / "app.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
     with environment({**DUMMY_AWS, **handler["env"]}), contextlib.redirect_stdout(sink):
-        spec.loader.exec_module(module)
+        module = load_lambda_module(REPO_ROOT, str(handler["dir"].relative_to(REPO_ROOT)), "app")
     # Powertools keeps the stream it found at import; make sure it is the sink.
     registered = getattr(getattr(module, "logger", None), "registered_handler", None)
     if registered is not None and hasattr(registered, "setStream") and registered.stream is not sink:
@@ -140,7 +122,7 @@ def delivery_events() -> dict[str, dict[str, Any]]:
     return {
         "EMAIL": {
             "message": {
-                "id": "MESSAGE#01KBENCH0000000000000000E1",
+                "id": f"{MESSAGE_PREFIX}01KBENCH0000000000000000E1",
                 "to": "alice@example.com",
                 "from": "no-reply@example.com",
                 "subject": "Your order has shipped",
@@ -150,7 +132,7 @@ def delivery_events() -> dict[str, dict[str, Any]]:
         },
         "SMS": {
             "message": {
-                "id": "MESSAGE#01KBENCH0000000000000000S1",
+                "id": f"{MESSAGE_PREFIX}01KBENCH0000000000000000S1",
                 "to": "+14155550100",
                 "from": None,
                 "subject": None,
@@ -231,7 +213,8 @@ class _FakeDynamoDB:
         return {}
 
     def query(self, **request: Any) -> dict[str, Any]:
-        return {"Items": [{"PK": {"S": "MESSAGE#+14155550100"}, "SK": {"S": "MESSAGE#01KBENCH0000000000000000S1"}}], "Count": 1}
+        key = {"PK": {"S": f"{MESSAGE_PREFIX}+14155550100"}, "SK": {"S": f"{MESSAGE_PREFIX}01KBENCH0000000000000000S1"}}
+        return {"Items": [key], "Count": 1}
 
 
 def status_events() -> dict[str, dict[str, Any]]:
@@ -264,7 +247,7 @@ def bench_status(count: int, warm_up: int) -> dict[str, Any]:
     sink = CountingSink()
     module = load_handler_module("status", sink)
     fake = _FakeDynamoDB()
-    module.dynamodb = lambda: fake
+    setattr(module, "dynamodb", lambda: fake)  # noqa: B010 - the handler's client accessor, replaced
     events = status_events()
     sizes = events.pop("_sizes")
     results: dict[str, Any] = {}

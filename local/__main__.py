@@ -48,14 +48,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     stack = start_stack(settings)
     server.attach(stack)
-    host, port = server.server_address[:2]
+    host, port = str(server.server_address[0]), int(server.server_address[1])
+    aws_endpoint = stack.aws.endpoint_url if stack.aws else "(none)"
     print(f"serverless-messenger local stack ready in {time.monotonic() - started:.1f}s", flush=True)
     print(f"  GraphQL:  http://{host}:{port}/graphql", flush=True)
     print(f"  API key:  {settings.api_key}   (send it as the x-api-key header)", flush=True)
     print(f"  Outbox:   http://{host}:{port}/local/outbox", flush=True)
     print(f"  Events:   POST http://{host}:{port}/local/events  {{\"to\", \"messageId\", \"event\": \"DELIVERY\" | \"BOUNCE\" | ... | \"SMS_SUCCESS\"}}", flush=True)
     print(f"  Sweep:    POST http://{host}:{port}/local/sweep   {{\"staleAfterSeconds\": 0}}  (runs every 5 minutes anyway, as in AWS)", flush=True)
-    print(f"  AWS:      {stack.aws.endpoint_url}   (moto; e.g. aws --endpoint-url ... dynamodb scan --table-name {settings.table_names['messages']})", flush=True)
+    print(f"  AWS:      {aws_endpoint}   (moto; e.g. aws --endpoint-url ... dynamodb scan --table-name {settings.table_names['messages']})", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
 
     stopping = threading.Event()

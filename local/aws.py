@@ -48,7 +48,7 @@ def isolate_dynamodb_transactions() -> None:
         return
     for name in _ITEM_WRITES:
         setattr(DynamoDBBackend, name, _serialised(getattr(DynamoDBBackend, name)))
-    DynamoDBBackend._writes_serialised = True
+    setattr(DynamoDBBackend, "_writes_serialised", True)  # noqa: B010 - a marker moto's class does not declare
 
 
 def _serialised(write):
@@ -89,7 +89,7 @@ def provision(settings: Settings, manifest: Manifest) -> None:
                 TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": table["ttlAttribute"]}
             )
     boto3.resource("dynamodb", region_name=settings.table_region).Table(settings.table_names["messages"]).put_item(
-        Item=settings.delivery_config
+        Item={**manifest.storage.config_item, **settings.delivery_config}
     )
     sesv2 = boto3.client("sesv2", region_name=settings.ses_region)
     sesv2.create_configuration_set(ConfigurationSetName=settings.configuration_set, DeliveryOptions={"TlsPolicy": "REQUIRE"})

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Any
+
+from local.manifest import StorageContract
 
 DEFAULT_API_KEY = "local-dev-api-key"
 
@@ -25,17 +28,17 @@ class Settings:
     # Comma-separated lists.
     allowed_email_senders: str = field(default_factory=lambda: _env("ALLOWED_EMAIL_SENDERS", "support@example.com"))
     allowed_sms_sender_ids: str = field(default_factory=lambda: _env("ALLOWED_SMS_SENDER_IDS", "Messenger"))
+    # As terraform/variables.tf's stale_pending.stale_after_seconds.
+    stale_after_seconds: int = field(default_factory=lambda: int(_env("STALE_AFTER_SECONDS", "300")))
 
     @property
     def table_names(self) -> dict[str, str]:
         return {"messages": f"{self.stage}-messages"}
 
     @property
-    def delivery_config(self) -> dict[str, object]:
-        """The CONFIG/DELIVERY item the resolvers read; Terraform writes the same item from its variables."""
+    def delivery_config(self) -> dict[str, Any]:
+        """The settings of the CONFIG/DELIVERY item the resolvers read; Terraform writes the same from its variables."""
         return {
-            "PK": "CONFIG",
-            "SK": "DELIVERY",
             "defaultEmailFrom": self.default_email_from,
             "allowedEmailSenders": _split(self.allowed_email_senders),
             "allowedSmsSenderIds": _split(self.allowed_sms_sender_ids),
@@ -55,13 +58,13 @@ class Settings:
     def email_events_topic_arn(self) -> str:
         return f"arn:aws:sns:{self.ses_region}:123456789012:{self.stage}-messenger-email-events"
 
-    def status_env(self, provider_message_id_index: str, pending_index: str) -> dict[str, str]:
-        """What the status Lambdas get as their environment in AWS."""
+    def status_env(self, storage: StorageContract) -> dict[str, str]:
+        """What the status Lambdas get as their environment in AWS (terraform/main.tf: status_environment)."""
         return {
             "MESSAGES_TABLE": self.table_names["messages"],
             "MESSAGES_TABLE_REGION": self.table_region,
-            "PROVIDER_MESSAGE_ID_INDEX": provider_message_id_index,
-            "PENDING_INDEX": pending_index,
+            "STALE_AFTER_SECONDS": str(self.stale_after_seconds),
+            **storage.index_environment(),
         }
 
     def delivery_env(self) -> dict[str, str]:
@@ -69,7 +72,6 @@ class Settings:
         return {
             "SES_REGION": self.ses_region,
             "SNS_REGION": self.sns_region,
-            "DEFAULT_EMAIL_FROM": self.default_email_from,
             "SES_CONFIGURATION_SET": self.configuration_set,
             "MESSAGES_TABLE": self.table_names["messages"],
             "MESSAGES_TABLE_REGION": self.table_region,

@@ -11,8 +11,6 @@ import base64
 import importlib.util
 import json
 import sys
-import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -24,6 +22,8 @@ from typing import Any, Protocol
 
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
+
+from local.lambda_context import LambdaContext
 
 Result = tuple[Any, dict[str, str] | None]
 
@@ -52,7 +52,7 @@ def to_wire(value: Any) -> Any:
         return [to_wire(member) for member in value]
     if not isinstance(value, dict):
         return value
-    converted = {}
+    converted: dict[str, Any] = {}
     for kind, inner in value.items():
         if kind == "N":
             converted[kind] = _number_text(inner)
@@ -159,7 +159,8 @@ class DynamoDBDataSource:
             if code == "ConditionalCheckFailedException":
                 return self._after_failed_condition(request, error_object)
             if code == "TransactionCanceledException":
-                return self._cancelled_transaction(error.response.get("CancellationReasons") or []), error_object
+                reasons: list[Any] = list(error.response.get("CancellationReasons") or [])
+                return self._cancelled_transaction(reasons), error_object
             return None, error_object
 
     @staticmethod
@@ -296,25 +297,6 @@ class DynamoDBDataSource:
 # ---------------------------------------------------------------------------
 
 
-@dataclass
-class LambdaContext:
-    """The parts of the Lambda context object that handlers and Powertools read."""
-
-    function_name: str
-    timeout_seconds: float = 10.0
-    memory_limit_in_mb: int = 256
-    function_version: str = "$LATEST"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    _started: float = field(default_factory=time.monotonic)
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:local:000000000000:function:{self.function_name}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.timeout_seconds - (time.monotonic() - self._started)) * 1000))
-
-
 def load_handler(repo_root: Path, source: str, handler: str) -> Callable[[Any, Any], Any]:
     """The function named by a Lambda `handler` setting (`module.function`) in a source folder."""
     module_name, function_name = handler.rsplit(".", 1)
@@ -341,11 +323,12 @@ class LambdaDataSource:
     handler's thread runs on unobserved (a real sandbox would be stopped).
     """
 
-    def __init__(self, function_name: str, handler: Callable[[Any, Any], Any], timeout_seconds: float = 10.0) -> None:
+    def __init__(self, function_name: str, handler: Callable[[Any, Any], Any], timeout_seconds: float = 10.0, workers: int = 10) -> None:
         self.function_name = function_name
         self.handler = handler
         self.timeout_seconds = timeout_seconds
-        self._runner = ThreadPoolExecutor(max_workers=32, thread_name_prefix=function_name)
+        # Like a function's concurrency: more invocations at once wait for a worker.
+        self._runner = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=function_name)
 
     def invoke(self, request: dict[str, Any]) -> Result:
         if request.get("operation") != "Invoke":

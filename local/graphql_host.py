@@ -14,16 +14,18 @@ from graphql import (
     FieldNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLObjectType,
     GraphQLResolveInfo,
     GraphQLSchema,
     InlineFragmentNode,
     SelectionSetNode,
     build_schema,
-    execute,
+    execute_sync,
     parse,
     print_ast,
     validate,
 )
+
 from local.manifest import Manifest
 from local.pipeline import FieldError, PipelineExecutor, RequestInfo
 
@@ -107,9 +109,9 @@ def _field_resolver(executor: PipelineExecutor, field_path: str):
 def attach_resolvers(schema: GraphQLSchema, executor: PipelineExecutor) -> None:
     for field_path, resolver in executor.manifest.resolvers.items():
         graphql_type = schema.get_type(resolver.type_name)
-        if graphql_type is None or resolver.field_name not in graphql_type.fields:  # type: ignore[union-attr]
+        if not isinstance(graphql_type, GraphQLObjectType) or resolver.field_name not in graphql_type.fields:
             raise ValueError(f"manifest resolver {field_path} has no field in the schema")
-        graphql_type.fields[resolver.field_name].resolve = _field_resolver(executor, field_path)  # type: ignore[union-attr]
+        graphql_type.fields[resolver.field_name].resolve = _field_resolver(executor, field_path)
 
 
 def _locations(error: GraphQLError) -> list[dict[str, Any]] | None:
@@ -174,7 +176,8 @@ class GraphQLHost:
         if document is None or problems:
             result = ExecutionResult(data=None, errors=list(problems))
         else:
-            result = execute(
+            # Every resolver here is synchronous, so execution is too.
+            result = execute_sync(
                 self.schema, document, variable_values=variables, operation_name=operation_name, context_value=state
             )
         response: dict[str, Any] = {"data": result.data}

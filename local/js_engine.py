@@ -179,7 +179,7 @@ class Outcome:
 
     kind: str  # value | error | earlyReturn | unauthorized | crash | missing
     value: Any = None
-    error: dict[str, Any] | None = None
+    error: dict[str, Any] = field(default_factory=dict)
     skip_to: str | None = None
     message: str = ""
     stash: dict[str, Any] = field(default_factory=dict)
@@ -245,7 +245,7 @@ class JsEngine:
         return Outcome(
             kind=outcome["kind"],
             value=outcome.get("value"),
-            error=outcome.get("error"),
+            error=outcome.get("error") or {},
             skip_to=outcome.get("skipTo"),
             message=outcome.get("message", ""),
             stash=outcome.get("stash") or {},

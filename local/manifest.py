@@ -12,6 +12,8 @@ GRAPHQL_DIR = REPO_ROOT / "graphql"
 MANIFEST_PATH = GRAPHQL_DIR / "manifest.json"
 
 DATA_SOURCE_TYPES = {"NONE", "AMAZON_DYNAMODB", "AWS_LAMBDA"}
+# What starts an event handler, in AWS and in the local stack (terraform/main.tf: trigger_regions).
+TRIGGERS = {"sesEvents", "smsDeliveryLogs", "schedule"}
 
 
 class ManifestError(Exception):
@@ -42,11 +44,38 @@ class Function:
 
 @dataclass(frozen=True)
 class EventHandler:
-    """A Lambda that AWS invokes with provider events (not through AppSync)."""
+    """A Lambda that AWS invokes with provider events (not through AppSync), wired by its trigger."""
 
     name: str
     source: str
     handler: str
+    trigger: str
+    queries: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StorageContract:
+    """How the messages table is laid out: what the resolvers, handlers, Terraform and the local stack share."""
+
+    key_prefixes: dict[str, str]
+    pending_shards: str
+    config_item: dict[str, str]
+    status_ranks: dict[str, int]
+    indexes: dict[str, dict[str, Any]]
+
+    def index_environment(self) -> dict[str, str]:
+        """The variables that hand the Lambda handlers the names of the indexes they read."""
+        return {index["environment"]: name for name, index in self.indexes.items() if "environment" in index}
+
+    @classmethod
+    def of(cls, table: dict[str, Any]) -> StorageContract:
+        return cls(
+            key_prefixes=table["keyPrefixes"],
+            pending_shards=table["pendingShards"],
+            config_item=table["configItem"],
+            status_ranks=table["statusRanks"],
+            indexes=table["indexes"],
+        )
 
 
 @dataclass(frozen=True)
@@ -57,6 +86,13 @@ class Manifest:
     functions: dict[str, Function]
     resolvers: dict[str, Resolver]
     event_handlers: dict[str, EventHandler]
+
+    @property
+    def storage(self) -> StorageContract:
+        return StorageContract.of(self.tables["messages"])
+
+    def handlers_triggered_by(self, trigger: str) -> list[EventHandler]:
+        return [handler for handler in self.event_handlers.values() if handler.trigger == trigger]
 
     def code_units(self) -> dict[str, Path]:
         """Every JS file by the unit name the local runtime loads it under."""
@@ -93,9 +129,14 @@ def load_manifest(path: Path = MANIFEST_PATH) -> Manifest:
             f"resolver {resolver.field}: unknown function {name!r}" for name in resolver.pipeline if name not in functions
         )
     event_handlers = {
-        name: EventHandler(name=name, source=entry["source"], handler=entry["handler"])
+        name: EventHandler(
+            name=name, source=entry["source"], handler=entry["handler"], trigger=entry["trigger"], queries=tuple(entry.get("queries", []))
+        )
         for name, entry in raw.get("eventHandlers", {}).items()
     }
+    problems.extend(
+        f"event handler {handler.name}: trigger must be one of {sorted(TRIGGERS)}" for handler in event_handlers.values() if handler.trigger not in TRIGGERS
+    )
     problems.extend(
         f"event handler {handler.name}: Lambda source folder {handler.source!r} does not exist"
         for handler in event_handlers.values()

@@ -19,11 +19,8 @@ class Outbox:
         self._lock = threading.Lock()
         self._entries: list[dict[str, Any]] = []
 
-    def attach(self, session: boto3.Session | None = None) -> None:
+    def attach(self, session: boto3.Session) -> None:
         """Hook the session whose clients the handlers create; call before they are created."""
-        if session is None:
-            boto3.setup_default_session()
-            session = boto3.DEFAULT_SESSION
         for operation in _SENDS:
             session.events.register(f"before-parameter-build.{operation}", self._remember_params)
             session.events.register(f"after-call.{operation}", self._record)

@@ -125,7 +125,7 @@ class PipelineExecutor:
         ctx["stash"] = outcome.stash
         appended.extend(_field_error(error) for error in outcome.appended_errors)
         if outcome.kind == "error":
-            raise _field_error(outcome.error or {})
+            raise _field_error(outcome.error)
         if outcome.kind == "unauthorized":
             raise FieldError(
                 message=f"Not Authorized to access {ctx['info']['fieldName']} on type {ctx['info']['parentTypeName']}",

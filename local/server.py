@@ -6,12 +6,14 @@ import hmac
 import json
 import logging
 import os
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from local.aws import EmulatedAws, provision, start_moto
 from local.config import Settings
@@ -24,7 +26,7 @@ from local.datasources import (
 )
 from local.graphql_host import GraphQLHost, load_schema
 from local.js_engine import JsEngine
-from local.manifest import REPO_ROOT, Manifest, load_manifest
+from local.manifest import REPO_ROOT, TRIGGERS, Manifest, load_manifest
 from local.outbox import Outbox
 from local.pipeline import PipelineExecutor
 from local.status_reports import ReportError, StatusReporter
@@ -36,6 +38,10 @@ MAX_REQUEST_BYTES = 2 * 1024 * 1024
 MAX_DISCARDED_BYTES = 64 * 1024 * 1024
 DISCARD_PAUSE_SECONDS = 0.5
 UNAUTHORIZED = {"errors": [{"errorType": "UnauthorizedException", "message": "You are not authorized to make this call."}]}
+# One bound for every concurrent path: requests executing at once, the in-process Lambda workers, and the
+# connection pools of the boto3 clients they all share, so that no call waits for (or overflows) a pool.
+# Connections beyond it stay open and wait their turn; the listen backlog takes bursts of new ones.
+WORKERS = 64
 
 
 @dataclass
@@ -48,6 +54,7 @@ class LocalStack:
     outbox: Outbox
     reporter: StatusReporter
     aws: EmulatedAws | None = None
+    executing: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(WORKERS))
 
     def close(self) -> None:
         self.engine.close()
@@ -65,32 +72,26 @@ def build_data_sources(settings: Settings, manifest: Manifest) -> dict[str, Data
             data_sources[name] = DynamoDBDataSource(dynamodb, settings.table_names[source["table"]])
         else:
             handler = load_handler(REPO_ROOT, source["source"], source["handler"])
-            data_sources[name] = LambdaDataSource(f"{settings.stage}-{name}", handler)
+            data_sources[name] = LambdaDataSource(f"{settings.stage}-{name}", handler, workers=WORKERS)
     return data_sources
 
 
-PROVIDER_MESSAGE_ID_INDEX = "byProviderMessageId"
-PENDING_INDEX = "byPendingShard"
-
-
 def build_status_reporter(settings: Settings, manifest: Manifest, engine: JsEngine, outbox: Outbox) -> StatusReporter:
-    """The status handlers of the manifest, invoked the way their subscriptions and schedule would."""
-    for index in (PROVIDER_MESSAGE_ID_INDEX, PENDING_INDEX):
-        if index not in manifest.tables["messages"].get("indexes", {}):
-            raise ValueError(f"the messages table has no {index} index, which the status handlers read")
-    os.environ.update(settings.status_env(PROVIDER_MESSAGE_ID_INDEX, PENDING_INDEX))
-    functions = {
-        name: LambdaDataSource(f"{settings.stage}-{name}", load_handler(REPO_ROOT, handler.source, handler.handler))
-        for name, handler in manifest.event_handlers.items()
-    }
+    """The manifest's event handlers, by trigger, invoked the way their subscriptions and schedules would."""
+    os.environ.update(settings.status_env(manifest.storage))
     return StatusReporter(
         dynamodb=boto3.client("dynamodb", region_name=settings.table_region),
         table_name=settings.table_names["messages"],
+        message_prefix=manifest.storage.key_prefixes["message"],
         engine=engine,
         outbox=outbox,
-        email_events=functions["emailEvents"],
-        sms_events=functions["smsEvents"],
-        stale_pending=functions["stalePending"],
+        handlers={
+            trigger: [
+                LambdaDataSource(f"{settings.stage}-{handler.name}", load_handler(REPO_ROOT, handler.source, handler.handler), workers=WORKERS)
+                for handler in manifest.handlers_triggered_by(trigger)
+            ]
+            for trigger in TRIGGERS
+        },
         ses_region=settings.ses_region,
         sns_region=settings.sns_region,
         configuration_set=settings.configuration_set,
@@ -104,8 +105,14 @@ def assemble_stack(settings: Settings) -> LocalStack:
     provision(settings, manifest)
     # Handlers read their configuration from the environment at import, as in Lambda.
     os.environ.update(settings.delivery_env())
+    # A fresh default session: the one the handlers make their clients from, as in Lambda. Every client
+    # made from it pools as many connections as requests may run at once (the handlers' own settings,
+    # timeouts and retries, merge over this), and the outbox sees every send made through it.
+    session = boto3.Session()
+    session._session.set_default_client_config(Config(max_pool_connections=WORKERS))
+    boto3.DEFAULT_SESSION = session
     outbox = Outbox()
-    outbox.attach()
+    outbox.attach(session)
     engine = JsEngine()
     executor = PipelineExecutor(manifest, engine, build_data_sources(settings, manifest), env={})
     reporter = build_status_reporter(settings, manifest, engine, outbox)
@@ -227,6 +234,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._send_json(error.status, {"errors": [{"errorType": error.status.phrase.replace(" ", ""), "message": str(error)}]})
 
     def do_POST(self) -> None:
+        with self.stack.executing:
+            self._post()
+
+    def _post(self) -> None:
         if self.path == "/local/events":
             self._local_tool(self.stack.reporter.report)
             return
@@ -263,9 +274,11 @@ class LocalServer(ThreadingHTTPServer):
     """Binds first (so a busy port fails fast), serves once a stack is attached."""
 
     daemon_threads = True
+    # The listen backlog (socketserver's default is 5): a burst of new connections is queued, not reset.
+    request_queue_size = 2 * WORKERS
 
     def __init__(self, settings: Settings) -> None:
-        self.handler_class = type("RequestHandler", (_RequestHandler,), {})
+        self.handler_class: type[_RequestHandler] = type("RequestHandler", (_RequestHandler,), {})
         super().__init__((settings.host, settings.port), self.handler_class)
 
     def attach(self, stack: LocalStack) -> None:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -30,11 +31,11 @@ class ReportError(Exception):
 class StatusReporter:
     dynamodb: Any
     table_name: str
+    message_prefix: str
     engine: JsEngine
     outbox: Outbox
-    email_events: LambdaDataSource
-    sms_events: LambdaDataSource
-    stale_pending: LambdaDataSource
+    # The event handlers by trigger (sesEvents, smsDeliveryLogs, schedule): each gets every event of its trigger.
+    handlers: dict[str, list[LambdaDataSource]]
     ses_region: str
     sns_region: str
     configuration_set: str
@@ -46,10 +47,10 @@ class StatusReporter:
         record = self._record(to, message_id)
         now = provider_events.now_utc()
         if event in provider_events.SES_EVENTS:
-            payload, handler = self._email_payload(event, record, now), self.email_events
+            payload, trigger = self._email_payload(event, record, now), "sesEvents"
         else:
-            payload, handler = self._sms_payload(event, record, now, request.get("providerResponse")), self.sms_events
-        handled = self._invoke(handler, payload)
+            payload, trigger = self._sms_payload(event, record, now, request.get("providerResponse")), "smsDeliveryLogs"
+        handled = self._invoke(trigger, payload)
         after = self._record(to, message_id)
         return {
             "handled": handled,
@@ -62,21 +63,24 @@ class StatusReporter:
         if stale_after is not None and (not isinstance(stale_after, int) or isinstance(stale_after, bool) or stale_after < 0):
             raise ReportError(HTTPStatus.BAD_REQUEST, "staleAfterSeconds must be a whole number of seconds, 0 or more")
         event = {} if stale_after is None else {"staleAfterSeconds": stale_after}
-        return {"handled": self._invoke(self.stale_pending, event)}
+        return {"handled": self._invoke("schedule", event)}
 
-    @staticmethod
-    def _invoke(function: LambdaDataSource, payload: dict[str, Any]) -> Any:
-        handled, error = function.invoke({"operation": "Invoke", "payload": payload})
-        if error is not None:
-            raise ReportError(HTTPStatus.INTERNAL_SERVER_ERROR, f"{function.function_name} failed: {error['message']}")
-        return handled
+    def _invoke(self, trigger: str, payload: dict[str, Any]) -> dict[str, int]:
+        """Hand the event to every handler of its trigger; their summaries (counts by outcome) added up."""
+        total: Counter[str] = Counter()
+        for function in self.handlers[trigger]:
+            handled, error = function.invoke({"operation": "Invoke", "payload": payload})
+            if error is not None:
+                raise ReportError(HTTPStatus.INTERNAL_SERVER_ERROR, f"{function.function_name} failed: {error['message']}")
+            total.update(handled)
+        return dict(total)
 
     @staticmethod
     def _parse(request: Any) -> tuple[str, str, str]:
         if not isinstance(request, dict):
             raise ReportError(HTTPStatus.BAD_REQUEST, 'the body must be a JSON object: {"to", "messageId", "event"}')
-        fields = {name: request.get(name) for name in ("to", "messageId", "event")}
-        missing = [name for name, value in fields.items() if not isinstance(value, str) or not value]
+        fields = {name: value for name in ("to", "messageId", "event") if isinstance(value := request.get(name), str) and value}
+        missing = [name for name in ("to", "messageId", "event") if name not in fields]
         if missing:
             raise ReportError(HTTPStatus.BAD_REQUEST, f"missing or not a string: {', '.join(missing)}")
         if fields["event"] not in provider_events.EVENTS:
@@ -90,7 +94,7 @@ class StatusReporter:
         )
         recipient = normalised.value["payload"]
         item = self.dynamodb.get_item(
-            TableName=self.table_name, Key={"PK": {"S": f"MESSAGE#{recipient}"}, "SK": {"S": message_id}}, ConsistentRead=True
+            TableName=self.table_name, Key={"PK": {"S": f"{self.message_prefix}{recipient}"}, "SK": {"S": message_id}}, ConsistentRead=True
         ).get("Item")
         if item is None:
             raise ReportError(HTTPStatus.NOT_FOUND, "no message with this id was sent to this recipient")
@@ -100,7 +104,7 @@ class StatusReporter:
         if record["deliveryMethod"] != "EMAIL":
             raise ReportError(HTTPStatus.BAD_REQUEST, f"{event} is an email event; this message is an SMS")
         # Found by the tags it was sent with, as SES events find their record: even one whose outcome was never recorded.
-        ulid = record["id"].removeprefix("MESSAGE#")
+        ulid = record["id"].removeprefix(self.message_prefix)
         sent = next((entry for entry in self.outbox.entries() if entry.get("tags", {}).get("message") == ulid), None)
         if sent is None:
             raise ReportError(HTTPStatus.CONFLICT, "SES never accepted this message, so it sends no events for it")

@@ -60,7 +60,7 @@ data "aws_iam_policy_document" "message_item_update" {
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
-      values   = ["MESSAGE#*"]
+      values   = ["${local.key_prefixes.message}*"]
     }
   }
 
@@ -85,7 +85,7 @@ data "aws_iam_policy_document" "event_handler" {
   source_policy_documents = [data.aws_iam_policy_document.message_item_update.json]
 
   dynamic "statement" {
-    for_each = length(try(local.event_handler_wiring[each.key].query_indexes, [])) > 0 ? [local.event_handler_wiring[each.key].query_indexes] : []
+    for_each = length(each.value.queries) > 0 ? [each.value.queries] : []
 
     content {
       sid       = "QueryOwnIndexesOnly"

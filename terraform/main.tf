@@ -20,33 +20,43 @@ locals {
     if !contains([for earlier in slice(local.configured_senders, 0, position) : lower(earlier)], lower(sender))
   ]
 
-  # Delivery status (see status.tf). Each manifest event handler becomes a Lambda; here is where it runs,
-  # which table indexes it may query and what it adds to the common environment. CloudWatch Logs invokes a
-  # subscription filter's Lambda as logs.<region>.amazonaws.com, and its API documents no cross-region Lambda
-  # destination, so smsEvents runs beside its log groups in sns_region. emailEvents runs beside the table: SNS
-  # delivers across regions. stalePending runs beside the table too, as does the EventBridge rule that
-  # invokes it (a rule's Lambda target is in the rule's region).
+  # The storage contract (graphql/manifest.json): key prefixes, the CONFIG item, indexes, status ranks.
+  key_prefixes = local.messages_table.keyPrefixes
+  config_item  = local.messages_table.configItem
+
+  # Delivery status (see status.tf): one Lambda per manifest event handler, wired by its trigger. CloudWatch
+  # Logs invokes a subscription filter's Lambda as logs.<region>.amazonaws.com, and its API documents no
+  # cross-region Lambda destination, so smsDeliveryLogs handlers run beside their log groups in sns_region.
+  # sesEvents handlers run beside the table (SNS delivers across regions); schedule handlers beside the table
+  # too, as does the EventBridge rule that invokes them (a rule's Lambda target is in the rule's region).
+  trigger_regions = {
+    sesEvents       = var.region
+    smsDeliveryLogs = var.sns_region
+    schedule        = var.region
+  }
   event_handlers = {
     for name, handler in try(local.manifest.eventHandlers, {}) : name => {
-      source  = handler.source
-      handler = handler.handler
-      trigger = try(handler.trigger, name)
+      source      = handler.source
+      handler     = handler.handler
+      trigger     = handler.trigger
+      description = handler.description
+      queries     = try(handler.queries, [])
+      region      = lookup(local.trigger_regions, handler.trigger, var.region)
     }
   }
-  provider_message_id_index = one([for name, index in local.messages_table.indexes : name if index.partitionKey == "providerMessageId"])
-  # The sparse index of messages still PENDING, sharded by the ULID's last character and sorted by SK (the
-  # ULID, so by time): stalePending reads only the keys older than its cutoff.
-  pending_index = one([for name, index in local.messages_table.indexes : name if index.partitionKey == "pendingShard"])
-  event_handler_wiring = {
-    emailEvents = { region = var.region, query_indexes = [], environment = {} }
-    smsEvents   = { region = var.sns_region, query_indexes = local.provider_message_id_index == null ? [] : [local.provider_message_id_index], environment = {} }
-    stalePending = {
-      region        = var.region
-      query_indexes = local.pending_index == null ? [] : [local.pending_index]
-      environment   = { STALE_AFTER_SECONDS = tostring(var.stale_pending.stale_after_seconds) }
-    }
+  handlers_by_trigger = {
+    for trigger in keys(local.trigger_regions) : trigger => toset([for name, handler in local.event_handlers : name if handler.trigger == trigger])
   }
-  event_handler_regions = { for name in keys(local.event_handlers) : name => try(local.event_handler_wiring[name].region, var.region) }
+  # One environment for the whole status package (handlers/status reads every setting at import), with the
+  # name of each index the manifest hands to the handlers through a variable.
+  status_environment = merge({
+    MESSAGES_TABLE        = module.messages_table.name
+    MESSAGES_TABLE_REGION = var.region
+    STALE_AFTER_SECONDS   = tostring(var.stale_pending.stale_after_seconds)
+  }, { for name, index in local.messages_table.indexes : index.environment => name if can(index.environment) })
+  event_handler_regions = { for name, handler in local.event_handlers : name => handler.region }
+  # emailEvents -> email-events: the handler's part of its resource names.
+  event_handler_slugs = { for name in keys(local.event_handlers) : name => lower(replace(name, "/([A-Z])/", "-$1")) }
 
   ses_events_topic_name  = "${local.prefix}-email-events"
   ses_events_topic_arn   = "arn:${local.partition}:sns:${var.ses_region}:${local.account_id}:${local.ses_events_topic_name}" # known before the topic, for its key's policy
@@ -136,8 +146,8 @@ resource "aws_dynamodb_table_item" "delivery_config" {
   hash_key   = local.messages_table.partitionKey
   range_key  = local.messages_table.sortKey
   item = jsonencode({
-    (local.messages_table.partitionKey) = { S = "CONFIG" }
-    (local.messages_table.sortKey)      = { S = "DELIVERY" }
+    (local.messages_table.partitionKey) = { S = local.config_item.PK }
+    (local.messages_table.sortKey)      = { S = local.config_item.SK }
     defaultEmailFrom                    = { S = var.default_email_from }
     allowedEmailSenders                 = { L = [for sender in var.allowed_email_senders : { S = sender }] }
     allowedSmsSenderIds                 = { L = [for sender in var.allowed_sms_sender_ids : { S = sender }] }
@@ -175,7 +185,6 @@ module "delivery_function" {
   environment = {
     SES_REGION            = var.ses_region
     SNS_REGION            = var.sns_region
-    DEFAULT_EMAIL_FROM    = var.default_email_from
     SES_CONFIGURATION_SET = module.ses_configuration_set.name
     MESSAGES_TABLE        = module.messages_table.name # records the SNS message ID of an accepted SMS
     MESSAGES_TABLE_REGION = var.region

@@ -1,25 +1,20 @@
 # Delivery status: SES events (email) and SNS SMS delivery logs turn ACCEPTED messages into DELIVERED,
 # BOUNCED, FAILED, ... through the event handlers that graphql/manifest.json lists; a scheduled sweep turns
-# messages left PENDING (their outcome was never recorded) into UNKNOWN.
+# messages left PENDING (their outcome was never recorded) into UNKNOWN. Each handler is wired by the trigger
+# the manifest gives it: sesEvents, smsDeliveryLogs or schedule.
 
-# Every manifest event handler needs its trigger wired below; a handler with none would never run.
 resource "terraform_data" "event_handler_guard" {
   input = sort(keys(local.event_handlers))
 
   lifecycle {
     precondition {
-      condition     = length(setsubtract(keys(local.event_handlers), keys(local.event_handler_wiring))) == 0
-      error_message = "graphql/manifest.json lists event handlers with no trigger in terraform/status.tf: ${join(", ", setsubtract(keys(local.event_handlers), keys(local.event_handler_wiring)))}."
+      condition     = alltrue([for handler in values(local.event_handlers) : contains(keys(local.trigger_regions), handler.trigger)])
+      error_message = "Every event handler in graphql/manifest.json needs a trigger this stack wires: ${join(", ", keys(local.trigger_regions))}."
     }
 
     precondition {
-      condition     = local.provider_message_id_index != null
-      error_message = "The messages table in graphql/manifest.json needs an index keyed by providerMessageId: smsEvents finds a message by the SNS message ID, never by a scan."
-    }
-
-    precondition {
-      condition     = !contains(keys(local.event_handlers), "stalePending") || (local.pending_index != null && try(local.messages_table.indexes[local.pending_index].sortKey, null) == local.messages_table.sortKey)
-      error_message = "The messages table in graphql/manifest.json needs an index keyed by pendingShard and sorted by ${local.messages_table.sortKey}: stalePending finds old PENDING messages through it, never by a scan."
+      condition     = alltrue(flatten([for handler in values(local.event_handlers) : [for index in handler.queries : contains(keys(local.messages_table.indexes), index)]]))
+      error_message = "An event handler in graphql/manifest.json queries an index the messages table does not have."
     }
   }
 }
@@ -30,12 +25,12 @@ module "event_handlers" {
   source   = "../modules/lambda_function"
   for_each = local.event_handlers
 
-  name                      = "${local.prefix}-${lower(replace(each.key, "/([A-Z])/", "-$1"))}"
-  description               = "Records delivery status from ${each.value.trigger}"
-  region                    = local.event_handler_regions[each.key]
+  name                      = "${local.prefix}-${local.event_handler_slugs[each.key]}"
+  description               = each.value.description
+  region                    = each.value.region
   source_dir                = "${path.module}/../${each.value.source}"
   handler                   = each.value.handler
-  kms_key_arn               = local.kms_key_arns[local.event_handler_regions[each.key]]
+  kms_key_arn               = local.kms_key_arns[each.value.region]
   log_retention_days        = var.log_retention_days
   memory_mb                 = var.status_functions.memory_mb
   timeout_seconds           = var.status_functions.timeout_seconds
@@ -44,12 +39,7 @@ module "event_handlers" {
   dead_letter_queue_enabled = true
   attach_policy_json        = true
   policy_json               = data.aws_iam_policy_document.event_handler[each.key].json
-  environment = merge({
-    MESSAGES_TABLE            = module.messages_table.name
-    MESSAGES_TABLE_REGION     = var.region
-    PROVIDER_MESSAGE_ID_INDEX = local.provider_message_id_index
-    PENDING_INDEX             = local.pending_index
-  }, try(local.event_handler_wiring[each.key].environment, {}))
+  environment               = local.status_environment
 }
 
 # --- Email: configuration set -> SNS topic (ses_region) -> emailEvents --------------------------
@@ -121,20 +111,24 @@ resource "aws_sns_topic_policy" "ses_events" {
 }
 
 resource "aws_lambda_permission" "ses_events" {
-  region        = local.event_handler_regions["emailEvents"]
+  for_each = local.handlers_by_trigger.sesEvents
+
+  region        = local.event_handler_regions[each.key]
   statement_id  = "email-events-topic"
   action        = "lambda:InvokeFunction"
-  function_name = module.event_handlers["emailEvents"].name
+  function_name = module.event_handlers[each.key].name
   principal     = "sns.amazonaws.com"
   source_arn    = aws_sns_topic.ses_events.arn
 }
 
 # Created in the topic's region; SNS delivers to a function in another region.
 resource "aws_sns_topic_subscription" "ses_events" {
+  for_each = local.handlers_by_trigger.sesEvents
+
   region    = var.ses_region
   topic_arn = aws_sns_topic.ses_events.arn
   protocol  = "lambda"
-  endpoint  = module.event_handlers["emailEvents"].arn
+  endpoint  = module.event_handlers[each.key].arn
 
   depends_on = [aws_lambda_permission.ses_events]
 }
@@ -210,26 +204,37 @@ resource "aws_sns_sms_preferences" "account" {
   depends_on = [aws_iam_role_policy.sms_delivery_status]
 }
 
-resource "aws_lambda_permission" "sms_delivery_logs" {
-  for_each = aws_cloudwatch_log_group.sms_delivery
+# Each smsDeliveryLogs handler subscribes to both groups (CloudWatch Logs allows two filters per group).
+locals {
+  sms_subscriptions = {
+    for pair in setproduct(local.handlers_by_trigger.smsDeliveryLogs, keys(aws_cloudwatch_log_group.sms_delivery)) : "${pair[0]}-${pair[1]}" => {
+      handler   = pair[0]
+      log_group = aws_cloudwatch_log_group.sms_delivery[pair[1]]
+      outcome   = pair[1]
+    }
+  }
+}
 
-  region         = local.event_handler_regions["smsEvents"]
-  statement_id   = "sms-delivery-logs-${each.key}"
+resource "aws_lambda_permission" "sms_delivery_logs" {
+  for_each = local.sms_subscriptions
+
+  region         = local.event_handler_regions[each.value.handler]
+  statement_id   = "sms-delivery-logs-${each.value.outcome}"
   action         = "lambda:InvokeFunction"
-  function_name  = module.event_handlers["smsEvents"].name
+  function_name  = module.event_handlers[each.value.handler].name
   principal      = "logs.${var.sns_region}.amazonaws.com"
-  source_arn     = "${each.value.arn}:*"
+  source_arn     = "${each.value.log_group.arn}:*"
   source_account = local.account_id
 }
 
 resource "aws_cloudwatch_log_subscription_filter" "sms_delivery" {
-  for_each = aws_cloudwatch_log_group.sms_delivery
+  for_each = local.sms_subscriptions
 
   region          = var.sns_region
-  name            = "${local.prefix}-sms-events"
-  log_group_name  = each.value.name
+  name            = "${local.prefix}-${local.event_handler_slugs[each.value.handler]}"
+  log_group_name  = each.value.log_group.name
   filter_pattern  = "" # every delivery record
-  destination_arn = module.event_handlers["smsEvents"].arn
+  destination_arn = module.event_handlers[each.value.handler].arn
 
   depends_on = [aws_lambda_permission.sms_delivery_logs]
 }
@@ -246,29 +251,35 @@ resource "aws_cloudwatch_log_subscription_filter" "sms_delivery" {
 # lambda:InvokeFunction) and, to pass checkov (CKV_AWS_297), a customer-managed key for a fixed event that
 # carries nothing secret. The rule, its target and the function share a region (var.region).
 
-resource "aws_cloudwatch_event_rule" "stale_pending" {
-  region              = local.event_handler_regions["stalePending"]
-  name                = "${local.prefix}-stale-pending"
-  description         = "Invokes the stalePending sweep: messages left PENDING become UNKNOWN"
+resource "aws_cloudwatch_event_rule" "schedule" {
+  for_each = local.handlers_by_trigger.schedule
+
+  region              = local.event_handler_regions[each.key]
+  name                = "${local.prefix}-${local.event_handler_slugs[each.key]}"
+  description         = "Invokes ${each.key}: ${local.event_handlers[each.key].description}"
   schedule_expression = var.stale_pending.schedule_expression
 }
 
-resource "aws_lambda_permission" "stale_pending" {
-  region         = local.event_handler_regions["stalePending"]
-  statement_id   = "stale-pending-schedule"
+resource "aws_lambda_permission" "schedule" {
+  for_each = local.handlers_by_trigger.schedule
+
+  region         = local.event_handler_regions[each.key]
+  statement_id   = "${local.event_handler_slugs[each.key]}-schedule"
   action         = "lambda:InvokeFunction"
-  function_name  = module.event_handlers["stalePending"].name
+  function_name  = module.event_handlers[each.key].name
   principal      = "events.amazonaws.com"
-  source_arn     = aws_cloudwatch_event_rule.stale_pending.arn
+  source_arn     = aws_cloudwatch_event_rule.schedule[each.key].arn
   source_account = local.account_id
 }
 
 # The scheduled event is passed as it is: the function's STALE_AFTER_SECONDS sets the cutoff.
-resource "aws_cloudwatch_event_target" "stale_pending" {
-  region    = local.event_handler_regions["stalePending"]
-  rule      = aws_cloudwatch_event_rule.stale_pending.name
-  target_id = "stale-pending"
-  arn       = module.event_handlers["stalePending"].arn
+resource "aws_cloudwatch_event_target" "schedule" {
+  for_each = local.handlers_by_trigger.schedule
 
-  depends_on = [aws_lambda_permission.stale_pending]
+  region    = local.event_handler_regions[each.key]
+  rule      = aws_cloudwatch_event_rule.schedule[each.key].name
+  target_id = each.key
+  arn       = module.event_handlers[each.key].arn
+
+  depends_on = [aws_lambda_permission.schedule]
 }

@@ -15,6 +15,7 @@ const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 const HEX_DIGITS = '0123456789abcdef';
 const NIBBLE_SHIFTS = [28, 24, 20, 16, 12, 8, 4, 0];
 const FNV_OFFSET_BASIS = 2166136261;
+// The storage contract (graphql/manifest.json; tests/test_storage_contract.py pins these copies).
 const MESSAGE_PREFIX = 'MESSAGE#';
 const SENDER_PREFIX = 'SENDER#';
 const SENDER_INDEX = 'bySender';
@@ -76,7 +77,8 @@ export function response(ctx) {
   const shown = fetched.slice(0, cutShort ? fetched.length - 1 : pageSize);
   const last = shown[shown.length - 1];
   return {
-    data: shown.map(({ PK, SK, senderKey, pendingShard, ...message }) => message),
+    // Returned as stored: the schema's Message type decides what a caller sees.
+    data: shown,
     pageInfo: {
       hasNextPage: shown.length < fetched.length,
       endCursor: last ? cursorAfter(ctx.stash.partition, last.SK) : null,

@@ -11,9 +11,11 @@ import * as ddb from '@aws-appsync/utils/dynamodb';
 // that the key may name a new message. Keys are scoped by senderId (base64, so no key or
 // sender can forge another's claim with a '#').
 const CLAIM_SECONDS = 24 * 60 * 60;
+// The storage contract (graphql/manifest.json; tests/test_storage_contract.py pins this copy).
+const IDEMPOTENCY_PREFIX = 'IDEMPOTENCY#';
 
 function claimKey(item) {
-  return { PK: `IDEMPOTENCY#${util.base64Encode(item.senderId ?? '')}#${item.idempotencyKey}`, SK: 'IDEMPOTENCY' };
+  return { PK: `${IDEMPOTENCY_PREFIX}${util.base64Encode(item.senderId ?? '')}#${item.idempotencyKey}`, SK: 'IDEMPOTENCY' };
 }
 
 export function request(ctx) {

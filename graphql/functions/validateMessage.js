@@ -8,6 +8,9 @@ const MAX_SUBJECT_CHARACTERS = 256;
 const MAX_ID_CHARACTERS = 256;
 const DEFAULT_SUBJECT = 'Message';
 const PENDING_REASON = 'Recorded; delivery not attempted yet';
+// The storage contract (graphql/manifest.json; tests/test_storage_contract.py pins these copies).
+const MESSAGE_PREFIX = 'MESSAGE#';
+const SENDER_PREFIX = 'SENDER#';
 // Until its outcome is recorded, a message sits in one of 32 partitions (the ULID's last
 // character) of the sparse byPendingShard index, where the stale-pending sweep finds it.
 const PENDING_SHARD_PREFIX = 'PENDING#';
@@ -135,10 +138,10 @@ export function request(ctx) {
   const isEmail = input.deliveryMethod === 'EMAIL';
   const from = isEmail ? emailSender(input.from, ctx.stash.config) : smsSender(input.from, ctx.stash.config);
   const ulid = util.autoUlid();
-  const id = `MESSAGE#${ulid}`;
+  const id = `${MESSAGE_PREFIX}${ulid}`;
   const now = util.time.nowISO8601();
   const message = {
-    PK: `MESSAGE#${recipient}`,
+    PK: `${MESSAGE_PREFIX}${recipient}`,
     SK: id,
     id,
     to: recipient,
@@ -157,7 +160,7 @@ export function request(ctx) {
     subject: isEmail ? input.subject ?? DEFAULT_SUBJECT : null,
     senderId: input.senderId,
     // The partition of the sparse bySender index: only messages with a sender are in it.
-    senderKey: hasSender ? `SENDER#${input.senderId}` : null,
+    senderKey: hasSender ? `${SENDER_PREFIX}${input.senderId}` : null,
     recipientId: input.recipientId,
     idempotencyKey: input.idempotencyKey,
   };

@@ -4,7 +4,7 @@ export function request() {
   return {};
 }
 
+// The stored record, as it is: the schema's Message type decides what a caller sees.
 export function response(ctx) {
-  const { PK, SK, senderKey, pendingShard, ...message } = ctx.prev.result;
-  return message;
+  return ctx.prev.result;
 }

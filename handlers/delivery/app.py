@@ -1,8 +1,9 @@
 """Delivers one recorded message: email through SES v2, SMS through SNS.
 
-Invoked by the AppSync `deliverMessage` pipeline function with the stored record.
-It returns the outcome for the record instead of raising: a provider refusal is a
-FAILED delivery with a reason, not a crash. Logs carry ids and outcomes only, never
+Invoked by the AppSync `deliverMessage` pipeline function with the stored record, whose
+sender and subject the resolvers decided (validateMessage.js): this function sends what
+it is given. It returns the outcome for the record instead of raising: a provider refusal
+is a FAILED delivery with a reason, not a crash. Logs carry ids and outcomes only, never
 addresses or bodies.
 """
 
@@ -16,7 +17,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from typing import Literal, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 
 import boto3
 from aws_lambda_powertools import Logger
@@ -31,11 +32,15 @@ from botocore.exceptions import (
     ParamValidationError,
 )
 
-DEFAULT_EMAIL_FROM = os.environ["DEFAULT_EMAIL_FROM"]
-DEFAULT_SUBJECT = "Message"
+if TYPE_CHECKING:  # the stubs are a development dependency; Lambda's runtime has boto3 alone
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_sns import SNSClient
+
+# Every email goes through the configuration set, whose TLS policy is REQUIRE: without it there is no send.
+SES_CONFIGURATION_SET = os.environ["SES_CONFIGURATION_SET"]
 # SES tag values allow only letters, digits, "_" and "-", up to 256 characters.
 TAG_VALUE_LIMIT = 256
-SES_CONFIGURATION_SET = os.environ.get("SES_CONFIGURATION_SET") or None
 
 # Retries: refusals that leave nothing sent (throttling, no connection) are tried again with
 # jittered exponential backoff, while the invocation's time allows one more full attempt; one
@@ -69,19 +74,19 @@ _client_creation = threading.Lock()  # boto3's default session is not safe to bu
 # sends email never builds the SNS client, and importing the module costs little more than boto3.
 # The original design swapped the two regions; each client uses its own service's region.
 @functools.cache
-def ses_client():
+def ses_client() -> SESV2Client:
     with _client_creation:
         return boto3.client("sesv2", region_name=os.environ["SES_REGION"], config=_client_config)
 
 
 @functools.cache
-def sns_client():
+def sns_client() -> SNSClient:
     with _client_creation:
         return boto3.client("sns", region_name=os.environ["SNS_REGION"], config=_client_config)
 
 
 @functools.cache
-def dynamodb_client():
+def dynamodb_client() -> DynamoDBClient:
     with _client_creation:
         return boto3.client("dynamodb", region_name=os.environ["MESSAGES_TABLE_REGION"])
 
@@ -123,16 +128,16 @@ def message_tags(message: Message) -> list[dict[str, str]]:
     ]
 
 
-def email_request(message: Message) -> dict:
-    """SES v2 SendEmail arguments: the body as text and as escaped HTML."""
+def email_request(message: Message) -> dict[str, Any]:
+    """SES v2 SendEmail arguments: the body as text and as escaped HTML, through the configuration set."""
     body = message["body"]
     html_body = "<html><body><p>" + html.escape(body).replace("\n", "<br>\n") + "</p></body></html>"
-    request = {
-        "FromEmailAddress": message.get("from") or DEFAULT_EMAIL_FROM,
+    return {
+        "FromEmailAddress": message["from"],
         "Destination": {"ToAddresses": [message["to"]]},
         "Content": {
             "Simple": {
-                "Subject": {"Data": message.get("subject") or DEFAULT_SUBJECT, "Charset": "UTF-8"},
+                "Subject": {"Data": message["subject"], "Charset": "UTF-8"},
                 "Body": {
                     "Text": {"Data": body, "Charset": "UTF-8"},
                     "Html": {"Data": html_body, "Charset": "UTF-8"},
@@ -140,13 +145,11 @@ def email_request(message: Message) -> dict:
             }
         },
         "EmailTags": message_tags(message),
+        "ConfigurationSetName": SES_CONFIGURATION_SET,
     }
-    if SES_CONFIGURATION_SET:
-        request["ConfigurationSetName"] = SES_CONFIGURATION_SET
-    return request
 
 
-def sms_request(message: Message) -> dict:
+def sms_request(message: Message) -> dict[str, Any]:
     """SNS Publish arguments for a transactional SMS, with the sender ID when one is given."""
     attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}}
     if sender_id := message.get("from"):
@@ -187,46 +190,50 @@ def backoff_seconds(attempt: int) -> float:
 
 def send_with_retries(
     send: Callable[[], str], remaining_millis: Callable[[], int], sleep: Callable[[float], None] = time.sleep
-) -> tuple[str | None, Exception | None, int]:
-    """The provider message id, or the last error; and how many attempts were made."""
+) -> tuple[str | ClientError | BotoCoreError, int]:
+    """The provider's message id, or the last error; and how many attempts were made."""
     attempt = 0
     while True:
         attempt += 1
         try:
-            return send(), None, attempt
+            return send(), attempt
         except (ClientError, BotoCoreError) as error:
             if not is_retryable(error) or attempt >= MAX_ATTEMPTS:
-                return None, error, attempt
+                return error, attempt
             wait = backoff_seconds(attempt)
             if remaining_millis() - wait * 1000 - ATTEMPT_MILLIS < RESERVE_MILLIS:
-                return None, error, attempt
+                return error, attempt
             sleep(wait)
 
 
 def deliver(message: Message, remaining_millis: Callable[[], int]) -> Outcome:
+    send: Callable[[], str]
     if message["deliveryMethod"] == "EMAIL":
+        if not (message.get("from") and message.get("subject")):
+            # The resolvers always decide both; a message without them is refused rather than sent blank.
+            return {"deliveryStatus": "FAILED", "statusReason": "The message has no sender or subject, so nothing was sent"}
         service, send = "SES", lambda: ses_client().send_email(**email_request(message))["MessageId"]
     else:
         service, send = "SNS", lambda: sns_client().publish(**sms_request(message))["MessageId"]
-    provider_message_id, error, attempts = send_with_retries(send, remaining_millis)
+    result, attempts = send_with_retries(send, remaining_millis)
     log = {"message_id": message["id"], "provider": service, "attempts": attempts}
-    if error is not None and is_ambiguous(error):
-        logger.error("delivery outcome unknown", extra={**log, "error_code": error_code(error)})
+    if isinstance(result, Exception) and is_ambiguous(result):
+        logger.error("delivery outcome unknown", extra={**log, "error_code": error_code(result)})
         return {
             "deliveryStatus": "UNKNOWN",
-            "statusReason": f"{service} did not confirm the message, which may have been sent: {error_code(error)}",
+            "statusReason": f"{service} did not confirm the message, which may have been sent: {error_code(result)}",
         }
-    if error is not None:
-        logger.warning("delivery refused", extra={**log, "error_code": error_code(error)})
+    if isinstance(result, Exception):
+        logger.warning("delivery refused", extra={**log, "error_code": error_code(result)})
         tries = f" (after {attempts} attempts)" if attempts > 1 else ""
-        return {"deliveryStatus": "FAILED", "statusReason": failure_reason(service, error) + tries}
+        return {"deliveryStatus": "FAILED", "statusReason": failure_reason(service, result) + tries}
     logger.info("delivery accepted", extra=log)
     if service == "SNS":
-        remember_provider_message_id(message, provider_message_id)
+        remember_provider_message_id(message, result)
     return {
         "deliveryStatus": "ACCEPTED",
         "statusReason": f"Accepted by {service} for delivery",
-        "providerMessageId": provider_message_id,
+        "providerMessageId": result,
     }
 
 

@@ -23,7 +23,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import boto3
 from aws_lambda_powertools import Logger
@@ -34,15 +34,26 @@ from aws_lambda_powertools.utilities.data_classes import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+if TYPE_CHECKING:  # the stubs are a development dependency; Lambda's runtime has boto3 alone
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+# Every function of this package gets the same environment (terraform/main.tf: status_environment) and
+# reads all of it here: a missing setting stops the function at start-up, never falls back to a guess.
 MESSAGES_TABLE = os.environ["MESSAGES_TABLE"]
-PROVIDER_MESSAGE_ID_INDEX = os.environ.get("PROVIDER_MESSAGE_ID_INDEX", "byProviderMessageId")
-PENDING_INDEX = os.environ.get("PENDING_INDEX", "byPendingShard")
+MESSAGES_TABLE_REGION = os.environ["MESSAGES_TABLE_REGION"]
+PROVIDER_MESSAGE_ID_INDEX = os.environ["PROVIDER_MESSAGE_ID_INDEX"]
+PENDING_INDEX = os.environ["PENDING_INDEX"]
 # Longer than any sendMessage can run (AppSync stops a request after 30 s).
-STALE_AFTER_SECONDS = int(os.environ.get("STALE_AFTER_SECONDS", "300"))
+STALE_AFTER_SECONDS = int(os.environ["STALE_AFTER_SECONDS"])
 STALE_REASON = "The delivery outcome was never recorded (the request failed after the message was recorded): it may have been sent"
-# A message waits in partition PENDING#<last character of its ULID> (graphql/functions/validateMessage.js).
-CROCKFORD_BASE32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+# The storage contract (graphql/manifest.json, tables.messages; tests/test_storage_contract.py pins these copies).
 MESSAGE_PREFIX = "MESSAGE#"
+# A message waits in partition PENDING#<last character of its ULID> until its outcome is recorded.
+PENDING_SHARD_PREFIX = "PENDING#"
+# ULIDs are written in Crockford's base32, so a shard is one of its 32 symbols.
+CROCKFORD_BASE32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+PENDING_SHARDS = CROCKFORD_BASE32
 # The tags the delivery function puts on every email (see handlers/delivery/app.py: message_tags).
 MESSAGE_TAG = "message"
 RECIPIENT_TAG = "recipient"
@@ -54,10 +65,10 @@ _client_creation = threading.Lock()  # boto3's default session is not safe to bu
 
 
 @functools.cache
-def dynamodb():
+def dynamodb() -> DynamoDBClient:
     """Made on first use and kept for the instance's life, so that importing the module stays cheap."""
     with _client_creation:
-        return boto3.client("dynamodb", region_name=os.environ.get("MESSAGES_TABLE_REGION"))
+        return boto3.client("dynamodb", region_name=MESSAGES_TABLE_REGION)
 
 
 Status = Literal["PENDING", "ACCEPTED", "UNKNOWN", "DELAYED", "DELIVERED", "BOUNCED", "REJECTED", "FAILED", "COMPLAINED"]
@@ -102,7 +113,7 @@ class StatusChange:
 
 def record_key_from_tags(tags: dict[str, list[str]]) -> MessageKey | None:
     """The record's key from an email's tags; the recipient is base64url, split over numbered tags."""
-    ulid = (tags.get(MESSAGE_TAG) or [None])[0]
+    ulid = next(iter(tags.get(MESSAGE_TAG) or []), None)
     parts = sorted((name for name in tags if name.startswith(RECIPIENT_TAG)), key=lambda name: int(name[len(RECIPIENT_TAG) :] or 0))
     if not ulid or not parts:
         return None
@@ -238,12 +249,12 @@ def ulid_time_prefix(moment: datetime) -> str:
 def stale_pending_keys(cutoff: datetime) -> Iterator[MessageKey]:
     """Every message still PENDING that was recorded before `cutoff`, shard by shard."""
     before = f"{MESSAGE_PREFIX}{ulid_time_prefix(cutoff)}"
-    for shard in CROCKFORD_BASE32:
+    for shard in PENDING_SHARDS:
         arguments: dict[str, Any] = {
             "TableName": MESSAGES_TABLE,
             "IndexName": PENDING_INDEX,
             "KeyConditionExpression": "pendingShard = :shard AND SK < :before",
-            "ExpressionAttributeValues": {":shard": {"S": f"PENDING#{shard}"}, ":before": {"S": before}},
+            "ExpressionAttributeValues": {":shard": {"S": f"{PENDING_SHARD_PREFIX}{shard}"}, ":before": {"S": before}},
         }
         while True:
             page = dynamodb().query(**arguments)

@@ -1,6 +1,7 @@
 resource "aws_wafv2_web_acl" "this" {
-  name        = var.name
-  description = "Rate limit and known bad inputs for ${var.name}; associate it with the resource it protects"
+  name = var.name
+  # WAF allows letters, digits, spaces and +=:#@/-,. in a description (no semicolon).
+  description = "Rate limits and known bad inputs for ${var.name}, for the resource associated with it"
   scope       = "REGIONAL"
 
   default_action {

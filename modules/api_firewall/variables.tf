@@ -1,6 +1,11 @@
 variable "name" {
   description = "Name of the web ACL; its log group is aws-waf-logs-<name>."
   type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,100}$", var.name))
+    error_message = "name must be 1-100 letters, digits, hyphens or underscores (a WAF name is at most 128; its rules' metric names add a suffix)."
+  }
 }
 
 variable "rate_limit" {
@@ -15,9 +20,14 @@ variable "rate_limit" {
 }
 
 variable "log_retention_days" {
-  description = "Days to keep the firewall's request logs."
+  description = "Days to keep the firewall's logs (a value CloudWatch Logs accepts)."
   type        = number
   default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
+  }
 }
 
 variable "kms_key_arn" {

@@ -90,7 +90,7 @@ data "aws_iam_policy_document" "data_source" {
 
   # DynamoDB: exactly the actions the manifest lists for the data source's resolvers.
   dynamic "statement" {
-    for_each = each.value.type == "AMAZON_DYNAMODB" && length(each.value.read_actions) > 0 ? [var.tables[each.value.table]] : []
+    for_each = length(each.value.read_actions) > 0 ? each.value.tables : []
 
     content {
       sid       = "Read"
@@ -104,7 +104,7 @@ data "aws_iam_policy_document" "data_source" {
   # against the item's own key, so dynamodb:LeadingKeys holds for every item of a transaction (DynamoDB
   # developer guide, "Using IAM with DynamoDB transactions").
   dynamic "statement" {
-    for_each = each.value.type == "AMAZON_DYNAMODB" && length(each.value.write_actions) > 0 ? [var.tables[each.value.table]] : []
+    for_each = length(each.value.write_actions) > 0 ? each.value.tables : []
 
     content {
       sid       = "WriteOwnPartitionsOnly"
@@ -120,7 +120,7 @@ data "aws_iam_policy_document" "data_source" {
   }
 
   dynamic "statement" {
-    for_each = each.value.type == "AMAZON_DYNAMODB" ? [var.tables[each.value.table]] : []
+    for_each = each.value.tables
 
     content {
       sid       = "UseTableKeyThroughDynamoDB"
@@ -136,7 +136,7 @@ data "aws_iam_policy_document" "data_source" {
   }
 
   dynamic "statement" {
-    for_each = each.value.type == "AWS_LAMBDA" ? [var.lambda_functions[each.key]] : []
+    for_each = each.value.functions
 
     content {
       sid       = "InvokeFunction"

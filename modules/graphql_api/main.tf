@@ -10,11 +10,16 @@ locals {
   # The manifest's entries differ in shape; give every entry every attribute so they form maps.
   data_sources = {
     for name, source in local.manifest.dataSources : name => {
-      type                = source.type
-      table               = try(source.table, null)
-      read_actions        = try(tolist(source.readActions), [])
-      write_actions       = try(tolist(source.writeActions), [])
-      writable_partitions = try(tolist(source.writablePartitions), [])
+      type          = source.type
+      table         = try(source.table, null)
+      read_actions  = try(tolist(source.readActions), [])
+      write_actions = try(tolist(source.writeActions), [])
+      # A table's partitions are named by their key prefix in the manifest's storage contract (keyPrefixes).
+      writable_partitions = [for partition in try(source.writablePartitions, []) : "${local.manifest.tables[source.table].keyPrefixes[partition]}*"]
+      # What the data source reaches, when it was passed in (none or one; the preconditions below name what is
+      # missing, so nothing indexes a map by a key it may lack).
+      tables    = tolist([for key, table in var.tables : table if source.type == "AMAZON_DYNAMODB" && key == try(source.table, "")])
+      functions = tolist([for key, arn in var.lambda_functions : arn if source.type == "AWS_LAMBDA" && key == name])
     }
   }
   role_data_sources = { for name, source in local.data_sources : name => source if source.type != "NONE" }
@@ -47,12 +52,12 @@ resource "aws_appsync_graphql_api" "this" {
   lifecycle {
     precondition {
       # Filtered rather than `type != ... || contains(...)`: Terraform before 1.12 evaluates both sides of ||.
-      condition     = alltrue([for source in values(local.data_sources) : contains(keys(var.tables), source.table) if source.type == "AMAZON_DYNAMODB"])
+      condition     = alltrue([for source in values(local.data_sources) : length(source.tables) == 1 if source.type == "AMAZON_DYNAMODB"])
       error_message = "Every AMAZON_DYNAMODB data source in the manifest needs its table in var.tables."
     }
 
     precondition {
-      condition     = alltrue([for name, source in local.data_sources : contains(keys(var.lambda_functions), name) if source.type == "AWS_LAMBDA"])
+      condition     = alltrue([for source in values(local.data_sources) : length(source.functions) == 1 if source.type == "AWS_LAMBDA"])
       error_message = "Every AWS_LAMBDA data source in the manifest needs a function ARN in var.lambda_functions."
     }
   }
@@ -98,7 +103,7 @@ resource "aws_appsync_datasource" "this" {
   service_role_arn = each.value.type == "NONE" ? null : aws_iam_role.data_source[each.key].arn
 
   dynamic "dynamodb_config" {
-    for_each = each.value.type == "AMAZON_DYNAMODB" ? [var.tables[each.value.table]] : []
+    for_each = each.value.tables
 
     content {
       table_name = dynamodb_config.value.name
@@ -106,7 +111,7 @@ resource "aws_appsync_datasource" "this" {
   }
 
   dynamic "lambda_config" {
-    for_each = each.value.type == "AWS_LAMBDA" ? [var.lambda_functions[each.key]] : []
+    for_each = each.value.functions
 
     content {
       function_arn = lambda_config.value

@@ -37,3 +37,8 @@ output "dead_letter_queue_arn" {
   description = "ARN of the function's dead-letter queue; null without one."
   value       = try(aws_sqs_queue.dead_letter[0].arn, null)
 }
+
+output "environment" {
+  description = "The function's environment variables (settings only: the module's callers put no secrets there)."
+  value       = aws_lambda_function.this.environment[0].variables
+}

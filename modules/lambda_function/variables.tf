@@ -1,11 +1,23 @@
 variable "name" {
-  description = "Function name; also names its role and log group."
+  description = "Function name; also names its role, its log group and its dead-letter queue (<name>-dlq)."
   type        = string
+
+  # Lambda function and IAM role names: 1-64 letters, digits, - and _ (the role also allows +=,.@, which a
+  # function name does not).
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.name))
+    error_message = "name must be 1-64 letters, digits, hyphens or underscores (a Lambda function and IAM role name)."
+  }
 }
 
 variable "description" {
   description = "What the function does."
   type        = string
+
+  validation {
+    condition     = length(var.description) <= 256
+    error_message = "description must be at most 256 characters (Lambda's limit)."
+  }
 }
 
 variable "source_dir" {
@@ -23,9 +35,11 @@ variable "runtime" {
   type        = string
   default     = "python3.13"
 
+  # Python runtimes Lambda supports and the handlers are written for (tests/terraform/test_aws_constraints.py
+  # checks them against Lambda's API model).
   validation {
-    condition     = can(regex("^python3\\.(1[2-9])$", var.runtime))
-    error_message = "runtime must be a current Python runtime (python3.12 or newer)."
+    condition     = contains(["python3.12", "python3.13"], var.runtime)
+    error_message = "runtime must be python3.12 or python3.13."
   }
 }
 
@@ -56,6 +70,11 @@ variable "memory_mb" {
   description = "Memory in MB."
   type        = number
   default     = 256
+
+  validation {
+    condition     = var.memory_mb >= 128 && var.memory_mb <= 10240 && floor(var.memory_mb) == var.memory_mb
+    error_message = "memory_mb must be a whole number from 128 to 10240 (Lambda's range)."
+  }
 }
 
 variable "timeout_seconds" {
@@ -81,9 +100,14 @@ variable "reserved_concurrency" {
 }
 
 variable "log_retention_days" {
-  description = "Days to keep the function's logs."
+  description = "Days to keep the function's logs (a value CloudWatch Logs accepts)."
   type        = number
   default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
+  }
 }
 
 variable "kms_key_arn" {

@@ -1,6 +1,11 @@
 variable "name" {
   description = "Table name."
   type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]{3,255}$", var.name))
+    error_message = "name must be 3-255 letters, digits, underscores, hyphens or dots (DynamoDB's rule for table names)."
+  }
 }
 
 variable "partition_key" {

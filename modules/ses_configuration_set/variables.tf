@@ -1,6 +1,11 @@
 variable "name" {
   description = "Name of the configuration set every send uses."
   type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.name))
+    error_message = "name must be 1-64 letters, digits, hyphens or underscores (SES's rule for configuration sets)."
+  }
 }
 
 variable "region" {

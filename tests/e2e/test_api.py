@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import PAGE, LocalApi, history, send
+from local.operations import GET_MESSAGES
+from tests.e2e.conftest import LocalApi, history, send
 
 
 def test_a_sent_message_is_returned_with_id_and_timestamps(api: LocalApi, fresh_email: str) -> None:
@@ -13,7 +14,7 @@ def test_a_sent_message_is_returned_with_id_and_timestamps(api: LocalApi, fresh_
     assert message["id"].startswith("MESSAGE#") and message["createdAt"].endswith("Z")
     assert message["updatedAt"] >= message["createdAt"]
     assert (message["senderId"], message["recipientId"], message["deliveryStatus"]) == ("shop-1", "cust-9", "ACCEPTED")
-    assert history(api, fresh_email) == [
+    assert [{name: m[name] for name in ("id", "to", "body", "deliveryStatus")} for m in history(api, fresh_email)] == [
         {"id": message["id"], "to": fresh_email, "body": "hi", "deliveryStatus": "ACCEPTED"}
     ]
 
@@ -33,7 +34,7 @@ def test_paging_has_no_gap_no_duplicate_and_an_exact_has_next_page(api: LocalApi
     # WHEN a client pages through them seven at a time
     seen, sizes, flags, after = [], [], [], None
     while True:
-        page = api.graphql(PAGE, {"filter": {"to": fresh_email}, "first": 7, "after": after}).data["getMessages"]
+        page = api.graphql(GET_MESSAGES, {"filter": {"to": fresh_email}, "first": 7, "after": after}).data["getMessages"]
         seen += [m["id"] for m in page["data"]]
         sizes.append(len(page["data"]))
         flags.append(page["pageInfo"]["hasNextPage"])
@@ -53,8 +54,8 @@ def test_recipients_only_see_their_own_messages(api: LocalApi, fresh_email: str)
     send(api, to=other, body="for them too", deliveryMethod="EMAIL")
     assert [m["body"] for m in history(api, fresh_email)] == ["for me"]
     # A cursor obtained for one recipient cannot be replayed against another.
-    theirs = api.graphql(PAGE, {"filter": {"to": other}, "first": 1}).data["getMessages"]["pageInfo"]["endCursor"]
-    replay = api.graphql(PAGE, {"filter": {"to": fresh_email}, "first": 1, "after": theirs})
+    theirs = api.graphql(GET_MESSAGES, {"filter": {"to": other}, "first": 1}).data["getMessages"]["pageInfo"]["endCursor"]
+    replay = api.graphql(GET_MESSAGES, {"filter": {"to": fresh_email}, "first": 1, "after": theirs})
     assert replay.data is None
     assert replay.errors[0]["errorInfo"] == {"field": "after", "rule": "cursor"}
 
@@ -99,14 +100,14 @@ def test_bad_input_is_a_clear_error_and_changes_nothing(api: LocalApi, fresh_ema
 
 @pytest.mark.parametrize("first", [0, 101, -5])
 def test_first_out_of_range_is_a_clear_error(api: LocalApi, first: int) -> None:
-    response = api.graphql(PAGE, {"filter": {"to": "a@example.com"}, "first": first})
+    response = api.graphql(GET_MESSAGES, {"filter": {"to": "a@example.com"}, "first": first})
     assert response.data is None and response.errors[0]["message"] == "first: must be between 1 and 100"
 
 
 @pytest.mark.parametrize("cursor", ["garbage", "01M88FN0F4JBQYHKMCVXGCJMHG00000000", "' OR 1=1 --"])
 def test_a_malformed_cursor_is_a_clear_error(api: LocalApi, fresh_email: str, cursor: str) -> None:
     send(api, to=fresh_email, body="x", deliveryMethod="EMAIL")
-    response = api.graphql(PAGE, {"filter": {"to": fresh_email}, "after": cursor})
+    response = api.graphql(GET_MESSAGES, {"filter": {"to": fresh_email}, "after": cursor})
     assert response.data is None
     assert response.errors[0]["message"] == "after: is not a cursor returned for this filter"
 
@@ -128,3 +129,19 @@ def test_requests_without_the_api_key_get_401(api: LocalApi, fresh_email: str, k
 def test_a_body_that_is_not_json_is_a_400(api: LocalApi) -> None:
     response = api.post("/graphql", b"{not json", {"x-api-key": api.api_key})
     assert response.status == 400 and response.body["errors"][0]["errorType"] == "MalformedHttpRequestException"
+
+
+def test_a_caller_sees_the_schemas_fields_and_never_the_records_internal_attributes(api: LocalApi, fresh_email: str) -> None:
+    # GIVEN a message with a sender (whose record carries index keys: PK, SK, senderKey, pendingShard, ...)
+    sent = send(api, to=fresh_email, body="hi", deliveryMethod="EMAIL", senderId="shop-internal").data["sendMessage"]
+    # WHEN a caller asks for the message, with __typename, by recipient and by sender
+    selection = "__typename id to body deliveryStatus senderId"
+    by_recipient = api.graphql(f'{{ getMessages(filter: {{to: "{fresh_email}"}}) {{ data {{ {selection} }} }} }}')
+    by_sender = api.graphql(f'{{ getMessages(filter: {{senderId: "shop-internal"}}) {{ data {{ {selection} }} }} }}')
+    # THEN each answer holds exactly the selected fields of the schema's Message type
+    for response in (by_recipient, by_sender):
+        [message] = [m for m in response.data["getMessages"]["data"] if m["id"] == sent["id"]]
+        assert set(message) == {"__typename", "id", "to", "body", "deliveryStatus", "senderId"}
+    # AND the schema has no field that names an internal attribute
+    for internal in ("PK", "SK", "senderKey", "pendingShard", "providerMessageId", "expiresAt"):
+        assert api.graphql(f'{{ getMessages(filter: {{to: "{fresh_email}"}}) {{ data {{ {internal} }} }} }}').errors

@@ -22,7 +22,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.e2e.conftest import PAGE, LocalApi, send
+from local.operations import GET_MESSAGES
+from tests.e2e.conftest import LocalApi, send
 
 ANY_EMAIL_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # What people put between the digits of a phone number.
@@ -141,12 +142,12 @@ def traffic(api: LocalApi) -> Traffic:
     refused(send(api, **{**keyed, "body": f"{conflicting_body} changed"}))
     refused(send(api, to=alice, body=body, deliveryMethod="FAX"))
     refused(send(api, to=alice, body=body, deliveryMethod="EMAIL", phone=uk))
-    refused(api.graphql(PAGE, {"filter": {"to": alice}, "first": "two"}))
-    theirs = api.graphql(PAGE, {"filter": {"to": bob}, "first": 1}).data["getMessages"]["pageInfo"]["endCursor"]
-    refused(api.graphql(PAGE, {"filter": {"to": alice}, "first": 1, "after": theirs}))
+    refused(api.graphql(GET_MESSAGES, {"filter": {"to": alice}, "first": "two"}))
+    theirs = api.graphql(GET_MESSAGES, {"filter": {"to": bob}, "first": 1}).data["getMessages"]["pageInfo"]["endCursor"]
+    refused(api.graphql(GET_MESSAGES, {"filter": {"to": alice}, "first": 1, "after": theirs}))
     # Reads: a history typed another way, a sender's history.
-    assert api.graphql(PAGE, {"filter": {"to": alice.upper()}}).data["getMessages"]["data"]
-    assert api.graphql(PAGE, {"filter": {"senderId": f"shop-{token}"}}).data["getMessages"]["data"]
+    assert api.graphql(GET_MESSAGES, {"filter": {"to": alice.upper()}}).data["getMessages"]["data"]
+    assert api.graphql(GET_MESSAGES, {"filter": {"senderId": f"shop-{token}"}}).data["getMessages"]["data"]
     # Provider reports: email and SMS outcomes, and reports that cannot apply.
     reports = [(email, "DELIVERY"), (email, "COMPLAINT"), (bounced, "BOUNCE"), (uk_sms, "SMS_SUCCESS"), (us_sms, "SMS_FAILURE")]
     for message, event in reports:

@@ -8,7 +8,6 @@ rejected request sends nothing, and the stack logs no traceback while it answers
 
 from __future__ import annotations
 
-import http.client
 import itertools
 import json
 import re
@@ -16,27 +15,30 @@ import string
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from local.config import Settings
-from tests.e2e.conftest import PAGE, SEND, LocalApi, send
+from local.operations import GET_MESSAGES, SEND_MESSAGE
+from tests.e2e.conftest import LocalApi, send
+
+Stack = LocalApi  # hypothesis prints it in every falsifying example: its repr is short
 from tests.properties.hostile_inputs import hostile_text, message_inputs, sprinkled
 from tests.properties.input_rules import (
     Senders,
     assert_named_rejection,
     broken_rules,
     canonical_recipient,
+    configured_senders,
     filter_rules,
 )
 
 # The subprocess inherits this environment, so it reads the same sender settings.
 CONFIG = Settings().delivery_config
 SENDERS = Senders.from_config(CONFIG)
-ALLOWED_SENDERS = [CONFIG["defaultEmailFrom"], *CONFIG["allowedEmailSenders"], *CONFIG["allowedSmsSenderIds"]]
+ALLOWED_SENDERS = configured_senders(CONFIG)
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
 # Bodies stay small here (the outbox is read after every send); tests/properties covers the 256 KB limits.
 MAX_REPEAT = 2000
@@ -49,19 +51,6 @@ def http_property(max_examples: int):
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
     )
-
-
-class Stack:
-    """The session's local stack with a short repr: hypothesis prints its arguments in every falsifying example."""
-
-    def __init__(self, api: LocalApi) -> None:
-        self._api = api
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._api, name)
-
-    def __repr__(self) -> str:
-        return f"<local stack at {self._api.base_url}>"
 
 
 @dataclass
@@ -77,8 +66,7 @@ class RawResponse:
 
 def raw_request(stack: Stack, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None) -> RawResponse:
     """One request exactly as given (any method, any header value), on its own connection."""
-    address = urlsplit(stack.base_url)
-    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+    connection = stack.connect(timeout=10)
     try:
         connection.putrequest(method, path, skip_accept_encoding=True)
         sent_headers = {"x-api-key": stack.api_key, "Content-Length": str(len(body)), "Connection": "close", **(headers or {})}
@@ -106,7 +94,7 @@ def outbox_size(stack: Stack) -> int:
 
 @pytest.fixture
 def stack(api: LocalApi) -> Stack:
-    return Stack(api)
+    return api
 
 
 @pytest.fixture(autouse=True)
@@ -165,7 +153,7 @@ def test_any_message_input_is_sent_once_or_rejected_naming_a_rule_it_breaks(stac
 
 # --- Malformed documents, wrong variables, unknown fields ------------------------------------------
 
-DOCUMENTS = (SEND, PAGE, "{ getMessages(filter: {to: \"a@example.com\"}) { data { id } } }")
+DOCUMENTS = (SEND_MESSAGE, GET_MESSAGES, "{ getMessages(filter: {to: \"a@example.com\"}) { data { id } } }")
 GRAPHQL_TOKENS = ("{", "}", "(", ")", "[", "]", "$", ":", "!", "=", "@", "...", "|", "&", '"', '"""', "#", ",", "\n", "\x00", "\ufeff",
                   "query", "mutation", "subscription", "fragment", "on", "__schema", "__typename", "getMessages", "sendMessage", "input",
                   "$input", "MessageInput!", "@include(if: true)", "@skip(if: $x)", "data", "id", "1e999", "-0", '"\\u0000"', "null")
@@ -212,7 +200,7 @@ identifiers = st.from_regex(r"[_A-Za-z][_0-9A-Za-z]{0,20}", fullmatch=True).filt
 def broken_variables(draw) -> tuple[str, dict[str, Any], str]:
     """A document, variables with one thing wrong, and the name the error must mention."""
     case = draw(st.sampled_from(["field type", "required null", "required missing", "unknown field", "enum", "input", "page"]))
-    message_input = dict(VALID_SEND)
+    message_input: dict[str, Any] = dict(VALID_SEND)
     if case == "field type":
         name = draw(st.sampled_from(MESSAGE_INPUT_FIELDS))
         message_input[name] = draw(not_strings)
@@ -229,7 +217,7 @@ def broken_variables(draw) -> tuple[str, dict[str, Any], str]:
         message_input[name] = draw(hostile_text(MAX_REPEAT).filter(lambda value: value not in ("EMAIL", "SMS")))
     elif case == "input":
         name = "input"
-        return SEND, draw(st.sampled_from([{}, {"input": None}]) | st.builds(lambda value: {"input": value}, not_strings.filter(lambda v: not isinstance(v, dict)))), name
+        return SEND_MESSAGE, draw(st.sampled_from([{}, {"input": None}]) | st.builds(lambda value: {"input": value}, not_strings.filter(lambda v: not isinstance(v, dict)))), name
     else:
         name = draw(st.sampled_from(["first", "after", "filter", "to", "senderId"]))
         variables: dict[str, Any] = {"filter": {"to": "a@example.com"}}
@@ -244,8 +232,8 @@ def broken_variables(draw) -> tuple[str, dict[str, Any], str]:
             variables["filter"] = {name: draw(wrong)}
         else:
             variables[name] = draw(wrong)
-        return PAGE, variables, name
-    return SEND, {"input": message_input}, name
+        return GET_MESSAGES, variables, name
+    return SEND_MESSAGE, {"input": message_input}, name
 
 
 @http_property(80)
@@ -296,7 +284,7 @@ def test_unknown_fields_and_arguments_are_refused_naming_them(stack: Stack, name
 @given(first=st.integers() | st.sampled_from([-(2**31) - 1, -(2**31), -1, 0, 1, 100, 101, 2**31 - 1, 2**31]))
 def test_any_first_is_a_page_or_an_error_naming_first(stack: Stack, first: int) -> None:
     # WHEN a page is asked for with any integer `first`
-    response = stack.graphql(PAGE, {"filter": {"to": "first.property@example.com"}, "first": first})
+    response = stack.graphql(GET_MESSAGES, {"filter": {"to": "first.property@example.com"}, "first": first})
     # THEN 1..100 is a page; any other 32-bit value is the resolver's range error; beyond, the schema's error
     assert_answered_in_json(response.status, response.body)
     if 1 <= first <= 100:
@@ -314,7 +302,7 @@ def test_a_hostile_filter_is_a_page_or_an_error_naming_the_filter(stack: Stack, 
     # GIVEN a filter with any `to` and `senderId`, either, both or neither
     message_filter = {"to": to, "senderId": sender_id}
     # WHEN it is read
-    response = stack.graphql(PAGE, {"filter": message_filter, "first": 5})
+    response = stack.graphql(GET_MESSAGES, {"filter": message_filter, "first": 5})
     # THEN it is a page, or an error naming the filter's rule it breaks
     assert_answered_in_json(response.status, response.body)
     broken = filter_rules(message_filter)
@@ -334,7 +322,7 @@ def histories(api: LocalApi, fresh_email: str) -> dict[str, Any]:
         for n in range(3):
             assert send(api, to=to, body=f"m{n}", deliveryMethod="EMAIL", senderId=sender_id).data
     filters = {"mine": {"to": fresh_email}, "theirs": {"to": other}, "sender": {"senderId": sender_id}}
-    cursors = {name: api.graphql(PAGE, {"filter": f, "first": 1}).data["getMessages"]["pageInfo"]["endCursor"] for name, f in filters.items()}
+    cursors = {name: api.graphql(GET_MESSAGES, {"filter": f, "first": 1}).data["getMessages"]["pageInfo"]["endCursor"] for name, f in filters.items()}
     return {"filters": filters, "cursors": cursors}
 
 
@@ -360,7 +348,7 @@ def test_a_hostile_cursor_is_refused_naming_after(stack: Stack, histories: dict,
     # GIVEN a recipient's history and a cursor that getMessages never returned for it
     cursor = data.draw(hostile_cursors(histories["cursors"]), label="after")
     # WHEN it is used to read the next page
-    response = stack.graphql(PAGE, {"filter": histories["filters"]["mine"], "first": 1, "after": cursor})
+    response = stack.graphql(GET_MESSAGES, {"filter": histories["filters"]["mine"], "first": 1, "after": cursor})
     # THEN it is refused as not a cursor of this filter
     assert_answered_in_json(response.status, response.body)
     assert response.data is None
@@ -370,7 +358,7 @@ def test_a_hostile_cursor_is_refused_naming_after(stack: Stack, histories: dict,
 
 def test_the_genuine_cursor_continues_its_own_history(stack: Stack, histories: dict) -> None:
     # The control for the property above: the cursor getMessages returned does continue.
-    response = stack.graphql(PAGE, {"filter": histories["filters"]["mine"], "first": 5, "after": histories["cursors"]["mine"]})
+    response = stack.graphql(GET_MESSAGES, {"filter": histories["filters"]["mine"], "first": 5, "after": histories["cursors"]["mine"]})
     assert response.errors == [] and [m["body"] for m in response.data["getMessages"]["data"]] == ["m1", "m2"]
 
 
@@ -439,8 +427,8 @@ def test_an_unsupported_method_gets_a_json_error_not_a_5xx(stack: Stack, method:
 @pytest.mark.parametrize("size", [MAX_REQUEST_BYTES + 1, 8 * 1024 * 1024, 32 * 1024 * 1024], ids=["2MB+1", "8MB", "32MB"])
 def test_a_request_over_2_mb_gets_a_413(stack: Stack, size: int) -> None:
     # GIVEN a sendMessage whose body alone makes the request bigger than 2 MB
-    padding = size - len(json.dumps({"query": SEND, "variables": {"input": {"to": "big@example.com", "body": "", "deliveryMethod": "EMAIL"}}}))
-    payload = {"query": SEND, "variables": {"input": {"to": "big@example.com", "body": "x" * padding, "deliveryMethod": "EMAIL"}}}
+    padding = size - len(json.dumps({"query": SEND_MESSAGE, "variables": {"input": {"to": "big@example.com", "body": "", "deliveryMethod": "EMAIL"}}}))
+    payload = {"query": SEND_MESSAGE, "variables": {"input": {"to": "big@example.com", "body": "x" * padding, "deliveryMethod": "EMAIL"}}}
     before = outbox_size(stack)
     # WHEN an ordinary client posts it (it sends the whole body before it reads the answer)
     response = stack.post("/graphql", payload, {"x-api-key": stack.api_key})

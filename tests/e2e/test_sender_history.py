@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import PAGE, LocalApi, send
+from local.operations import GET_MESSAGES
+from tests.e2e.conftest import LocalApi, send
 
 _senders = itertools.count()
 
@@ -20,7 +21,7 @@ def sender_id() -> str:
 def pages(api: LocalApi, message_filter: dict, first: int) -> list[dict]:
     collected, after = [], None
     while True:
-        response = api.graphql(PAGE, {"filter": message_filter, "first": first, "after": after})
+        response = api.graphql(GET_MESSAGES, {"filter": message_filter, "first": first, "after": after})
         assert not response.errors, response.errors
         collected.append(response.data["getMessages"])
         if not response.data["getMessages"]["pageInfo"]["hasNextPage"]:
@@ -59,10 +60,10 @@ def test_messages_without_a_sender_are_not_in_any_senders_history(api: LocalApi,
 def test_a_cursor_continues_only_its_own_filter(api: LocalApi, sender_id: str, fresh_email: str) -> None:
     for n in range(3):
         send(api, to=fresh_email, body=f"m{n}", deliveryMethod="EMAIL", senderId=sender_id)
-    by_sender = api.graphql(PAGE, {"filter": {"senderId": sender_id}, "first": 1}).data["getMessages"]["pageInfo"]["endCursor"]
-    by_recipient = api.graphql(PAGE, {"filter": {"to": fresh_email}, "first": 1}).data["getMessages"]["pageInfo"]["endCursor"]
+    by_sender = api.graphql(GET_MESSAGES, {"filter": {"senderId": sender_id}, "first": 1}).data["getMessages"]["pageInfo"]["endCursor"]
+    by_recipient = api.graphql(GET_MESSAGES, {"filter": {"to": fresh_email}, "first": 1}).data["getMessages"]["pageInfo"]["endCursor"]
     for message_filter, cursor in (({"to": fresh_email}, by_sender), ({"senderId": sender_id}, by_recipient), ({"senderId": sender_id + "x"}, by_sender)):
-        response = api.graphql(PAGE, {"filter": message_filter, "first": 1, "after": cursor})
+        response = api.graphql(GET_MESSAGES, {"filter": message_filter, "first": 1, "after": cursor})
         assert response.data is None and response.errors[0]["errorInfo"] == {"field": "after", "rule": "cursor"}
 
 
@@ -71,7 +72,7 @@ def test_a_cursor_continues_only_its_own_filter(api: LocalApi, sender_id: str, f
     [({}, "filter"), ({"to": "a@example.com", "senderId": "shop-1"}, "filter"), ({"senderId": "  "}, "filter.senderId"), ({"to": None, "senderId": None}, "filter")],
 )
 def test_the_filter_needs_exactly_one_of_to_and_sender_id(api: LocalApi, message_filter: dict, field: str) -> None:
-    response = api.graphql(PAGE, {"filter": message_filter})
+    response = api.graphql(GET_MESSAGES, {"filter": message_filter})
     assert response.data is None
     [error] = response.errors
     assert error["errorType"] == "ValidationError" and error["errorInfo"]["field"] == field

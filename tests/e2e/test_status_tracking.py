@@ -7,21 +7,16 @@ from typing import Any
 
 import pytest
 
+from local.operations import GET_MESSAGES
 from tests.e2e.conftest import LocalApi, send
-
-STATUS = """
-query status($filter: MessageFilter!) {
-  getMessages(filter: $filter) { data { id deliveryStatus statusReason statusHistory { status reason at } } }
-}
-"""
 
 
 def report(api: LocalApi, message: dict[str, Any], event: str, to: str | None = None):
-    return api.post("/local/events", {"to": to or message["to"], "messageId": message["id"], "event": event})
+    return api.local("events", {"to": to or message["to"], "messageId": message["id"], "event": event})
 
 
 def current(api: LocalApi, message: dict[str, Any]) -> dict[str, Any]:
-    [found] = [m for m in api.graphql(STATUS, {"filter": {"to": message["to"]}}).data["getMessages"]["data"] if m["id"] == message["id"]]
+    [found] = [m for m in api.graphql(GET_MESSAGES, {"filter": {"to": message["to"]}}).data["getMessages"]["data"] if m["id"] == message["id"]]
     return found
 
 

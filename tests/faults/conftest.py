@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +13,7 @@ from moto import mock_aws
 
 from local.config import Settings
 from local.datasources import DataSource, LambdaDataSource
+from local.operations import SEND_MESSAGE
 from local.server import LocalStack, assemble_stack
 
 SETTINGS = Settings(
@@ -26,20 +27,13 @@ SETTINGS = Settings(
 )
 TABLE = SETTINGS.table_names["messages"]
 
-SEND = """
-mutation send($input: MessageInput!) {
-  sendMessage(input: $input) { id to deliveryStatus statusReason statusHistory { status reason } }
-}
-"""
-
-
 @pytest.fixture
-def stack(monkeypatch) -> LocalStack:
+def stack(monkeypatch, manifest) -> Iterator[LocalStack]:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.setenv(name, "testing")
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     # assemble_stack sets the handlers' environment; registering the names restores it afterwards.
-    for name in [*SETTINGS.delivery_env(), *SETTINGS.status_env("", "")]:
+    for name in [*SETTINGS.delivery_env(), *SETTINGS.status_env(manifest.storage)]:
         monkeypatch.setenv(name, "")
     with mock_aws():
         local = assemble_stack(SETTINGS)
@@ -52,13 +46,13 @@ def execute(stack: LocalStack, query: str, variables: dict[str, Any] | None = No
 
 
 def send(stack: LocalStack, **message_input: Any) -> dict[str, Any]:
-    return execute(stack, SEND, {"input": message_input})
+    return execute(stack, SEND_MESSAGE, {"input": message_input})
 
 
 def records(stack: LocalStack) -> list[dict[str, Any]]:
     """Every message record in the table (a test table holds a handful; the API never scans)."""
     items = boto3.resource("dynamodb", region_name=SETTINGS.table_region).Table(TABLE).scan(ConsistentRead=True)["Items"]
-    return sorted((item for item in items if item["PK"].startswith("MESSAGE#")), key=lambda item: item["SK"])
+    return sorted((item for item in items if str(item["PK"]).startswith("MESSAGE#")), key=lambda item: str(item["SK"]))
 
 
 def sent(stack: LocalStack) -> list[dict[str, Any]]:
@@ -67,7 +61,9 @@ def sent(stack: LocalStack) -> list[dict[str, Any]]:
 
 def delivery_module(stack: LocalStack):
     """The delivery handler's module as the stack loaded it, to reach its boto3 clients."""
-    return sys.modules[stack.executor.data_sources["deliveryFunction"].handler.__module__]
+    delivery = stack.executor.data_sources["deliveryFunction"]
+    assert isinstance(delivery, LambdaDataSource)
+    return sys.modules[delivery.handler.__module__]
 
 
 @dataclass

@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 
+from tests.aws_errors import client_error
 from tests.faults.conftest import SETTINGS, is_operation, records, send, sent
 
 EMAIL = {"to": "bob@example.com", "body": "hi", "deliveryMethod": "EMAIL"}
@@ -32,7 +33,7 @@ SMS = {"to": "+14155550100", "body": "hi", "deliveryMethod": "SMS"}
 
 
 def provider_error(code: str, message: str, status: int = 400) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}, "Send")
+    return client_error(code, "Send", status, message)
 
 
 class FlakyCall:

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,28 +10,19 @@ import pytest
 from moto import mock_aws
 
 from local.datasources import load_lambda_module
+from local.lambda_context import LambdaContext
 from tests.conftest import REPO_ROOT
 
 SES_REGION = "eu-west-1"
 SNS_REGION = "us-east-1"
-DEFAULT_EMAIL_FROM = "no-reply@example.com"
+SENDER = "no-reply@example.com"
+CONFIGURATION_SET = "test-messenger-messages"
 EVENTS_DIR = Path(__file__).parent / "events"
-
-
-@dataclass
-class LambdaContext:
-    function_name: str = "test-delivery"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:test-delivery"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
 
 
 @pytest.fixture
 def lambda_context() -> LambdaContext:
-    return LambdaContext()
+    return LambdaContext(function_name="test-delivery")
 
 
 @pytest.fixture
@@ -51,13 +40,14 @@ def aws(monkeypatch):
         "AWS_DEFAULT_REGION": "eu-central-1",
         "SES_REGION": SES_REGION,
         "SNS_REGION": SNS_REGION,
-        "DEFAULT_EMAIL_FROM": DEFAULT_EMAIL_FROM,
+        "SES_CONFIGURATION_SET": CONFIGURATION_SET,
         "POWERTOOLS_SERVICE_NAME": "delivery",
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
-        boto3.client("sesv2", region_name=SES_REGION).create_email_identity(EmailIdentity=DEFAULT_EMAIL_FROM)
+        boto3.client("sesv2", region_name=SES_REGION).create_email_identity(EmailIdentity=SENDER)
+        boto3.client("sesv2", region_name=SES_REGION).create_configuration_set(ConfigurationSetName=CONFIGURATION_SET)
         yield
 
 
@@ -78,7 +68,9 @@ def messages_table(aws, monkeypatch, manifest):
 
     monkeypatch.setenv("MESSAGES_TABLE", MESSAGES_TABLE)
     monkeypatch.setenv("MESSAGES_TABLE_REGION", TABLE_REGION)
-    monkeypatch.setenv("PROVIDER_MESSAGE_ID_INDEX", "byProviderMessageId")
+    monkeypatch.setenv("STALE_AFTER_SECONDS", "300")
+    for name, value in manifest.storage.index_environment().items():
+        monkeypatch.setenv(name, value)
     boto3.client("dynamodb", region_name=TABLE_REGION).create_table(**table_definition(MESSAGES_TABLE, manifest.tables["messages"]))
     return boto3.resource("dynamodb", region_name=TABLE_REGION).Table(MESSAGES_TABLE)
 

@@ -6,7 +6,6 @@ import logging
 
 import pytest
 from botocore.exceptions import (
-    ClientError,
     EndpointConnectionError,
     HTTPClientError,
     ParamValidationError,
@@ -17,8 +16,9 @@ from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
 from local.datasources import load_lambda_module
+from tests.aws_errors import client_error
 from tests.conftest import REPO_ROOT
-from tests.handlers.conftest import SES_REGION, SNS_REGION
+from tests.handlers.conftest import CONFIGURATION_SET, SES_REGION, SNS_REGION
 
 
 def sent_emails(region: str) -> list:
@@ -50,17 +50,27 @@ def test_email_html_is_the_escaped_text(delivery, event) -> None:
     assert "Hello &lt;Alice&gt; &amp; friends<br>" in body["Html"]["Data"]
 
 
-def test_email_goes_through_the_configuration_set_when_one_is_configured(messages_table, event, monkeypatch) -> None:
-    monkeypatch.setenv("SES_CONFIGURATION_SET", "dev-messenger-messages")
-    module = load_lambda_module(REPO_ROOT, "handlers/delivery", "app")
-    assert module.email_request(event("deliver_email")["message"])["ConfigurationSetName"] == "dev-messenger-messages"
+def test_every_email_goes_through_the_configuration_set(delivery, event) -> None:
+    assert delivery.email_request(event("deliver_email")["message"])["ConfigurationSetName"] == CONFIGURATION_SET
 
 
-def test_email_without_sender_or_subject_uses_the_defaults(delivery, event) -> None:
-    message = {**event("deliver_email")["message"], "from": None, "subject": None}
-    arguments = delivery.email_request(message)
-    assert arguments["FromEmailAddress"] == "no-reply@example.com"
-    assert arguments["Content"]["Simple"]["Subject"]["Data"] == "Message"
+def test_the_function_refuses_to_start_without_its_configuration_set(messages_table, monkeypatch) -> None:
+    # GIVEN no configuration set (whose TLS policy REQUIRE every email must go through)
+    monkeypatch.delenv("SES_CONFIGURATION_SET")
+    # WHEN the function starts THEN it fails at once, naming what is missing
+    with pytest.raises(KeyError, match="SES_CONFIGURATION_SET"):
+        load_lambda_module(REPO_ROOT, "handlers/delivery", "app")
+
+
+@pytest.mark.parametrize("missing", ["from", "subject"])
+def test_an_email_without_sender_or_subject_is_refused_and_nothing_is_sent(delivery, event, lambda_context, missing: str) -> None:
+    # GIVEN an email whose sender or subject the resolvers did not decide (they always do)
+    message = {**event("deliver_email")["message"], missing: None}
+    # WHEN it is delivered
+    outcome = delivery.handler({"message": message}, lambda_context)
+    # THEN it is FAILED, saying why, and SES got nothing
+    assert outcome == {"deliveryStatus": "FAILED", "statusReason": "The message has no sender or subject, so nothing was sent"}
+    assert sent_emails(SES_REGION) == []
 
 
 def test_sms_goes_out_through_sns_in_the_sns_region_as_transactional(delivery, event, lambda_context) -> None:
@@ -102,16 +112,16 @@ def test_logs_hold_no_address_or_body(delivery, event, lambda_context, caplog, c
 @pytest.mark.parametrize(
     ("error", "retryable", "ambiguous"),
     [
-        (ClientError({"Error": {"Code": "ThrottlingException"}, "ResponseMetadata": {"HTTPStatusCode": 400}}, "SendEmail"), True, False),
-        (ClientError({"Error": {"Code": "TooManyRequestsException"}, "ResponseMetadata": {"HTTPStatusCode": 429}}, "SendEmail"), True, False),
-        (ClientError({"Error": {"Code": "Throttled"}, "ResponseMetadata": {"HTTPStatusCode": 429}}, "Publish"), True, False),
+        (client_error("ThrottlingException", "SendEmail", 400), True, False),
+        (client_error("TooManyRequestsException", "SendEmail", 429), True, False),
+        (client_error("Throttled", "Publish", 429), True, False),
         (EndpointConnectionError(endpoint_url="https://sns.us-east-1.amazonaws.com"), True, False),
-        (ClientError({"Error": {"Code": "MessageRejected"}, "ResponseMetadata": {"HTTPStatusCode": 400}}, "SendEmail"), False, False),
-        (ClientError({"Error": {"Code": "InvalidParameter"}, "ResponseMetadata": {"HTTPStatusCode": 400}}, "Publish"), False, False),
-        (ClientError({"Error": {"Code": "InternalFailure"}, "ResponseMetadata": {"HTTPStatusCode": 500}}, "SendEmail"), False, True),
+        (client_error("MessageRejected", "SendEmail", 400), False, False),
+        (client_error("InvalidParameter", "Publish", 400), False, False),
+        (client_error("InternalFailure", "SendEmail", 500), False, True),
         (ReadTimeoutError(endpoint_url="https://email.eu-west-1.amazonaws.com"), False, True),
         (HTTPClientError(error="the connection broke after the request"), False, True),
-        (ClientError({"Error": {"Code": "Odd"}}, "SendEmail"), False, True),  # no status: cannot tell
+        (client_error("Odd", "SendEmail"), False, True),  # no status: cannot tell
         (ParamValidationError(report="Missing required parameter"), False, False),
     ],
 )
@@ -126,17 +136,17 @@ def test_backoff_is_jittered_and_capped(delivery) -> None:
 
 
 def test_retries_stop_at_the_attempt_limit_or_the_time_budget(delivery) -> None:
-    throttled = ClientError({"Error": {"Code": "Throttled"}, "ResponseMetadata": {"HTTPStatusCode": 429}}, "Publish")
+    throttled = client_error("Throttled", "Publish", 429)
 
     def refuse() -> str:
         raise throttled
 
     slept: list[float] = []
     # GIVEN plenty of time, THEN it gives up after MAX_ATTEMPTS, having waited between them
-    _, error, attempts = delivery.send_with_retries(refuse, lambda: 60_000, slept.append)
+    error, attempts = delivery.send_with_retries(refuse, lambda: 60_000, slept.append)
     assert (error, attempts, len(slept)) == (throttled, delivery.MAX_ATTEMPTS, delivery.MAX_ATTEMPTS - 1)
     # GIVEN less time than the reserve, THEN it does not wait at all
-    _, error, attempts = delivery.send_with_retries(refuse, lambda: delivery.RESERVE_MILLIS, slept.append)
+    error, attempts = delivery.send_with_retries(refuse, lambda: delivery.RESERVE_MILLIS, slept.append)
     assert attempts == 1
 
 

@@ -53,6 +53,11 @@ class Senders:
         )
 
 
+def configured_senders(config: Mapping[str, Any]) -> list[str]:
+    """Every sender the delivery settings allow, as configured: the default address, other addresses, SMS IDs."""
+    return [config["defaultEmailFrom"], *config["allowedEmailSenders"], *config["allowedSmsSenderIds"]]
+
+
 def js_trim(text: str) -> str:
     start, end = 0, len(text)
     while start < end and text[start] in JS_WHITESPACE:
@@ -180,6 +185,6 @@ def assert_named_rejection(error: Mapping[str, Any], broken: Mapping[str, set[st
     assert error.get("errorType") == "ValidationError", error
     info = error.get("errorInfo") or {}
     field, rule = info.get("field"), info.get("rule")
-    assert isinstance(rule, str) and rule, error
+    assert isinstance(field, str) and isinstance(rule, str) and rule, error
     assert error["message"].startswith(f"{field}: "), error
     assert rule in broken.get(field, set()), f"rejected for {field}/{rule}, which the input does not break (it breaks {broken or 'nothing'})"

@@ -35,13 +35,14 @@ from tests.properties.input_rules import (
     assert_named_rejection,
     broken_rules,
     canonical_recipient,
+    configured_senders,
     expected_sender,
     js_trim,
 )
 from tests.resolvers.conftest import CONFIG, Run
 
 SENDERS = Senders.from_config(CONFIG)
-ALLOWED_SENDERS = [CONFIG["defaultEmailFrom"], *CONFIG["allowedEmailSenders"], *CONFIG["allowedSmsSenderIds"]]
+ALLOWED_SENDERS = configured_senders(CONFIG)
 VALID_INPUT = {
     "EMAIL": {"to": "alice@example.com", "body": "Hello world", "deliveryMethod": "EMAIL"},
     "SMS": {"to": "+14155550100", "body": "Hello world", "deliveryMethod": "SMS"},

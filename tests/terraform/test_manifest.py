@@ -1,20 +1,16 @@
-"""Terraform and the local stack read one manifest, and every manifest entry becomes exactly one resource."""
+"""The manifest against the code it names: every resolver file deployed, every root field resolved, every
+DynamoDB role granting exactly what its resolvers call. (modules/graphql_api/tests asserts that Terraform
+makes one resource per entry; the local stack loads the same file.)"""
 
 from __future__ import annotations
 
 import re
 
 from graphql import GraphQLObjectType
-from local.graphql_host import load_schema
-from local.manifest import MANIFEST_PATH, Manifest
-from tests.conftest import REPO_ROOT
-from tests.terraform.conftest import Stack
 
-APPSYNC_TYPES = {
-    "aws_appsync_function": "local.functions",
-    "aws_appsync_resolver": "local.resolvers",
-    "aws_appsync_datasource": "local.data_sources",
-}
+from local.graphql_host import load_schema
+from local.manifest import Manifest
+from tests.conftest import REPO_ROOT
 
 # What each request a resolver can build needs from IAM. A transaction needs nothing of its own: IAM
 # authorizes each item inside it as its own action (dynamodb:PutItem, UpdateItem, DeleteItem,
@@ -33,34 +29,6 @@ TRANSACT_ITEMS = {
     "putItem": {"dynamodb:PutItem"}, "updateItem": {"dynamodb:UpdateItem"},
     "removeItem": {"dynamodb:DeleteItem"}, "conditionCheck": {"dynamodb:ConditionCheckItem"},
 }
-
-
-def test_terraform_reads_the_manifest_the_local_stack_reads(stack: Stack) -> None:
-    api = stack.one("module", name="api", directory="terraform")
-    assert api.body["graphql_dir"] == "${local.graphql_dir}"
-    assert (REPO_ROOT / "terraform" / "../graphql" / "manifest.json").resolve() == MANIFEST_PATH.resolve()
-    assert '"${path.module}/../graphql"' in (REPO_ROOT / "terraform" / "main.tf").read_text()
-    assert 'jsondecode(file("${var.graphql_dir}/manifest.json"))' in (REPO_ROOT / "modules" / "graphql_api" / "main.tf").read_text()
-
-
-def test_every_appsync_function_resolver_and_data_source_comes_from_the_manifest(stack: Stack) -> None:
-    for resource_type, source in APPSYNC_TYPES.items():
-        [block] = stack.find("resource", resource_type)  # one for_each block, nothing hand-written beside it
-        assert block.directory == "modules/graphql_api"
-        assert block.body["for_each"] == f"${{{source}}}"
-    locals_text = (REPO_ROOT / "modules" / "graphql_api" / "main.tf").read_text()
-    for key in ("dataSources", "functions", "resolvers"):
-        assert f"in local.manifest.{key} :" in locals_text
-
-
-def test_function_and_resolver_code_is_the_file_the_manifest_names(stack: Stack) -> None:
-    for resource_type in ("aws_appsync_function", "aws_appsync_resolver"):
-        block = stack.one("resource", resource_type)
-        assert block.body["code"] == '${file("${var.graphql_dir}/${each.value.code}")}'
-        assert block.body["runtime"][0]["name"] == "${local.runtime.name}"
-    resolver = stack.one("resource", "aws_appsync_resolver")
-    assert resolver.body["kind"] == "PIPELINE"
-    assert "aws_appsync_function.this[name].function_id" in resolver.body["pipeline_config"][0]["functions"]
 
 
 def test_no_resolver_code_exists_outside_the_manifest(manifest: Manifest) -> None:

@@ -1,0 +1,80 @@
+mock_provider "aws" {}
+
+variables {
+  name        = "test-messenger-api"
+  kms_key_arn = "arn:aws:kms:eu-central-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+}
+
+run "rate_limits_each_ip_and_screens_known_bad_inputs" {
+  command = plan
+
+  assert {
+    condition     = aws_wafv2_web_acl.this.scope == "REGIONAL" && length(aws_wafv2_web_acl.this.default_action[0].allow) == 1
+    error_message = "A regional web ACL (AppSync's scope) that allows what no rule blocks."
+  }
+
+  assert {
+    condition = jsonencode([for rule in aws_wafv2_web_acl.this.rule : [rule.priority, rule.name]]) == jsonencode([
+      [1, "rate-limit-per-ip"], [2, "aws-known-bad-inputs"],
+    ])
+    error_message = "The rules, in order."
+  }
+
+  assert {
+    condition     = one([for rule in aws_wafv2_web_acl.this.rule : rule.statement[0].rate_based_statement[0] if rule.name == "rate-limit-per-ip"]).limit == 1000
+    error_message = "1,000 requests per IP per 5 minutes by default."
+  }
+
+  assert {
+    condition     = one([for rule in aws_wafv2_web_acl.this.rule : rule.statement[0].managed_rule_group_statement[0].name if rule.name == "aws-known-bad-inputs"]) == "AWSManagedRulesKnownBadInputsRuleSet"
+    error_message = "AWS's known-bad-inputs rules (with Log4j) screen every request."
+  }
+}
+
+run "logs_are_encrypted_bounded_and_never_hold_the_api_key" {
+  command = plan
+
+  assert {
+    condition     = aws_cloudwatch_log_group.this.name == "aws-waf-logs-test-messenger-api" && aws_cloudwatch_log_group.this.kms_key_id == var.kms_key_arn && aws_cloudwatch_log_group.this.retention_in_days == 365
+    error_message = "WAF's log group (its name must start aws-waf-logs-), encrypted and kept a bounded time."
+  }
+
+  assert {
+    condition     = jsonencode(aws_wafv2_web_acl_logging_configuration.this.redacted_fields) == jsonencode([{ method = [], query_string = [], single_header = [{ name = "x-api-key" }], uri_path = [] }])
+    error_message = "The x-api-key header is redacted from every log record."
+  }
+}
+
+run "refuses_a_rate_limit_waf_does_not_allow" {
+  command = plan
+
+  variables {
+    rate_limit = 5
+  }
+
+  expect_failures = [var.rate_limit]
+}
+
+# The names and texts the web ACL sends, against what WAF's API accepts (tests/terraform/aws_constraints.json).
+run "what_it_sends_fits_the_waf_api" {
+  command = plan
+
+  variables {
+    name = "a-web-acl-name-long-enough-to-matter"
+  }
+
+  assert {
+    condition = alltrue(concat(
+      [
+        can(regex(jsondecode(file("../../tests/terraform/aws_constraints.json")).constraints["wafv2.Name"].pattern, aws_wafv2_web_acl.this.name)),
+        can(regex(jsondecode(file("../../tests/terraform/aws_constraints.json")).constraints["wafv2.Description"].pattern, aws_wafv2_web_acl.this.description)),
+        length(aws_wafv2_web_acl.this.description) <= jsondecode(file("../../tests/terraform/aws_constraints.json")).constraints["wafv2.Description"].max,
+        can(regex(jsondecode(file("../../tests/terraform/aws_constraints.json")).constraints["wafv2.MetricName"].pattern, aws_wafv2_web_acl.this.visibility_config[0].metric_name)),
+        can(regex(jsondecode(file("../../tests/terraform/aws_constraints.json")).constraints["logs.LogGroupName"].pattern, aws_cloudwatch_log_group.this.name)),
+      ],
+      [for rule in aws_wafv2_web_acl.this.rule : can(regex(jsondecode(file("../../tests/terraform/aws_constraints.json")).constraints["wafv2.Name"].pattern, rule.name))],
+      [for rule in aws_wafv2_web_acl.this.rule : can(regex(jsondecode(file("../../tests/terraform/aws_constraints.json")).constraints["wafv2.MetricName"].pattern, rule.visibility_config[0].metric_name))],
+    ))
+    error_message = "Every name, description and metric name must be one WAF accepts."
+  }
+}

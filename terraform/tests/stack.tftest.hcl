@@ -1,0 +1,391 @@
+# The root stack, planned in the default workspace with mocked providers: what it wires together and how
+# it is secured. Per-environment plans: environments.tftest.hcl.
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+
+  mock_data "aws_region" {
+    defaults = { region = "eu-central-1" }
+  }
+
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+
+  mock_resource "aws_appsync_graphql_api" {
+    defaults = { uris = { GRAPHQL = "https://example.appsync-api.eu-central-1.amazonaws.com/graphql" } }
+  }
+
+  mock_resource "aws_kms_key" {
+    defaults = { arn = "arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000000" }
+  }
+}
+
+mock_provider "archive" {}
+
+mock_provider "time" {
+  mock_resource "time_rotating" {
+    defaults = { rfc3339 = "2026-11-29T17:45:12Z" }
+  }
+}
+
+variables {
+  stage                  = "default" # terraform test runs in the current workspace
+  region                 = "eu-central-1"
+  ses_region             = "eu-central-1"
+  sns_region             = "eu-central-1"
+  default_email_from     = "Support@Example.com"
+  allowed_email_senders  = ["support@example.com", "Sales@Example.COM", "ops@example.com", "SALES@example.com"]
+  allowed_sms_sender_ids = ["Messenger"]
+}
+
+run "event_handlers_are_wired_by_their_manifest_trigger" {
+  command = plan
+
+  assert {
+    condition     = jsonencode(keys(module.event_handlers)) == jsonencode(sort(keys(jsondecode(file("../graphql/manifest.json")).eventHandlers)))
+    error_message = "One function per manifest event handler."
+  }
+
+  assert {
+    condition     = jsonencode(keys(aws_sns_topic_subscription.ses_events)) == jsonencode(["emailEvents"]) && jsonencode(keys(aws_lambda_permission.ses_events)) == jsonencode(["emailEvents"])
+    error_message = "The sesEvents handler is subscribed to the topic, and only it may be invoked by it."
+  }
+
+  assert {
+    condition     = jsonencode(keys(aws_cloudwatch_log_subscription_filter.sms_delivery)) == jsonencode(["smsEvents-failure", "smsEvents-success"])
+    error_message = "The smsDeliveryLogs handler follows both SMS delivery-status log groups."
+  }
+
+  assert {
+    condition     = jsonencode(keys(aws_cloudwatch_event_rule.schedule)) == jsonencode(["stalePending"]) && aws_cloudwatch_event_rule.schedule["stalePending"].schedule_expression == "rate(5 minutes)"
+    error_message = "The schedule handler runs every 5 minutes by default."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_event_rule.schedule["stalePending"].name == "default-messenger-stale-pending" && aws_cloudwatch_log_subscription_filter.sms_delivery["smsEvents-success"].name == "default-messenger-sms-events"
+    error_message = "Names come from the stage and the handler."
+  }
+
+  assert {
+    condition = jsonencode(module.event_handlers["smsEvents"].environment) == jsonencode({
+      MESSAGES_TABLE            = "default-messenger-messages"
+      MESSAGES_TABLE_REGION     = "eu-central-1"
+      PENDING_INDEX             = "byPendingShard"
+      POWERTOOLS_SERVICE_NAME   = "default-messenger-sms-events"
+      PROVIDER_MESSAGE_ID_INDEX = "byProviderMessageId"
+      STALE_AFTER_SECONDS       = "300"
+    })
+    error_message = "Every status function gets the whole status environment, index names from the manifest."
+  }
+}
+
+run "the_delivery_function_sends_through_the_configuration_set_as_allowed_senders_only" {
+  command = plan
+
+  assert {
+    condition = jsonencode(module.delivery_function.environment) == jsonencode({
+      MESSAGES_TABLE          = "default-messenger-messages"
+      MESSAGES_TABLE_REGION   = "eu-central-1"
+      POWERTOOLS_SERVICE_NAME = "default-messenger-delivery"
+      SES_CONFIGURATION_SET   = "default-messenger-messages"
+      SES_REGION              = "eu-central-1"
+      SNS_REGION              = "eu-central-1"
+    })
+    error_message = "The delivery function's environment: its regions, the configuration set, the table."
+  }
+
+  assert {
+    condition     = [for statement in data.aws_iam_policy_document.delivery.statement : statement.sid] == ["SendEmailAsAllowedSendersThroughTheConfigurationSet", "PublishSms", "NeverPublishToTopics"]
+    error_message = "Send email, publish SMS, never to a topic."
+  }
+
+  # Any identity of the SES region (the sandbox checks the recipient's too), but only From an allowed sender,
+  # each once in its configured spelling (IAM compares case-sensitively), and only over TLS.
+  assert {
+    condition = jsonencode(data.aws_iam_policy_document.delivery.statement[0].condition) == jsonencode([
+      { test = "Bool", values = ["true"], variable = "aws:SecureTransport" },
+      { test = "StringEquals", values = ["Support@Example.com", "Sales@Example.COM", "ops@example.com"], variable = "ses:FromAddress" },
+    ])
+    error_message = "ses:SendEmail only From the allowed senders, over TLS."
+  }
+
+  assert {
+    condition     = contains(data.aws_iam_policy_document.delivery.statement[0].resources, "arn:aws:ses:eu-central-1:123456789012:identity/*")
+    error_message = "The identities of the SES region (recipients in the sandbox)."
+  }
+
+  assert {
+    condition = jsonencode([for statement in data.aws_iam_policy_document.delivery.statement : [statement.effect, statement.actions, statement.resources] if statement.sid != "SendEmailAsAllowedSendersThroughTheConfigurationSet"]) == jsonencode([
+      [null, ["sns:Publish"], ["*"]], ["Deny", ["sns:Publish"], ["arn:aws:sns:*:*:*"]],
+    ])
+    error_message = "SMS may be published (no resource ARN exists for a phone number); topics are denied."
+  }
+
+  assert {
+    condition     = jsonencode(data.aws_iam_policy_document.delivery.statement[1].condition) == jsonencode([{ test = "Bool", values = ["true"], variable = "aws:SecureTransport" }])
+    error_message = "SMS only over TLS."
+  }
+
+  assert {
+    condition = jsonencode([for statement in data.aws_iam_policy_document.message_item_update.statement : [statement.sid, statement.actions, statement.condition]]) == jsonencode([
+      ["UpdateMessageItemsOnly", ["dynamodb:UpdateItem"], [{ test = "ForAllValues:StringLike", values = ["MESSAGE#*"], variable = "dynamodb:LeadingKeys" }]],
+      ["UseTableKeyThroughDynamoDB", ["kms:Decrypt", "kms:GenerateDataKey"], [{ test = "StringEquals", values = ["dynamodb.eu-central-1.amazonaws.com"], variable = "kms:ViaService" }]],
+    ])
+    error_message = "The delivery and status roles update message items only, with the key only through DynamoDB."
+  }
+}
+
+run "status_functions_may_query_only_their_own_index" {
+  command = plan
+
+  assert {
+    condition     = length(data.aws_iam_policy_document.event_handler["emailEvents"].statement) == 0
+    error_message = "emailEvents queries nothing (the tags name the record)."
+  }
+
+  assert {
+    condition     = jsonencode([for statement in data.aws_iam_policy_document.event_handler["smsEvents"].statement : [statement.sid, statement.actions]]) == jsonencode([["QueryOwnIndexesOnly", ["dynamodb:Query"]]])
+    error_message = "smsEvents may only Query."
+  }
+
+  assert {
+    condition     = jsonencode([for statement in data.aws_iam_policy_document.event_handler["stalePending"].statement : [statement.sid, statement.actions]]) == jsonencode([["QueryOwnIndexesOnly", ["dynamodb:Query"]]])
+    error_message = "stalePending may only Query."
+  }
+}
+
+run "the_config_item_holds_the_senders_as_configured" {
+  command = plan
+
+  assert {
+    condition = jsondecode(aws_dynamodb_table_item.delivery_config.item) == {
+      PK                  = { S = "CONFIG" }
+      SK                  = { S = "DELIVERY" }
+      defaultEmailFrom    = { S = "Support@Example.com" }
+      allowedEmailSenders = { L = [{ S = "support@example.com" }, { S = "Sales@Example.COM" }, { S = "ops@example.com" }, { S = "SALES@example.com" }] }
+      allowedSmsSenderIds = { L = [{ S = "Messenger" }] }
+      messagesTable       = { S = "default-messenger-messages" }
+    }
+    error_message = "The CONFIG/DELIVERY item the resolvers read: senders as configured, the table transactions name."
+  }
+}
+
+run "ses_events_reach_an_encrypted_topic_that_admits_only_ses_for_this_configuration_set" {
+  command = plan
+
+  assert {
+    condition     = aws_sns_topic.ses_events.name == "default-messenger-email-events" && aws_sns_topic.ses_events.region == "eu-central-1"
+    error_message = "The events topic lives in the SES region."
+  }
+
+  assert {
+    condition     = [for statement in data.aws_iam_policy_document.ses_events_topic.statement : statement.sid] == ["SesPublishesThisConfigurationSetsEvents", "DenyInsecureTransport"]
+    error_message = "SES publishes; nothing without TLS."
+  }
+
+  assert {
+    condition     = one([for condition in data.aws_iam_policy_document.ses_events_topic.statement[0].condition : condition.values if condition.variable == "aws:SourceAccount"]) == tolist(["123456789012"])
+    error_message = "Only SES of this account."
+  }
+
+  assert {
+    condition     = jsonencode(data.aws_iam_policy_document.ses_events_topic.statement[1].condition) == jsonencode([{ test = "Bool", values = ["false"], variable = "aws:SecureTransport" }]) && data.aws_iam_policy_document.ses_events_topic.statement[1].effect == "Deny"
+    error_message = "Requests without TLS are denied."
+  }
+}
+
+run "sms_delivery_logs_are_short_lived_encrypted_and_written_by_sns_only" {
+  command = plan
+
+  assert {
+    condition     = jsonencode(keys(aws_cloudwatch_log_group.sms_delivery)) == jsonencode(["failure", "success"]) && alltrue([for group in aws_cloudwatch_log_group.sms_delivery : group.retention_in_days == 3])
+    error_message = "Both SNS SMS delivery-status log groups, kept 3 days (they hold phone numbers)."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.sms_delivery["failure"].name == "sns/eu-central-1/123456789012/DirectPublishToPhoneNumber/Failure"
+    error_message = "The groups SNS writes to."
+  }
+
+  assert {
+    condition     = aws_sns_sms_preferences.account[0].default_sms_type == "Transactional" && aws_sns_sms_preferences.account[0].delivery_status_success_sampling_rate == "100" && aws_sns_sms_preferences.account[0].monthly_spend_limit == 1
+    error_message = "Transactional SMS, every success logged, the sandbox's spend limit."
+  }
+
+  assert {
+    condition     = jsonencode(data.aws_iam_policy_document.sms_delivery_status_assume.statement[0].principals) == jsonencode([{ identifiers = ["sns.amazonaws.com"], type = "Service" }])
+    error_message = "The delivery-status role trusts SNS."
+  }
+
+  assert {
+    condition     = jsonencode(data.aws_iam_policy_document.sms_delivery_status[0].statement[0].actions) == jsonencode(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"])
+    error_message = "What SNS needs to write delivery status, and nothing more."
+  }
+}
+
+run "every_resource_is_encrypted_with_a_key_of_its_region" {
+  assert {
+    condition     = length(module.regional_kms_key) == 0 && module.kms_key.region == "eu-central-1"
+    error_message = "One key when everything is in one region."
+  }
+
+  assert {
+    condition     = aws_sns_topic.ses_events.kms_master_key_id == module.kms_key.arn && alltrue([for group in aws_cloudwatch_log_group.sms_delivery : group.kms_key_id == module.kms_key.arn])
+    error_message = "The topic and the SMS log groups use the stack's key."
+  }
+}
+
+run "asynchronous_failures_are_kept_and_only_the_stacks_own_triggers_invoke" {
+  assert {
+    condition     = alltrue([for function in module.event_handlers : function.dead_letter_queue_arn != null]) && module.delivery_function.dead_letter_queue_arn == null
+    error_message = "Every status function (invoked asynchronously) has a dead-letter queue; the delivery function (invoked by AppSync) returns its failures."
+  }
+
+  assert {
+    condition     = aws_lambda_permission.schedule["stalePending"].source_arn == aws_cloudwatch_event_rule.schedule["stalePending"].arn && aws_lambda_permission.schedule["stalePending"].principal == "events.amazonaws.com"
+    error_message = "Only the sweep's own rule may invoke it."
+  }
+
+  assert {
+    condition     = aws_lambda_permission.ses_events["emailEvents"].source_arn == aws_sns_topic.ses_events.arn && aws_sns_topic_subscription.ses_events["emailEvents"].endpoint == module.event_handlers["emailEvents"].arn
+    error_message = "Only the events topic may invoke emailEvents, which is subscribed to it."
+  }
+
+  assert {
+    condition     = alltrue([for key, permission in aws_lambda_permission.sms_delivery_logs : permission.source_arn == "${aws_cloudwatch_log_group.sms_delivery[split("-", key)[1]].arn}:*"])
+    error_message = "Only the SMS delivery-status log groups may invoke smsEvents."
+  }
+
+  assert {
+    condition     = jsonencode(data.aws_iam_policy_document.event_handler["stalePending"].statement[0].resources) == jsonencode([module.messages_table.index_arns["byPendingShard"]]) && jsonencode(data.aws_iam_policy_document.event_handler["smsEvents"].statement[0].resources) == jsonencode([module.messages_table.index_arns["byProviderMessageId"]])
+    error_message = "Each status function queries its own index only."
+  }
+
+  assert {
+    condition     = output.ses_events_topic_arn == aws_sns_topic.ses_events.arn && jsonencode(keys(output.status_function_names)) == jsonencode(["emailEvents", "smsEvents", "stalePending"])
+    error_message = "The outputs name the events topic and the status functions."
+  }
+}
+
+run "regions_may_differ" {
+  override_resource {
+    target = module.regional_kms_key["eu-west-1"].aws_kms_key.this
+    values = { arn = "arn:aws:kms:eu-west-1:123456789012:key/11111111-1111-1111-1111-111111111111" }
+  }
+
+  override_resource {
+    target = module.regional_kms_key["us-east-1"].aws_kms_key.this
+    values = { arn = "arn:aws:kms:us-east-1:123456789012:key/22222222-2222-2222-2222-222222222222" }
+  }
+
+  variables {
+    ses_region = "eu-west-1"
+    sns_region = "us-east-1"
+  }
+
+  assert {
+    condition     = jsonencode(keys(module.regional_kms_key)) == jsonencode(["eu-west-1", "us-east-1"])
+    error_message = "A key in each further region (keys are regional)."
+  }
+
+  assert {
+    condition     = aws_sns_topic.ses_events.region == "eu-west-1" && aws_sns_topic.ses_events.kms_master_key_id == module.regional_kms_key["eu-west-1"].arn
+    error_message = "The events topic is in the SES region, with that region's key."
+  }
+
+  assert {
+    condition     = module.event_handlers["smsEvents"].region == "us-east-1" && module.event_handlers["emailEvents"].region == "eu-central-1" && module.event_handlers["stalePending"].region == "eu-central-1"
+    error_message = "smsEvents runs beside its log groups in the SNS region; the others beside the table."
+  }
+
+  assert {
+    condition     = alltrue([for group in aws_cloudwatch_log_group.sms_delivery : group.region == "us-east-1" && group.kms_key_id == module.regional_kms_key["us-east-1"].arn])
+    error_message = "The SMS log groups are in the SNS region, with that region's key."
+  }
+
+  assert {
+    condition     = jsonencode(module.delivery_function.environment) == jsonencode(merge(module.delivery_function.environment, { SES_REGION = "eu-west-1", SNS_REGION = "us-east-1", MESSAGES_TABLE_REGION = "eu-central-1" }))
+    error_message = "The delivery function sends email and SMS in their own regions."
+  }
+}
+
+run "one_environment_per_account_and_region_owns_the_sms_settings" {
+  command = plan
+
+  variables {
+    sms = { manage_account_preferences = false }
+  }
+
+  assert {
+    condition     = length(aws_sns_sms_preferences.account) == 0 && length(aws_cloudwatch_log_group.sms_delivery) == 0 && length(aws_cloudwatch_log_subscription_filter.sms_delivery) == 0 && length(aws_iam_role.sms_delivery_status) == 0
+    error_message = "An environment that does not own them creates none of the account's SMS settings."
+  }
+}
+
+run "applying_one_environments_values_in_another_workspace_stops_at_plan" {
+  command = plan
+
+  variables {
+    stage = "prod"
+  }
+
+  expect_failures = [terraform_data.workspace_guard]
+}
+
+# The longest stage the variable accepts makes the longest names: every module's own checks of what AWS
+# accepts still hold (the workspace guard is the only failure expected).
+run "the_longest_stage_fits_every_name" {
+  command = plan
+
+  variables {
+    stage = "abcdefghijklmnop"
+  }
+
+  expect_failures = [terraform_data.workspace_guard]
+}
+
+run "refuses_an_all_digit_sms_sender_id" {
+  command = plan
+
+  variables {
+    allowed_sms_sender_ids = ["12345"]
+  }
+
+  expect_failures = [var.allowed_sms_sender_ids]
+}
+
+run "refuses_a_stale_age_a_request_may_still_reach" {
+  command = plan
+
+  variables {
+    stale_pending = { stale_after_seconds = 30 }
+  }
+
+  expect_failures = [var.stale_pending]
+}
+
+run "refuses_a_schedule_eventbridge_does_not_accept" {
+  command = plan
+
+  variables {
+    stale_pending = { schedule_expression = "every 5 minutes" }
+  }
+
+  expect_failures = [var.stale_pending]
+}
+
+run "refuses_a_key_lifetime_appsync_does_not_allow" {
+  command = plan
+
+  variables {
+    api_key = { validity_days = 400, rotation_days = 30 }
+  }
+
+  expect_failures = [var.api_key]
+}

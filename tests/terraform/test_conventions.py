@@ -1,0 +1,110 @@
+"""What Terraform itself cannot check: the modules' conventions and docs, the environment files, and policy
+properties across every file (Terraform's own tests, `*.tftest.hcl`, assert the planned values)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import hcl2
+import pytest
+from hcl2 import SerializationOptions
+
+from tests.conftest import REPO_ROOT
+from tests.terraform.conftest import Stack, statements
+
+MODULES = sorted(path.name for path in (REPO_ROOT / "modules").iterdir() if path.is_dir())
+MANIFEST = json.loads((REPO_ROOT / "graphql" / "manifest.json").read_text())
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_module_has_the_standard_files_tests_and_a_readme_with_its_interface(stack: Stack, module: str) -> None:
+    directory = REPO_ROOT / "modules" / module
+    for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"):
+        assert (directory / name).is_file(), f"modules/{module}/{name} is missing"
+    assert list((directory / "tests").glob("*.tftest.hcl")), f"modules/{module} has no Terraform tests"
+    readme = (directory / "README.md").read_text()
+    for block in stack.find("variable", directory=f"modules/{module}"):
+        assert f"`{block.name}`" in readme, f"modules/{module}/README.md does not list input {block.name}"
+    for block in stack.find("output", directory=f"modules/{module}"):
+        assert f"`{block.name}`" in readme, f"modules/{module}/README.md does not list output {block.name}"
+
+
+def test_module_readmes_are_generated_from_the_current_code() -> None:
+    from tools.module_docs import MODULES_DIR, updated
+
+    for module_dir in sorted(path for path in MODULES_DIR.iterdir() if path.is_dir()):
+        readme = (module_dir / "README.md").read_text()
+        assert updated(readme, module_dir) == readme, f"{module_dir.name}/README.md is out of date: run `make docs`"
+
+
+def test_every_variable_has_a_description_and_a_type_and_every_output_a_description(stack: Stack) -> None:
+    assert [block.address for block in stack.find("variable") if not block.body.get("description") or "type" not in block.body] == []
+    assert [block.address for block in stack.find("output") if not block.body.get("description")] == []
+
+
+def test_secrets_are_sensitive_outputs(stack: Stack) -> None:
+    for directory in ("terraform", "modules/graphql_api"):
+        assert stack.one("output", name="api_key", directory=directory).body.get("sensitive") is True
+
+
+def test_tags_are_set_once_as_provider_default_tags(stack: Stack) -> None:
+    # Terraform's tests run with mocked providers, which do not compute tags_all from default_tags.
+    options = SerializationOptions(strip_string_quotes=True, preserve_heredocs=False, explicit_blocks=False)
+    providers = hcl2.loads((REPO_ROOT / "terraform" / "providers.tf").read_text(), serialization_options=options)
+    [aws] = [provider["aws"] for provider in providers["provider"] if "aws" in provider]
+    assert "var.tags" in json.dumps(aws["default_tags"])
+    assert [block.address for block in stack.blocks if block.kind == "resource" and "tags" in block.body] == []
+
+
+@pytest.mark.parametrize("env", ["dev", "stage", "prod"])
+def test_environment_files_set_only_declared_variables_and_attributes(stack: Stack, env: str) -> None:
+    # Terraform only warns about a value for an undeclared variable: a misspelt setting would be dropped.
+    options = SerializationOptions(strip_string_quotes=True, preserve_heredocs=False, explicit_blocks=False)
+    values = hcl2.loads((REPO_ROOT / "envs" / f"{env}.tfvars").read_text(), serialization_options=options)
+    variables = {block.name: block.body for block in stack.find("variable", directory="terraform")}
+    names = {name for name in values if not name.startswith("__")}
+    assert names - set(variables) == set(), f"{env}.tfvars sets undeclared variables"
+    for name in names:
+        type_ = variables[name]["type"]
+        if isinstance(type_, str) and type_.startswith("${object("):
+            attributes = set(re.findall(r"(\w+)\s*=\s*optional\(", type_))
+            assert set(values[name]) <= attributes, f"{env}.tfvars: {name} sets {sorted(set(values[name]) - attributes)}"
+
+
+def test_no_policy_anywhere_grants_a_wildcard_action(stack: Stack) -> None:
+    # GIVEN every action of every policy document, and those the manifest grants the resolvers' roles
+    actions = [
+        action
+        for document in stack.find("data", "aws_iam_policy_document")
+        for statement in statements(document)
+        if isinstance(statement.get("actions"), list)
+        for action in statement["actions"]
+    ]
+    for source in MANIFEST["dataSources"].values():
+        actions += source.get("readActions", []) + source.get("writeActions", [])
+    # THEN none is a wildcard
+    assert len(actions) > 20
+    assert [action for action in actions if "*" in action] == []
+
+
+def test_every_statement_names_its_actions_literally_or_from_the_manifest(stack: Stack) -> None:
+    # (So the wildcard check above sees every action.)
+    computed = {"${each.value.read_actions}", "${each.value.write_actions}", "${concat(local.administration_actions, local.usage_actions)}"}
+    for document in stack.find("data", "aws_iam_policy_document"):
+        for statement in statements(document):
+            assert isinstance(statement.get("actions"), list) or statement.get("actions") in computed, document.address
+
+
+def test_the_originals_nonexistent_phone_number_condition_key_is_not_used(stack: Stack) -> None:
+    variables = [c["variable"] for document in stack.find("data", "aws_iam_policy_document") for s in statements(document) for c in s.get("condition", [])]
+    assert len(variables) > 10
+    assert [variable for variable in variables if "PhoneNumber" in variable] == []
+
+
+def test_environment_files_say_who_owns_the_account_wide_sms_settings() -> None:
+    for env in ("dev", "stage", "prod"):
+        text = (REPO_ROOT / "envs" / f"{env}.tfvars").read_text()
+        assert re.search(r"^  manage_account_preferences = true$", text, re.MULTILINE), env
+        comment = " ".join(line.lstrip("# ") for line in text.splitlines() if line.startswith("#"))
+        assert "if environments share one AWS account and sns_region, set manage_account_preferences = false in all but one" in comment, env
