@@ -1,0 +1,113 @@
+"""Run Terraform commands against the schema-only providers (offline) or the real ones (registry reachable).
+
+    python -m tools.tfprovider run --dir terraform -- validate
+    python -m tools.tfprovider run --dir modules/messages_table -- test
+    python -m tools.tfprovider run --dir terraform --online -- validate
+
+    from tools.tfprovider.runner import run
+    result = run("modules/messages_table", ["test"], capture=True)
+
+Offline (no registry, or `--offline`): a temporary CLI configuration maps hashicorp/aws, archive and time to
+launchers of the plugin (`dev_overrides`). `terraform init` refuses to run under dev_overrides, so modules are
+installed with `terraform get`, then the command runs. Online (registry reachable, or `--online`): the real
+providers, through `terraform init -backend=false`.
+
+Nothing is left in the repository: the launchers, the CLI configuration and Terraform's data directory
+(TF_DATA_DIR, otherwise `<dir>/.terraform`) live in a temporary folder, removed afterwards. Online, a
+`.terraform.lock.hcl` that init created (none was there before) is removed too.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from tools.tfprovider import cache
+
+REGISTRY = ("registry.terraform.io", 443)
+
+
+def registry_reachable(timeout: float = 2.0) -> bool:
+    """A quick TCP probe of the Terraform registry."""
+    try:
+        with socket.create_connection(REGISTRY, timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def write_overrides(workdir: Path, python: str = sys.executable) -> Path:
+    """Write one launcher per provider and a CLI configuration pointing dev_overrides at them; return its path."""
+    bin_dir = workdir / "providers"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    lines = ["provider_installation {", "  dev_overrides {"]
+    for name in cache.PROVIDERS:
+        launcher = bin_dir / f"terraform-provider-{name}"
+        launcher.write_text(
+            "#!/bin/sh\n"
+            f"PYTHONPATH={shlex.quote(str(cache.REPO_ROOT))} "
+            f"exec {shlex.quote(python)} -m tools.tfprovider.plugin {name}\n"
+        )
+        launcher.chmod(0o755)
+        lines.append(f'    "hashicorp/{name}" = "{bin_dir}"')
+    lines += ["  }", "  direct {}", "}", ""]
+    config = workdir / "terraformrc"
+    config.write_text("\n".join(lines))
+    return config
+
+
+def _terraform(args: list[str], directory: Path, env: dict[str, str], capture: bool) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["terraform", f"-chdir={directory}", *args], env=env, text=True, capture_output=capture, check=False
+    )
+
+
+def run(
+    directory: str | Path,
+    args: list[str],
+    *,
+    online: bool | None = None,
+    capture: bool = False,
+    extra_env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Prepare `directory` (modules, providers) and run `terraform <args>` there.
+
+    online=None probes the registry. Returns the last command's result; a failed preparation step (get / init)
+    is returned instead, so its error is what the caller sees.
+    """
+    directory = Path(directory).resolve()
+    if online is None:
+        online = registry_reachable()
+    with tempfile.TemporaryDirectory(prefix="tfprovider-") as temporary:
+        workdir = Path(temporary)
+        env = {
+            **os.environ,
+            "CHECKPOINT_DISABLE": "1",
+            "TF_IN_AUTOMATION": "1",
+            "TF_DATA_DIR": str(workdir / "data"),
+            **(extra_env or {}),
+        }
+        lock_file = directory / ".terraform.lock.hcl"
+        had_lock_file = lock_file.exists()
+        try:
+            if online:
+                prepare = ["init", "-backend=false", "-input=false"]
+            else:
+                for name in cache.PROVIDERS:
+                    cache.ensure_cached(name)
+                env["TF_CLI_CONFIG_FILE"] = str(write_overrides(workdir))
+                prepare = ["get"]
+            prepared = _terraform(prepare, directory, env, capture)
+            if prepared.returncode != 0:
+                return prepared
+            return _terraform(args, directory, env, capture)
+        finally:
+            if online and not had_lock_file and lock_file.exists():
+                lock_file.unlink()
+            shutil.rmtree(workdir / "data", ignore_errors=True)
