@@ -37,7 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     terraform_args = options.terraform_args[1:] if options.terraform_args[:1] == ["--"] else options.terraform_args
     if not terraform_args:
         parser.error("give the terraform command after --, e.g. -- validate")
-    return runner.run(options.dir, terraform_args, online=options.online).returncode
+    try:
+        return runner.run(options.dir, terraform_args, online=options.online).returncode
+    except runner.TerraformNotFound as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ committed schema (`schemas/<provider>.json.gz`, keyed by its sha256):
 * `<provider>-<key>.schema.pb`: the serialized GetProviderSchema response, answered as raw bytes;
 * `<provider>-<key>.index.json`: the type names and, per type, where computed-only attributes sit (the one check
   the plugin makes that Terraform core does not);
-* `tls/`: one self-signed certificate for the plugin's gRPC server (loopback only).
+* `tls.pem`: one self-signed certificate and its key for the plugin's gRPC server (loopback only).
 
 The cache lives in `.tools/tfprovider-cache/` of the repository (ignored by git, removed by `make clean`), or in
 `$TFPROVIDER_CACHE_DIR`. Files are written atomically, so plugins started in parallel never read half a file.
@@ -15,6 +15,7 @@ The cache lives in `.tools/tfprovider-cache/` of the repository (ignored by git,
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
@@ -152,6 +153,9 @@ def ensure_cached(name: str) -> CachedProvider:
         schema = load_schema(name)
         write_atomic(cached.index_path, json.dumps(build_index(schema), separators=(",", ":")).encode())
         write_atomic(cached.schema_path, build_schema_response(schema))
+        for stale in cache_dir().glob(f"{name}-*.*"):  # files of earlier schemas or cache formats
+            if stale not in (cached.schema_path, cached.index_path):
+                stale.unlink(missing_ok=True)
     return cached
 
 
@@ -160,18 +164,21 @@ def ensure_tls() -> tuple[bytes, bytes, bytes]:
 
     Terraform's go-plugin client trusts exactly the certificate the plugin announces in its handshake line and
     connects with server name `localhost`; the key never leaves this machine and only guards a loopback port.
+    Certificate and key share one file, so that plugins starting together never pair one's key with another's
+    certificate.
     """
-    tls = cache_dir() / "tls"
-    cert_path, key_path, der_path = tls / "cert.pem", tls / "key.pem", tls / "cert.der"
-    if not (cert_path.exists() and key_path.exists() and der_path.exists()):
-        cert_pem, key_pem, der = _make_certificate()
-        write_atomic(key_path, key_pem, mode=0o600)
-        write_atomic(der_path, der)
-        write_atomic(cert_path, cert_pem)
-    return cert_path.read_bytes(), key_path.read_bytes(), der_path.read_bytes()
+    path = cache_dir() / "tls.pem"
+    if not path.exists():
+        write_atomic(path, b"".join(_make_certificate()), mode=0o600)
+    text = path.read_bytes()
+    split = text.index(b"-----BEGIN PRIVATE KEY-----")
+    cert_pem, key_pem = text[:split], text[split:]
+    der = base64.b64decode(b"".join(cert_pem.strip().splitlines()[1:-1]))
+    return cert_pem, key_pem, der
 
 
-def _make_certificate() -> tuple[bytes, bytes, bytes]:
+def _make_certificate() -> tuple[bytes, bytes]:
+    """A self-signed (certificate PEM, PKCS#8 key PEM) for localhost; cryptography is imported only here."""
     import datetime
     import ipaddress
 
@@ -213,8 +220,4 @@ def _make_certificate() -> tuple[bytes, bytes, bytes]:
     key_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    return (
-        certificate.public_bytes(serialization.Encoding.PEM),
-        key_pem,
-        certificate.public_bytes(serialization.Encoding.DER),
-    )
+    return certificate.public_bytes(serialization.Encoding.PEM), key_pem

@@ -27,8 +27,9 @@ How each piece is read:
   leaves untyped, the HCL storage type (`stringListList` under kind `set` = set of lists of strings).
 
 Not carried by the packages: descriptions, `sensitive`, deprecations, max/min items other than 1, schema
-versions (all 0) and ephemeral resources. Two subtrees are typed `any` there; see `_wafv2_statement` and
-`_UNTYPED_FALLBACK`.
+versions (all 0), ephemeral resources and provider functions. Members typed `any` there become "dynamic"
+attributes (the quicksight `definition`s), except the WAF statement trees, rebuilt (see `_replace_waf_statements`);
+a subtree that cdktn made recursive is unrolled `_MAX_UNROLL` times (aws_wafv2_web_acl_rule `statement`).
 
 Usage:
 
@@ -43,9 +44,11 @@ import argparse
 import copy
 import gzip
 import hashlib
+import importlib.util
 import io
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -58,17 +61,13 @@ from tools.tfprovider.jsii_js import HclEntry, JsClass, Member, Module, Package,
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 GENERATOR = "tools/tfprovider/generate_schema.py"
 
-# distribution -> (pinned version, provider short name)
-WHEELS: dict[str, tuple[str, str]] = {
-    "cdktn-provider-aws": ("25.8.1", "aws"),
-    "cdktn-provider-archive": ("14.0.1", "archive"),
-    "cdktn-provider-time": ("14.0.2", "time"),
-}
+# The wheels fetched when none are given: hashicorp/aws 6.69.1, archive 2.8.1, time 0.14.2.
+WHEELS = {"cdktn-provider-aws": "25.8.1", "cdktn-provider-archive": "14.0.1", "cdktn-provider-time": "14.0.2"}
 
 Block = dict[str, Any]
 CtyType = str | list[Any]
 
-_PRIMITIVE = {"string": "string", "number": "number", "boolean": "bool", "bool": "bool"}
+_PRIMITIVE = {"string": "string", "number": "number", "boolean": "bool"}
 
 # Getter return expressions (argument removed) of primitive and primitive-collection members.
 _GETTER_TYPES: dict[str, CtyType] = {
@@ -118,7 +117,7 @@ def _storage_type(kind: str, storage: str) -> CtyType | None:
 class _Builder:
     module: Module
     resource_type: str
-    cuts: list[str]  # "<type>.<path>" of members dropped to end a recursion
+    cuts: list[str]  # members dropped to end a recursion, "<type>: <member> under <class>"
 
     def cls(self, name: str) -> JsClass:
         try:
@@ -396,11 +395,11 @@ def write_schema(schema: dict[str, Any], path: Path) -> str:
 
 
 def _download(workdir: Path) -> list[Path]:
-    pins = [f"{name}=={version}" for name, (version, _) in WHEELS.items()]
+    pins = [f"{name}=={version}" for name, version in WHEELS.items()]
+    # uv's venvs have no pip: fall back to the pip on PATH.
+    pip = [sys.executable, "-m", "pip"] if importlib.util.find_spec("pip") else [shutil.which("pip3") or "pip"]
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--only-binary=:all:", "-d", str(workdir),
-         *pins],
-        check=True,
+        [*pip, "download", "--no-deps", "--quiet", "--only-binary=:all:", "-d", str(workdir), *pins], check=True
     )
     return sorted(workdir.glob("*.whl"))
 

@@ -62,13 +62,9 @@ class _Unknown:
 UNKNOWN = _Unknown()
 
 
-def decode_dynamic_value(value: Any) -> Any:
-    """Decode a tfplugin6 DynamicValue (msgpack, or JSON for some legacy callers) into Python values."""
-    if value.msgpack:
-        return msgpack.unpackb(value.msgpack, raw=False, strict_map_key=False, ext_hook=lambda code, data: UNKNOWN)
-    if value.json:
-        return json.loads(value.json)
-    return None
+def decode_msgpack(data: bytes) -> Any:
+    """Decode a cty value as Terraform sends configurations: msgpack, unknown values as extensions."""
+    return msgpack.unpackb(data, raw=False, strict_map_key=False, ext_hook=lambda code, payload: UNKNOWN)
 
 
 def _error(summary: str, detail: str, path: list[Any] | None = None) -> Diagnostic:
@@ -176,7 +172,7 @@ class Provider:
         index = self.index()[kind].get(request.type_name)
         if not index:
             return []
-        return computed_only_errors(decode_dynamic_value(request.config), index, [])
+        return computed_only_errors(decode_msgpack(request.config.msgpack), index, [])
 
     def validate_ephemeral_resource_config(self, request: Any, context: grpc.ServicerContext) -> Any:
         detail = (

