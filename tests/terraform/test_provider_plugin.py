@@ -179,6 +179,34 @@ def test_terraform_test_plans_a_module_against_a_mocked_provider(tmp_path: Path)
     assert 'run "plans_the_table"... pass' in result.stdout
 
 
+def test_the_online_path_inits_with_the_real_providers_and_leaves_no_lock_file(tmp_path: Path, monkeypatch) -> None:
+    # GIVEN a stand-in terraform that records its calls, and a configuration without a lock file
+    calls = tmp_path / "calls"
+    fake = tmp_path / "terraform"
+    fake.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = version ]; then echo \'{"terraform_version": "1.11.4"}\'; exit 0; fi\n'
+        'echo "$* TF_CLI_CONFIG_FILE=${TF_CLI_CONFIG_FILE:-}" >> "$CALLS"\n'
+        'if [ "$2" = init ]; then touch "${1#-chdir=}/.terraform.lock.hcl"; fi\n'
+    )
+    fake.chmod(0o755)
+    config = tmp_path / "config"
+    config.mkdir()
+    monkeypatch.setenv("TERRAFORM", str(fake))
+    monkeypatch.setenv("CALLS", str(calls))
+    monkeypatch.delenv("TF_CLI_CONFIG_FILE", raising=False)
+    # WHEN the runner is told the registry is reachable
+    result = runner.run(config, ["validate"], online=True, capture=True)
+    # THEN it runs init without a backend, then the command, with no dev_overrides, and removes the lock file
+    # init created
+    assert result.returncode == 0
+    assert calls.read_text().splitlines() == [
+        f"-chdir={config} init -backend=false -input=false TF_CLI_CONFIG_FILE=",
+        f"-chdir={config} validate TF_CLI_CONFIG_FILE=",
+    ]
+    assert not (config / ".terraform.lock.hcl").exists()
+
+
 # -- The plugin speaking the protocol, without Terraform ----------------------------------------------------
 
 
