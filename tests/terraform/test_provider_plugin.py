@@ -23,7 +23,8 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from tools.tfprovider import cache, plugin, runner
-from tools.tfprovider.proto import regenerate, tfplugin6_pb2 as pb
+from tools.tfprovider.proto import regenerate
+from tools.tfprovider.proto import tfplugin6_pb2 as pb
 
 needs_terraform = pytest.mark.skipif(
     runner.find_terraform() is None,

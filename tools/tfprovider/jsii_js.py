@@ -18,13 +18,14 @@ Only the standard library; names are unique within a module folder, so every fil
 from __future__ import annotations
 
 import io
+import json
 import re
 import tarfile
 import zipfile
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 _CLASS_START = re.compile(r"^class (\w+) extends ([\w.]+) \{$")
 _FUNCTION_START = re.compile(r"^function (\w+)ToHclTerraform\(struct\) \{$")
@@ -198,10 +199,8 @@ def _jsii_tarball(wheel: Path) -> bytes:
 
 def read_wheel(wheel: Path) -> Package:
     """Parse every `lib/<folder>/**/*.js` (and the provider's `.d.ts`) of the wheel's jsii tarball."""
-    import json
-
-    modules: dict[str, Module] = defaultdict(lambda: Module(folder=""))
-    package_json: dict[str, object] = {}
+    modules: dict[str, Module] = {}
+    package_json: dict[str, Any] = {}
     with tarfile.open(fileobj=io.BytesIO(_jsii_tarball(wheel)), mode="r:gz") as tar:
         for info in tar:
             parts = info.name.split("/")
@@ -215,13 +214,11 @@ def read_wheel(wheel: Path) -> Package:
             if not is_js and not (folder == "provider" and info.name.endswith(".d.ts")):
                 continue
             text = tar.extractfile(info).read().decode()  # type: ignore[union-attr]
-            module = modules[folder]
-            module.folder = folder
+            module = modules.setdefault(folder, Module(folder))
             (parse_js if is_js else parse_dts)(module, text)
-    meta = package_json.get("cdktn", {}).get("provider", {})  # type: ignore[union-attr]
     return Package(
-        name=str(package_json["name"]),
-        version=str(package_json["version"]),
-        provider_version=str(meta.get("version", "")),  # type: ignore[union-attr]
-        modules=dict(modules),
+        name=package_json["name"],
+        version=package_json["version"],
+        provider_version=package_json["cdktn"]["provider"]["version"],
+        modules=modules,
     )

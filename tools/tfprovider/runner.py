@@ -12,9 +12,10 @@ launchers of the plugin (`dev_overrides`). `terraform init` refuses to run under
 installed with `terraform get`, then the command runs. Online (registry reachable, or `--online`): the real
 providers, through `terraform init -backend=false`.
 
-Nothing is left in the repository: the launchers, the CLI configuration and Terraform's data directory
-(TF_DATA_DIR, otherwise `<dir>/.terraform`) live in a temporary folder, removed afterwards. Online, a
-`.terraform.lock.hcl` that init created (none was there before) is removed too.
+Terraform is $TERRAFORM, else the first `terraform` >= 1.7 on PATH (an activated venv puts the pinned 1.0.3,
+kept for `fmt`, first). Nothing is left in the repository: the launchers, the CLI configuration and
+Terraform's data directory (TF_DATA_DIR, otherwise `<dir>/.terraform`) live in a temporary folder, removed
+afterwards. Online, a `.terraform.lock.hcl` that init created (none was there before) is removed too.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import functools
 import json
 import os
 import shlex
-import shutil
 import socket
 import subprocess
 import sys
@@ -108,7 +108,6 @@ def run(
     *,
     online: bool | None = None,
     capture: bool = False,
-    extra_env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Prepare `directory` (modules, providers) and run `terraform <args>` there.
 
@@ -128,7 +127,6 @@ def run(
             "CHECKPOINT_DISABLE": "1",
             "TF_IN_AUTOMATION": "1",
             "TF_DATA_DIR": str(workdir / "data"),
-            **(extra_env or {}),
         }
         lock_file = directory / ".terraform.lock.hcl"
         had_lock_file = lock_file.exists()
@@ -147,4 +145,3 @@ def run(
         finally:
             if online and not had_lock_file and lock_file.exists():
                 lock_file.unlink()
-            shutil.rmtree(workdir / "data", ignore_errors=True)
