@@ -26,10 +26,17 @@ from tools.tfprovider import cache, plugin, runner
 from tools.tfprovider.proto import regenerate
 from tools.tfprovider.proto import tfplugin6_pb2 as pb
 
-needs_terraform = pytest.mark.skipif(
-    runner.find_terraform() is None,
-    reason="no Terraform >= 1.7 on PATH (the venv's terraform 1.0.3 only formats): the plugin tests need one",
-)
+
+@pytest.fixture(scope="session")
+def terraform() -> str:
+    """Skip unless a Terraform >= 1.7 is on PATH (looked for when first needed, not while collecting)."""
+    found = runner.find_terraform()
+    if found is None:
+        pytest.skip("no Terraform >= 1.7 on PATH (the venv's terraform 1.0.3 only formats): the plugin tests need one")
+    return found
+
+
+needs_terraform = pytest.mark.usefixtures("terraform")
 
 Validate = Callable[[str], subprocess.CompletedProcess[str]]
 
