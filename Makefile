@@ -15,7 +15,7 @@ TERRAFORM ?= terraform
 TF := $(TERRAFORM) -chdir=terraform
 CHECKOV := $(TOOLS)/checkov/bin/checkov
 
-.PHONY: help install dev test test-python lint-js lint-python checkov fmt docs bench clean init plan apply outputs destroy env-check
+.PHONY: help install dev test test-python lint-js lint-python checkov terraform-test fmt docs bench clean init plan apply outputs destroy env-check
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -58,7 +58,10 @@ checkov: $(CHECKOV) ## Policy-check the Terraform (zero failed checks; skips are
 test-python: $(VENV)/.synced
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test: install lint-js lint-python checkov test-python ## Everything CI checks
+terraform-test: $(VENV)/.synced ## terraform fmt, validate and test of every module, the root and each environment (offline: schema-only providers)
+	$(PY) -m tools.terraform_gate
+
+test: install lint-js lint-python checkov terraform-test test-python ## Everything CI checks
 
 docs: $(VENV)/.synced ## Regenerate the inputs/outputs tables of the module READMEs
 	$(PY) tools/module_docs.py
@@ -68,7 +71,7 @@ fmt: $(VENV)/.synced ## Format the Terraform files
 	CHECKPOINT_DISABLE=1 $(TERRAFORM) fmt -recursive modules
 	CHECKPOINT_DISABLE=1 $(TERRAFORM) fmt -recursive envs
 
-# --- Deploying (needs Terraform >= 1.5 on PATH and AWS credentials) ---------------
+# --- Deploying (needs Terraform >= 1.10 on PATH and AWS credentials) --------------
 
 env-check:
 	@test -n "$(ENV)" || { echo "usage: make $(firstword $(MAKECMDGOALS)) ENV=dev|stage|prod"; exit 2; }
@@ -81,14 +84,17 @@ plan: env-check init ## Plan an environment: make plan ENV=dev (selects or creat
 	$(TF) workspace select -or-create $(ENV)
 	$(TF) plan -input=false -var-file=../envs/$(ENV).tfvars -out=$(ENV).tfplan
 
-apply: plan ## Apply an environment's plan, then print its URL and API key: make apply ENV=dev
-	$(TF) apply -input=false $(ENV).tfplan
+# The plan file holds every value of the plan, the API key included: it is removed once applied (or not).
+apply: plan ## Apply an environment's plan, then print its URL (the key only with SHOW_KEY=1): make apply ENV=dev
+	$(TF) apply -input=false $(ENV).tfplan; status=$$?; rm -f terraform/$(ENV).tfplan; exit $$status
 	@$(MAKE) --no-print-directory outputs ENV=$(ENV)
 
-outputs: env-check ## Print an environment's GraphQL URL and API key
+outputs: env-check ## Print an environment's GraphQL URL and key expiry; the key itself with SHOW_KEY=1
 	@$(TF) workspace select $(ENV) >/dev/null
 	@echo "graphql_url = $$($(TF) output -raw graphql_url)"
-	@echo "api_key     = $$($(TF) output -raw api_key)   (expires $$($(TF) output -raw api_key_expires))"
+	@echo "graphql_api_arn = $$($(TF) output -raw graphql_api_arn)   (IAM callers: appsync:GraphQL on <arn>/types/<Type>/fields/<field>)"
+	@if [ "$(SHOW_KEY)" = "1" ]; then echo "api_key     = $$($(TF) output -raw api_key)   (expires $$($(TF) output -raw api_key_expires))"; \
+	else echo "api_key     = (hidden: make outputs ENV=$(ENV) SHOW_KEY=1; expires $$($(TF) output -raw api_key_expires))"; fi
 
 destroy: env-check init ## Destroy an environment (prod's table refuses while deletion protection is on)
 	$(TF) workspace select $(ENV)

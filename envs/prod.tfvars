@@ -7,6 +7,11 @@ sns_region = "eu-central-1"
 default_email_from     = "no-reply@example.com"
 allowed_email_senders  = ["support@example.com"]
 allowed_sms_sender_ids = []
+# Countries SMS may go to (E.164 prefixes): a number elsewhere is refused, the toll-fraud guard.
+sms_allowed_prefixes = ["+1", "+44"]
+
+# Message records are deleted this long after they were sent (DynamoDB TTL).
+message_retention_days = 180
 
 log_retention_days = 365
 api_key = {

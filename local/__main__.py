@@ -12,16 +12,19 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 
-from local.config import Settings
+from local.config import LOCAL_SECRET_ACCESS_KEY, Settings
 
 # As the EventBridge rule does in AWS (terraform: stale_pending.schedule_expression).
 SWEEP_EVERY_SECONDS = 300
+# DynamoDB's TTL deletes expired items within a day or two; locally a minute shows the same effect sooner.
+EXPIRE_EVERY_SECONDS = 60
 
 
-def sweep_on_schedule(stack, stopping: threading.Event) -> None:
-    while not stopping.wait(SWEEP_EVERY_SECONDS):
-        stack.reporter.sweep({})
+def on_schedule(every_seconds: float, job: Callable[[], object], stopping: threading.Event) -> None:
+    while not stopping.wait(every_seconds):
+        job()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,10 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     aws_endpoint = stack.aws.endpoint_url if stack.aws else "(none)"
     print(f"serverless-messenger local stack ready in {time.monotonic() - started:.1f}s", flush=True)
     print(f"  GraphQL:  http://{host}:{port}/graphql", flush=True)
+    secret = settings.secret_access_key if settings.secret_access_key == LOCAL_SECRET_ACCESS_KEY else "(yours, from AWS_SECRET_ACCESS_KEY)"
     print(f"  API key:  {settings.api_key}   (send it as the x-api-key header)", flush=True)
-    print(f"  Outbox:   http://{host}:{port}/local/outbox", flush=True)
-    print(f"  Events:   POST http://{host}:{port}/local/events  {{\"to\", \"messageId\", \"event\": \"DELIVERY\" | \"BOUNCE\" | ... | \"SMS_SUCCESS\"}}", flush=True)
-    print(f"  Sweep:    POST http://{host}:{port}/local/sweep   {{\"staleAfterSeconds\": 0}}  (runs every 5 minutes anyway, as in AWS)", flush=True)
+    print(f"  IAM:      SigV4, service appsync, region {settings.table_region}: access key {settings.access_key_id}, secret {secret}", flush=True)
+    print("  Tools (x-api-key, JSON): GET /local/outbox   POST /local/events {\"to\", \"messageId\", \"event\"}   POST /local/sweep   POST /local/expire", flush=True)
     print(f"  AWS:      {aws_endpoint}   (moto; e.g. aws --endpoint-url ... dynamodb scan --table-name {settings.table_names['messages']})", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
 
@@ -69,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    threading.Thread(target=sweep_on_schedule, args=(stack, stopping), daemon=True, name="stale-pending-schedule").start()
+    threading.Thread(target=on_schedule, args=(SWEEP_EVERY_SECONDS, lambda: stack.reporter.sweep({}), stopping), daemon=True, name="stale-pending").start()
+    threading.Thread(target=on_schedule, args=(EXPIRE_EVERY_SECONDS, stack.expire, stopping), daemon=True, name="ttl").start()
     try:
         server.serve_forever(poll_interval=0.2)
     finally:

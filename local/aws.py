@@ -6,9 +6,15 @@ import functools
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
+
+# moto's server answers any Origin with CORS headers unless told not to, before moto is imported: web pages
+# the developer visits must not read the emulated account.
+os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
 from moto.server import ThreadedMotoServer
 
 from local.config import Settings
@@ -95,6 +101,28 @@ def provision(settings: Settings, manifest: Manifest) -> None:
     sesv2.create_configuration_set(ConfigurationSetName=settings.configuration_set, DeliveryOptions={"TlsPolicy": "REQUIRE"})
     for sender in settings.email_senders:
         sesv2.create_email_identity(EmailIdentity=sender)
+
+
+def delete_expired(settings: Settings, table_name: str, table: dict[str, Any]) -> int:
+    """Delete every item whose TTL attribute lies in the past, as DynamoDB's TTL does (moto does not)."""
+    dynamodb = boto3.client("dynamodb", region_name=settings.table_region)
+    keys = [table["partitionKey"], table["sortKey"]]
+    arguments: dict[str, Any] = {
+        "TableName": table_name,
+        "FilterExpression": "#ttl < :now",
+        "ExpressionAttributeNames": {"#ttl": table["ttlAttribute"]},
+        "ExpressionAttributeValues": {":now": {"N": str(int(time.time()))}},
+        "ProjectionExpression": ", ".join(keys),
+    }
+    deleted = 0
+    while True:
+        page = dynamodb.scan(**arguments)
+        for item in page.get("Items", []):
+            dynamodb.delete_item(TableName=table_name, Key={key: item[key] for key in keys})
+            deleted += 1
+        if "LastEvaluatedKey" not in page:
+            return deleted
+        arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def table_definition(name: str, table: dict) -> dict:

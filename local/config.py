@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from local.auth import Authorizer
 from local.manifest import StorageContract
 
 DEFAULT_API_KEY = "local-dev-api-key"
+LOCAL_ACCESS_KEY_ID = "LOCALDEVACCESSKEY"
+LOCAL_SECRET_ACCESS_KEY = "local-dev-secret-access-key"
+_LOOPBACK_ORIGIN = re.compile(r"http://(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", re.IGNORECASE)
 
 
 def _env(name: str, default: str) -> str:
@@ -30,6 +35,30 @@ class Settings:
     allowed_sms_sender_ids: str = field(default_factory=lambda: _env("ALLOWED_SMS_SENDER_IDS", "Messenger"))
     # As terraform/variables.tf's stale_pending.stale_after_seconds.
     stale_after_seconds: int = field(default_factory=lambda: int(_env("STALE_AFTER_SECONDS", "300")))
+    # Sending limits, as terraform/variables.tf's send_limits (the same defaults).
+    sms_per_recipient_per_hour: int = field(default_factory=lambda: int(_env("SMS_PER_RECIPIENT_PER_HOUR", "10")))
+    email_per_recipient_per_hour: int = field(default_factory=lambda: int(_env("EMAIL_PER_RECIPIENT_PER_HOUR", "50")))
+    sms_per_minute: int = field(default_factory=lambda: int(_env("SMS_PER_MINUTE", "100")))
+    email_per_minute: int = field(default_factory=lambda: int(_env("EMAIL_PER_MINUTE", "1000")))
+    # E.164 prefixes SMS may go to (comma-separated, e.g. "+1,+44"); unset: every number.
+    sms_allowed_prefixes: str = field(default_factory=lambda: _env("SMS_ALLOWED_PREFIXES", ""))
+    # Origins besides loopback ones that may call /graphql from a browser (comma-separated, e.g. a dev server).
+    cors_origins: str = field(default_factory=lambda: _env("CORS_ORIGINS", ""))
+    # What SigV4-signed requests (AWS_IAM) are checked against; the local defaults unless the environment says.
+    access_key_id: str = field(default_factory=lambda: _env("AWS_ACCESS_KEY_ID", LOCAL_ACCESS_KEY_ID))
+    secret_access_key: str = field(default_factory=lambda: _env("AWS_SECRET_ACCESS_KEY", LOCAL_SECRET_ACCESS_KEY))
+    # Resolvers one request may run (AppSync's resolverCountLimit): one, so one sendMessage per request.
+    resolver_count_limit: int = field(default_factory=lambda: int(_env("RESOLVER_COUNT_LIMIT", "1")))
+    # As terraform/variables.tf's message_retention_days.
+    message_retention_days: int = field(default_factory=lambda: int(_env("MESSAGE_RETENTION_DAYS", "90")))
+
+    @property
+    def authorizer(self) -> Authorizer:
+        return Authorizer(self.api_key, self.access_key_id, self.secret_access_key, self.table_region)
+
+    def origin_allowed(self, origin: str) -> bool:
+        """A loopback origin (a developer's app on localhost:3000), or one listed in CORS_ORIGINS."""
+        return _LOOPBACK_ORIGIN.fullmatch(origin) is not None or origin in _split(self.cors_origins)
 
     @property
     def table_names(self) -> dict[str, str]:
@@ -44,6 +73,14 @@ class Settings:
             "allowedSmsSenderIds": _split(self.allowed_sms_sender_ids),
             # Transactions name their tables; resolvers have no other way to learn the name.
             "messagesTable": self.table_names["messages"],
+            "limits": {
+                "smsPerRecipientPerHour": self.sms_per_recipient_per_hour,
+                "emailPerRecipientPerHour": self.email_per_recipient_per_hour,
+                "smsPerMinute": self.sms_per_minute,
+                "emailPerMinute": self.email_per_minute,
+            },
+            "messageRetentionDays": self.message_retention_days,
+            **({"smsAllowedPrefixes": _split(self.sms_allowed_prefixes)} if self.sms_allowed_prefixes.strip() else {}),
         }
 
     @property

@@ -26,6 +26,8 @@ from graphql import (
     validate,
 )
 
+from local.auth import API_KEY, Caller
+from local.authorization import enforce_auth_directives
 from local.manifest import Manifest
 from local.pipeline import FieldError, PipelineExecutor, RequestInfo
 
@@ -59,11 +61,14 @@ def load_schema(manifest: Manifest) -> GraphQLSchema:
 
 @dataclass
 class RequestState:
-    """Per-request context: headers for ctx.request, and errors appended by util.appendError."""
+    """Per-request context: the caller, headers for ctx.request, errors appended by util.appendError,
+    and how many resolvers the request has run (AppSync's resolverCountLimit)."""
 
     headers: dict[str, str]
     variables: dict[str, Any]
+    caller: Caller = field(default_factory=lambda: Caller(API_KEY))
     appended: list[tuple[list[Any], FieldNode, FieldError]] = field(default_factory=list)
+    resolvers_run: int = 0
 
 
 def _selection_paths(selection_set: SelectionSetNode | None, info: GraphQLResolveInfo, prefix: str = "") -> list[str]:
@@ -84,11 +89,15 @@ def _selection_paths(selection_set: SelectionSetNode | None, info: GraphQLResolv
     return paths
 
 
-def _field_resolver(executor: PipelineExecutor, field_path: str):
+def _field_resolver(executor: PipelineExecutor, field_path: str, resolver_count_limit: int):
     type_name, field_name = field_path.split(".", 1)
 
     def resolve(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
         state: RequestState = info.context
+        # As AppSync does: past the limit, a resolver fails during execution; what ran before stands.
+        if state.resolvers_run >= resolver_count_limit:
+            raise FieldError(message="Resolver invocation limit reached.", error_type="ResolverExecutionLimitReached")
+        state.resolvers_run += 1
         node = info.field_nodes[0]
         request_info = RequestInfo(
             field_name=field_name,
@@ -97,6 +106,7 @@ def _field_resolver(executor: PipelineExecutor, field_path: str):
             selection_set_list=_selection_paths(node.selection_set, info),
             selection_set_graphql=print_ast(node.selection_set) if node.selection_set else "",
             headers=state.headers,
+            identity=state.caller.identity,
         )
         result = executor.resolve(field_path, args, request_info, source=source)
         for error in result.appended_errors:
@@ -106,12 +116,12 @@ def _field_resolver(executor: PipelineExecutor, field_path: str):
     return resolve
 
 
-def attach_resolvers(schema: GraphQLSchema, executor: PipelineExecutor) -> None:
+def attach_resolvers(schema: GraphQLSchema, executor: PipelineExecutor, resolver_count_limit: int) -> None:
     for field_path, resolver in executor.manifest.resolvers.items():
         graphql_type = schema.get_type(resolver.type_name)
         if not isinstance(graphql_type, GraphQLObjectType) or resolver.field_name not in graphql_type.fields:
             raise ValueError(f"manifest resolver {field_path} has no field in the schema")
-        graphql_type.fields[resolver.field_name].resolve = _field_resolver(executor, field_path)
+        graphql_type.fields[resolver.field_name].resolve = _field_resolver(executor, field_path, resolver_count_limit)
 
 
 def _locations(error: GraphQLError) -> list[dict[str, Any]] | None:
@@ -148,9 +158,10 @@ def appsync_error(error: GraphQLError) -> dict[str, Any]:
 
 
 class GraphQLHost:
-    def __init__(self, schema: GraphQLSchema, executor: PipelineExecutor) -> None:
+    def __init__(self, schema: GraphQLSchema, executor: PipelineExecutor, resolver_count_limit: int = 10_000) -> None:
         self.schema = schema
-        attach_resolvers(schema, executor)
+        attach_resolvers(schema, executor, resolver_count_limit)
+        enforce_auth_directives(schema)
         # Clients send the same few documents over and over: parse and validate each once.
         self._prepare = lru_cache(maxsize=256)(self._parse_and_validate)
 
@@ -161,7 +172,7 @@ class GraphQLHost:
             return None, (error,)
         return document, tuple(validate(self.schema, document))
 
-    def execute(self, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+    def execute(self, body: dict[str, Any], headers: dict[str, str], caller: Caller | None = None) -> dict[str, Any]:
         query = body.get("query")
         if not isinstance(query, str) or not query.strip():
             return {"errors": [{"errorType": "BadRequestException", "message": "The request has no GraphQL query"}]}
@@ -171,7 +182,7 @@ class GraphQLHost:
         operation_name = body.get("operationName")
         if operation_name is not None and not isinstance(operation_name, str):
             return {"errors": [{"errorType": "BadRequestException", "message": "operationName must be a string"}]}
-        state = RequestState(headers=headers, variables=variables or {})
+        state = RequestState(headers=headers, variables=variables or {}, caller=caller or Caller(API_KEY))
         document, problems = self._prepare(query)
         if document is None or problems:
             result = ExecutionResult(data=None, errors=list(problems))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -152,6 +153,14 @@ def _ksuid() -> str:
     return "".join(reversed(digits)).rjust(27, "0")
 
 
+_resolver_logger = logging.getLogger("local.resolvers")
+_LOG_LEVELS = {"log": logging.INFO, "info": logging.INFO, "warn": logging.WARNING, "error": logging.ERROR, "debug": logging.DEBUG}
+
+
+def _log_from_resolver(level: str, text: str) -> None:
+    _resolver_logger.log(_LOG_LEVELS.get(level, logging.INFO), text)
+
+
 def _through_json(function):
     """A host callable that takes its arguments and gives its result as JSON text (see `host` in the runtime)."""
 
@@ -215,6 +224,7 @@ class JsEngine:
             "__host_format_millis": _format_millis,
             "__host_parse_formatted_millis": _parse_formatted_millis,
             "__host_auth_type": lambda: self._auth_type,
+            "__host_log": _log_from_resolver,
         }
         for name, function in host.items():
             context.add_callable(name, _through_json(function))

@@ -46,6 +46,7 @@ class RequestInfo:
     selection_set_list: list[str]
     selection_set_graphql: str
     headers: dict[str, str]
+    identity: dict[str, Any] | None = None  # none for an API key; the IAM caller's otherwise
 
 
 class _EarlyReturnToEnd(Exception):
@@ -79,7 +80,7 @@ class PipelineExecutor:
             "source": source,
             "stash": {},
             "prev": {"result": None},
-            "identity": None,  # API key authorization has no identity
+            "identity": info.identity,
             "env": self.env,
             "request": {"headers": info.headers, "domainName": None},
             "info": {

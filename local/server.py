@@ -6,16 +6,20 @@ import hmac
 import json
 import logging
 import os
+import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
 
-from local.aws import EmulatedAws, provision, start_moto
+from local.auth import Authorizer, Refusal
+from local.aws import EmulatedAws, delete_expired, provision, start_moto
 from local.config import Settings
 from local.datasources import (
     DataSource,
@@ -55,6 +59,15 @@ class LocalStack:
     reporter: StatusReporter
     aws: EmulatedAws | None = None
     executing: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(WORKERS))
+
+    @property
+    def authorizer(self) -> Authorizer:
+        return self.settings.authorizer
+
+    def expire(self) -> int:
+        """Delete the records whose time is up, as DynamoDB's TTL does in AWS; how many were deleted."""
+        table = self.manifest.tables["messages"]
+        return delete_expired(self.settings, self.settings.table_names["messages"], table)
 
     def close(self) -> None:
         self.engine.close()
@@ -116,7 +129,7 @@ def assemble_stack(settings: Settings) -> LocalStack:
     engine = JsEngine()
     executor = PipelineExecutor(manifest, engine, build_data_sources(settings, manifest), env={})
     reporter = build_status_reporter(settings, manifest, engine, outbox)
-    return LocalStack(settings, manifest, engine, executor, GraphQLHost(load_schema(manifest), executor), outbox, reporter)
+    return LocalStack(settings, manifest, engine, executor, GraphQLHost(load_schema(manifest), executor, settings.resolver_count_limit), outbox, reporter)
 
 
 def start_stack(settings: Settings | None = None) -> LocalStack:
@@ -132,6 +145,10 @@ def start_stack(settings: Settings | None = None) -> LocalStack:
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
+    """The routes of the local stack. Each request passes the same gates first: a loopback Host (no DNS
+    rebinding); then, per route, AppSync's authorization (/graphql) or the API key and a JSON body (/local/*).
+    Only /graphql speaks CORS, and only to loopback origins and those in CORS_ORIGINS."""
+
     stack: LocalStack
     server_version = "serverless-messenger-local"
     protocol_version = "HTTP/1.1"
@@ -140,17 +157,28 @@ class _RequestHandler(BaseHTTPRequestHandler):
         # Request lines only (method, path, status): never bodies, which hold addresses.
         logger.debug("%s %s", self.address_string(), format % args)
 
-    def _send_json(self, status: HTTPStatus, payload: Any) -> None:
+    # --- answering ----------------------------------------------------------------------------
+
+    def _send_json(self, status: HTTPStatus, payload: Any, cors: bool = False) -> None:
         body = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=UTF-8")
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Access-Control-Allow-Origin", "*")
+        if cors:
+            self._cors_headers()
         self.end_headers()
         self.wfile.write(body)
 
-    def _error(self, status: HTTPStatus, error_type: str, message: str) -> None:
-        self._send_json(status, {"errors": [{"errorType": error_type, "message": message}]})
+    def _error(self, status: HTTPStatus, error_type: str, message: str, cors: bool = False) -> None:
+        self._send_json(status, {"errors": [{"errorType": error_type, "message": message}]}, cors)
+
+    def _cors_headers(self) -> None:
+        origin = self.headers.get("Origin")
+        if origin and self.stack.settings.origin_allowed(origin):
+            self.send_header("Access-Control-Allow-Origin", origin)
+            self.send_header("Vary", "Origin")
+
+    # --- reading ------------------------------------------------------------------------------
 
     def _read_body(self) -> bytes | None:
         """The request body, or None after answering a request whose length is missing, wrong or too big."""
@@ -193,61 +221,77 @@ class _RequestHandler(BaseHTTPRequestHandler):
         except json.JSONDecodeError as error:
             raise ValueError(error.msg) from error
 
-    def _method_not_allowed(self) -> None:
-        self._read_body()
-        self._error(HTTPStatus.METHOD_NOT_ALLOWED, "MethodNotAllowed", f"{self.command} is not supported: use POST (or GET for /local/outbox)")
+    @property
+    def _path(self) -> str:
+        return urlsplit(self.path).path
+
+    # --- dispatch -----------------------------------------------------------------------------
+
+    def _dispatch(self) -> None:
+        if not host_is_loopback(self.headers.get("Host")):
+            self._read_body()
+            self._error(HTTPStatus.FORBIDDEN, "ForbiddenHost", "The local stack answers only to a loopback host name (localhost, 127.0.0.1, [::1])")
+            return
+        route = ROUTES.get((self.command, self._path))
+        if route is not None:
+            route(self)
+        elif any(path == self._path for _, path in ROUTES):
+            self._read_body()
+            allowed = ", ".join(method for method, path in ROUTES if path == self._path)
+            self._error(HTTPStatus.METHOD_NOT_ALLOWED, "MethodNotAllowed", f"{self.command} is not supported here: use {allowed}")
+        else:
+            self._read_body()
+            self._error(HTTPStatus.NOT_FOUND, "NotFound", f"No route {self._path}")
+
+    do_GET = do_POST = do_OPTIONS = _dispatch
 
     def __getattr__(self, name: str) -> Any:
         # Any other method, whatever its name, gets a JSON 405 rather than http.server's HTML 501.
         # (HEAD keeps http.server's answer, which correctly has no body.)
         if name.startswith("do_") and name != "do_HEAD":
-            return self._method_not_allowed
+            return self._dispatch
         raise AttributeError(name)
 
-    def do_OPTIONS(self) -> None:
+    # --- /graphql -----------------------------------------------------------------------------
+
+    def _preflight(self) -> None:
+        origin = self.headers.get("Origin") or ""
+        if not self.stack.settings.origin_allowed(origin):
+            self._error(HTTPStatus.FORBIDDEN, "ForbiddenOrigin", "This origin may not call the local stack (see CORS_ORIGINS)")
+            return
         self.send_response(HTTPStatus.NO_CONTENT)
-        self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Access-Control-Allow-Headers", "content-type, x-api-key")
-        self.send_header("Access-Control-Allow-Methods", "POST, GET, OPTIONS")
+        self._cors_headers()
+        self.send_header("Access-Control-Allow-Headers", ", ".join(CORS_REQUEST_HEADERS))
+        self.send_header("Access-Control-Allow-Methods", "POST, OPTIONS")
+        self.send_header("Access-Control-Max-Age", "600")
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def do_GET(self) -> None:
-        if self.path == "/local/outbox":
-            self._send_json(HTTPStatus.OK, {"messages": self.stack.outbox.entries()})
-        elif self.path == "/health":
-            self._send_json(HTTPStatus.OK, {"status": "ok"})
-        else:
-            self._send_json(HTTPStatus.NOT_FOUND, {"errors": [{"errorType": "NotFound", "message": f"No route {self.path}"}]})
-
-    def _local_tool(self, run: Any) -> None:
+    def _graphql(self) -> None:
         raw = self._read_body()
         if raw is None:
             return
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        caller = self.stack.authorizer.authenticate("POST", f"http://{self.headers['Host']}{self.path}", headers, raw)
+        if isinstance(caller, Refusal):
+            self._send_json(caller.status, caller.body(), cors=True)
+            return
         try:
-            request = self._parse_json(raw)
-        except ValueError:
-            request = None
-        try:
-            self._send_json(HTTPStatus.OK, run(request))
-        except ReportError as error:
-            self._send_json(error.status, {"errors": [{"errorType": error.status.phrase.replace(" ", ""), "message": str(error)}]})
-
-    def do_POST(self) -> None:
+            body = self._parse_json(raw)
+        except ValueError as error:
+            self._error(HTTPStatus.BAD_REQUEST, "MalformedHttpRequestException", f"The body is not valid JSON: {error}", cors=True)
+            return
+        if not isinstance(body, dict):
+            self._error(HTTPStatus.BAD_REQUEST, "MalformedHttpRequestException", "The body must be a JSON object with a query", cors=True)
+            return
         with self.stack.executing:
-            self._post()
+            result = self.stack.graphql.execute(body, headers, caller)
+        self._send_json(HTTPStatus.OK, result, cors=True)
 
-    def _post(self) -> None:
-        if self.path == "/local/events":
-            self._local_tool(self.stack.reporter.report)
-            return
-        if self.path == "/local/sweep":
-            self._local_tool(self.stack.reporter.sweep)
-            return
-        if self.path != "/graphql":
-            self._read_body()
-            self._send_json(HTTPStatus.NOT_FOUND, {"errors": [{"errorType": "NotFound", "message": f"No route {self.path}"}]})
-            return
+    # --- /local/* and /health -----------------------------------------------------------------
+
+    def _local_tool(self, run: Callable[[Any], Any]) -> None:
+        """A developer's tool: the API key, a JSON body (for POST), and no CORS, so no web page can call it."""
         raw = self._read_body()
         if raw is None:
             return
@@ -255,19 +299,53 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if not hmac.compare_digest(supplied.encode(), self.stack.settings.api_key.encode()):
             self._send_json(HTTPStatus.UNAUTHORIZED, UNAUTHORIZED)
             return
+        if self.command == "POST" and (self.headers.get("Content-Type") or "").split(";")[0].strip().lower() != "application/json":
+            self._error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaType", "Send the request as application/json")
+            return
         try:
-            body = self._parse_json(raw)
-        except ValueError as error:
-            self._error(HTTPStatus.BAD_REQUEST, "MalformedHttpRequestException", f"The body is not valid JSON: {error}")
-            return
-        if not isinstance(body, dict):
-            self._send_json(
-                HTTPStatus.BAD_REQUEST,
-                {"errors": [{"errorType": "MalformedHttpRequestException", "message": "The body must be a JSON object with a query"}]},
-            )
-            return
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        self._send_json(HTTPStatus.OK, self.stack.graphql.execute(body, headers))
+            request = self._parse_json(raw) if raw else None
+        except ValueError:
+            request = None
+        try:
+            with self.stack.executing:
+                answer = run(request)
+            self._send_json(HTTPStatus.OK, answer)
+        except ReportError as error:
+            self._send_json(error.status, {"errors": [{"errorType": error.status.phrase.replace(" ", ""), "message": str(error)}]})
+
+    def _outbox(self) -> None:
+        self._local_tool(lambda _: {"messages": self.stack.outbox.entries()})
+
+    def _events(self) -> None:
+        self._local_tool(self.stack.reporter.report)
+
+    def _sweep(self) -> None:
+        self._local_tool(self.stack.reporter.sweep)
+
+    def _expire(self) -> None:
+        self._local_tool(lambda _: {"deleted": self.stack.expire()})
+
+    def _health(self) -> None:
+        self._read_body()
+        self._send_json(HTTPStatus.OK, {"status": "ok"})
+
+
+ROUTES: dict[tuple[str, str], Callable[[_RequestHandler], None]] = {
+    ("OPTIONS", "/graphql"): _RequestHandler._preflight,
+    ("POST", "/graphql"): _RequestHandler._graphql,
+    ("GET", "/health"): _RequestHandler._health,
+    ("GET", "/local/outbox"): _RequestHandler._outbox,
+    ("POST", "/local/events"): _RequestHandler._events,
+    ("POST", "/local/sweep"): _RequestHandler._sweep,
+    ("POST", "/local/expire"): _RequestHandler._expire,
+}
+# What a browser may send to /graphql: the API key, or a SigV4 signature.
+CORS_REQUEST_HEADERS = ["content-type", "x-api-key", "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"]
+_LOOPBACK_HOST = re.compile(r"(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", re.IGNORECASE)
+
+
+def host_is_loopback(host: str | None) -> bool:
+    return host is not None and _LOOPBACK_HOST.fullmatch(host.strip()) is not None
 
 
 class LocalServer(ThreadingHTTPServer):

@@ -2,7 +2,7 @@
 # message's own item, the update that records the SNS message ID of an accepted SMS (message_item_update).
 
 data "aws_iam_policy_document" "delivery" {
-  source_policy_documents = [data.aws_iam_policy_document.message_item_update.json]
+  source_policy_documents = [data.aws_iam_policy_document.message_item_update["delivery"].json]
 
   # SES authorizes SendEmail against the sending identity and the configuration set, and, while the account is
   # in the SES sandbox, against the recipient's identity too (every recipient is then a verified identity). So
@@ -48,12 +48,46 @@ data "aws_iam_policy_document" "delivery" {
   }
 }
 
-# Update message items (never another partition) and use the table's key through DynamoDB only: what the
-# delivery function (the SNS message ID of an accepted SMS) and every delivery-status function (the status)
-# write to the table.
-data "aws_iam_policy_document" "message_item_update" {
+# The table's key, only through DynamoDB and only for this table (its name is in DynamoDB's encryption context):
+# what every function that reads or writes the table needs of the key.
+data "aws_iam_policy_document" "table_key" {
   statement {
-    sid       = "UpdateMessageItemsOnly"
+    sid       = "UseTableKeyThroughDynamoDBForThisTable"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [module.kms_key.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["dynamodb.${var.region}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:aws:dynamodb:tableName"
+      values   = [module.messages_table.name]
+    }
+  }
+}
+
+# Update message items (never another partition), and of them only the attributes each function writes and
+# its conditions read (dynamodb:Attributes, with the key attributes); no return values beyond the update's own.
+locals {
+  item_update_attributes = {
+    # The SNS message ID of an accepted SMS (handlers/delivery: remember_provider_message_id).
+    delivery = ["providerMessageId"]
+    # A status change (handlers/status: record_status).
+    status = ["deliveryStatus", "statusReason", "updatedAt", "statusHistory", "pendingShard"]
+  }
+}
+
+data "aws_iam_policy_document" "message_item_update" {
+  for_each = local.item_update_attributes
+
+  source_policy_documents = [data.aws_iam_policy_document.table_key.json]
+
+  statement {
+    sid       = "UpdateOwnAttributesOfMessageItemsOnly"
     actions   = ["dynamodb:UpdateItem"]
     resources = [module.messages_table.arn]
 
@@ -62,17 +96,47 @@ data "aws_iam_policy_document" "message_item_update" {
       variable = "dynamodb:LeadingKeys"
       values   = ["${local.key_prefixes.message}*"]
     }
+
+    condition {
+      test     = "ForAllValues:StringEquals"
+      variable = "dynamodb:Attributes"
+      values   = concat([local.messages_table.partitionKey, local.messages_table.sortKey], each.value)
+    }
+
+    condition {
+      test     = "StringEqualsIfExists"
+      variable = "dynamodb:ReturnValues"
+      values   = ["NONE", "UPDATED_OLD", "UPDATED_NEW"]
+    }
+  }
+}
+
+# What the erasure function may do: read a recipient's partitions (messages, limit counters) and delete their
+# items, and the idempotency claims that name their messages. Nothing else.
+data "aws_iam_policy_document" "erasure" {
+  source_policy_documents = [data.aws_iam_policy_document.table_key.json]
+
+  statement {
+    sid       = "ReadRecipientPartitions"
+    actions   = ["dynamodb:Query"]
+    resources = [module.messages_table.arn]
+
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["${local.key_prefixes.message}*", "${local.key_prefixes.limit}*"]
+    }
   }
 
   statement {
-    sid       = "UseTableKeyThroughDynamoDB"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [module.kms_key.arn]
+    sid       = "DeleteRecipientItems"
+    actions   = ["dynamodb:BatchWriteItem", "dynamodb:DeleteItem"]
+    resources = [module.messages_table.arn]
 
     condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["dynamodb.${var.region}.amazonaws.com"]
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["${local.key_prefixes.message}*", "${local.key_prefixes.idempotencyClaim}*", "${local.key_prefixes.limit}*"]
     }
   }
 }
@@ -82,7 +146,7 @@ data "aws_iam_policy_document" "message_item_update" {
 data "aws_iam_policy_document" "event_handler" {
   for_each = local.event_handlers
 
-  source_policy_documents = [data.aws_iam_policy_document.message_item_update.json]
+  source_policy_documents = [data.aws_iam_policy_document.message_item_update["status"].json]
 
   dynamic "statement" {
     for_each = length(each.value.queries) > 0 ? [each.value.queries] : []

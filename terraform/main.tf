@@ -11,6 +11,7 @@ locals {
 
   messages_table = local.manifest.tables.messages
   delivery       = local.manifest.dataSources.deliveryFunction
+  erasure        = local.manifest.dataSources.erasureFunction
   # Sender addresses keep their configured case everywhere: IAM compares resource ARNs case-sensitively, so
   # an identity verified as Support@Example.com must be named so. An address given twice in different case
   # counts once, in its first spelling (the resolvers compare addresses case-insensitively).
@@ -152,6 +153,14 @@ resource "aws_dynamodb_table_item" "delivery_config" {
     allowedEmailSenders                 = { L = [for sender in var.allowed_email_senders : { S = sender }] }
     allowedSmsSenderIds                 = { L = [for sender in var.allowed_sms_sender_ids : { S = sender }] }
     messagesTable                       = { S = module.messages_table.name } # a transaction names its table (recordMessage.js)
+    limits = { M = {
+      smsPerRecipientPerHour   = { N = tostring(var.send_limits.sms_per_recipient_per_hour) }
+      emailPerRecipientPerHour = { N = tostring(var.send_limits.email_per_recipient_per_hour) }
+      smsPerMinute             = { N = tostring(var.send_limits.sms_per_minute) }
+      emailPerMinute           = { N = tostring(var.send_limits.email_per_minute) }
+    } }
+    smsAllowedPrefixes   = { L = [for prefix in var.sms_allowed_prefixes : { S = prefix }] }
+    messageRetentionDays = { N = tostring(var.message_retention_days) }
   })
 }
 
@@ -191,6 +200,28 @@ module "delivery_function" {
   }
 }
 
+# eraseRecipient's data source: pages through a recipient's data and deletes it (handlers/erasure).
+module "erasure_function" {
+  source = "../modules/lambda_function"
+
+  name                     = "${local.prefix}-erasure"
+  description              = "Erases everything stored about one recipient (eraseRecipient, IAM callers only)"
+  source_dir               = "${path.module}/../${local.erasure.source}"
+  handler                  = local.erasure.handler
+  kms_key_arn              = module.kms_key.arn
+  log_retention_days       = var.log_retention_days
+  memory_mb                = 256
+  timeout_seconds          = 25 # AppSync gives up on a request after 30 s
+  reserved_concurrency     = 2
+  powertools_layer_version = var.delivery_function.powertools_layer_version
+  attach_policy_json       = true
+  policy_json              = data.aws_iam_policy_document.erasure.json
+  environment = {
+    MESSAGES_TABLE        = module.messages_table.name
+    MESSAGES_TABLE_REGION = var.region
+  }
+}
+
 module "api" {
   source = "../modules/graphql_api"
 
@@ -209,6 +240,7 @@ module "api" {
   }
   lambda_functions = {
     deliveryFunction = module.delivery_function.arn
+    erasureFunction  = module.erasure_function.arn
   }
   web_acl_arn = module.firewall.web_acl_arn
 }
@@ -218,6 +250,7 @@ module "firewall" {
 
   name               = "${local.prefix}-api"
   rate_limit         = var.firewall.rate_limit_per_5_minutes
+  api_key_rate_limit = var.firewall.api_key_rate_limit_per_5_minutes
   log_retention_days = var.log_retention_days
   kms_key_arn        = module.kms_key.arn
 }

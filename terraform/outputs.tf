@@ -53,3 +53,13 @@ output "sms_delivery_log_groups" {
   description = "The SNS SMS delivery-status log groups this environment manages (empty unless sms.manage_account_preferences)."
   value       = [for group in aws_cloudwatch_log_group.sms_delivery : group.name]
 }
+
+output "graphql_api_arn" {
+  description = "The API's ARN: a backend calling with its IAM identity (SigV4) needs appsync:GraphQL on <arn>/types/<Type>/fields/<field> (Mutation/sendMessage, Query/getMessages; Mutation/eraseRecipient for operators)."
+  value       = module.api.arn
+}
+
+output "erasure_function_name" {
+  description = "The Lambda behind eraseRecipient."
+  value       = module.erasure_function.name
+}

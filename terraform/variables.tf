@@ -181,15 +181,53 @@ variable "sms" {
 }
 
 variable "firewall" {
-  description = "WAF settings of the API."
+  description = "WAF settings of the API: requests per 5 minutes one client IP, and one API key (the x-api-key header), may make before WAF blocks them."
   type = object({
-    rate_limit_per_5_minutes = optional(number, 1000)
+    rate_limit_per_5_minutes         = optional(number, 1000)
+    api_key_rate_limit_per_5_minutes = optional(number, 3000)
   })
   default = {}
 
   validation {
-    condition     = var.firewall.rate_limit_per_5_minutes >= 10 && var.firewall.rate_limit_per_5_minutes <= 2000000000
-    error_message = "firewall.rate_limit_per_5_minutes must be between 10 and 2,000,000,000 (WAF's range)."
+    condition     = alltrue([for limit in [var.firewall.rate_limit_per_5_minutes, var.firewall.api_key_rate_limit_per_5_minutes] : limit >= 10 && limit <= 2000000000])
+    error_message = "firewall rate limits must be between 10 and 2,000,000,000 (WAF's range)."
+  }
+}
+
+variable "send_limits" {
+  description = "Sending limits, checked before a message is recorded (a refused send records and sends nothing and gets errorType RateLimited): per recipient and channel, per hour (far above a transactional sender's needs, far below a loop's or an attacker's), and a stack-wide ceiling per channel, per minute, as a spend guard."
+  type = object({
+    sms_per_recipient_per_hour   = optional(number, 10)
+    email_per_recipient_per_hour = optional(number, 50)
+    sms_per_minute               = optional(number, 100)
+    email_per_minute             = optional(number, 1000)
+  })
+  default = {}
+
+  validation {
+    condition     = alltrue([for limit in values(var.send_limits) : limit >= 1 && floor(limit) == limit])
+    error_message = "Every send limit is a whole number, at least 1."
+  }
+}
+
+variable "sms_allowed_prefixes" {
+  description = "E.164 prefixes (country codes) SMS may go to, e.g. [\"+1\", \"+44\"]: a number outside them is a ValidationError. Each environment sets its own; there is no default, so no environment sends SMS worldwide by accident (toll fraud)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.sms_allowed_prefixes) > 0 && alltrue([for prefix in var.sms_allowed_prefixes : can(regex("^\\+[1-9][0-9]{0,5}$", prefix))])
+    error_message = "sms_allowed_prefixes lists at least one E.164 prefix: + and 1-6 digits, the first not 0 (e.g. +1, +44, +4917)."
+  }
+}
+
+variable "message_retention_days" {
+  description = "Days a message record is kept: DynamoDB's TTL deletes it this long after it was created (typically within a few days after). Point-in-time recovery keeps deleted records up to table.point_in_time_recovery_days more."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.message_retention_days >= 1 && var.message_retention_days <= 3650 && floor(var.message_retention_days) == var.message_retention_days
+    error_message = "message_retention_days is a whole number of days, 1 to 3650."
   }
 }
 

@@ -19,7 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = REPO_ROOT.parent / "shared"
 
 
-LIVE_MINIMUM_TERRAFORM = (1, 5)
+LIVE_MINIMUM_TERRAFORM = (1, 10)  # terraform/versions.tf
 
 # `make test` is a gate: its property-based tests try the same examples on every run, so a red build
 # always reproduces. HYPOTHESIS_PROFILE=explore draws new random examples each run to find new bugs.
@@ -41,13 +41,13 @@ def pytest_configure(config: pytest.Config) -> None:
 def live_skip_reason() -> str | None:
     """Why the live tests cannot run here, or None when they can."""
     if os.environ.get("RUN_LIVE_TESTS") != "1":
-        return "live AWS test: set RUN_LIVE_TESTS=1 (with AWS credentials and Terraform >= 1.5) to deploy and test the real stack"
+        return "live AWS test: set RUN_LIVE_TESTS=1 (with AWS credentials and Terraform >= 1.10) to deploy and test the real stack"
     binary = shutil.which("terraform")
     if binary is None:
         return "live AWS test: no terraform binary on PATH"
     version = re.search(r"v(\d+)\.(\d+)", subprocess.run([binary, "version"], capture_output=True, text=True, check=False).stdout)
     if version is None or tuple(map(int, version.groups())) < LIVE_MINIMUM_TERRAFORM:
-        return f"live AWS test: {binary} is older than Terraform 1.5"
+        return f"live AWS test: {binary} is older than Terraform 1.10"
     import boto3
 
     if boto3.Session().get_credentials() is None:

@@ -24,13 +24,18 @@ PINNED_CONSTANTS = {
     ("graphql/functions/validateMessage.js", "PENDING_SHARD_PREFIX"): ("keyPrefixes", "pendingShard"),
     ("graphql/functions/queryMessages.js", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
     ("graphql/functions/queryMessages.js", "SENDER_PREFIX"): ("keyPrefixes", "sender"),
-    ("graphql/functions/recordMessage.js", "IDEMPOTENCY_PREFIX"): ("keyPrefixes", "idempotencyClaim"),
+    ("graphql/functions/findClaim.js", "IDEMPOTENCY_PREFIX"): ("keyPrefixes", "idempotencyClaim"),
+    ("graphql/functions/limitChannel.js", "LIMIT_PREFIX"): ("keyPrefixes", "limit"),
+    ("graphql/functions/limitRecipient.js", "LIMIT_PREFIX"): ("keyPrefixes", "limit"),
     ("graphql/functions/loadConfig.js", "CONFIG_PK"): ("configItem", "PK"),
     ("graphql/functions/loadConfig.js", "CONFIG_SK"): ("configItem", "SK"),
     ("handlers/delivery/app.py", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
     ("handlers/status/app.py", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
     ("handlers/status/app.py", "PENDING_SHARD_PREFIX"): ("keyPrefixes", "pendingShard"),
     ("handlers/status/app.py", "CROCKFORD_BASE32"): ("pendingShards",),
+    ("handlers/erasure/app.py", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
+    ("handlers/erasure/app.py", "IDEMPOTENCY_PREFIX"): ("keyPrefixes", "idempotencyClaim"),
+    ("handlers/erasure/app.py", "LIMIT_PREFIX"): ("keyPrefixes", "limit"),
 }
 # Index names the resolvers use, and the partition key each assumes.
 PINNED_INDEXES = {("graphql/functions/queryMessages.js", "SENDER_INDEX"): "senderKey"}

@@ -23,15 +23,11 @@ export function response(ctx) {
   if (!ctx.error) {
     return ctx.result;
   }
+  // The error's text goes to the API's logs only: it may name the account, roles or functions.
+  console.error('deliverMessage', ctx.error.type, ctx.error.message);
   const type = ctx.error.type ?? '';
   if (NOT_INVOKED.some((name) => type.endsWith(name))) {
-    return {
-      deliveryStatus: 'FAILED',
-      statusReason: `The delivery function could not be invoked, so nothing was sent: ${ctx.error.message}`,
-    };
+    return { deliveryStatus: 'FAILED', statusReason: 'The delivery function could not be invoked, so nothing was sent' };
   }
-  return {
-    deliveryStatus: 'UNKNOWN',
-    statusReason: `The delivery function failed, so the message may or may not have been sent: ${ctx.error.message}`,
-  };
+  return { deliveryStatus: 'UNKNOWN', statusReason: 'The delivery function failed, so the message may or may not have been sent' };
 }

@@ -14,7 +14,8 @@ export function request() {
 
 export function response(ctx) {
   if (ctx.error) {
-    util.error('The delivery configuration could not be read', 'ConfigurationUnavailable', null, { cause: ctx.error.type });
+    console.error('loadConfig', ctx.error.type, ctx.error.message);
+    util.error('The delivery configuration could not be read', 'ConfigurationUnavailable');
   }
   if (!ctx.result) {
     util.error('The delivery configuration item (CONFIG/DELIVERY) is missing', 'ConfigurationMissing');

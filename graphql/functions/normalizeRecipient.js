@@ -6,7 +6,7 @@ import { util } from '@aws-appsync/utils';
 const PHONE_FORMATTING = [' ', '-', '.', '(', ')'];
 
 export function request(ctx) {
-  const typed = (ctx.args.input?.to ?? ctx.args.filter?.to ?? '').trim();
+  const typed = (ctx.args.input?.to ?? ctx.args.filter?.to ?? ctx.args.to ?? '').trim();
   if (typed.indexOf('@') >= 0) {
     return { payload: typed.toLowerCase() };
   }
@@ -16,9 +16,7 @@ export function request(ctx) {
 }
 
 export function response(ctx) {
-  if (ctx.error) {
-    util.error(ctx.error.message, ctx.error.type);
-  }
+  // The NONE data source hands the payload back; it has no error of its own to pass on.
   ctx.stash.recipient = ctx.result;
   return ctx.result;
 }

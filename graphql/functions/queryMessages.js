@@ -67,7 +67,8 @@ export function request(ctx) {
 
 export function response(ctx) {
   if (ctx.error) {
-    util.error(ctx.error.message, ctx.error.type);
+    console.error('queryMessages', ctx.error.type, ctx.error.message);
+    util.error('The messages could not be read', 'ReadFailed');
   }
   const fetched = ctx.result.items;
   const pageSize = ctx.stash.pageSize;

@@ -1,24 +1,20 @@
-import { util } from '@aws-appsync/utils';
+import { runtime, util } from '@aws-appsync/utils';
 import * as ddb from '@aws-appsync/utils/dynamodb';
 
 // Stores the PENDING record before anything is sent, so nothing is sent without one.
 //
-// With an idempotency key, a claim on the key is written in the same transaction as the
-// record: of any number of concurrent requests with one key, exactly one records (and so
-// sends) its message. A later one finds the claim and replays the original (replayOriginal);
-// one that overlaps the first's transaction is told to retry (DynamoDB cancels it with a
-// TransactionConflict, which carries no claim to replay). A claim lasts CLAIM_SECONDS; after
-// that the key may name a new message. Keys are scoped by senderId (base64, so no key or
-// sender can forge another's claim with a '#').
+// With an idempotency key, a claim on the key (findClaim computed it) is written in the same
+// transaction as the record: of any number of concurrent requests with one key, exactly one
+// records (and so sends) its message. A later one finds the claim and replays the original
+// (replayOriginal); one that overlaps the first's transaction is told to retry (DynamoDB cancels
+// it with a TransactionConflict, which carries no claim to replay). A claim lasts CLAIM_SECONDS;
+// after that the key may name a new message.
 const CLAIM_SECONDS = 24 * 60 * 60;
-// The storage contract (graphql/manifest.json; tests/test_storage_contract.py pins this copy).
-const IDEMPOTENCY_PREFIX = 'IDEMPOTENCY#';
-
-function claimKey(item) {
-  return { PK: `${IDEMPOTENCY_PREFIX}${util.base64Encode(item.senderId ?? '')}#${item.idempotencyKey}`, SK: 'IDEMPOTENCY' };
-}
 
 export function request(ctx) {
+  if (ctx.stash.original) {
+    return runtime.earlyReturn(ctx.prev.result);
+  }
   const { PK, SK, ...item } = ctx.prev.result;
   const recordIsNew = { PK: { attributeExists: false } };
   if (item.idempotencyKey === undefined) {
@@ -31,7 +27,7 @@ export function request(ctx) {
       {
         putItem: {
           table,
-          key: claimKey(item),
+          key: ctx.stash.claimKey,
           item: { messagePK: PK, messageSK: SK, expiresAt: now + CLAIM_SECONDS },
           condition: { or: [{ PK: { attributeExists: false } }, { expiresAt: { lt: now } }] },
         },
@@ -56,9 +52,8 @@ export function response(ctx) {
     );
   }
   if (ctx.error) {
-    util.error('The message could not be recorded, so it was not sent', 'RecordFailed', null, {
-      cause: ctx.error.type,
-    });
+    console.error('recordMessage', ctx.error.type, ctx.error.message);
+    util.error('The message could not be recorded, so it was not sent', 'RecordFailed');
   }
   return ctx.stash.message;
 }

@@ -31,8 +31,8 @@ export function response(ctx) {
   // The record stays PENDING until the stale-pending sweep marks it UNKNOWN (or a provider
   // report moves it on); the caller learns the outcome and the id here.
   if (ctx.error) {
+    console.error('recordOutcome', ctx.error.type, ctx.error.message);
     util.error('The delivery outcome could not be recorded', 'OutcomeNotRecorded', null, {
-      cause: ctx.error.type,
       id: ctx.stash.message.id,
       deliveryStatus: ctx.prev.result.deliveryStatus,
     });

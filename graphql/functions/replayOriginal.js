@@ -15,7 +15,8 @@ export function request(ctx) {
 
 export function response(ctx) {
   if (ctx.error) {
-    util.error('The message for this idempotency key could not be read', 'ReplayFailed', null, { cause: ctx.error.type });
+    console.error('replayOriginal', ctx.error.type, ctx.error.message);
+    util.error('The message for this idempotency key could not be read', 'ReplayFailed');
   }
   const original = ctx.result;
   if (!original) {

@@ -7,6 +7,7 @@ const MAX_SMS_BODY_CHARACTERS = 1600;
 const MAX_SUBJECT_CHARACTERS = 256;
 const MAX_ID_CHARACTERS = 256;
 const DEFAULT_SUBJECT = 'Message';
+const SECONDS_PER_DAY = 24 * 60 * 60;
 const PENDING_REASON = 'Recorded; delivery not attempted yet';
 // The storage contract (graphql/manifest.json; tests/test_storage_contract.py pins these copies).
 const MESSAGE_PREFIX = 'MESSAGE#';
@@ -110,7 +111,7 @@ function checkIdempotencyKey(key) {
   }
 }
 
-function checkRecipient(recipient, deliveryMethod) {
+function checkRecipient(recipient, deliveryMethod, config) {
   if (recipient === '') {
     reject('input.to', 'required', 'must not be empty');
   }
@@ -120,13 +121,19 @@ function checkRecipient(recipient, deliveryMethod) {
   if (deliveryMethod === 'SMS' && !util.matches(E164_PHONE_NUMBER, recipient)) {
     reject('input.to', 'e164', 'must be a phone number in E.164 form, e.g. +14155550100');
   }
+  // SMS only to the countries (E.164 prefixes) the environment allows: the toll-fraud guard.
+  // Without a list (the local stack's default) every number is allowed.
+  const prefixes = config.smsAllowedPrefixes;
+  if (deliveryMethod === 'SMS' && prefixes && !prefixes.some((prefix) => recipient.startsWith(prefix))) {
+    reject('input.to', 'allowedPrefix', `must be a number in a country this service sends SMS to (${prefixes.join(', ')})`);
+  }
 }
 
 // Builds the record to store: everything the later steps need, nothing unset.
 export function request(ctx) {
   const input = ctx.args.input;
   const recipient = ctx.stash.recipient;
-  checkRecipient(recipient, input.deliveryMethod);
+  checkRecipient(recipient, input.deliveryMethod, ctx.stash.config);
   checkBody(input);
   checkOptionalLine('input.subject', input.subject, MAX_SUBJECT_CHARACTERS);
   checkOptionalLine('input.senderId', input.senderId, MAX_ID_CHARACTERS);
@@ -140,6 +147,10 @@ export function request(ctx) {
   const ulid = util.autoUlid();
   const id = `${MESSAGE_PREFIX}${ulid}`;
   const now = util.time.nowISO8601();
+  const retentionDays = ctx.stash.config.messageRetentionDays;
+  if (!retentionDays) {
+    util.error('The delivery configuration has no message retention', 'ConfigurationMissing');
+  }
   const message = {
     PK: `${MESSAGE_PREFIX}${recipient}`,
     SK: id,
@@ -153,6 +164,8 @@ export function request(ctx) {
     pendingShard: `${PENDING_SHARD_PREFIX}${ulid.slice(-1)}`,
     createdAt: now,
     updatedAt: now,
+    // DynamoDB's TTL deletes the record then (the retention the environment sets).
+    expiresAt: util.time.nowEpochSeconds() + retentionDays * SECONDS_PER_DAY,
   };
   const hasSender = input.senderId !== null && input.senderId !== undefined;
   const optional = {
@@ -173,9 +186,7 @@ export function request(ctx) {
 }
 
 export function response(ctx) {
-  if (ctx.error) {
-    util.error(ctx.error.message, ctx.error.type);
-  }
+  // The NONE data source hands the payload back; it has no error of its own to pass on.
   ctx.stash.message = ctx.result;
   return ctx.result;
 }

@@ -1,5 +1,6 @@
-// Pipeline: loadConfig -> normalizeRecipient -> validateMessage -> recordMessage -> replayOriginal
-// -> deliverMessage -> recordOutcome.
+// Pipeline: loadConfig -> normalizeRecipient -> validateMessage -> findClaim -> limitChannel ->
+// limitRecipient -> recordMessage -> replayOriginal -> deliverMessage -> recordOutcome (AppSync's
+// limit is 10 functions).
 export function request() {
   return {};
 }

@@ -9,7 +9,7 @@
 // Arguments and results cross to the host as JSON text: the binding would cut a string at
 // its first NUL character and turn large integers into 32-bit ones.
 const host = Object.fromEntries(
-  ["auth_type", "base64_decode", "base64_encode", "epoch_millis_to_iso8601", "format_millis", "ksuid", "matches", "now_millis", "parse_formatted_millis", "parse_iso8601_millis", "ulid", "uuid"].map((name) => [name, (...args) => JSON.parse(globalThis[`__host_${name}`](JSON.stringify(args)))]),
+  ["auth_type", "base64_decode", "base64_encode", "epoch_millis_to_iso8601", "format_millis", "ksuid", "log", "matches", "now_millis", "parse_formatted_millis", "parse_iso8601_millis", "ulid", "uuid"].map((name) => [name, (...args) => JSON.parse(globalThis[`__host_${name}`](JSON.stringify(args)))]),
 );
 
 class AppSyncError extends Error {
@@ -453,6 +453,16 @@ const dynamodbModule = {
     return { operation: "TransactWriteItems", transactItems };
   },
 };
+
+// ---------------------------------------------------------------------------
+// console: in AppSync its lines go to the API's CloudWatch logs (console.error at field log level
+// ERROR); here to the local stack's log.
+// ---------------------------------------------------------------------------
+
+const asText = (value) => (typeof value === "string" ? value : JSON.stringify(value));
+globalThis.console = Object.fromEntries(
+  ["log", "info", "warn", "error", "debug"].map((level) => [level, (...args) => host.log(level, args.map(asText).join(" "))]),
+);
 
 // ---------------------------------------------------------------------------
 // Host entry points

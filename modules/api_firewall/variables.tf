@@ -19,6 +19,17 @@ variable "rate_limit" {
   }
 }
 
+variable "api_key_rate_limit" {
+  description = "Requests one API key (the x-api-key header) may make in 5 minutes before it is blocked."
+  type        = number
+  default     = 3000
+
+  validation {
+    condition     = var.api_key_rate_limit >= 10 && var.api_key_rate_limit <= 2000000000
+    error_message = "api_key_rate_limit must be between 10 and 2,000,000,000 (WAF's range)."
+  }
+}
+
 variable "log_retention_days" {
   description = "Days to keep the firewall's logs (a value CloudWatch Logs accepts)."
   type        = number

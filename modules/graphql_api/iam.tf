@@ -16,7 +16,8 @@ data "aws_iam_policy_document" "logging_assume" {
       values   = [local.account_id]
     }
 
-    # The API needs this role before it exists, so its own ARN cannot be named here.
+    # The API needs this role when it is created, so its own ARN cannot be named here (the role and the API
+    # would depend on each other): any API of this account and region.
     condition {
       test     = "ArnLike"
       variable = "aws:SourceArn"
@@ -131,6 +132,13 @@ data "aws_iam_policy_document" "data_source" {
         test     = "StringEquals"
         variable = "kms:ViaService"
         values   = ["dynamodb.${data.aws_region.current.region}.amazonaws.com"]
+      }
+
+      # Bound to the table: DynamoDB names it in the key's encryption context.
+      condition {
+        test     = "StringEquals"
+        variable = "kms:EncryptionContext:aws:dynamodb:tableName"
+        values   = [statement.value.name]
       }
     }
   }

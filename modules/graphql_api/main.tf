@@ -38,10 +38,17 @@ resource "aws_appsync_graphql_api" "this" {
   #checkov:skip=CKV2_AWS_78:The web ACL comes from modules/api_firewall, whose AWSManagedRulesKnownBadInputsRuleSet holds the Log4j (Log4JRCE) rules; checkov cannot follow an ACL passed in by ARN, so tests/terraform/test_security.py asserts it.
   name                 = var.name
   authentication_type  = "API_KEY"
+  resolver_count_limit = var.resolver_count_limit
   schema               = file("${var.graphql_dir}/${local.manifest.schema}")
   xray_enabled         = true
   introspection_config = var.introspection_enabled ? "ENABLED" : "DISABLED"
   query_depth_limit    = var.query_depth_limit
+
+  # Backends in AWS call with their own IAM identity (SigV4) instead of the key; operator-only fields admit
+  # IAM alone (@aws_iam in the schema).
+  additional_authentication_provider {
+    authentication_type = "AWS_IAM"
+  }
 
   log_config {
     cloudwatch_logs_role_arn = aws_iam_role.logging.arn

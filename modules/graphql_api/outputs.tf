@@ -4,7 +4,7 @@ output "id" {
 }
 
 output "arn" {
-  description = "API ARN (for the WAF association)."
+  description = "API ARN: an IAM caller's policy grants appsync:GraphQL on <arn>/types/<Type>/fields/<field>."
   value       = aws_appsync_graphql_api.this.arn
 }
 

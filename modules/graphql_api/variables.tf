@@ -80,3 +80,14 @@ variable "query_depth_limit" {
     error_message = "query_depth_limit must be between 1 and 75."
   }
 }
+
+variable "resolver_count_limit" {
+  description = "Resolvers one request may run (AppSync's resolverCountLimit, 1-10000). Every operation of this schema resolves one root field and nothing nested, so 1 admits any single operation and refuses a request that selects a mutation twice (aliased): AppSync fails the second during execution."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.resolver_count_limit >= 1 && var.resolver_count_limit <= 10000 && floor(var.resolver_count_limit) == var.resolver_count_limit
+    error_message = "resolver_count_limit must be a whole number from 1 to 10000 (AppSync's range)."
+  }
+}

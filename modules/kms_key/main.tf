@@ -102,6 +102,13 @@ data "aws_iam_policy_document" "this" {
         variable = "kms:EncryptionContext:aws:sns:topicArn"
         values   = statement.value.topic_arns
       }
+
+      # On behalf of this account only (the confused-deputy guard).
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [data.aws_caller_identity.current.account_id]
+      }
     }
   }
 }

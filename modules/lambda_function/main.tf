@@ -78,6 +78,36 @@ resource "aws_sqs_queue" "dead_letter" {
   message_retention_seconds = 1209600 # 14 days, SQS's maximum
 }
 
+data "aws_iam_policy_document" "dead_letter_queue" {
+  count = var.dead_letter_queue_enabled ? 1 : 0
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"] # a Deny: every action over plain HTTP is refused
+    resources = [aws_sqs_queue.dead_letter[0].arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "dead_letter" {
+  count = var.dead_letter_queue_enabled ? 1 : 0
+
+  region    = var.region
+  queue_url = aws_sqs_queue.dead_letter[0].id
+  policy    = data.aws_iam_policy_document.dead_letter_queue[0].json
+}
+
 data "aws_iam_policy_document" "dead_letter" {
   count = var.dead_letter_queue_enabled ? 1 : 0
 

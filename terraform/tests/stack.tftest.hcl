@@ -42,11 +42,13 @@ variables {
   default_email_from     = "Support@Example.com"
   allowed_email_senders  = ["support@example.com", "Sales@Example.COM", "ops@example.com", "SALES@example.com"]
   allowed_sms_sender_ids = ["Messenger"]
+  sms_allowed_prefixes   = ["+1", "+44"]
 }
 
-run "event_handlers_are_wired_by_their_manifest_trigger" {
+run "plan" {
   command = plan
 
+  # --- Event handlers are wired by their manifest trigger
   assert {
     condition     = jsonencode(keys(module.event_handlers)) == jsonencode(sort(keys(jsondecode(file("../graphql/manifest.json")).eventHandlers)))
     error_message = "One function per manifest event handler."
@@ -83,11 +85,8 @@ run "event_handlers_are_wired_by_their_manifest_trigger" {
     })
     error_message = "Every status function gets the whole status environment, index names from the manifest."
   }
-}
 
-run "the_delivery_function_sends_through_the_configuration_set_as_allowed_senders_only" {
-  command = plan
-
+  # --- The delivery function sends through the configuration set as allowed senders only
   assert {
     condition = jsonencode(module.delivery_function.environment) == jsonencode({
       MESSAGES_TABLE          = "default-messenger-messages"
@@ -133,17 +132,44 @@ run "the_delivery_function_sends_through_the_configuration_set_as_allowed_sender
   }
 
   assert {
-    condition = jsonencode([for statement in data.aws_iam_policy_document.message_item_update.statement : [statement.sid, statement.actions, statement.condition]]) == jsonencode([
-      ["UpdateMessageItemsOnly", ["dynamodb:UpdateItem"], [{ test = "ForAllValues:StringLike", values = ["MESSAGE#*"], variable = "dynamodb:LeadingKeys" }]],
-      ["UseTableKeyThroughDynamoDB", ["kms:Decrypt", "kms:GenerateDataKey"], [{ test = "StringEquals", values = ["dynamodb.eu-central-1.amazonaws.com"], variable = "kms:ViaService" }]],
+    condition = jsonencode([for statement in data.aws_iam_policy_document.message_item_update["delivery"].statement : [statement.sid, statement.actions, statement.condition]]) == jsonencode([
+      ["UpdateOwnAttributesOfMessageItemsOnly", ["dynamodb:UpdateItem"], [
+        { test = "ForAllValues:StringEquals", values = ["PK", "SK", "providerMessageId"], variable = "dynamodb:Attributes" },
+        { test = "ForAllValues:StringLike", values = ["MESSAGE#*"], variable = "dynamodb:LeadingKeys" },
+        { test = "StringEqualsIfExists", values = ["NONE", "UPDATED_OLD", "UPDATED_NEW"], variable = "dynamodb:ReturnValues" },
+      ]],
     ])
-    error_message = "The delivery and status roles update message items only, with the key only through DynamoDB."
+    error_message = "The delivery role updates the SNS message ID of message items, and nothing else."
   }
-}
 
-run "status_functions_may_query_only_their_own_index" {
-  command = plan
+  assert {
+    condition     = anytrue([for condition in one(data.aws_iam_policy_document.message_item_update["status"].statement).condition : condition.variable == "dynamodb:Attributes" && jsonencode(condition.values) == jsonencode(["PK", "SK", "deliveryStatus", "statusReason", "updatedAt", "statusHistory", "pendingShard"])])
+    error_message = "The status roles update the status attributes of message items, and nothing else."
+  }
 
+  assert {
+    condition = jsonencode(one(data.aws_iam_policy_document.table_key.statement).condition) == jsonencode([
+      { test = "StringEquals", values = ["default-messenger-messages"], variable = "kms:EncryptionContext:aws:dynamodb:tableName" },
+      { test = "StringEquals", values = ["dynamodb.eu-central-1.amazonaws.com"], variable = "kms:ViaService" },
+    ])
+    error_message = "The table's key only through DynamoDB, and only for this table."
+  }
+
+  # --- The erasure function may read and delete a recipients data only
+  assert {
+    condition = jsonencode([for statement in data.aws_iam_policy_document.erasure.statement : [statement.sid, statement.actions, statement.condition]]) == jsonencode([
+      ["ReadRecipientPartitions", ["dynamodb:Query"], [{ test = "ForAllValues:StringLike", values = ["MESSAGE#*", "LIMIT#*"], variable = "dynamodb:LeadingKeys" }]],
+      ["DeleteRecipientItems", ["dynamodb:BatchWriteItem", "dynamodb:DeleteItem"], [{ test = "ForAllValues:StringLike", values = ["MESSAGE#*", "IDEMPOTENCY#*", "LIMIT#*"], variable = "dynamodb:LeadingKeys" }]],
+    ])
+    error_message = "Erasure reads a recipient's partitions and deletes their items; nothing else."
+  }
+
+  assert {
+    condition     = module.erasure_function.environment["MESSAGES_TABLE"] == "default-messenger-messages"
+    error_message = "The erasure function works on the stack's table."
+  }
+
+  # --- Status functions may query only their own index
   assert {
     condition     = length(data.aws_iam_policy_document.event_handler["emailEvents"].statement) == 0
     error_message = "emailEvents queries nothing (the tags name the record)."
@@ -158,11 +184,8 @@ run "status_functions_may_query_only_their_own_index" {
     condition     = jsonencode([for statement in data.aws_iam_policy_document.event_handler["stalePending"].statement : [statement.sid, statement.actions]]) == jsonencode([["QueryOwnIndexesOnly", ["dynamodb:Query"]]])
     error_message = "stalePending may only Query."
   }
-}
 
-run "the_config_item_holds_the_senders_as_configured" {
-  command = plan
-
+  # --- The config item holds the senders as configured
   assert {
     condition = jsondecode(aws_dynamodb_table_item.delivery_config.item) == {
       PK                  = { S = "CONFIG" }
@@ -171,14 +194,19 @@ run "the_config_item_holds_the_senders_as_configured" {
       allowedEmailSenders = { L = [{ S = "support@example.com" }, { S = "Sales@Example.COM" }, { S = "ops@example.com" }, { S = "SALES@example.com" }] }
       allowedSmsSenderIds = { L = [{ S = "Messenger" }] }
       messagesTable       = { S = "default-messenger-messages" }
+      limits = { M = {
+        smsPerRecipientPerHour   = { N = "10" }
+        emailPerRecipientPerHour = { N = "50" }
+        smsPerMinute             = { N = "100" }
+        emailPerMinute           = { N = "1000" }
+      } }
+      smsAllowedPrefixes   = { L = [{ S = "+1" }, { S = "+44" }] }
+      messageRetentionDays = { N = "90" }
     }
     error_message = "The CONFIG/DELIVERY item the resolvers read: senders as configured, the table transactions name."
   }
-}
 
-run "ses_events_reach_an_encrypted_topic_that_admits_only_ses_for_this_configuration_set" {
-  command = plan
-
+  # --- Ses events reach an encrypted topic that admits only ses for this configuration set
   assert {
     condition     = aws_sns_topic.ses_events.name == "default-messenger-email-events" && aws_sns_topic.ses_events.region == "eu-central-1"
     error_message = "The events topic lives in the SES region."
@@ -198,11 +226,8 @@ run "ses_events_reach_an_encrypted_topic_that_admits_only_ses_for_this_configura
     condition     = jsonencode(data.aws_iam_policy_document.ses_events_topic.statement[1].condition) == jsonencode([{ test = "Bool", values = ["false"], variable = "aws:SecureTransport" }]) && data.aws_iam_policy_document.ses_events_topic.statement[1].effect == "Deny"
     error_message = "Requests without TLS are denied."
   }
-}
 
-run "sms_delivery_logs_are_short_lived_encrypted_and_written_by_sns_only" {
-  command = plan
-
+  # --- Sms delivery logs are short lived encrypted and written by sns only
   assert {
     condition     = jsonencode(keys(aws_cloudwatch_log_group.sms_delivery)) == jsonencode(["failure", "success"]) && alltrue([for group in aws_cloudwatch_log_group.sms_delivery : group.retention_in_days == 3])
     error_message = "Both SNS SMS delivery-status log groups, kept 3 days (they hold phone numbers)."
@@ -229,7 +254,8 @@ run "sms_delivery_logs_are_short_lived_encrypted_and_written_by_sns_only" {
   }
 }
 
-run "every_resource_is_encrypted_with_a_key_of_its_region" {
+run "apply" {
+  # --- Every resource is encrypted with a key of its region
   assert {
     condition     = length(module.regional_kms_key) == 0 && module.kms_key.region == "eu-central-1"
     error_message = "One key when everything is in one region."
@@ -239,9 +265,8 @@ run "every_resource_is_encrypted_with_a_key_of_its_region" {
     condition     = aws_sns_topic.ses_events.kms_master_key_id == module.kms_key.arn && alltrue([for group in aws_cloudwatch_log_group.sms_delivery : group.kms_key_id == module.kms_key.arn])
     error_message = "The topic and the SMS log groups use the stack's key."
   }
-}
 
-run "asynchronous_failures_are_kept_and_only_the_stacks_own_triggers_invoke" {
+  # --- Asynchronous failures are kept, and only the stack's own triggers invoke
   assert {
     condition     = alltrue([for function in module.event_handlers : function.dead_letter_queue_arn != null]) && module.delivery_function.dead_letter_queue_arn == null
     error_message = "Every status function (invoked asynchronously) has a dead-letter queue; the delivery function (invoked by AppSync) returns its failures."
@@ -350,8 +375,14 @@ run "the_longest_stage_fits_every_name" {
   expect_failures = [terraform_data.workspace_guard]
 }
 
+# What the variables refuse, tried against the root's variables.tf alone (tests/variables), without planning
+# the whole stack for every case.
 run "refuses_an_all_digit_sms_sender_id" {
   command = plan
+
+  module {
+    source = "./tests/variables"
+  }
 
   variables {
     allowed_sms_sender_ids = ["12345"]
@@ -363,6 +394,10 @@ run "refuses_an_all_digit_sms_sender_id" {
 run "refuses_a_stale_age_a_request_may_still_reach" {
   command = plan
 
+  module {
+    source = "./tests/variables"
+  }
+
   variables {
     stale_pending = { stale_after_seconds = 30 }
   }
@@ -373,6 +408,10 @@ run "refuses_a_stale_age_a_request_may_still_reach" {
 run "refuses_a_schedule_eventbridge_does_not_accept" {
   command = plan
 
+  module {
+    source = "./tests/variables"
+  }
+
   variables {
     stale_pending = { schedule_expression = "every 5 minutes" }
   }
@@ -380,8 +419,40 @@ run "refuses_a_schedule_eventbridge_does_not_accept" {
   expect_failures = [var.stale_pending]
 }
 
+run "refuses_an_sms_prefix_that_is_not_a_country_code" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    sms_allowed_prefixes = ["44"]
+  }
+
+  expect_failures = [var.sms_allowed_prefixes]
+}
+
+run "refuses_a_send_limit_below_one" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    send_limits = { sms_per_recipient_per_hour = 0 }
+  }
+
+  expect_failures = [var.send_limits]
+}
+
 run "refuses_a_key_lifetime_appsync_does_not_allow" {
   command = plan
+
+  module {
+    source = "./tests/variables"
+  }
 
   variables {
     api_key = { validity_days = 400, rotation_days = 30 }

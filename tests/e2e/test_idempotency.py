@@ -32,7 +32,7 @@ def test_a_retry_returns_the_original_and_sends_nothing(api: LocalApi, fresh_ema
 
 def test_a_retry_returns_the_message_as_it_stands_now(api: LocalApi, fresh_email: str, key: str) -> None:
     first = send(api, to=fresh_email, body="once", deliveryMethod="EMAIL", idempotencyKey=key).data["sendMessage"]
-    api.post("/local/events", {"to": fresh_email, "messageId": first["id"], "event": "DELIVERY"})
+    api.local("events", {"to": fresh_email, "messageId": first["id"], "event": "DELIVERY"})
     retry = send(api, to=fresh_email, body="once", deliveryMethod="EMAIL", idempotencyKey=key).data["sendMessage"]
     assert (retry["id"], retry["deliveryStatus"]) == (first["id"], "DELIVERED")
 

@@ -151,12 +151,12 @@ def traffic(api: LocalApi) -> Traffic:
     # Provider reports: email and SMS outcomes, and reports that cannot apply.
     reports = [(email, "DELIVERY"), (email, "COMPLAINT"), (bounced, "BOUNCE"), (uk_sms, "SMS_SUCCESS"), (us_sms, "SMS_FAILURE")]
     for message, event in reports:
-        response = api.post("/local/events", {"to": message["to"], "messageId": message["id"], "event": event})
+        response = api.local("events", {"to": message["to"], "messageId": message["id"], "event": event})
         assert response.status == 200 and response.body["handled"]["changed"] == 1, response.body
     nobody = f"pii.dave.{token}@example.com"
     pii.emails.add(nobody)
-    assert api.post("/local/events", {"to": nobody, "messageId": email["id"], "event": "DELIVERY"}).status == 404
-    assert api.post("/local/events", {"to": uk, "messageId": uk_sms["id"], "event": "BOUNCE"}).status == 400
+    assert api.local("events", {"to": nobody, "messageId": email["id"], "event": "DELIVERY"}).status == 404
+    assert api.local("events", {"to": uk, "messageId": uk_sms["id"], "event": "BOUNCE"}).status == 400
     log = "".join(wait_for_output(api, start))
     return Traffic(pii, log, accepted, [message["id"] for message, _ in reports], refusals)
 

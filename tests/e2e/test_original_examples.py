@@ -52,8 +52,8 @@ endCursor
 MESSAGE_ID = re.compile(r"^MESSAGE#[0-9A-HJKMNP-TV-Z]{26}$")
 
 
-def test_send_email_example(api: LocalApi, fresh_email: str) -> None:
-    response = api.graphql(
+def test_send_email_example(default_api: LocalApi, fresh_email: str) -> None:
+    response = default_api.graphql(
         SEND_EMAIL,
         {"input": {"to": fresh_email, "subject": "Message", "body": "Hello world", "deliveryMethod": "EMAIL"}},
     )
@@ -69,13 +69,13 @@ def test_send_email_example(api: LocalApi, fresh_email: str) -> None:
             "senderId": None,
         }
     }
-    delivered = [m for m in api.outbox() if m["to"] == [fresh_email]]
+    delivered = [m for m in default_api.outbox() if m["to"] == [fresh_email]]
     assert [(m["from"], m["subject"], m["body"]) for m in delivered] == [(DEFAULT_EMAIL_FROM, "Message", "Hello world")]
 
 
-def test_send_sms_example(api: LocalApi) -> None:
+def test_send_sms_example(default_api: LocalApi) -> None:
     phone = "+14155550123"
-    response = api.graphql(SEND_SMS, {"input": {"to": phone, "body": "Hello world", "deliveryMethod": "SMS"}})
+    response = default_api.graphql(SEND_SMS, {"input": {"to": phone, "body": "Hello world", "deliveryMethod": "SMS"}})
     assert response.status == 200 and not response.errors
     assert response.data == {
         "sendMessage": {
@@ -87,16 +87,16 @@ def test_send_sms_example(api: LocalApi) -> None:
             "senderId": None,
         }
     }
-    assert any(m["channel"] == "SMS" and m["to"] == phone and m["body"] == "Hello world" for m in api.outbox())
+    assert any(m["channel"] == "SMS" and m["to"] == phone and m["body"] == "Hello world" for m in default_api.outbox())
 
 
-def test_get_messages_example(api: LocalApi, fresh_email: str) -> None:
+def test_get_messages_example(default_api: LocalApi, fresh_email: str) -> None:
     # GIVEN three emails sent to one recipient
     for number in (1, 2, 3):
-        sent = api.graphql(SEND_EMAIL, {"input": {"to": fresh_email, "body": f"Hello world {number}", "deliveryMethod": "EMAIL"}})
+        sent = default_api.graphql(SEND_EMAIL, {"input": {"to": fresh_email, "body": f"Hello world {number}", "deliveryMethod": "EMAIL"}})
         assert not sent.errors
     # WHEN the example query asks for the first two
-    response = api.graphql(GET_MESSAGES, {"filter": {"to": fresh_email}, "first": 2, "after": None})
+    response = default_api.graphql(GET_MESSAGES, {"filter": {"to": fresh_email}, "first": 2, "after": None})
     # THEN it gets the two oldest, with ids, and a cursor to the rest
     assert response.status == 200 and not response.errors
     page = response.data["getMessages"]

@@ -69,7 +69,13 @@ def raw_request(stack: Stack, method: str, path: str, body: bytes = b"", headers
     connection = stack.connect(timeout=10)
     try:
         connection.putrequest(method, path, skip_accept_encoding=True)
-        sent_headers = {"x-api-key": stack.api_key, "Content-Length": str(len(body)), "Connection": "close", **(headers or {})}
+        sent_headers = {
+            "x-api-key": stack.api_key,
+            "Content-Type": "application/json",
+            "Content-Length": str(len(body)),
+            "Connection": "close",
+            **(headers or {}),
+        }
         for name, value in sent_headers.items():
             connection.putheader(name, value)
         connection.endheaders(body)

@@ -93,7 +93,7 @@ def test_event_requests_that_cannot_apply_are_refused(api: LocalApi, email: dict
     assert report(api, sms, "DELIVERY").status == 400
     assert report(api, email, "OPENED").status == 400
     assert report(api, {"to": "nobody." + fresh_email, "id": email["id"]}, "DELIVERY").status == 404
-    assert api.post("/local/events", {"to": email["to"]}).status == 400
-    assert api.post("/local/events", b"[not json").status == 400
+    assert api.local("events", {"to": email["to"]}).status == 400
+    assert api.local("events", b"[not json").status == 400
     assert current(api, email)["deliveryStatus"] == "ACCEPTED"
 

@@ -37,18 +37,18 @@ IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,128}", re.ASCII)
 
 @dataclass(frozen=True)
 class Senders:
-    """Who may send: the lower-cased email senders (the default first) and SMS sender IDs."""
+    """Who may send: the email senders as configured (the default first), their lower-cased forms, SMS IDs."""
 
-    default_email: str
+    configured_emails: tuple[str, ...]
     emails: frozenset[str]
     sms_ids: frozenset[str]
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Senders:
-        default = config["defaultEmailFrom"].lower()
+        configured = (config["defaultEmailFrom"], *(config.get("allowedEmailSenders") or []))
         return cls(
-            default_email=default,
-            emails=frozenset([default, *(sender.lower() for sender in config.get("allowedEmailSenders") or [])]),
+            configured_emails=configured,
+            emails=frozenset(sender.lower() for sender in configured),
             sms_ids=frozenset(sender.lower() for sender in config.get("allowedSmsSenderIds") or []),
         )
 
@@ -142,9 +142,11 @@ def sender_rules(sender: str | None, method: str, senders: Senders) -> set[str]:
 
 
 def expected_sender(sender: str | None, method: str, senders: Senders) -> str | None:
-    """The sender a valid input is recorded with: canonical for email, as typed (trimmed) for SMS."""
+    """The sender a valid input is recorded with: for email the first configured address it names, compared
+    case-insensitively and spelt as configured (SES identities keep their case); as typed (trimmed) for SMS."""
     if method == "EMAIL":
-        return senders.default_email if sender is None else js_trim(sender).lower()
+        wanted = None if sender is None else js_trim(sender).lower()
+        return next(address for address in senders.configured_emails if wanted is None or address.lower() == wanted)
     return None if sender is None else js_trim(sender)
 
 

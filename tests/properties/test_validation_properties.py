@@ -99,8 +99,10 @@ def assert_valid_record_or_named_rejection(run: Run, message_input: dict[str, An
     assert broken == {}, f"accepted although it breaks {broken}"
     record = outcome.value["payload"]
     assert_record_of(record, message_input)
-    # The next step turns it into a DynamoDB write: an accepted record must get that far too.
-    stored = run("function:recordMessage", "request", prev={"result": record}, stash={"config": {**CONFIG, "messagesTable": "messages"}})
+    # The next steps turn it into DynamoDB requests (the key's claim, the record): an accepted record gets that far too.
+    looked_up = run("function:findClaim", "request", prev={"result": record}, stash={"config": {**CONFIG, "messagesTable": "messages"}})
+    assert looked_up.kind in ("value", "earlyReturn"), looked_up.message
+    stored = run("function:recordMessage", "request", prev={"result": record}, stash=looked_up.stash)
     assert stored.kind == "value", stored.message
 
 

@@ -13,6 +13,8 @@ CONFIG = {
     "defaultEmailFrom": "no-reply@example.com",
     "allowedEmailSenders": ["support@example.com", "Billing@Example.com"],
     "allowedSmsSenderIds": ["Messenger"],
+    "limits": {"smsPerRecipientPerHour": 10, "emailPerRecipientPerHour": 50, "smsPerMinute": 100, "emailPerMinute": 1000},
+    "messageRetentionDays": 90,
 }
 
 Run = Callable[..., Outcome]

@@ -117,11 +117,18 @@ def test_record_is_written_only_if_new(run: Run) -> None:
     assert request["condition"]["expression"] == "(attribute_not_exists(#PK))"
 
 
+def record_request(run: Run, record: dict, table: str) -> dict:
+    """recordMessage's request for a validated record, after findClaim (which names the key's claim) found none."""
+    stash = {"config": {"messagesTable": table}}
+    looked_up = run("function:findClaim", "request", prev={"result": record}, stash=stash)
+    return run("function:recordMessage", "request", prev={"result": record}, stash=looked_up.stash).value
+
+
 def test_an_idempotency_key_is_claimed_in_the_same_transaction_as_the_record(run: Run, clock) -> None:
     # GIVEN a validated message with an idempotency key
     record = {"PK": "MESSAGE#a@b.co", "SK": "MESSAGE#1", "id": "MESSAGE#1", "body": "x", "idempotencyKey": "order-42"}
     # WHEN it is recorded
-    request = run("function:recordMessage", "request", prev={"result": record}, stash={"config": {"messagesTable": "dev-messages"}}).value
+    request = record_request(run, record, "dev-messages")
     # THEN one transaction writes the claim (new, or expired) and the record (new)
     assert request["operation"] == "TransactWriteItems"
     claim, message = request["transactItems"]
@@ -138,7 +145,7 @@ def test_an_idempotency_key_is_claimed_in_the_same_transaction_as_the_record(run
 def test_keys_are_scoped_by_sender(run: Run) -> None:
     def claim_of(sender_id: str, key: str) -> str:
         record = {"PK": "MESSAGE#a@b.co", "SK": "MESSAGE#1", "id": "MESSAGE#1", "senderId": sender_id, "idempotencyKey": key}
-        request = run("function:recordMessage", "request", prev={"result": record}, stash={"config": {"messagesTable": "t"}}).value
+        request = record_request(run, record, "t")
         return request["transactItems"][0]["key"]["PK"]["S"]
 
     assert claim_of("shop-1", "order-42") == "IDEMPOTENCY#c2hvcC0x#order-42"
@@ -210,13 +217,13 @@ def test_delivery_gets_only_what_it_needs(run: Run) -> None:
 def test_a_failed_invocation_is_an_unknown_outcome(run: Run) -> None:
     # A timeout may strike after the provider took the message: FAILED would claim too much.
     outcome = run("function:deliverMessage", "response", error={"type": "Lambda:Unhandled", "message": "Task timed out"})
-    assert outcome.value == {"deliveryStatus": "UNKNOWN", "statusReason": "The delivery function failed, so the message may or may not have been sent: Task timed out"}
+    assert outcome.value == {"deliveryStatus": "UNKNOWN", "statusReason": "The delivery function failed, so the message may or may not have been sent"}
 
 
 @pytest.mark.parametrize("error_type", ["Lambda:TooManyRequestsException", "Lambda:ResourceNotFoundException", "Lambda:AccessDeniedException"])
 def test_an_invocation_the_lambda_service_refused_sent_nothing(run: Run, error_type: str) -> None:
     outcome = run("function:deliverMessage", "response", error={"type": error_type, "message": "Rate Exceeded."})
-    assert outcome.value == {"deliveryStatus": "FAILED", "statusReason": "The delivery function could not be invoked, so nothing was sent: Rate Exceeded."}
+    assert outcome.value == {"deliveryStatus": "FAILED", "statusReason": "The delivery function could not be invoked, so nothing was sent"}
 
 
 def test_a_pending_record_sits_in_a_shard_of_the_sweep_index_until_its_outcome(run: Run) -> None:
@@ -273,7 +280,7 @@ def test_an_outcome_update_that_fails(run: Run, error_type: str, current: dict |
     )
     assert (outcome.kind, outcome.value["deliveryStatus"] if outcome.value else outcome.error["errorType"]) == expected
     if outcome.kind == "error":
-        assert outcome.error["errorInfo"] == {"cause": error_type, "id": "MESSAGE#1", "deliveryStatus": "ACCEPTED"}
+        assert outcome.error["errorInfo"] == {"id": "MESSAGE#1", "deliveryStatus": "ACCEPTED"}
 
 
 def test_config_is_read_from_its_item_and_passed_through_the_stash(run: Run) -> None:

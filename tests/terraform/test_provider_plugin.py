@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import base64
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import grpc
 import msgpack
@@ -64,16 +63,6 @@ def _output(result: subprocess.CompletedProcess[str]) -> str:
 
 
 # -- Terraform validate / test through the plugin ------------------------------------------------------------
-
-
-@needs_terraform
-@pytest.mark.parametrize(
-    "directory", ["terraform", *sorted(f"modules/{path.name}" for path in (REPO_ROOT / "modules").iterdir())]
-)
-def test_our_stack_is_valid_against_the_provider_schemas(directory: str) -> None:
-    # GIVEN the root stack or one module WHEN Terraform validates it offline THEN it is valid
-    result = runner.run(REPO_ROOT / directory, ["validate", "-no-color"], online=False, capture=True)
-    assert result.returncode == 0, _output(result)
 
 
 @needs_terraform
@@ -151,42 +140,6 @@ def test_a_real_plan_is_refused_with_the_schema_only_message(tmp_path: Path) -> 
     assert "Run this with the real provider from the registry" in output
 
 
-@needs_terraform
-def test_terraform_test_plans_a_module_against_a_mocked_provider(tmp_path: Path) -> None:
-    # GIVEN our table module and a test that plans it with a mocked aws provider
-    module = tmp_path / "messages_table"
-    shutil.copytree(REPO_ROOT / "modules/messages_table", module, ignore=shutil.ignore_patterns(".terraform*"))
-    (module / "tests").mkdir()
-    (module / "tests/plan.tftest.hcl").write_text(
-        textwrap.dedent(
-            """
-            mock_provider "aws" {}
-
-            variables {
-              name          = "messages"
-              partition_key = "pk"
-              sort_key      = "sk"
-              kms_key_arn   = "arn:aws:kms:eu-west-1:123456789012:key/abc"
-            }
-
-            run "plans_the_table" {
-              command = plan
-
-              assert {
-                condition     = aws_dynamodb_table.this.billing_mode == "PAY_PER_REQUEST"
-                error_message = "the table bills per request"
-              }
-            }
-            """
-        )
-    )
-    # WHEN terraform test runs offline
-    result = runner.run(module, ["test", "-no-color"], online=False, capture=True)
-    # THEN the run passes
-    assert result.returncode == 0, _output(result)
-    assert 'run "plans_the_table"... pass' in result.stdout
-
-
 def test_the_online_path_inits_with_the_real_providers_and_leaves_no_lock_file(tmp_path: Path, monkeypatch) -> None:
     # GIVEN a stand-in terraform that records its calls, and a configuration without a lock file
     calls = tmp_path / "calls"
@@ -248,7 +201,7 @@ def aws_plugin() -> Iterator[tuple[subprocess.Popen[bytes], grpc.Channel]]:
         process.wait()
 
 
-def _call(channel: grpc.Channel, method: str, request: object, response_type: type) -> object:
+def _call(channel: grpc.Channel, method: str, request: Any, response_type: Any) -> Any:
     stub = channel.unary_unary(
         f"/tfplugin6.Provider/{method}",
         request_serializer=lambda message: message.SerializeToString(),
@@ -297,7 +250,7 @@ def test_the_plugin_refuses_to_run_outside_terraform() -> None:
     env = {key: value for key, value in os.environ.items() if key != plugin.MAGIC_COOKIE_KEY}
     result = subprocess.run(
         [sys.executable, "-m", "tools.tfprovider.plugin", "aws"],
-        env={**env, "PYTHONPATH": str(REPO_ROOT)}, capture_output=True, text=True, timeout=30,
+        env={**env, "PYTHONPATH": str(REPO_ROOT)}, capture_output=True, text=True, timeout=30, check=False,
     )
     assert result.returncode == 1
     assert "not meant to be executed directly" in result.stderr
@@ -354,18 +307,3 @@ def test_the_schema_has_the_shapes_the_real_provider_has() -> None:
     assert time_rotating["attributes"]["rotation_days"] == {"type": "number", "optional": True}
     archive = cache.load_schema("archive")["data_source_schemas"]["archive_file"]["block"]
     assert archive["attributes"]["output_base64sha256"] == {"type": "string", "computed": True}
-
-
-def test_the_plugin_starts_fast() -> None:
-    # Terraform starts each provider several times per command: the handshake line must come quickly (about
-    # 0.25 s on a 2-core machine; the bound is generous).
-    env = {**os.environ, plugin.MAGIC_COOKIE_KEY: plugin.MAGIC_COOKIE_VALUE, "PYTHONPATH": str(REPO_ROOT)}
-    started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "tools.tfprovider.plugin", "time"], env=env,
-                               stdout=subprocess.PIPE)
-    try:
-        assert process.stdout is not None and process.stdout.readline().startswith(b"1|6|tcp|")
-        assert time.perf_counter() - started < 2.0
-    finally:
-        process.kill()
-        process.wait()

@@ -56,7 +56,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.tfprovider.jsii_js import HclEntry, JsClass, Member, Module, Package, read_wheel
+from tools.tfprovider.jsii_js import (
+    HclEntry,
+    JsClass,
+    Member,
+    Module,
+    Package,
+    read_wheel,
+)
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 GENERATOR = "tools/tfprovider/generate_schema.py"

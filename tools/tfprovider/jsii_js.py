@@ -30,22 +30,22 @@ from typing import Any
 _CLASS_START = re.compile(r"^class (\w+) extends ([\w.]+) \{$")
 _FUNCTION_START = re.compile(r"^function (\w+)ToHclTerraform\(struct\) \{$")
 _MEMBER = re.compile(
-    r"^    // (\w+) - computed: (true|false), optional: (true|false), required: (true|false)$", re.M
+    r"^    // (\w+) - computed: (true|false), optional: (true|false), required: (true|false)$", re.MULTILINE
 )
-_INIT = re.compile(r'^    _\w+ = new (?:[\w]+\.)*(\w+)\(this, "\w+"(?:, (true|false))?\);$', re.M)
-_GETTER = re.compile(r"^    get \w+\(\) \{\n\s+return (.+);$", re.M)
-_ELEMENT = re.compile(r"^    get\((?:index|key)\) \{\n\s+return new (?:\w+\.)*(\w+)\(", re.M)
+_INIT = re.compile(r'^    _\w+ = new (?:[\w]+\.)*(\w+)\(this, "\w+"(?:, (true|false))?\);$', re.MULTILINE)
+_GETTER = re.compile(r"^    get \w+\(\) \{\n\s+return (.+);$", re.MULTILINE)
+_ELEMENT = re.compile(r"^    get\((?:index|key)\) \{\n\s+return new (?:\w+\.)*(\w+)\(", re.MULTILINE)
 _RESOURCE_TYPE = re.compile(r"terraformResourceType: '(\w+)'")
 _HCL_ENTRY = re.compile(
     r'^\s+(\w+): \{\n\s+value: (.*),\n\s+isBlock: (true|false),\n\s+type: "(\w+)",\n\s+storageClassType: "(\w+)",\n',
-    re.M,
+    re.MULTILINE,
 )
 _LIST_MAPPER_FLAG = re.compile(r"listMapperHcl\([\w.]+, (true|false)\)")
-_SYNTH_HCL = re.compile(r"^    synthesizeHclAttributes\(\) \{$(.*?)^    \}$", re.M | re.S)
-_INTERFACE = re.compile(r"^export interface (\w+) \{$(.*?)^\}$", re.M | re.S)
-_INTERFACE_PROPERTY = re.compile(r"^    readonly (\w+)(\??):", re.M)
-_TO_TERRAFORM_FIELD = re.compile(r"^        (\w+): .*\(struct\.(\w+)\)", re.M)
-_TO_TERRAFORM = re.compile(r"^function (\w+)ToTerraform\(struct\) \{$(.*?)^\}$", re.M | re.S)
+_SYNTH_HCL = re.compile(r"^    synthesizeHclAttributes\(\) \{$(.*?)^    \}$", re.MULTILINE | re.DOTALL)
+_INTERFACE = re.compile(r"^export interface (\w+) \{$(.*?)^\}$", re.MULTILINE | re.DOTALL)
+_INTERFACE_PROPERTY = re.compile(r"^    readonly (\w+)(\??):", re.MULTILINE)
+_TO_TERRAFORM_FIELD = re.compile(r"^        (\w+): .*\(struct\.(\w+)\)", re.MULTILINE)
+_TO_TERRAFORM = re.compile(r"^function (\w+)ToTerraform\(struct\) \{$(.*?)^\}$", re.MULTILINE | re.DOTALL)
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,7 @@ def run(
     *,
     online: bool | None = None,
     capture: bool = False,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Prepare `directory` (modules, providers) and run `terraform <args>` there.
 
@@ -127,6 +128,7 @@ def run(
             "CHECKPOINT_DISABLE": "1",
             "TF_IN_AUTOMATION": "1",
             "TF_DATA_DIR": str(workdir / "data"),
+            **(env or {}),
         }
         lock_file = directory / ".terraform.lock.hcl"
         had_lock_file = lock_file.exists()

@@ -5,19 +5,38 @@ variables {
   kms_key_arn = "arn:aws:kms:eu-central-1:123456789012:key/11111111-2222-3333-4444-555555555555"
 }
 
-run "rate_limits_each_ip_and_screens_known_bad_inputs" {
+run "plan" {
   command = plan
 
+  # --- Screens callers and inputs and rate limits each ip and key
   assert {
     condition     = aws_wafv2_web_acl.this.scope == "REGIONAL" && length(aws_wafv2_web_acl.this.default_action[0].allow) == 1
     error_message = "A regional web ACL (AppSync's scope) that allows what no rule blocks."
   }
 
   assert {
-    condition = jsonencode([for rule in aws_wafv2_web_acl.this.rule : [rule.priority, rule.name]]) == jsonencode([
-      [1, "rate-limit-per-ip"], [2, "aws-known-bad-inputs"],
-    ])
+    condition = jsonencode({ for rule in aws_wafv2_web_acl.this.rule : rule.priority => rule.name }) == jsonencode({
+      1 = "aws-ip-reputation", 2 = "aws-anonymous-ip", 3 = "rate-limit-per-ip", 4 = "rate-limit-per-api-key",
+      5 = "one-send-message-per-request", 6 = "aws-known-bad-inputs",
+    })
     error_message = "The rules, in order."
+  }
+
+  assert {
+    condition = toset([for rule in aws_wafv2_web_acl.this.rule : rule.statement[0].managed_rule_group_statement[0].name if length(rule.statement[0].managed_rule_group_statement) > 0]) == toset([
+      "AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesAnonymousIpList", "AWSManagedRulesKnownBadInputsRuleSet",
+    ])
+    error_message = "AWS's IP reputation, anonymous IP and known bad inputs groups."
+  }
+
+  assert {
+    condition     = jsonencode(one([for rule in aws_wafv2_web_acl.this.rule : rule.statement[0].managed_rule_group_statement[0].rule_action_override if rule.name == "aws-anonymous-ip"])) == jsonencode([{ action_to_use = [{ allow = [], block = [], captcha = [], challenge = [], count = [{ custom_request_handling = [] }] }], name = "HostingProviderIPList" }])
+    error_message = "Callers from cloud hosts (the API's backends) are counted, not blocked."
+  }
+
+  assert {
+    condition     = one([for rule in aws_wafv2_web_acl.this.rule : rule.statement[0].rate_based_statement[0] if rule.name == "rate-limit-per-api-key"]).limit == 3000 && one([for rule in aws_wafv2_web_acl.this.rule : rule.statement[0].rate_based_statement[0].custom_key[0].header[0].name if rule.name == "rate-limit-per-api-key"]) == "x-api-key"
+    error_message = "Each API key: 3,000 requests per 5 minutes by default."
   }
 
   assert {
@@ -29,11 +48,26 @@ run "rate_limits_each_ip_and_screens_known_bad_inputs" {
     condition     = one([for rule in aws_wafv2_web_acl.this.rule : rule.statement[0].managed_rule_group_statement[0].name if rule.name == "aws-known-bad-inputs"]) == "AWSManagedRulesKnownBadInputsRuleSet"
     error_message = "AWS's known-bad-inputs rules (with Log4j) screen every request."
   }
-}
 
-run "logs_are_encrypted_bounded_and_never_hold_the_api_key" {
-  command = plan
+  # --- A body selecting send message twice is blocked and one send is not
+  # The regex the rule sends, tried on bodies as clients send them (JSON, line breaks escaped).
+  assert {
+    condition = alltrue([for body in [
+      "{\"query\":\"mutation { a: sendMessage(input: $a) { id } b: sendMessage(input: $b) { id } }\"}",
+      "{\"query\":\"mutation(\\n$a: MessageInput!) {\\n  a: sendMessage(\\n input: $a) { id }\\n  b: sendMessage(,input:$a) { id }\\n}\"}",
+    ] : can(regex(one([for rule in aws_wafv2_web_acl.this.rule : rule.statement[0].regex_match_statement[0].regex_string if rule.name == "one-send-message-per-request"]), body))])
+    error_message = "Two sendMessage selections in one body must match the blocking rule."
+  }
 
+  assert {
+    condition = !anytrue([for body in [
+      "{\"query\":\"mutation sendMessage($input: MessageInput!) { sendMessage(input: $input) { to from body deliveryMethod deliveryStatus recipientId senderId } }\",\"variables\":{\"input\":{\"body\":\"call sendMessage(input: x) twice\"}}}",
+      "{\"query\":\"query getMessages($filter: MessageFilter!) { getMessages(filter: $filter) { data { id } } }\"}",
+    ] : can(regex(one([for rule in aws_wafv2_web_acl.this.rule : rule.statement[0].regex_match_statement[0].regex_string if rule.name == "one-send-message-per-request"]), body))])
+    error_message = "One sendMessage (the original example, whatever its body says) must not match."
+  }
+
+  # --- Logs are encrypted bounded and never hold the api key
   assert {
     condition     = aws_cloudwatch_log_group.this.name == "aws-waf-logs-test-messenger-api" && aws_cloudwatch_log_group.this.kms_key_id == var.kms_key_arn && aws_cloudwatch_log_group.this.retention_in_days == 365
     error_message = "WAF's log group (its name must start aws-waf-logs-), encrypted and kept a bounded time."
@@ -42,6 +76,11 @@ run "logs_are_encrypted_bounded_and_never_hold_the_api_key" {
   assert {
     condition     = jsonencode(aws_wafv2_web_acl_logging_configuration.this.redacted_fields) == jsonencode([{ method = [], query_string = [], single_header = [{ name = "x-api-key" }], uri_path = [] }])
     error_message = "The x-api-key header is redacted from every log record."
+  }
+
+  assert {
+    condition     = one(aws_wafv2_web_acl_logging_configuration.this.logging_filter).default_behavior == "DROP" && jsonencode([for condition in one(one(aws_wafv2_web_acl_logging_configuration.this.logging_filter).filter).condition : one(condition.action_condition).action]) == jsonencode(["BLOCK", "COUNT"])
+    error_message = "Only blocked and counted requests are logged, not every caller's IP."
   }
 }
 

@@ -43,12 +43,16 @@ variables {
       kms_key_arn = "arn:aws:kms:eu-central-1:123456789012:key/11111111-2222-3333-4444-555555555555"
     }
   }
-  lambda_functions = { deliveryFunction = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-delivery" }
+  lambda_functions = {
+    deliveryFunction = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-delivery"
+    erasureFunction  = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-erasure"
+  }
 }
 
-run "everything_the_manifest_lists_and_nothing_else" {
+run "plan" {
   command = plan
 
+  # --- Everything the manifest lists and nothing else
   assert {
     condition     = jsonencode(keys(aws_appsync_datasource.this)) == jsonencode(sort(keys(jsondecode(file("../../graphql/manifest.json")).dataSources)))
     error_message = "One data source per manifest entry."
@@ -82,14 +86,21 @@ run "everything_the_manifest_lists_and_nothing_else" {
     condition     = aws_appsync_graphql_api.this.schema == file("../../graphql/schema.graphql")
     error_message = "The API serves the manifest's schema."
   }
-}
 
-run "secure_api" {
-  command = plan
-
+  # --- Secure api
   assert {
     condition     = aws_appsync_graphql_api.this.authentication_type == "API_KEY" && aws_appsync_graphql_api.this.xray_enabled && aws_appsync_graphql_api.this.introspection_config == "DISABLED" && aws_appsync_graphql_api.this.query_depth_limit == 10
     error_message = "API key auth, traced, no introspection, bounded depth."
+  }
+
+  assert {
+    condition     = jsonencode(aws_appsync_graphql_api.this.additional_authentication_provider[*].authentication_type) == jsonencode(["AWS_IAM"])
+    error_message = "Backends may call with their IAM identity (SigV4) instead of the key."
+  }
+
+  assert {
+    condition     = aws_appsync_graphql_api.this.resolver_count_limit == 1
+    error_message = "One resolver per request: a request selecting sendMessage twice sends one message."
   }
 
   assert {
@@ -101,11 +112,8 @@ run "secure_api" {
     condition     = aws_cloudwatch_log_group.this.kms_key_id == var.kms_key_arn && aws_cloudwatch_log_group.this.retention_in_days == 365
     error_message = "The API's log group is encrypted and kept a bounded time."
   }
-}
 
-run "roles_trust_appsync_of_this_account_and_api_only" {
-  command = plan
-
+  # --- Roles trust appsync of this account and api only
   assert {
     condition = jsonencode(data.aws_iam_policy_document.logging_assume.statement[0].condition) == jsonencode([
       { test = "ArnLike", values = ["arn:aws:appsync:eu-central-1:123456789012:apis/*"], variable = "aws:SourceArn" },
@@ -118,6 +126,7 @@ run "roles_trust_appsync_of_this_account_and_api_only" {
     condition     = jsonencode(data.aws_iam_policy_document.logging.statement[*].actions) == jsonencode([["logs:CreateLogGroup"], ["logs:CreateLogStream", "logs:PutLogEvents"]])
     error_message = "The logging role writes its own log group only."
   }
+
 }
 
 run "data_sources_may_do_exactly_what_the_manifest_lists" {
@@ -145,13 +154,16 @@ run "data_sources_may_do_exactly_what_the_manifest_lists" {
   }
 
   assert {
-    condition     = jsonencode(data.aws_iam_policy_document.data_source["messagesTable"].statement[1].condition) == jsonencode([{ test = "ForAllValues:StringLike", values = ["MESSAGE#*", "IDEMPOTENCY#*"], variable = "dynamodb:LeadingKeys" }])
+    condition     = jsonencode(data.aws_iam_policy_document.data_source["messagesTable"].statement[1].condition) == jsonencode([{ test = "ForAllValues:StringLike", values = ["MESSAGE#*", "IDEMPOTENCY#*", "LIMIT#*"], variable = "dynamodb:LeadingKeys" }])
     error_message = "Writes only to the partitions the manifest names, by their key prefixes."
   }
 
   assert {
-    condition     = jsonencode(data.aws_iam_policy_document.data_source["messagesTable"].statement[2].condition) == jsonencode([{ test = "StringEquals", values = ["dynamodb.eu-central-1.amazonaws.com"], variable = "kms:ViaService" }])
-    error_message = "The table key only through DynamoDB."
+    condition = jsonencode(data.aws_iam_policy_document.data_source["messagesTable"].statement[2].condition) == jsonencode([
+      { test = "StringEquals", values = ["dynamodb.eu-central-1.amazonaws.com"], variable = "kms:ViaService" },
+      { test = "StringEquals", values = ["test-messenger-messages"], variable = "kms:EncryptionContext:aws:dynamodb:tableName" },
+    ])
+    error_message = "The table key only through DynamoDB, for this table."
   }
 
   assert {
@@ -184,6 +196,16 @@ run "a_second_plan_keeps_the_key" {
     condition     = aws_appsync_api_key.this.expires == run.the_key_expires_within_its_validity_and_is_stable_between_plans.api_key_expires
     error_message = "The expiry must not move between plans."
   }
+}
+
+run "refuses_a_resolver_count_appsync_does_not_allow" {
+  command = plan
+
+  variables {
+    resolver_count_limit = 0
+  }
+
+  expect_failures = [var.resolver_count_limit]
 }
 
 run "refuses_a_key_lifetime_appsync_does_not_allow" {

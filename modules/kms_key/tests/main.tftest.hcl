@@ -23,9 +23,10 @@ variables {
   topic_publishers       = [{ service = "ses.amazonaws.com", topic_arns = ["arn:aws:sns:eu-central-1:123456789012:test-messenger-email-events"] }]
 }
 
-run "rotates_and_has_its_own_policy" {
+run "plan" {
   command = plan
 
+  # --- Rotates and has its own policy
   assert {
     condition     = aws_kms_key.this.enable_key_rotation && aws_kms_key.this.deletion_window_in_days == 30
     error_message = "The key rotates and waits 30 days before deletion by default."
@@ -40,11 +41,8 @@ run "rotates_and_has_its_own_policy" {
     condition     = aws_kms_alias.this.name == "alias/test-messenger"
     error_message = "The alias is alias/<alias>."
   }
-}
 
-run "the_policy_lets_in_only_what_uses_the_key" {
-  command = plan
-
+  # --- The policy lets in only what uses the key
   assert {
     condition     = [for statement in data.aws_iam_policy_document.this.statement : statement.sid] == ["AccountAdministersAndDelegatesUseToIam", "CloudWatchLogsEncryptOwnLogGroups", "TopicPublishSes"]
     error_message = "The account, CloudWatch Logs for the stack's log groups and SES for its topic: nothing else."
@@ -69,9 +67,16 @@ run "the_policy_lets_in_only_what_uses_the_key" {
 
   assert {
     condition = jsonencode([for statement in data.aws_iam_policy_document.this.statement : statement.condition if statement.sid == "TopicPublishSes"]) == jsonencode([[
-      { test = "StringEquals", variable = "kms:EncryptionContext:aws:sns:topicArn", values = ["arn:aws:sns:eu-central-1:123456789012:test-messenger-email-events"] }
+      { test = "StringEquals", values = ["123456789012"], variable = "aws:SourceAccount" },
+      { test = "StringEquals", values = ["arn:aws:sns:eu-central-1:123456789012:test-messenger-email-events"], variable = "kms:EncryptionContext:aws:sns:topicArn" },
     ]])
-    error_message = "SES may use the key only for the topics given."
+    error_message = "SES may use the key only for the topics given, on behalf of this account."
+  }
+
+  # --- What it sends fits the kms api
+  assert {
+    condition     = can(regex(jsondecode(file("../../tests/terraform/aws_constraints.json")).constraints["kms.AliasName"].pattern, aws_kms_alias.this.name))
+    error_message = "The alias must be one KMS accepts."
   }
 }
 
@@ -119,11 +124,3 @@ run "refuses_a_publisher_that_is_not_a_service_with_topics" {
   expect_failures = [var.topic_publishers]
 }
 
-run "what_it_sends_fits_the_kms_api" {
-  command = plan
-
-  assert {
-    condition     = can(regex(jsondecode(file("../../tests/terraform/aws_constraints.json")).constraints["kms.AliasName"].pattern, aws_kms_alias.this.name))
-    error_message = "The alias must be one KMS accepts."
-  }
-}

@@ -29,9 +29,10 @@ variables {
   environment        = { SES_REGION = "eu-west-1" }
 }
 
-run "runs_traced_with_encrypted_environment_and_logs" {
+run "plan" {
   command = plan
 
+  # --- Runs traced with encrypted environment and logs
   assert {
     condition     = aws_lambda_function.this.runtime == "python3.13" && aws_lambda_function.this.handler == "app.handler" && aws_lambda_function.this.tracing_config[0].mode == "Active"
     error_message = "The function runs the handler on Python 3.13 with X-Ray."
@@ -71,11 +72,8 @@ run "runs_traced_with_encrypted_environment_and_logs" {
     condition     = length(aws_sqs_queue.dead_letter) == 0 && length(aws_lambda_function.this.dead_letter_config) == 0
     error_message = "No dead-letter queue unless asked."
   }
-}
 
-run "the_role_trusts_lambda_of_this_account_and_grants_only_its_own_logs" {
-  command = plan
-
+  # --- The role trusts lambda of this account and grants only its own logs
   assert {
     condition = jsonencode(data.aws_iam_policy_document.assume.statement[0]) == jsonencode({
       actions        = ["sts:AssumeRole"]
@@ -127,6 +125,11 @@ run "a_dead_letter_queue_is_encrypted_and_the_only_one_it_may_send_to" {
   assert {
     condition     = jsonencode(data.aws_iam_policy_document.dead_letter[0].statement[1].condition) == jsonencode([{ test = "StringEquals", values = ["sqs.eu-central-1.amazonaws.com"], variable = "kms:ViaService" }])
     error_message = "The key only through SQS in the function's region."
+  }
+
+  assert {
+    condition     = data.aws_iam_policy_document.dead_letter_queue[0].statement[0].effect == "Deny" && jsonencode(data.aws_iam_policy_document.dead_letter_queue[0].statement[0].condition) == jsonencode([{ test = "Bool", values = ["false"], variable = "aws:SecureTransport" }])
+    error_message = "The queue refuses every request without TLS."
   }
 }
 

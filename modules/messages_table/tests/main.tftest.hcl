@@ -12,9 +12,10 @@ variables {
   }
 }
 
-run "secure_by_default" {
+run "plan" {
   command = plan
 
+  # --- Secure by default
   assert {
     condition     = aws_dynamodb_table.this.server_side_encryption[0].enabled && aws_dynamodb_table.this.server_side_encryption[0].kms_key_arn == var.kms_key_arn
     error_message = "The table must be encrypted with the customer-managed key it is given."
@@ -39,11 +40,8 @@ run "secure_by_default" {
     condition     = aws_dynamodb_table.this.ttl[0].enabled && aws_dynamodb_table.this.ttl[0].attribute_name == "expiresAt"
     error_message = "TTL runs on the attribute it is given."
   }
-}
 
-run "indexes_are_keyed_by_key_schema" {
-  command = plan
-
+  # --- Indexes are keyed by key schema
   # The index without a sort key has a HASH key alone: no empty RANGE key (hashicorp/aws #46285).
   assert {
     condition = { for index in aws_dynamodb_table.this.global_secondary_index : index.name => [for key in index.key_schema : "${key.key_type}:${key.attribute_name}"] } == {
@@ -62,6 +60,14 @@ run "indexes_are_keyed_by_key_schema" {
   assert {
     condition     = toset([for attribute in aws_dynamodb_table.this.attribute : attribute.name]) == toset(["PK", "SK", "senderKey", "providerMessageId"])
     error_message = "Exactly the key attributes must be declared."
+  }
+
+  # --- What it sends fits the dynamodb api
+  assert {
+    condition = alltrue([for index in aws_dynamodb_table.this.global_secondary_index :
+      can(regex(jsondecode(file("../../tests/terraform/aws_constraints.json")).constraints["dynamodb.IndexName"].pattern, index.name)) && length(index.name) >= 3 && length(index.name) <= 255
+    ])
+    error_message = "Every index name must be one DynamoDB accepts."
   }
 }
 
@@ -130,13 +136,3 @@ run "refuses_a_recovery_window_dynamodb_does_not_offer" {
   expect_failures = [var.point_in_time_recovery_days]
 }
 
-run "what_it_sends_fits_the_dynamodb_api" {
-  command = plan
-
-  assert {
-    condition = alltrue([for index in aws_dynamodb_table.this.global_secondary_index :
-      can(regex(jsondecode(file("../../tests/terraform/aws_constraints.json")).constraints["dynamodb.IndexName"].pattern, index.name)) && length(index.name) >= 3 && length(index.name) <= 255
-    ])
-    error_message = "Every index name must be one DynamoDB accepts."
-  }
-}

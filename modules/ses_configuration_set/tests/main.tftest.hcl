@@ -10,9 +10,10 @@ variables {
   }
 }
 
-run "mail_goes_out_over_tls_only_with_reputation_metrics" {
+run "plan" {
   command = plan
 
+  # --- Mail goes out over tls only with reputation metrics
   assert {
     condition     = aws_sesv2_configuration_set.this.delivery_options[0].tls_policy == "REQUIRE" && aws_sesv2_configuration_set.this.region == "eu-west-1"
     error_message = "Every email through the set is handed over only over TLS, in the SES region."
@@ -27,11 +28,8 @@ run "mail_goes_out_over_tls_only_with_reputation_metrics" {
     condition     = jsonencode(aws_sesv2_configuration_set.this.suppression_options[0].suppressed_reasons) == jsonencode(["BOUNCE", "COMPLAINT"])
     error_message = "Bounced and complaining addresses are suppressed."
   }
-}
 
-run "status_events_go_to_the_topic" {
-  command = plan
-
+  # --- Status events go to the topic
   assert {
     condition     = aws_sesv2_configuration_set_event_destination.sns[0].event_destination[0].sns_destination[0].topic_arn == var.sns_event_destination.topic_arn
     error_message = "The events go to the topic given."
@@ -40,6 +38,12 @@ run "status_events_go_to_the_topic" {
   assert {
     condition     = toset(aws_sesv2_configuration_set_event_destination.sns[0].event_destination[0].matching_event_types) == toset(var.sns_event_destination.event_types)
     error_message = "Exactly the event types given."
+  }
+
+  # --- What it sends fits the ses api
+  assert {
+    condition     = can(regex(jsondecode(file("../../tests/terraform/aws_constraints.json")).constraints["sesv2.ConfigurationSetName"].pattern, aws_sesv2_configuration_set.this.configuration_set_name))
+    error_message = "The configuration set's name must be one SES accepts."
   }
 }
 
@@ -66,11 +70,3 @@ run "refuses_an_event_type_ses_does_not_publish" {
   expect_failures = [var.sns_event_destination]
 }
 
-run "what_it_sends_fits_the_ses_api" {
-  command = plan
-
-  assert {
-    condition     = can(regex(jsondecode(file("../../tests/terraform/aws_constraints.json")).constraints["sesv2.ConfigurationSetName"].pattern, aws_sesv2_configuration_set.this.configuration_set_name))
-    error_message = "The configuration set's name must be one SES accepts."
-  }
-}

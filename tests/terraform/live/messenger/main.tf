@@ -15,12 +15,14 @@ variable "default_email_from" {
 module "messenger" {
   source = "../../../../terraform"
 
-  stage              = terraform.workspace
-  region             = var.region
-  ses_region         = var.region
-  sns_region         = var.region
-  default_email_from = var.default_email_from
-  log_retention_days = 1
+  stage                  = terraform.workspace
+  region                 = var.region
+  ses_region             = var.region
+  sns_region             = var.region
+  default_email_from     = var.default_email_from
+  sms_allowed_prefixes   = ["+1", "+44"]
+  message_retention_days = 1
+  log_retention_days     = 1
 
   api_key = {
     validity_days = 2

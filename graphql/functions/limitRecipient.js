@@ -1,0 +1,56 @@
+import { runtime, util } from '@aws-appsync/utils';
+
+// At most so many messages per recipient and channel an hour: far above what a transactional
+// sender needs, far below what a loop or an attacker would send. One conditional counter per
+// recipient, channel and hour, so concurrent sends never pass it. Checked before anything is
+// recorded; a refused send records and sends nothing. A replay (the key was claimed) is not counted.
+// The storage contract (graphql/manifest.json; tests/test_storage_contract.py pins this copy).
+const LIMIT_PREFIX = 'LIMIT#';
+const WINDOW_SECONDS = 3600;
+// Counters outlive their window a little, then DynamoDB's TTL deletes them.
+const KEPT_SECONDS = 2 * 3600;
+const LIMIT = { EMAIL: 'emailPerRecipientPerHour', SMS: 'smsPerRecipientPerHour' };
+
+export function request(ctx) {
+  const message = ctx.prev.result;
+  if (ctx.stash.original) {
+    return runtime.earlyReturn(message);
+  }
+  const limit = ctx.stash.config.limits?.[LIMIT[message.deliveryMethod]];
+  if (limit === undefined || limit === null) {
+    util.error('The delivery configuration has no sending limits', 'ConfigurationMissing');
+  }
+  const now = util.time.nowEpochSeconds();
+  const windowStart = now - (now % WINDOW_SECONDS);
+  ctx.stash.recipientLimit = { limit, retryAfterSeconds: windowStart + WINDOW_SECONDS - now };
+  // Written by hand: ddb.operations.increment() is `SET n = n + 1`, which fails on a new counter; ADD starts it at 0.
+  return {
+    operation: 'UpdateItem',
+    key: util.dynamodb.toMapValues({ PK: `${LIMIT_PREFIX}${message.deliveryMethod}#${message.to}`, SK: `HOUR#${windowStart}` }),
+    update: {
+      expression: 'ADD #sends :one SET #expiresAt = :expiresAt',
+      expressionNames: { '#sends': 'sends', '#expiresAt': 'expiresAt' },
+      expressionValues: util.dynamodb.toMapValues({ ':one': 1, ':expiresAt': windowStart + KEPT_SECONDS }),
+    },
+    condition: {
+      expression: 'attribute_not_exists(#sends) OR #sends < :limit',
+      expressionNames: { '#sends': 'sends' },
+      expressionValues: util.dynamodb.toMapValues({ ':limit': limit }),
+    },
+  };
+}
+
+export function response(ctx) {
+  if (ctx.error && ctx.error.type === 'DynamoDB:ConditionalCheckFailedException') {
+    const { limit, retryAfterSeconds } = ctx.stash.recipientLimit;
+    util.error(`This recipient was sent ${limit} of these messages in the last hour, the most allowed; try again later`, 'RateLimited', null, {
+      limit: 'recipientPerHour',
+      retryAfterSeconds,
+    });
+  }
+  if (ctx.error) {
+    console.error('limitRecipient', ctx.error.type, ctx.error.message);
+    util.error('The sending limits could not be checked, so the message was not sent', 'LimitCheckFailed');
+  }
+  return ctx.prev.result;
+}
