@@ -43,6 +43,7 @@ HANDLERS: dict[str, dict[str, Any]] = {
             "MESSAGES_TABLE": "bench-messenger-messages",
             "MESSAGES_TABLE_REGION": "eu-central-1",
             "POWERTOOLS_SERVICE_NAME": "bench-messenger-delivery",
+            "POWERTOOLS_METRICS_NAMESPACE": "serverless-messenger/bench",
         },
     },
     "status": {
@@ -53,6 +54,7 @@ HANDLERS: dict[str, dict[str, Any]] = {
             "STALE_AFTER_SECONDS": "300",
             **STORAGE.index_environment(),
             "POWERTOOLS_SERVICE_NAME": "bench-messenger-email-events",
+            "POWERTOOLS_METRICS_NAMESPACE": "serverless-messenger/bench",
         },
     },
 }

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import boto3
 
@@ -66,6 +69,57 @@ def _serialised(write):
     return locked
 
 
+_SENDING_OPTIONS_PATH = re.compile(r"/v2/email/configuration-sets/(?P<name>[^/]+)/sending$")
+
+
+def emulate_ses_sending_options() -> None:
+    """Teach moto's SES v2 what the guardrail relies on and moto lacks: PutConfigurationSetSendingOptions,
+    and SendEmail refusing (SendingPausedException) to send through a configuration set whose sending is off.
+    """
+    from moto.core.exceptions import JsonRESTError
+    from moto.sesv2 import urls
+    from moto.sesv2.responses import SESV2Response
+
+    if getattr(SESV2Response, "_sending_options_emulated", False):
+        return
+
+    def configuration_set(response: SESV2Response, name: str) -> Any:
+        return response.sesv2_backend.core_backend.describe_configuration_set(name)
+
+    def put_configuration_set_sending_options(self: SESV2Response) -> str:
+        match = _SENDING_OPTIONS_PATH.search(unquote(urlsplit(self.uri).path))
+        if match is None:
+            raise ValueError(f"not a sending-options path: {self.uri}")
+        # moto keeps a v2 set's SendingOptions.SendingEnabled in `enabled` (and serialises it from there).
+        configuration_set(self, match["name"]).enabled = bool(json.loads(self.body or "{}").get("SendingEnabled", False))
+        return "{}"
+
+    create_configuration_set = SESV2Response.create_configuration_set
+
+    def create_configuration_set_sending_as_asked(self: SESV2Response) -> Any:
+        answer = create_configuration_set(self)
+        request = json.loads(self.body or "{}")
+        # SES's default is sending on; moto would keep the request's whole SendingOptions object instead.
+        sending = request.get("SendingOptions", {}).get("SendingEnabled", True)
+        configuration_set(self, request["ConfigurationSetName"]).enabled = bool(sending)
+        return answer
+
+    send_email = SESV2Response.send_email
+
+    def send_email_unless_paused(self: SESV2Response) -> Any:
+        name = json.loads(self.body or "{}").get("ConfigurationSetName")
+        if name and configuration_set(self, name).enabled is False:
+            raise JsonRESTError("SendingPausedException", f"Sending is paused for configuration set {name}.")
+        return send_email(self)
+
+    SESV2Response.put_configuration_set_sending_options = put_configuration_set_sending_options  # type: ignore[attr-defined]
+    SESV2Response.send_email = send_email_unless_paused  # type: ignore[method-assign]
+    SESV2Response.create_configuration_set = create_configuration_set_sending_as_asked  # type: ignore[method-assign]
+    # The server routes by these paths (its catch-all /v2/.* stops at a slash); in-process mocks need no route.
+    urls.url_paths["{0}/v2/email/configuration-sets/(?P<ConfigurationSetName>[^/]+)/sending$"] = SESV2Response.dispatch
+    SESV2Response._sending_options_emulated = True  # type: ignore[attr-defined]
+
+
 def start_moto() -> EmulatedAws:
     """Start moto on a free loopback port and point every boto3 client of this process at it."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -86,6 +140,7 @@ def provision(settings: Settings, manifest: Manifest) -> None:
     the Terraform side (tests/terraform).
     """
     isolate_dynamodb_transactions()
+    emulate_ses_sending_options()
     dynamodb = boto3.client("dynamodb", region_name=settings.table_region)
     for logical_name, table in manifest.tables.items():
         table_name = settings.table_names[logical_name]

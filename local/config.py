@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -95,9 +96,29 @@ class Settings:
     def email_events_topic_arn(self) -> str:
         return f"arn:aws:sns:{self.ses_region}:123456789012:{self.stage}-messenger-email-events"
 
+    @property
+    def metrics_namespace(self) -> str:
+        """The handlers' CloudWatch metrics namespace, as Terraform names it (terraform/main.tf: metrics_namespace)."""
+        return f"serverless-messenger/{self.stage}"
+
+    @property
+    def guardrail_alarms(self) -> dict[str, str]:
+        """The alarms whose ALARM pauses a channel (alarm name -> channel), named as Terraform names them."""
+        prefix = f"{self.stage}-messenger"
+        return {
+            f"{prefix}-ses-bounce-rate-critical": "EMAIL",
+            f"{prefix}-ses-complaint-rate-critical": "EMAIL",
+            f"{prefix}-sms-spend-critical": "SMS",
+        }
+
+    @property
+    def alarm_topic_arn(self) -> str:
+        return f"arn:aws:sns:{self.ses_region}:123456789012:{self.stage}-messenger-alarms"
+
     def status_env(self, storage: StorageContract) -> dict[str, str]:
         """What the status Lambdas get as their environment in AWS (terraform/main.tf: status_environment)."""
         return {
+            "POWERTOOLS_METRICS_NAMESPACE": self.metrics_namespace,
             "MESSAGES_TABLE": self.table_names["messages"],
             "MESSAGES_TABLE_REGION": self.table_region,
             "STALE_AFTER_SECONDS": str(self.stale_after_seconds),
@@ -113,6 +134,31 @@ class Settings:
             "MESSAGES_TABLE": self.table_names["messages"],
             "MESSAGES_TABLE_REGION": self.table_region,
             "POWERTOOLS_SERVICE_NAME": "delivery",
+            "POWERTOOLS_METRICS_NAMESPACE": self.metrics_namespace,
+        }
+
+    def erasure_env(self) -> dict[str, str]:
+        """What the erasure Lambda gets as its environment in AWS."""
+        return {"MESSAGES_TABLE": self.table_names["messages"], "MESSAGES_TABLE_REGION": self.table_region}
+
+    def handler_env(self, source: str, storage: StorageContract) -> dict[str, str]:
+        """The environment of the Lambda built from a handler folder (handlers/<name>), as Terraform sets it."""
+        environments = {
+            "handlers/delivery": self.delivery_env,
+            "handlers/erasure": self.erasure_env,
+            "handlers/guardrail": self.guardrail_env,
+            "handlers/status": lambda: self.status_env(storage),
+        }
+        return environments[source]()
+
+    def guardrail_env(self) -> dict[str, str]:
+        """What the guardrail Lambda gets as its environment in AWS."""
+        return {
+            "MESSAGES_TABLE": self.table_names["messages"],
+            "MESSAGES_TABLE_REGION": self.table_region,
+            "SES_REGION": self.ses_region,
+            "SES_CONFIGURATION_SET": self.configuration_set,
+            "GUARDRAIL_ALARMS": json.dumps(self.guardrail_alarms),
         }
 
 

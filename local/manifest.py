@@ -13,7 +13,7 @@ MANIFEST_PATH = GRAPHQL_DIR / "manifest.json"
 
 DATA_SOURCE_TYPES = {"NONE", "AMAZON_DYNAMODB", "AWS_LAMBDA"}
 # What starts an event handler, in AWS and in the local stack (terraform/main.tf: trigger_regions).
-TRIGGERS = {"sesEvents", "smsDeliveryLogs", "schedule"}
+TRIGGERS = {"sesEvents", "smsDeliveryLogs", "schedule", "alarms"}
 
 
 class ManifestError(Exception):
@@ -60,6 +60,7 @@ class StorageContract:
     key_prefixes: dict[str, str]
     pending_shards: str
     config_item: dict[str, str]
+    channels_item: dict[str, str]
     status_ranks: dict[str, int]
     indexes: dict[str, dict[str, Any]]
 
@@ -73,6 +74,7 @@ class StorageContract:
             key_prefixes=table["keyPrefixes"],
             pending_shards=table["pendingShards"],
             config_item=table["configItem"],
+            channels_item=table["channelsItem"],
             status_ranks=table["statusRanks"],
             indexes=table["indexes"],
         )
@@ -90,6 +92,12 @@ class Manifest:
     @property
     def storage(self) -> StorageContract:
         return StorageContract.of(self.tables["messages"])
+
+    @property
+    def handler_sources(self) -> list[str]:
+        """Every folder a Lambda is built from (handlers/<name>): the Lambda data sources' and the event handlers'."""
+        sources = {source["source"] for source in self.data_sources.values() if "source" in source}
+        return sorted(sources | {handler.source for handler in self.event_handlers.values()})
 
     def handlers_triggered_by(self, trigger: str) -> list[EventHandler]:
         return [handler for handler in self.event_handlers.values() if handler.trigger == trigger]

@@ -127,6 +127,25 @@ def sns_notification(message: dict[str, Any], topic_arn: str, now: datetime) -> 
     }
 
 
+def alarm_notification(alarm_name: str, state: str, region: str, now: datetime) -> dict[str, Any]:
+    """The message a CloudWatch alarm publishes to its SNS topic when its state changes."""
+    return {
+        "AlarmName": alarm_name,
+        "AlarmDescription": None,
+        "AWSAccountId": ACCOUNT_ID,
+        "AlarmConfigurationUpdatedTimestamp": iso8601(now),
+        "NewStateValue": state,
+        "NewStateReason": "Played by the local stack (POST /local/alarms)",
+        "StateChangeTime": iso8601(now),
+        "Region": region,
+        "AlarmArn": f"arn:aws:cloudwatch:{region}:{ACCOUNT_ID}:alarm:{alarm_name}",
+        "OldStateValue": "OK" if state == "ALARM" else "ALARM",
+        "OKActions": [],
+        "AlarmActions": [],
+        "InsufficientDataActions": [],
+    }
+
+
 SMS_PROVIDER_RESPONSES = {"SMS_SUCCESS": "Message has been accepted by phone carrier", "SMS_FAILURE": "Phone is currently unreachable/unavailable"}
 
 

@@ -91,7 +91,6 @@ def build_data_sources(settings: Settings, manifest: Manifest) -> dict[str, Data
 
 def build_status_reporter(settings: Settings, manifest: Manifest, engine: JsEngine, outbox: Outbox) -> StatusReporter:
     """The manifest's event handlers, by trigger, invoked the way their subscriptions and schedules would."""
-    os.environ.update(settings.status_env(manifest.storage))
     return StatusReporter(
         dynamodb=boto3.client("dynamodb", region_name=settings.table_region),
         table_name=settings.table_names["messages"],
@@ -109,6 +108,7 @@ def build_status_reporter(settings: Settings, manifest: Manifest, engine: JsEngi
         sns_region=settings.sns_region,
         configuration_set=settings.configuration_set,
         topic_arn=settings.email_events_topic_arn,
+        alarm_topic_arn=settings.alarm_topic_arn,
     )
 
 
@@ -116,8 +116,10 @@ def assemble_stack(settings: Settings) -> LocalStack:
     """Provision the emulated account and wire the resolvers to it (moto must already be running)."""
     manifest = load_manifest()
     provision(settings, manifest)
-    # Handlers read their configuration from the environment at import, as in Lambda.
-    os.environ.update(settings.delivery_env())
+    # Handlers read their configuration from the environment at import, as in Lambda. They share this
+    # process's, so their settings must agree where their names do (tests/test_handler_environment.py).
+    for source in manifest.handler_sources:
+        os.environ.update(settings.handler_env(source, manifest.storage))
     # A fresh default session: the one the handlers make their clients from, as in Lambda. Every client
     # made from it pools as many connections as requests may run at once (the handlers' own settings,
     # timeouts and retries, merge over this), and the outbox sees every send made through it.
@@ -322,6 +324,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _sweep(self) -> None:
         self._local_tool(self.stack.reporter.sweep)
 
+    def _channels(self) -> None:
+        self._local_tool(self.stack.reporter.channels)
+
+    def _alarms(self) -> None:
+        self._local_tool(self.stack.reporter.alarm)
+
     def _expire(self) -> None:
         self._local_tool(lambda _: {"deleted": self.stack.expire()})
 
@@ -338,6 +346,9 @@ ROUTES: dict[tuple[str, str], Callable[[_RequestHandler], None]] = {
     ("POST", "/local/events"): _RequestHandler._events,
     ("POST", "/local/sweep"): _RequestHandler._sweep,
     ("POST", "/local/expire"): _RequestHandler._expire,
+    ("GET", "/local/channels"): _RequestHandler._channels,
+    ("POST", "/local/channels"): _RequestHandler._channels,
+    ("POST", "/local/alarms"): _RequestHandler._alarms,
 }
 # What a browser may send to /graphql: the API key, or a SigV4 signature.
 CORS_REQUEST_HEADERS = ["content-type", "x-api-key", "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"]

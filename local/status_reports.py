@@ -6,6 +6,10 @@
   status handler on it, as the SNS subscription or the CloudWatch Logs subscription would.
 - `POST /local/sweep`: run the stale-pending sweep now, as its schedule would, optionally
   with `{"staleAfterSeconds": N}`.
+- `GET|POST /local/channels`: the channels' state, or an operator's pause or resume
+  (`{"action", "channel", "reason"}`), through the guardrail, as `make pause|resume` does in AWS.
+- `POST /local/alarms`: play a CloudWatch alarm's state change (`{"alarm", "state"}`) on the alarm
+  topic, as AWS would publish it to the guardrail.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ class StatusReporter:
     sns_region: str
     configuration_set: str
     topic_arn: str
+    alarm_topic_arn: str
 
     def report(self, request: Any) -> dict[str, Any]:
         """`{"to", "messageId", "event"}`, and for SMS events optionally the carrier's `providerResponse`."""
@@ -64,6 +69,28 @@ class StatusReporter:
             raise ReportError(HTTPStatus.BAD_REQUEST, "staleAfterSeconds must be a whole number of seconds, 0 or more")
         event = {} if stale_after is None else {"staleAfterSeconds": stale_after}
         return {"handled": self._invoke("schedule", event)}
+
+    def channels(self, request: Any) -> dict[str, Any]:
+        """The channels' state (no body), or the operator's `{"action", "channel", "reason"}` applied."""
+        return {"channels": self._guardrail(request if request is not None else {"action": "status"})}
+
+    def alarm(self, request: Any) -> dict[str, Any]:
+        """`{"alarm": <name>, "state": "ALARM" | "OK"}` published to the alarm topic; the channels' state after."""
+        if not isinstance(request, dict) or not isinstance(request.get("alarm"), str) or request.get("state", "ALARM") not in ("ALARM", "OK"):
+            raise ReportError(HTTPStatus.BAD_REQUEST, 'the body must be {"alarm": <alarm name>, "state": "ALARM" | "OK"}')
+        now = provider_events.now_utc()
+        notification = provider_events.alarm_notification(request["alarm"], request.get("state", "ALARM"), self.ses_region, now)
+        return {"channels": self._guardrail(provider_events.sns_notification(notification, self.alarm_topic_arn, now))}
+
+    def _guardrail(self, payload: Any) -> dict[str, Any]:
+        (function,) = self.handlers["alarms"]
+        states, error = function.invoke({"operation": "Invoke", "payload": payload})
+        if error is not None:
+            # The guardrail refuses a malformed request with a ValueError: the caller's mistake, not a failure.
+            refused = error["message"].startswith("ValueError: ")
+            status = HTTPStatus.BAD_REQUEST if refused else HTTPStatus.INTERNAL_SERVER_ERROR
+            raise ReportError(status, error["message"].removeprefix("ValueError: "))
+        return states
 
     def _invoke(self, trigger: str, payload: dict[str, Any]) -> dict[str, int]:
         """Hand the event to every handler of its trigger; their summaries (counts by outcome) added up."""

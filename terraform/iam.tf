@@ -144,7 +144,7 @@ data "aws_iam_policy_document" "erasure" {
 # What each delivery-status function may call: update message items (message_item_update), and find a
 # message by its SNS message ID or among the stale PENDING ones through the index where it needs to.
 data "aws_iam_policy_document" "event_handler" {
-  for_each = local.event_handlers
+  for_each = local.status_handlers
 
   source_policy_documents = [data.aws_iam_policy_document.message_item_update["status"].json]
 

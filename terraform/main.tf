@@ -9,6 +9,9 @@ locals {
   account_id  = data.aws_caller_identity.current.account_id
   partition   = data.aws_partition.current.partition
 
+  # The handlers' own CloudWatch metrics (Powertools EMF), one namespace per environment.
+  metrics_namespace = "serverless-messenger/${var.stage}"
+
   messages_table = local.manifest.tables.messages
   delivery       = local.manifest.dataSources.deliveryFunction
   erasure        = local.manifest.dataSources.erasureFunction
@@ -34,6 +37,7 @@ locals {
     sesEvents       = var.region
     smsDeliveryLogs = var.sns_region
     schedule        = var.region
+    alarms          = var.region
   }
   event_handlers = {
     for name, handler in try(local.manifest.eventHandlers, {}) : name => {
@@ -45,15 +49,18 @@ locals {
       region      = lookup(local.trigger_regions, handler.trigger, var.region)
     }
   }
+  # The delivery-status handlers (status.tf); the alarms handler, the channel guardrail, is built in operations.
+  status_handlers = { for name, handler in local.event_handlers : name => handler if handler.trigger != "alarms" }
   handlers_by_trigger = {
     for trigger in keys(local.trigger_regions) : trigger => toset([for name, handler in local.event_handlers : name if handler.trigger == trigger])
   }
   # One environment for the whole status package (handlers/status reads every setting at import), with the
   # name of each index the manifest hands to the handlers through a variable.
   status_environment = merge({
-    MESSAGES_TABLE        = module.messages_table.name
-    MESSAGES_TABLE_REGION = var.region
-    STALE_AFTER_SECONDS   = tostring(var.stale_pending.stale_after_seconds)
+    POWERTOOLS_METRICS_NAMESPACE = local.metrics_namespace
+    MESSAGES_TABLE               = module.messages_table.name
+    MESSAGES_TABLE_REGION        = var.region
+    STALE_AFTER_SECONDS          = tostring(var.stale_pending.stale_after_seconds)
   }, { for name, index in local.messages_table.indexes : index.environment => name if can(index.environment) })
   event_handler_regions = { for name, handler in local.event_handlers : name => handler.region }
   # emailEvents -> email-events: the handler's part of its resource names.
@@ -192,11 +199,12 @@ module "delivery_function" {
   attach_policy_json       = true
   policy_json              = data.aws_iam_policy_document.delivery.json
   environment = {
-    SES_REGION            = var.ses_region
-    SNS_REGION            = var.sns_region
-    SES_CONFIGURATION_SET = module.ses_configuration_set.name
-    MESSAGES_TABLE        = module.messages_table.name # records the SNS message ID of an accepted SMS
-    MESSAGES_TABLE_REGION = var.region
+    SES_REGION                   = var.ses_region
+    SNS_REGION                   = var.sns_region
+    SES_CONFIGURATION_SET        = module.ses_configuration_set.name
+    MESSAGES_TABLE               = module.messages_table.name # records the SNS message ID of an accepted SMS
+    MESSAGES_TABLE_REGION        = var.region
+    POWERTOOLS_METRICS_NAMESPACE = local.metrics_namespace
   }
 }
 

@@ -23,7 +23,7 @@ resource "terraform_data" "event_handler_guard" {
 # CloudWatch Logs, EventBridge) that keep failing end in each function's encrypted dead-letter queue.
 module "event_handlers" {
   source   = "../modules/lambda_function"
-  for_each = local.event_handlers
+  for_each = local.status_handlers
 
   name                      = "${local.prefix}-${local.event_handler_slugs[each.key]}"
   description               = each.value.description

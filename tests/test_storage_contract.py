@@ -29,6 +29,9 @@ PINNED_CONSTANTS = {
     ("graphql/functions/limitRecipient.js", "LIMIT_PREFIX"): ("keyPrefixes", "limit"),
     ("graphql/functions/loadConfig.js", "CONFIG_PK"): ("configItem", "PK"),
     ("graphql/functions/loadConfig.js", "CONFIG_SK"): ("configItem", "SK"),
+    ("graphql/functions/loadConfig.js", "CHANNELS_SK"): ("channelsItem", "SK"),
+    ("handlers/guardrail/app.py", "CONFIG_PK"): ("channelsItem", "PK"),
+    ("handlers/guardrail/app.py", "CHANNELS_SK"): ("channelsItem", "SK"),
     ("handlers/delivery/app.py", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
     ("handlers/status/app.py", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
     ("handlers/status/app.py", "PENDING_SHARD_PREFIX"): ("keyPrefixes", "pendingShard"),
@@ -57,7 +60,7 @@ def _declared(path: str, name: str) -> str:
 def _contract_value(storage: StorageContract, where: tuple[str, ...]) -> str:
     if where == ("pendingShards",):
         return storage.pending_shards
-    return {"keyPrefixes": storage.key_prefixes, "configItem": storage.config_item}[where[0]][where[1]]
+    return {"keyPrefixes": storage.key_prefixes, "configItem": storage.config_item, "channelsItem": storage.channels_item}[where[0]][where[1]]
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +107,7 @@ def test_the_status_ranking_covers_exactly_the_schemas_delivery_statuses(manifes
 
 
 def test_the_status_handlers_rank_statuses_as_the_contract_does(storage: StorageContract, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("MESSAGES_TABLE", "MESSAGES_TABLE_REGION", "STALE_AFTER_SECONDS", *storage.index_environment()):
+    for name in re.findall(r'os\.environ\["(\w+)"\]', (REPO_ROOT / "handlers/status/app.py").read_text()):
         monkeypatch.setenv(name, "1")
     status = load_lambda_module(REPO_ROOT, "handlers/status", "app")
     assert status.STATUS_RANK == storage.status_ranks

@@ -5,14 +5,24 @@ import { runtime } from '@aws-appsync/utils';
 // timeout) may have failed after the provider took the message, so that is UNKNOWN; an
 // invocation the Lambda service refused (throttled, missing, not allowed) never ran, so
 // nothing was sent: FAILED. A replayed message (same idempotency key, same input) was
-// handled by its first request: nothing is sent.
+// handled by its first request: nothing is sent. A paused channel sends nothing either.
 const NOT_INVOKED = ['TooManyRequestsException', 'ResourceNotFoundException', 'ResourceNotReadyException', 'AccessDeniedException'];
+
+const CHANNEL_NAMES = { EMAIL: 'Email', SMS: 'SMS' };
 
 export function request(ctx) {
   if (ctx.stash.replayed) {
     return runtime.earlyReturn(ctx.prev.result, { skipTo: 'END' });
   }
   const { id, to, from, subject, body, deliveryMethod } = ctx.prev.result;
+  // A channel the guardrail (or an operator) paused: recorded FAILED with why; nothing reaches the provider.
+  const pause = ctx.stash.channels[deliveryMethod];
+  if (pause && pause.paused) {
+    return runtime.earlyReturn({
+      deliveryStatus: 'FAILED',
+      statusReason: `${CHANNEL_NAMES[deliveryMethod]} sending is paused (${pause.reason}), so nothing was sent`,
+    });
+  }
   return {
     operation: 'Invoke',
     payload: { message: { id, to, from, subject, body, deliveryMethod } },

@@ -16,9 +16,12 @@ export function request(ctx) {
     // Out of the stale-pending sweep's index: the outcome is recorded.
     pendingShard: ddb.operations.remove(),
   };
-  // A key of the byProviderMessageId index: set only when there is one (never null).
+  // Set only when there is one (never null). An SMS's is the key of the byProviderMessageId index, through
+  // which carrier reports find their record; SES events find theirs by the email's tags, so an email's is
+  // kept unindexed, which saves an index write per email.
   if (outcome.providerMessageId) {
-    update.providerMessageId = outcome.providerMessageId;
+    const attribute = ctx.stash.message.deliveryMethod === 'SMS' ? 'providerMessageId' : 'sesMessageId';
+    update[attribute] = outcome.providerMessageId;
   }
   return ddb.update({ key: { PK, SK }, update, condition: { deliveryStatus: { eq: 'PENDING' } } });
 }

@@ -20,7 +20,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 
 import boto3
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 from botocore.exceptions import (
@@ -63,7 +64,10 @@ RETRYABLE_ERRORS = (EndpointConnectionError, ConnectTimeoutError)
 MESSAGE_PREFIX = "MESSAGE#"
 MESSAGES_TABLE = os.environ["MESSAGES_TABLE"]
 
-logger = Logger(service="delivery")
+SERVICE = "delivery"
+METRICS_NAMESPACE = os.environ["POWERTOOLS_METRICS_NAMESPACE"]
+
+logger = Logger(service=SERVICE)
 _client_config = Config(
     retries={"total_max_attempts": 1}, connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS
 )
@@ -176,11 +180,29 @@ def is_ambiguous(error: Exception) -> bool:
     return not isinstance(error, NOT_SENT_ERRORS)
 
 
+# What a refusal means, in our words: the provider's own text can name addresses, accounts and roles, and
+# the reason is stored on the record and shown to callers.
+REFUSALS = {
+    "MessageRejected": "the sender or recipient is not verified (or the account is in the SES sandbox), or SES rejected the content",
+    "SendingPausedException": "sending is paused for the configuration set or the account",
+    "AccountSuspendedException": "the account may no longer send email",
+    "MailFromDomainNotVerifiedException": "the sender's MAIL FROM domain is not verified",
+    "AccessDeniedException": "the delivery function is not allowed to send this message",
+    "AuthorizationError": "the delivery function is not allowed to send this message",
+    "TooManyRequestsException": "the sending rate is exceeded",
+    "ThrottlingException": "the sending rate is exceeded",
+    "Throttled": "the sending rate is exceeded",
+    "OptedOut": "the number opted out of SMS",
+    "InvalidParameter": "a parameter was refused, such as the phone number",
+}
+
+
 def failure_reason(service: str, error: Exception) -> str:
     if isinstance(error, ClientError):
-        detail = error.response.get("Error", {}).get("Message", "")
-        return f"{service} refused the message: {error_code(error)}: {detail}".rstrip(": ")
-    return f"{service} could not be reached: {error}"
+        code = error_code(error)
+        meaning = REFUSALS.get(code)
+        return f"{service} refused the message: {code}" + (f" ({meaning})" if meaning else "")
+    return f"{service} could not be reached: {error_code(error)}"
 
 
 def backoff_seconds(attempt: int) -> float:
@@ -217,6 +239,8 @@ def deliver(message: Message, remaining_millis: Callable[[], int]) -> Outcome:
         service, send = "SNS", lambda: sns_client().publish(**sms_request(message))["MessageId"]
     result, attempts = send_with_retries(send, remaining_millis)
     log = {"message_id": message["id"], "provider": service, "attempts": attempts}
+    if attempts > 1:  # a sum over time: no line at all for the usual first-time success
+        emit("Retries", attempts - 1, {"Channel": message["deliveryMethod"]}, {"message_id": message["id"]})
     if isinstance(result, Exception) and is_ambiguous(result):
         logger.error("delivery outcome unknown", extra={**log, "error_code": error_code(result)})
         return {
@@ -227,7 +251,7 @@ def deliver(message: Message, remaining_millis: Callable[[], int]) -> Outcome:
         logger.warning("delivery refused", extra={**log, "error_code": error_code(result)})
         tries = f" (after {attempts} attempts)" if attempts > 1 else ""
         return {"deliveryStatus": "FAILED", "statusReason": failure_reason(service, result) + tries}
-    logger.info("delivery accepted", extra=log)
+    logger.debug("delivery accepted", extra=log)  # the Messages metric line records it
     if service == "SNS":
         remember_provider_message_id(message, result)
     return {
@@ -255,6 +279,28 @@ def remember_provider_message_id(message: Message, provider_message_id: str) -> 
         logger.warning("provider message id not recorded", extra={"message_id": message["id"], "error_code": error_code(error)})
 
 
+def emit(name: str, value: int, dimensions: dict[str, str], metadata: dict[str, Any] | None = None) -> None:
+    """One CloudWatch metric as an EMF log line, with exactly these dimensions (never an address or a number).
+
+    single_metric, not a module-level Metrics: its metric set is its own, so concurrent invocations in one
+    process (the local stack runs handlers on threads) cannot mix their metrics. Metadata goes into the same
+    line, unindexed: the line is also the log of the delivery, so a success costs one log line, not two.
+    """
+    with single_metric(name=name, unit=MetricUnit.Count, value=value, namespace=METRICS_NAMESPACE) as metric:
+        metric.add_dimension(name="service", value=SERVICE)
+        for dimension, dimension_value in dimensions.items():
+            metric.add_dimension(name=dimension, value=dimension_value)
+        for key, item in (metadata or {}).items():
+            metric.add_metadata(key=key, value=item)
+
+
+def count(message: Message, outcome: Outcome) -> Outcome:
+    """One Messages metric for this delivery, by channel and outcome (ACCEPTED, FAILED, UNKNOWN)."""
+    emit("Messages", 1, {"Channel": message["deliveryMethod"], "Outcome": outcome["deliveryStatus"]}, {"message_id": message["id"]})
+    return outcome
+
+
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: DeliveryRequest, context: LambdaContext) -> Outcome:
-    return deliver(event["message"], context.get_remaining_time_in_millis)
+    message = event["message"]
+    return count(message, deliver(message, context.get_remaining_time_in_millis))

@@ -26,7 +26,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 import boto3
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import (
     CloudWatchLogsEvent,
     SNSEvent,
@@ -58,7 +59,12 @@ PENDING_SHARDS = CROCKFORD_BASE32
 MESSAGE_TAG = "message"
 RECIPIENT_TAG = "recipient"
 
-logger = Logger(service="delivery-status")
+SERVICE = "delivery-status"
+logger = Logger(service=SERVICE)
+# Where a report comes from: a provider's delivery event (by the channel it reports on), or the sweep.
+PROVIDER_CHANNELS = {"ses": "EMAIL", "sms": "SMS"}
+SWEEP = "sweep"
+METRICS_NAMESPACE = os.environ["POWERTOOLS_METRICS_NAMESPACE"]
 
 
 _client_creation = threading.Lock()  # boto3's default session is not safe to build clients from concurrently
@@ -222,19 +228,35 @@ def record_status(key: MessageKey, change: StatusChange) -> bool:
     return True
 
 
+def emit(name: str, value: int, dimensions: dict[str, str], metadata: dict[str, str] | None = None) -> None:
+    """One CloudWatch metric as an EMF log line, with exactly these dimensions (never an address or a number).
+
+    Metadata goes into the same line, unindexed: the line is also the log of what happened, so a
+    successful event costs one log line, not two.
+    """
+    with single_metric(name=name, unit=MetricUnit.Count, value=value, namespace=METRICS_NAMESPACE) as metric:
+        metric.add_dimension(name="service", value=SERVICE)
+        for dimension, dimension_value in dimensions.items():
+            metric.add_dimension(name=dimension, value=dimension_value)
+        for key, item in (metadata or {}).items():
+            metric.add_metadata(key=key, value=item)
+
+
 def apply(source: str, key: MessageKey | None, change: StatusChange | None) -> str:
     """Record one report; returns what happened to it, for the handler's summary."""
     if change is None:
         return "ignored"
-    if key is None:
-        logger.info("no record for this report", extra={"source": source, "status": change.status})
-        return "unmatched"
-    changed = record_status(key, change)
-    logger.info(
-        "status changed" if changed else "status kept: the record is already at or beyond this status",
-        extra={"source": source, "message_id": key.message_id, "status": change.status},
-    )
-    return "changed" if changed else "unchanged"
+    outcome = "unmatched" if key is None else "changed" if record_status(key, change) else "unchanged"
+    details = {"source": source, "status": change.status, "outcome": outcome, **({"message_id": key.message_id} if key else {})}
+    if source in PROVIDER_CHANNELS:
+        emit("StatusEvents", 1, {"Channel": PROVIDER_CHANNELS[source], "Status": change.status}, details)
+    if outcome == "unmatched":
+        logger.info("no record for this report", extra=details)
+    elif source == SWEEP and outcome == "changed":
+        logger.warning("a message left PENDING is now UNKNOWN", extra=details)
+    else:
+        logger.debug("status changed" if outcome == "changed" else "status kept: the record is already at or beyond this status", extra=details)
+    return outcome
 
 
 # --- Stale PENDING messages ------------------------------------------------------------
@@ -308,4 +330,7 @@ def stale_pending_handler(event: dict[str, Any], context: LambdaContext) -> dict
     now = datetime.now(UTC)
     cutoff = now - timedelta(seconds=int((event or {}).get("staleAfterSeconds", STALE_AFTER_SECONDS)))
     change = StatusChange("UNKNOWN", STALE_REASON, _iso(now))
-    return _summary([apply("sweep", key, change) for key in stale_pending_keys(cutoff)])
+    summary = _summary([apply(SWEEP, key, change) for key in stale_pending_keys(cutoff)])
+    # Every run, 0 included, so an alarm on it has data: anything above 0 is a request that failed mid-way.
+    emit("StalePendingFound", summary["changed"], {})
+    return summary

@@ -50,8 +50,8 @@ run "plan" {
 
   # --- Event handlers are wired by their manifest trigger
   assert {
-    condition     = jsonencode(keys(module.event_handlers)) == jsonencode(sort(keys(jsondecode(file("../graphql/manifest.json")).eventHandlers)))
-    error_message = "One function per manifest event handler."
+    condition     = jsonencode(keys(module.event_handlers)) == jsonencode(sort([for name, handler in jsondecode(file("../graphql/manifest.json")).eventHandlers : name if handler.trigger != "alarms"]))
+    error_message = "One status function per manifest event handler but the alarms one (the guardrail)."
   }
 
   assert {
@@ -76,12 +76,13 @@ run "plan" {
 
   assert {
     condition = jsonencode(module.event_handlers["smsEvents"].environment) == jsonencode({
-      MESSAGES_TABLE            = "default-messenger-messages"
-      MESSAGES_TABLE_REGION     = "eu-central-1"
-      PENDING_INDEX             = "byPendingShard"
-      POWERTOOLS_SERVICE_NAME   = "default-messenger-sms-events"
-      PROVIDER_MESSAGE_ID_INDEX = "byProviderMessageId"
-      STALE_AFTER_SECONDS       = "300"
+      MESSAGES_TABLE               = "default-messenger-messages"
+      MESSAGES_TABLE_REGION        = "eu-central-1"
+      PENDING_INDEX                = "byPendingShard"
+      POWERTOOLS_METRICS_NAMESPACE = "serverless-messenger/default"
+      POWERTOOLS_SERVICE_NAME      = "default-messenger-sms-events"
+      PROVIDER_MESSAGE_ID_INDEX    = "byProviderMessageId"
+      STALE_AFTER_SECONDS          = "300"
     })
     error_message = "Every status function gets the whole status environment, index names from the manifest."
   }
@@ -89,12 +90,13 @@ run "plan" {
   # --- The delivery function sends through the configuration set as allowed senders only
   assert {
     condition = jsonencode(module.delivery_function.environment) == jsonencode({
-      MESSAGES_TABLE          = "default-messenger-messages"
-      MESSAGES_TABLE_REGION   = "eu-central-1"
-      POWERTOOLS_SERVICE_NAME = "default-messenger-delivery"
-      SES_CONFIGURATION_SET   = "default-messenger-messages"
-      SES_REGION              = "eu-central-1"
-      SNS_REGION              = "eu-central-1"
+      MESSAGES_TABLE               = "default-messenger-messages"
+      MESSAGES_TABLE_REGION        = "eu-central-1"
+      POWERTOOLS_METRICS_NAMESPACE = "serverless-messenger/default"
+      POWERTOOLS_SERVICE_NAME      = "default-messenger-delivery"
+      SES_CONFIGURATION_SET        = "default-messenger-messages"
+      SES_REGION                   = "eu-central-1"
+      SNS_REGION                   = "eu-central-1"
     })
     error_message = "The delivery function's environment: its regions, the configuration set, the table."
   }

@@ -143,5 +143,5 @@ def test_a_caller_sees_the_schemas_fields_and_never_the_records_internal_attribu
         [message] = [m for m in response.data["getMessages"]["data"] if m["id"] == sent["id"]]
         assert set(message) == {"__typename", "id", "to", "body", "deliveryStatus", "senderId"}
     # AND the schema has no field that names an internal attribute
-    for internal in ("PK", "SK", "senderKey", "pendingShard", "providerMessageId", "expiresAt"):
+    for internal in ("PK", "SK", "senderKey", "pendingShard", "providerMessageId", "sesMessageId", "expiresAt"):
         assert api.graphql(f'{{ getMessages(filter: {{to: "{fresh_email}"}}) {{ data {{ {internal} }} }} }}').errors

@@ -162,12 +162,13 @@ def traffic(api: LocalApi) -> Traffic:
 
 
 def test_the_capture_holds_the_handlers_log_lines_for_these_messages(traffic: Traffic) -> None:
-    # The delivery handler logged every send and the status handler every report: a leak from either would be seen.
+    # The delivery handler logged every send and the status handler every report (each success as its metric
+    # line, which names the message): a leak from either would be seen.
     lines = traffic.log.splitlines()
     for message in traffic.accepted:
-        assert any(message["id"] in line and "delivery accepted" in line for line in lines), message["id"]
+        assert any(message["id"] in line and '"Messages"' in line and '"ACCEPTED"' in line for line in lines), message["id"]
     for message_id in traffic.reported:
-        assert any(message_id in line and "status changed" in line for line in lines), message_id
+        assert any(message_id in line and '"StatusEvents"' in line and '"changed"' in line for line in lines), message_id
     assert len(traffic.refusals) == 10
 
 

@@ -108,7 +108,9 @@ def replace_delivery_function(stack: LocalStack, monkeypatch) -> Callable[..., N
 
 def is_operation(operation: str, partition_prefix: str = "") -> Callable[[dict[str, Any]], bool]:
     def matches(request: dict[str, Any]) -> bool:
-        key = request.get("key") or {}
-        return request.get("operation") == operation and key.get("PK", {}).get("S", "").startswith(partition_prefix)
+        # The partition: the key's, or for a Query the value its key condition compares the partition with.
+        key_values = (request.get("query") or {}).get("expressionValues") or {}
+        partition: dict[str, str] = (request.get("key") or {}).get("PK") or next(iter(key_values.values()), {})
+        return request.get("operation") == operation and partition.get("S", "").startswith(partition_prefix)
 
     return matches

@@ -102,7 +102,7 @@ def test_ses_throttling_that_persists_ends_in_failed_after_bounded_retries(stack
     message = send(stack, **EMAIL)["data"]["sendMessage"]
     assert call.calls == delivery.MAX_ATTEMPTS
     assert message["deliveryStatus"] == "FAILED"
-    assert message["statusReason"] == f"SES refused the message: TooManyRequestsException: Maximum sending rate exceeded. (after {delivery.MAX_ATTEMPTS} attempts)"
+    assert message["statusReason"] == f"SES refused the message: TooManyRequestsException (the sending rate is exceeded) (after {delivery.MAX_ATTEMPTS} attempts)"
     assert records(stack)[0]["deliveryStatus"] == "FAILED" and sent(stack) == []
 
 
@@ -123,11 +123,14 @@ def test_retries_stop_while_a_full_attempt_and_the_reserve_still_fit(stack, flak
     ("code", "status"),
     [("InvalidParameter", "Invalid parameter: PhoneNumber Reason: +14155550100 is not valid to publish to")],
 )
-def test_an_sns_refusal_fails_at_once_with_its_reason(stack, flaky, code: str, status: str) -> None:
+def test_an_sns_refusal_fails_at_once_with_its_reason_in_our_words(stack, flaky, code: str, status: str) -> None:
+    # GIVEN SNS refusing with a text that names the number
     call = flaky("sns", "publish", provider_error(code, status))
     message = send(stack, **SMS)["data"]["sendMessage"]
     assert call.calls == 1
-    assert (message["deliveryStatus"], message["statusReason"]) == ("FAILED", f"SNS refused the message: {code}: {status}")
+    # THEN the reason stored and returned gives the code and its meaning, never the provider's own text
+    assert (message["deliveryStatus"], message["statusReason"]) == ("FAILED", f"SNS refused the message: {code} (a parameter was refused, such as the phone number)")
+    assert SMS["to"] not in message["statusReason"]
     assert sent(stack) == []
 
 
@@ -228,7 +231,7 @@ def test_a_retry_after_an_unknown_outcome_sends_nothing(stack, replace_delivery_
 
 
 def test_dynamodb_failing_before_the_record_stores_and_sends_nothing(stack, fail_dynamodb) -> None:
-    fail_dynamodb(is_operation("GetItem", "CONFIG"))
+    fail_dynamodb(is_operation("Query", "CONFIG"))
     response = send(stack, **EMAIL, idempotencyKey="k-2")
     assert response["data"] is None and response["errors"][0]["errorType"] == "ConfigurationUnavailable"
     assert records(stack) == [] and sent(stack) == []

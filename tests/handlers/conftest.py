@@ -9,6 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from local.aws import emulate_ses_sending_options
 from local.datasources import load_lambda_module
 from local.lambda_context import LambdaContext
 from tests.conftest import REPO_ROOT
@@ -17,6 +18,7 @@ SES_REGION = "eu-west-1"
 SNS_REGION = "us-east-1"
 SENDER = "no-reply@example.com"
 CONFIGURATION_SET = "test-messenger-messages"
+METRICS_NAMESPACE = "serverless-messenger/test"
 EVENTS_DIR = Path(__file__).parent / "events"
 
 
@@ -42,9 +44,11 @@ def aws(monkeypatch):
         "SNS_REGION": SNS_REGION,
         "SES_CONFIGURATION_SET": CONFIGURATION_SET,
         "POWERTOOLS_SERVICE_NAME": "delivery",
+        "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    emulate_ses_sending_options()
     with mock_aws():
         boto3.client("sesv2", region_name=SES_REGION).create_email_identity(EmailIdentity=SENDER)
         boto3.client("sesv2", region_name=SES_REGION).create_configuration_set(ConfigurationSetName=CONFIGURATION_SET)
@@ -79,3 +83,37 @@ def messages_table(aws, monkeypatch, manifest):
 def status(messages_table):
     """The status handlers' module, imported fresh against this test's table."""
     return load_lambda_module(REPO_ROOT, "handlers/status", "app")
+
+
+GUARDRAIL_ALARMS = {"test-messenger-ses-bounce-rate-critical": "EMAIL", "test-messenger-sms-spend-critical": "SMS"}
+
+
+@pytest.fixture
+def guardrail(messages_table, monkeypatch):
+    """The guardrail handler's module, imported fresh against this test's table and configuration set."""
+    monkeypatch.setenv("GUARDRAIL_ALARMS", json.dumps(GUARDRAIL_ALARMS))
+    return load_lambda_module(REPO_ROOT, "handlers/guardrail", "app")
+
+
+@pytest.fixture
+def emitted_metrics(capsys) -> Callable[[], list[dict[str, Any]]]:
+    """The CloudWatch metrics the handlers printed so far (EMF lines), each as {name, value, dimensions, namespace, properties}."""
+
+    def read() -> list[dict[str, Any]]:
+        found = []
+        for line in capsys.readouterr().out.splitlines():
+            document = json.loads(line) if line.startswith("{") else {}
+            for directive in document.get("_aws", {}).get("CloudWatchMetrics", []):
+                [dimension_names] = directive["Dimensions"]
+                for metric in directive["Metrics"]:
+                    value = document[metric["Name"]]
+                    found.append({
+                        "namespace": directive["Namespace"],
+                        "name": metric["Name"],
+                        "value": value[0] if isinstance(value, list) else value,
+                        "dimensions": {name: document[name] for name in dimension_names},
+                        "properties": document,
+                    })
+        return found
+
+    return read

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
+import boto3
 import pytest
 from botocore.exceptions import (
     EndpointConnectionError,
@@ -104,7 +106,7 @@ def test_logs_hold_no_address_or_body(delivery, event, lambda_context, caplog, c
     request["message"]["from"] = "unverified@example.com"
     delivery.handler(request, lambda_context)
     logs = capsys.readouterr().out + caplog.text
-    assert "delivery accepted" in logs and "delivery refused" in logs
+    assert '"Outcome":"ACCEPTED"' in logs.replace(" ", "") and "delivery refused" in logs
     for secret in ("alice@example.com", "unverified@example.com", "no-reply@example.com", "Hello <Alice>"):
         assert secret not in logs
 
@@ -164,3 +166,58 @@ def test_an_accepted_sms_puts_the_provider_id_on_its_record_at_once(delivery, ev
 def test_a_missing_record_is_not_created_by_the_provider_id_write(delivery, event, lambda_context, messages_table) -> None:
     outcome = delivery.handler(event("deliver_sms"), lambda_context)
     assert outcome["deliveryStatus"] == "ACCEPTED" and messages_table.scan()["Items"] == []
+
+
+# --- Metrics: CloudWatch EMF lines, with dimensions that never hold an address or a number ---------
+
+
+def test_each_delivery_is_counted_by_channel_and_outcome(delivery, event, lambda_context, emitted_metrics) -> None:
+    # GIVEN an email SES accepts, one it refuses, and an SMS
+    delivery.handler(event("deliver_email"), lambda_context)
+    refused = event("deliver_email")
+    refused["message"]["from"] = "unverified@example.com"
+    delivery.handler(refused, lambda_context)
+    delivery.handler(event("deliver_sms"), lambda_context)
+    # THEN each is one Messages count, by channel and outcome, in the configured namespace; no retries, no Retries line
+    metrics = emitted_metrics()
+    assert [(m["name"], m["value"], m["dimensions"]) for m in metrics] == [
+        ("Messages", 1, {"service": "delivery", "Channel": "EMAIL", "Outcome": "ACCEPTED"}),
+        ("Messages", 1, {"service": "delivery", "Channel": "EMAIL", "Outcome": "FAILED"}),
+        ("Messages", 1, {"service": "delivery", "Channel": "SMS", "Outcome": "ACCEPTED"}),
+    ]
+    assert {m["namespace"] for m in metrics} == {"serverless-messenger/test"}
+    # AND the line names the message by id only
+    assert {m["properties"]["message_id"] for m in metrics} == {event("deliver_email")["message"]["id"], event("deliver_sms")["message"]["id"]}
+    for secret in ("alice@example.com", "unverified@example.com", "+14155550100", "Hello <Alice>"):
+        assert secret not in json.dumps(metrics)
+
+
+def test_retries_are_counted_by_channel(delivery, event, lambda_context, emitted_metrics, monkeypatch) -> None:
+    # GIVEN SES throttling twice, then accepting
+    monkeypatch.setattr(delivery, "backoff_seconds", lambda attempt: 0)
+    answers = iter([client_error("ThrottlingException", "SendEmail", 400), client_error("ThrottlingException", "SendEmail", 400)])
+    real_send = delivery.ses_client().send_email
+
+    def flaky_send(**arguments):
+        error = next(answers, None)
+        if error is not None:
+            raise error
+        return real_send(**arguments)
+
+    monkeypatch.setattr(delivery.ses_client(), "send_email", flaky_send)
+    # WHEN the email is delivered
+    assert delivery.handler(event("deliver_email"), lambda_context)["deliveryStatus"] == "ACCEPTED"
+    # THEN the two retries are counted for EMAIL, beside the one ACCEPTED message
+    assert [(m["name"], m["value"], m["dimensions"]) for m in emitted_metrics()] == [
+        ("Retries", 2, {"service": "delivery", "Channel": "EMAIL"}),
+        ("Messages", 1, {"service": "delivery", "Channel": "EMAIL", "Outcome": "ACCEPTED"}),
+    ]
+
+
+def test_a_configuration_set_paused_in_ses_fails_the_email_with_why(delivery, event, lambda_context) -> None:
+    # GIVEN the guardrail turned the configuration set's sending off (the pipeline checks first; SES is the backstop)
+    boto3.client("sesv2", region_name=SES_REGION).put_configuration_set_sending_options(ConfigurationSetName=CONFIGURATION_SET, SendingEnabled=False)
+    # WHEN an email is delivered THEN SES refuses it, nothing is sent, and the reason says so
+    outcome = delivery.handler(event("deliver_email"), lambda_context)
+    assert outcome == {"deliveryStatus": "FAILED", "statusReason": "SES refused the message: SendingPausedException (sending is paused for the configuration set or the account)"}
+    assert sent_emails(SES_REGION) == []

@@ -9,6 +9,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -250,7 +251,7 @@ def test_status_logs_hold_no_address_number_or_body(status, record, ses_notifica
     record("ACCEPTED", to="+14155550100", method="SMS")
     status.sms_delivery_log_handler(delivery_logs(sms_log("failure")), lambda_context)
     logs = capsys.readouterr().out + caplog.text
-    assert "status changed" in logs and "status kept" in logs
+    assert '"outcome":"changed"' in logs.replace(" ", "") and '"outcome":"unchanged"' in logs.replace(" ", "")
     for secret in (RECIPIENT, "+14155550100", "must never reach a log", "user unknown"):
         assert secret not in logs
 
@@ -261,3 +262,50 @@ def test_an_unreadable_log_entry_is_counted_and_the_rest_still_applied(status, r
     summary = status.sms_delivery_log_handler(payload, lambda_context)
     assert (summary["malformed"], summary["changed"]) == (1, 1)
     assert stored("+14155550100")["deliveryStatus"] == "DELIVERED"
+
+
+# --- Metrics: CloudWatch EMF lines, with dimensions that never hold an address or a number ---------
+
+
+def test_each_provider_event_is_counted_by_channel_and_status(status, record, ses_notification, delivery_logs, sms_log, lambda_context, emitted_metrics) -> None:
+    # GIVEN an email and an SMS, both accepted
+    record("ACCEPTED")
+    record("ACCEPTED", to="+14155550100", method="SMS")
+    # WHEN SES reports a bounce (and then a late delivery, which changes nothing) and the carrier a failure
+    status.ses_event_handler(ses_notification("bounce"), lambda_context)
+    status.ses_event_handler(ses_notification("delivery"), lambda_context)
+    status.sms_delivery_log_handler(delivery_logs(sms_log("failure")), lambda_context)
+    # THEN each provider event is one StatusEvents count, by channel and the status it reported
+    metrics = emitted_metrics()
+    assert [(m["name"], m["value"], m["dimensions"]) for m in metrics] == [
+        ("StatusEvents", 1, {"service": "delivery-status", "Channel": "EMAIL", "Status": "BOUNCED"}),
+        ("StatusEvents", 1, {"service": "delivery-status", "Channel": "EMAIL", "Status": "DELIVERED"}),
+        ("StatusEvents", 1, {"service": "delivery-status", "Channel": "SMS", "Status": "FAILED"}),
+    ]
+    assert {m["namespace"] for m in metrics} == {"serverless-messenger/test"}
+    # AND the line says what became of it, by message id only
+    assert [(m["properties"]["outcome"], m["properties"]["message_id"]) for m in metrics] == [
+        ("changed", MESSAGE_ID), ("unchanged", MESSAGE_ID), ("changed", MESSAGE_ID)
+    ]
+    assert RECIPIENT not in json.dumps(metrics) and "+14155550100" not in json.dumps(metrics)
+
+
+def test_a_report_on_an_email_sent_elsewhere_is_counted_too(status, event, lambda_context, emitted_metrics) -> None:
+    notification = event("sns_notification")
+    notification["Records"][0]["Sns"]["Message"] = json.dumps(event("ses_delivery"))
+    status.ses_event_handler(notification, lambda_context)
+    [metric] = emitted_metrics()
+    assert (metric["name"], metric["dimensions"]["Status"], metric["properties"]["outcome"]) == ("StatusEvents", "DELIVERED", "unmatched")
+
+
+def test_every_sweep_reports_how_many_stale_pending_messages_it_found(status, messages_table, lambda_context, emitted_metrics) -> None:
+    # GIVEN nothing stale, THEN the sweep still reports 0, so the alarm on it always has data
+    status.stale_pending_handler({}, lambda_context)
+    assert [(m["name"], m["value"], m["dimensions"]) for m in emitted_metrics()] == [("StalePendingFound", 0, {"service": "delivery-status"})]
+    # GIVEN a message recorded PENDING an hour ago (its request failed mid-way)
+    ulid = status.ulid_time_prefix(datetime.now(UTC) - timedelta(hours=1)) + "0000000000000000"
+    messages_table.put_item(Item={"PK": f"MESSAGE#{RECIPIENT}", "SK": f"MESSAGE#{ulid}", "deliveryStatus": "PENDING", "pendingShard": "PENDING#0", "statusHistory": []})
+    # WHEN the sweep runs THEN it marks it UNKNOWN and reports 1
+    assert status.stale_pending_handler({}, lambda_context)["changed"] == 1
+    [metric] = emitted_metrics()
+    assert (metric["name"], metric["value"]) == ("StalePendingFound", 1)

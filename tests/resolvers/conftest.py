@@ -25,7 +25,7 @@ def run(engine: JsEngine) -> Run:
     """Run one handler of one manifest unit, e.g. run("function:validateMessage", "request", args=...)."""
 
     def invoke(unit: str, phase: str, *, args: Any = None, stash: Any = None, **extra: Any) -> Outcome:
-        context = {"args": args or {}, "stash": {"config": CONFIG, **(stash or {})}, "env": {}, "prev": {"result": None}, **extra}
+        context = {"args": args or {}, "stash": {"config": CONFIG, "channels": {}, **(stash or {})}, "env": {}, "prev": {"result": None}, **extra}
         return engine.invoke(unit, phase, context)
 
     return invoke

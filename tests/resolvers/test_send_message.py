@@ -238,7 +238,7 @@ def test_outcome_update_only_moves_a_pending_record(run: Run) -> None:
     request = run(
         "function:recordOutcome",
         "request",
-        stash={"message": {"PK": "MESSAGE#a@b.co", "SK": "MESSAGE#1"}},
+        stash={"message": {"PK": "MESSAGE#+14155550100", "SK": "MESSAGE#1", "deliveryMethod": "SMS"}},
         prev={"result": {"deliveryStatus": "ACCEPTED", "statusReason": "ok", "providerMessageId": "p-1"}},
     ).value
     assert request["operation"] == "UpdateItem"
@@ -247,6 +247,20 @@ def test_outcome_update_only_moves_a_pending_record(run: Run) -> None:
     assert set(request["update"]["expressionNames"].values()) == {"deliveryStatus", "statusReason", "statusHistory", "providerMessageId", "updatedAt", "pendingShard"}
     assert "list_append(#expName_3, :expValue_3)" in request["update"]["expression"]
     assert request["update"]["expressionValues"][":expValue_3"]["L"][0]["M"]["status"] == {"S": "ACCEPTED"}
+
+
+def test_an_emails_provider_id_is_kept_out_of_the_index(run: Run) -> None:
+    # GIVEN SES accepted an email (its events find the record by the email's tags, not by this id)
+    request = run(
+        "function:recordOutcome",
+        "request",
+        stash={"message": {"PK": "MESSAGE#a@b.co", "SK": "MESSAGE#1", "deliveryMethod": "EMAIL"}},
+        prev={"result": {"deliveryStatus": "ACCEPTED", "statusReason": "ok", "providerMessageId": "ses-1"}},
+    ).value
+    # THEN SES's id is kept under an unindexed name: no byProviderMessageId write for an email
+    names = request["update"]["expressionNames"].values()
+    assert "sesMessageId" in names and "providerMessageId" not in names
+    assert {"S": "ses-1"} in request["update"]["expressionValues"].values()
 
 
 def test_a_failed_outcome_sets_no_provider_message_id(run: Run) -> None:
@@ -283,14 +297,27 @@ def test_an_outcome_update_that_fails(run: Run, error_type: str, current: dict |
         assert outcome.error["errorInfo"] == {"id": "MESSAGE#1", "deliveryStatus": "ACCEPTED"}
 
 
-def test_config_is_read_from_its_item_and_passed_through_the_stash(run: Run) -> None:
+def test_config_and_channel_states_are_read_in_one_query_and_passed_through_the_stash(run: Run) -> None:
     request = run("function:loadConfig", "request").value
-    assert request == {"operation": "GetItem", "key": {"PK": {"S": "CONFIG"}, "SK": {"S": "DELIVERY"}}}
-    item = {"defaultEmailFrom": "a@b.co", "allowedEmailSenders": [], "allowedSmsSenderIds": []}
-    outcome = run("function:loadConfig", "response", result=item, prev={"result": {"kept": True}})
-    assert outcome.stash["config"] == item and outcome.value == {"kept": True}
+    assert request["operation"] == "Query" and not request.get("consistentRead")  # half the read cost
+    assert request["query"]["expressionValues"] == {":PK_eq": {"S": "CONFIG"}}
+    item = {"PK": "CONFIG", "SK": "DELIVERY", "defaultEmailFrom": "a@b.co", "allowedEmailSenders": [], "allowedSmsSenderIds": []}
+    channels = {"PK": "CONFIG", "SK": "CHANNELS", "SMS": {"paused": True, "reason": "spend", "since": "2026-11-29T00:00:00.000Z"}}
+    outcome = run("function:loadConfig", "response", result={"items": [channels, item]}, prev={"result": {"kept": True}})
+    assert outcome.stash["config"] == item and outcome.stash["channels"] == channels and outcome.value == {"kept": True}
 
 
 def test_a_missing_config_item_stops_the_send(run: Run) -> None:
-    outcome = run("function:loadConfig", "response", result=None)
+    outcome = run("function:loadConfig", "response", result={"items": []})
     assert outcome.kind == "error" and outcome.error["errorType"] == "ConfigurationMissing"
+
+
+@pytest.mark.parametrize(("method", "channel_name"), [("EMAIL", "Email"), ("SMS", "SMS")])
+def test_a_paused_channel_records_failed_with_why_and_invokes_nothing(run: Run, method: str, channel_name: str) -> None:
+    message = {"id": "MESSAGE#1", "to": "x", "body": "b", "deliveryMethod": method}
+    channels = {method: {"paused": True, "reason": "alarm dev-messenger-ses-bounce-critical", "since": "2026-11-29T00:00:00.000Z"}}
+    outcome = run("function:deliverMessage", "request", prev={"result": message}, stash={"channels": channels})
+    assert outcome.kind == "earlyReturn" and outcome.skip_to is None
+    assert outcome.value == {"deliveryStatus": "FAILED", "statusReason": f"{channel_name} sending is paused (alarm dev-messenger-ses-bounce-critical), so nothing was sent"}
+    other = run("function:deliverMessage", "request", prev={"result": {**message, "deliveryMethod": "SMS" if method == "EMAIL" else "EMAIL"}}, stash={"channels": channels})
+    assert other.kind == "value" and other.value["operation"] == "Invoke"
