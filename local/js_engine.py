@@ -15,13 +15,11 @@ from __future__ import annotations
 import base64
 import json
 import re
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import quickjs
 from ulid import ULID
@@ -77,11 +75,6 @@ def link_imports(source: str, unit: str) -> str:
     return _IMPORT.sub(binding, source)
 
 
-def _java_pattern_to_python(pattern: str) -> str:
-    # util.matches follows java.util.regex.Pattern; the constructs resolvers use are shared with `re`.
-    return pattern.replace(r"\p{L}", r"[^\W\d_]").replace(r"\p{N}", r"\d")
-
-
 def iso8601(moment: datetime) -> str:
     """A UTC moment as AppSync writes AWSDateTime values: milliseconds and a Z."""
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
@@ -89,67 +82,6 @@ def iso8601(moment: datetime) -> str:
 
 def _millis_to_iso8601(millis: float) -> str:
     return iso8601(datetime.fromtimestamp(int(millis) / 1000, tz=UTC))
-
-
-def _parse_iso8601(text: str) -> int:
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
-
-
-# The subset of java.time.format.DateTimeFormatter patterns that maps onto strftime.
-_JAVA_FORMAT_TOKENS = (
-    ("yyyy", "%Y"), ("yy", "%y"), ("MMMM", "%B"), ("MMM", "%b"), ("MM", "%m"), ("dd", "%d"),
-    ("HH", "%H"), ("hh", "%I"), ("mm", "%M"), ("ss", "%S"), ("SSS", "{millis}"), ("a", "%p"),
-    ("EEEE", "%A"), ("EEE", "%a"), ("Z", "%z"), ("z", "%Z"),
-)
-
-
-def _java_format_to_strftime(pattern: str) -> str:
-    out, index = [], 0
-    while index < len(pattern):
-        if pattern[index] == "'":
-            end = pattern.index("'", index + 1)
-            out.append(pattern[index + 1 : end].replace("%", "%%"))
-            index = end + 1
-            continue
-        for token, directive in _JAVA_FORMAT_TOKENS:
-            if pattern.startswith(token, index):
-                out.append(directive)
-                index += len(token)
-                break
-        else:
-            out.append(pattern[index].replace("%", "%%"))
-            index += 1
-    return "".join(out)
-
-
-def _format_millis(millis: float, pattern: str, zone: str) -> str:
-    moment = datetime.fromtimestamp(int(millis) / 1000, tz=ZoneInfo(zone))
-    return moment.strftime(_java_format_to_strftime(pattern)).replace("{millis}", f"{moment.microsecond // 1000:03d}")
-
-
-def _parse_formatted_millis(text: str, pattern: str, zone: str) -> int:
-    strftime = _java_format_to_strftime(pattern).replace("{millis}", "%f")
-    moment = datetime.strptime(text, strftime)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(zone))
-    return int(moment.timestamp() * 1000)
-
-
-_KSUID_EPOCH = 1_400_000_000
-_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-
-def _ksuid() -> str:
-    timestamp = int(datetime.now(UTC).timestamp()) - _KSUID_EPOCH
-    number = int.from_bytes(timestamp.to_bytes(4, "big") + uuid.uuid4().bytes, "big")
-    digits = []
-    while number:
-        number, remainder = divmod(number, 62)
-        digits.append(_BASE62[remainder])
-    return "".join(reversed(digits)).rjust(27, "0")
 
 
 def _through_json(function):
@@ -177,7 +109,7 @@ class Clock:
 class Outcome:
     """What one request or response handler did."""
 
-    kind: str  # value | error | earlyReturn | unauthorized | crash | missing
+    kind: str  # value | error | earlyReturn | crash | missing
     value: Any = None
     error: dict[str, Any] = field(default_factory=dict)
     skip_to: str | None = None
@@ -189,9 +121,8 @@ class Outcome:
 class JsEngine:
     """One QuickJS context holding the runtime and any number of linked code units."""
 
-    def __init__(self, clock: Clock | None = None, auth_type: str = "API Key Authorization") -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
         self.clock = clock or Clock()
-        self._auth_type = auth_type
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quickjs")
         self._context: quickjs.Context = self._on_thread(self._create_context)
         self._units: set[str] = set()
@@ -204,17 +135,11 @@ class JsEngine:
         context.set_memory_limit(MEMORY_LIMIT_BYTES)
         host = {
             "__host_ulid": lambda: str(ULID()),
-            "__host_uuid": lambda: str(uuid.uuid4()),
-            "__host_ksuid": _ksuid,
-            "__host_matches": lambda pattern, value: re.fullmatch(_java_pattern_to_python(pattern), value) is not None,
+            # util.matches follows java.util.regex.Pattern; the constructs the resolvers use mean the same in `re`.
+            "__host_matches": lambda pattern, value: re.fullmatch(pattern, value) is not None,
             "__host_base64_encode": lambda text: base64.b64encode(text.encode()).decode(),
-            "__host_base64_decode": lambda text: base64.b64decode(text.encode(), validate=True).decode(),
             "__host_now_millis": self.clock.now_millis,
             "__host_epoch_millis_to_iso8601": _millis_to_iso8601,
-            "__host_parse_iso8601_millis": _parse_iso8601,
-            "__host_format_millis": _format_millis,
-            "__host_parse_formatted_millis": _parse_formatted_millis,
-            "__host_auth_type": lambda: self._auth_type,
         }
         for name, function in host.items():
             context.add_callable(name, _through_json(function))

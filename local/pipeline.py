@@ -126,11 +126,6 @@ class PipelineExecutor:
         appended.extend(_field_error(error) for error in outcome.appended_errors)
         if outcome.kind == "error":
             raise _field_error(outcome.error)
-        if outcome.kind == "unauthorized":
-            raise FieldError(
-                message=f"Not Authorized to access {ctx['info']['fieldName']} on type {ctx['info']['parentTypeName']}",
-                error_type="Unauthorized",
-            )
         if outcome.kind in ("crash", "missing"):
             raise FieldError(message=f"{unit} {phase}: {outcome.message}", error_type="Code")
         return outcome

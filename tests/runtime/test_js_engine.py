@@ -89,3 +89,24 @@ def test_epoch_milliseconds_survive_the_bridge(fresh_engine: JsEngine) -> None:
         "export function request() { return [util.time.nowEpochMilliSeconds(), util.time.nowISO8601()]; }",
     )
     assert fresh_engine.invoke("u", "request", {"args": {}, "stash": {}}).value == [1795000000123, "2026-11-18T11:06:40.123Z"]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "ddb.get({ key: { id: 'a' }, projection: ['id'] })",
+        "ddb.query({ query: { id: { eq: 'a' } }, filter: { v: { eq: 1 } } })",
+        "ddb.transactWrite({ items: [{ deleteItem: { table: 't', key: { id: 'a' } } }] })",
+        "ddb.update({ key: { id: 'a' }, update: { address: { city: 'Paris' } } })",
+    ],
+)
+def test_what_the_runtime_does_not_implement_fails_loudly(fresh_engine: JsEngine, expression: str) -> None:
+    # The runtime implements only what the resolvers and tests use: beyond that, a handler fails
+    # rather than quietly building a request that AppSync would build differently.
+    fresh_engine.load(
+        "u",
+        f"import * as ddb from '@aws-appsync/utils/dynamodb';\nexport function request() {{ return {expression}; }}",
+    )
+    outcome = fresh_engine.invoke("u", "request", {"args": {}, "stash": {}})
+    assert outcome.kind == "crash"
+    assert "is not implemented by the local AppSync runtime" in outcome.message
