@@ -6,23 +6,31 @@ The host links those imports itself: each import declaration is replaced, on the
 same lines, by a binding to the runtime's module object. Every other byte of the
 file runs as written, so line numbers in JS errors match the file on disk.
 
-A QuickJS runtime must only ever be touched from one thread, so each engine owns a
-single worker thread and every call into JavaScript is submitted to it.
+A QuickJS runtime must only ever be touched from one thread (its stack-overflow check is
+relative to the stack it was created on), so the engine keeps "lanes": each one QuickJS
+context with every unit loaded, and the one thread that may call into it. `run` puts a whole
+piece of work, such as a field's pipeline, on one lane, so that its many handler calls need
+no thread hand-off; lanes are added only when that many pieces of work run at once.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import queue
 import re
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import quickjs
 from ulid import ULID
+
+T = TypeVar("T")
 
 RUNTIME_SOURCE = Path(__file__).with_name("runtime") / "appsync_runtime.js"
 APPSYNC_MODULES = ("@aws-appsync/utils", "@aws-appsync/utils/dynamodb")
@@ -80,10 +88,6 @@ def iso8601(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def _millis_to_iso8601(millis: float) -> str:
-    return iso8601(datetime.fromtimestamp(int(millis) / 1000, tz=UTC))
-
-
 def _through_json(function):
     """A host callable that takes its arguments and gives its result as JSON text (see `host` in the runtime)."""
 
@@ -118,17 +122,40 @@ class Outcome:
     appended_errors: list[dict[str, Any]] = field(default_factory=list)
 
 
+class _Lane:
+    """One QuickJS context and the one thread that may call into it."""
+
+    def __init__(self, engine: JsEngine) -> None:
+        self.engine = engine
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quickjs")
+        self.context: quickjs.Context = self.thread.submit(self._start).result()
+        self.invoke_function = self.context.get("__appsync_invoke")
+
+    def _start(self) -> quickjs.Context:
+        _lane_of_thread.lane = self
+        return self.engine._create_context()
+
+
+_lane_of_thread = threading.local()
+
+
 class JsEngine:
-    """One QuickJS context holding the runtime and any number of linked code units."""
+    """The runtime and any number of linked code units, on as many QuickJS lanes as work needs at once."""
 
     def __init__(self, clock: Clock | None = None) -> None:
         self.clock = clock or Clock()
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quickjs")
-        self._context: quickjs.Context = self._on_thread(self._create_context)
-        self._units: set[str] = set()
+        self._modules: dict[str, str] = {}  # unit -> linked source, for lanes added later
+        self._lanes: list[_Lane] = []
+        self._idle: queue.SimpleQueue[_Lane] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._idle.put(self._add_lane())
 
-    def _on_thread(self, function, *args):
-        return self._thread.submit(function, *args).result()
+    def _add_lane(self) -> _Lane:
+        lane = _Lane(self)
+        for source in self._modules.values():
+            lane.thread.submit(lane.context.module, source).result()
+        self._lanes.append(lane)
+        return lane
 
     def _create_context(self) -> quickjs.Context:
         context = quickjs.Context()
@@ -139,12 +166,27 @@ class JsEngine:
             "__host_matches": lambda pattern, value: re.fullmatch(pattern, value) is not None,
             "__host_base64_encode": lambda text: base64.b64encode(text.encode()).decode(),
             "__host_now_millis": self.clock.now_millis,
-            "__host_epoch_millis_to_iso8601": _millis_to_iso8601,
         }
         for name, function in host.items():
             context.add_callable(name, _through_json(function))
         context.module(RUNTIME_SOURCE.read_text())
         return context
+
+    def run(self, function: Callable[..., T], *args: Any) -> T:
+        """`function(*args)` on a lane of this engine: every `invoke` it makes calls JavaScript directly."""
+        lane = getattr(_lane_of_thread, "lane", None)
+        if lane is not None and lane.engine is self:
+            return function(*args)
+        try:
+            lane = self._idle.get_nowait()
+        except queue.Empty:
+            # Every lane is busy: the server bounds how many requests run at once, and so the lanes.
+            with self._lock:
+                lane = self._add_lane()
+        try:
+            return lane.thread.submit(function, *args).result()
+        finally:
+            self._idle.put(lane)
 
     def load(self, unit: str, source: str) -> None:
         """Link and evaluate one resolver or function file under the name `unit`."""
@@ -154,19 +196,20 @@ class JsEngine:
             "{ request: typeof request === 'function' ? request : undefined, "
             "response: typeof response === 'function' ? response : undefined };\n"
         )
-        self._on_thread(self._context.module, linked + registration)
-        self._units.add(unit)
+        with self._lock:
+            for lane in self._lanes:
+                lane.thread.submit(lane.context.module, linked + registration).result()
+            self._modules[unit] = linked + registration
 
     def load_file(self, unit: str, path: Path) -> None:
         self.load(unit, path.read_text())
 
     def invoke(self, unit: str, phase: str, context: dict[str, Any]) -> Outcome:
         """Run `request` or `response` of a loaded unit against an AppSync-shaped context."""
-        if unit not in self._units:
+        if unit not in self._modules:
             raise KeyError(f"code unit {unit!r} is not loaded")
         payload = json.dumps(context)
-        raw = self._on_thread(self._call, unit, phase, payload)
-        outcome = json.loads(raw)
+        outcome = json.loads(self.run(self._call, unit, phase, payload))
         return Outcome(
             kind=outcome["kind"],
             value=outcome.get("value"),
@@ -177,8 +220,11 @@ class JsEngine:
             appended_errors=outcome.get("appendedErrors") or [],
         )
 
-    def _call(self, unit: str, phase: str, payload: str) -> str:
-        return self._context.get("__appsync_invoke")(unit, phase, payload)
+    @staticmethod
+    def _call(unit: str, phase: str, payload: str) -> str:
+        result: str = _lane_of_thread.lane.invoke_function(unit, phase, payload)
+        return result
 
     def close(self) -> None:
-        self._thread.shutdown(wait=True)
+        for lane in self._lanes:
+            lane.thread.shutdown(wait=True)

@@ -72,6 +72,10 @@ class PipelineExecutor:
             engine.load_file(unit, path)
 
     def resolve(self, field_path: str, args: dict[str, Any], info: RequestInfo, source: Any = None) -> FieldResult:
+        # One JS lane for the whole pipeline: its handlers then run with no thread hand-off each.
+        return self.engine.run(self._resolve, field_path, args, info, source)
+
+    def _resolve(self, field_path: str, args: dict[str, Any], info: RequestInfo, source: Any) -> FieldResult:
         resolver = self.manifest.resolvers[field_path]
         appended: list[FieldError] = []
         ctx: dict[str, Any] = {

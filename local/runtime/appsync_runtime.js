@@ -7,13 +7,13 @@
 // nothing more: each helper kept without a user could drift from AppSync unnoticed. An option
 // or form of a kept helper beyond that fails loudly (`notImplemented`) rather than being ignored.
 //
-// Host services that JavaScript cannot provide (ULIDs, clocks, Java-style regex,
-// base64 of UTF-8) come from Python callables registered as `__host_*` globals.
+// Host services that JavaScript cannot provide (ULIDs, the pinnable clock, Java-style
+// regex, base64 of UTF-8) come from Python callables registered as `__host_*` globals.
 
 // Arguments and results cross to the host as JSON text: the binding would cut a string at
 // its first NUL character and turn large integers into 32-bit ones.
 const host = Object.fromEntries(
-  ["base64_encode", "epoch_millis_to_iso8601", "matches", "now_millis", "ulid"].map((name) => [name, (...args) => JSON.parse(globalThis[`__host_${name}`](JSON.stringify(args)))]),
+  ["base64_encode", "matches", "now_millis", "ulid"].map((name) => [name, (...args) => JSON.parse(globalThis[`__host_${name}`](JSON.stringify(args)))]),
 );
 
 class AppSyncError extends Error {
@@ -197,7 +197,8 @@ const util = {
   matches: (pattern, value) => host.matches(pattern, value),
   base64Encode: (text) => host.base64_encode(text),
   time: {
-    nowISO8601: () => host.epoch_millis_to_iso8601(host.now_millis()),
+    // Date's ISO form is AppSync's AWSDateTime form: milliseconds and a Z.
+    nowISO8601: () => new Date(host.now_millis()).toISOString(),
     nowEpochSeconds: () => Math.floor(host.now_millis() / 1000),
     nowEpochMilliSeconds: () => host.now_millis(),
   },
