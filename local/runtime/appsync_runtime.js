@@ -3,13 +3,17 @@
 // next to the unmodified resolver files. Shapes follow what AWS AppSync's
 // EvaluateCode returns (see tests/conformance): e.g. `N` values stay JSON numbers.
 //
-// Host services that JavaScript cannot provide (ULIDs, clocks, Java-style regex,
-// base64 of UTF-8) come from Python callables registered as `__host_*` globals.
+// It implements what the resolvers, the conformance vectors and the runtime tests use, and
+// nothing more: each helper kept without a user could drift from AppSync unnoticed. An option
+// or form of a kept helper beyond that fails loudly (`notImplemented`) rather than being ignored.
+//
+// Host services that JavaScript cannot provide (ULIDs, the pinnable clock, Java-style
+// regex, base64 of UTF-8) come from Python callables registered as `__host_*` globals.
 
 // Arguments and results cross to the host as JSON text: the binding would cut a string at
 // its first NUL character and turn large integers into 32-bit ones.
 const host = Object.fromEntries(
-  ["auth_type", "base64_decode", "base64_encode", "epoch_millis_to_iso8601", "format_millis", "ksuid", "log", "matches", "now_millis", "parse_formatted_millis", "parse_iso8601_millis", "ulid", "uuid"].map((name) => [name, (...args) => JSON.parse(globalThis[`__host_${name}`](JSON.stringify(args)))]),
+  ["base64_encode", "log", "matches", "now_millis", "ulid"].map((name) => [name, (...args) => JSON.parse(globalThis[`__host_${name}`](JSON.stringify(args)))]),
 );
 
 class AppSyncError extends Error {
@@ -29,9 +33,19 @@ class EarlyReturn extends Error {
   }
 }
 
-class Unauthorized extends Error {}
-
 let appendedErrors = [];
+
+function notImplemented(what) {
+  throw new TypeError(`${what} is not implemented by the local AppSync runtime`);
+}
+
+// The payload of a helper, after checking it uses only the options the runtime implements.
+function accepted(helper, payload, names) {
+  for (const [name, value] of Object.entries(payload)) {
+    if (value !== undefined && value !== null && !names.includes(name)) notImplemented(`${helper}: ${name}`);
+  }
+  return payload;
+}
 
 function describe(error) {
   return {
@@ -79,13 +93,6 @@ const dynamodbUtil = {
   toNull: () => ({ NULL: null }),
   toList: orNull((list) => ({ L: list.map(toDynamoDB) })),
   toMap: orNull((object) => ({ M: toMapValues(object) })),
-  toS3Object(key, bucket, region, version) {
-    const s3 = version === undefined ? { key, bucket, region } : { key, bucket, region, version };
-    return { S: JSON.stringify({ s3 }) };
-  },
-  fromS3ObjectJson(text) {
-    return JSON.parse(text).s3;
-  },
 };
 
 // ---------------------------------------------------------------------------
@@ -96,12 +103,8 @@ const dynamodbUtil = {
 
 class Unrenderable extends Error {}
 
-const COMPARATORS = { eq: "=", ne: "<>", lt: "<", le: "<=", gt: ">", ge: ">=" };
+const COMPARATORS = { eq: "=", lt: "<", le: "<=", gt: ">", ge: ">=" };
 const FUNCTIONS = { contains: "contains", beginsWith: "begins_with" };
-const ATTRIBUTE_TYPES = {
-  _null: "NULL", string: "S", stringSet: "SS", number: "N", numberSet: "NS",
-  binary: "B", binarySet: "BS", boolean: "BOOL", list: "L", map: "M",
-};
 
 const isPlainObject = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
 
@@ -113,23 +116,13 @@ function leaf(operand, operator, argument, valueName, values) {
   };
   if (COMPARATORS[operator]) return `(${operand} ${COMPARATORS[operator]} ${value(operator, argument)})`;
   if (FUNCTIONS[operator]) return `(${FUNCTIONS[operator]}(${operand},${value(operator, argument)}))`;
-  if (operator === "notContains") return `(NOT contains(${operand},${value(operator, argument)}))`;
   if (operator === "between") {
     if (!Array.isArray(argument) || argument.length < 2) throw new Unrenderable();
     return `(${operand} BETWEEN ${value("between_start", argument[0])} AND ${value("between_end", argument[1])})`;
   }
-  if (operator === "in") {
-    if (!Array.isArray(argument)) throw new Unrenderable();
-    if (argument.length === 0) return "(null)";
-    return `(${operand} IN (${argument.map((member, index) => value(`in_${index}`, member)).join(", ")}))`;
-  }
   if (operator === "attributeExists") {
     if (typeof argument !== "boolean") throw new Unrenderable();
     return argument ? `(attribute_exists(${operand}))` : `(attribute_not_exists(${operand}))`;
-  }
-  if (operator === "attributeType") {
-    if (!ATTRIBUTE_TYPES[argument]) throw new Unrenderable();
-    return `(attribute_type(${operand},${value(operator, ATTRIBUTE_TYPES[argument])}))`;
   }
   throw new Unrenderable();
 }
@@ -200,43 +193,17 @@ const util = {
   appendError(message, errorType, data, errorInfo) {
     appendedErrors.push(describe(new AppSyncError(message, errorType, data, errorInfo)));
   },
-  unauthorized() {
-    throw new Unauthorized();
-  },
-  autoId: () => host.uuid(),
   autoUlid: () => host.ulid(),
-  autoKsuid: () => host.ksuid(),
   matches: (pattern, value) => host.matches(pattern, value),
   base64Encode: (text) => host.base64_encode(text),
-  base64Decode: (text) => host.base64_decode(text),
-  urlEncode: (text) => encodeURIComponent(text).replace(/%20/g, "+"),
-  urlDecode: (text) => decodeURIComponent(text.replace(/\+/g, "%20")),
-  escapeJavaScript: (text) => JSON.stringify(text).slice(1, -1),
-  authType: () => host.auth_type(),
   time: {
-    nowISO8601: () => host.epoch_millis_to_iso8601(host.now_millis()),
+    // Date's ISO form is AppSync's AWSDateTime form: milliseconds and a Z.
+    nowISO8601: () => new Date(host.now_millis()).toISOString(),
     nowEpochSeconds: () => Math.floor(host.now_millis() / 1000),
     nowEpochMilliSeconds: () => host.now_millis(),
-    nowFormatted: (format, timezone) => host.format_millis(host.now_millis(), format, timezone ?? "UTC"),
-    epochMilliSecondsToSeconds: (millis) => Math.floor(millis / 1000),
-    epochMilliSecondsToISO8601: (millis) => host.epoch_millis_to_iso8601(millis),
-    epochMilliSecondsToFormatted: (millis, format, timezone) => host.format_millis(millis, format, timezone ?? "UTC"),
-    parseISO8601ToEpochMilliSeconds: (text) => host.parse_iso8601_millis(text),
-    parseFormattedToEpochMilliSeconds: (text, format, timezone) =>
-      host.parse_formatted_millis(text, format, timezone ?? "UTC"),
   },
   dynamodb: dynamodbUtil,
   transform: transformUtil,
-  str: {
-    normalize: (value, form) => value.normalize(form.toUpperCase()),
-  },
-  math: {
-    roundNum: (value) => Math.round(value),
-    minVal: (a, b) => Math.min(a, b),
-    maxVal: (a, b) => Math.max(a, b),
-    randomDouble: () => Math.random(),
-    randomWithinRange: (start, end) => start + Math.floor(Math.random() * (end - start + 1)),
-  },
 };
 
 const runtime = {
@@ -257,84 +224,54 @@ const operations = {
   decrement: (by = 1) => ({ type: "OPERATION_DECREMENT", by }),
   append: (items) => ({ type: "OPERATION_APPEND", items }),
   prepend: (items) => ({ type: "OPERATION_PREPEND", items }),
-  updateListItem: (value, index) => ({ type: "OPERATION_UPDATE_LIST_ITEM", value, index }),
 };
 
-const isOperation = (value) =>
-  value !== null && typeof value === "object" && !Array.isArray(value) &&
-  typeof value.type === "string" && value.type.startsWith("OPERATION_");
+// Each operation as one clause of an UpdateExpression: [SET or REMOVE, its text].
+const UPDATE_ACTIONS = {
+  OPERATION_ADD: (path, change, valueFor) => ["set", `${path} = ${valueFor(change.value)}`],
+  OPERATION_REPLACE: (path, change, valueFor) => ["set", `${path} = ${valueFor(change.value)}`],
+  OPERATION_REMOVE: (path) => ["remove", path],
+  OPERATION_INCREMENT: (path, change, valueFor) => ["set", `${path} = ${path} + ${valueFor(change.by)}`],
+  OPERATION_DECREMENT: (path, change, valueFor) => ["set", `${path} = ${path} - ${valueFor(change.by)}`],
+  OPERATION_APPEND: (path, change, valueFor) => ["set", `${path} = list_append(${path}, ${valueFor(change.items)})`],
+  OPERATION_PREPEND: (path, change, valueFor) => ["set", `${path} = list_append(${valueFor(change.items)}, ${path})`],
+};
 
 // Compiles an update object into one UpdateExpression. Placeholders are
 // numbered `#expName_n` / `:expValue_n` in order of appearance, as AWS does.
+// Only operations.remove() removes: AppSync documents nothing else for it, so a plain
+// null is written as a NULL value (which DynamoDB refuses for an index key).
 function updateExpression(update) {
   const names = {};
   const values = {};
-  const set = [];
-  const remove = [];
-  let counter = 0;
-  const nameFor = (attribute) => {
-    counter += 1;
-    const placeholder = `#expName_${counter}`;
-    names[placeholder] = attribute;
-    return placeholder;
-  };
+  const clauses = { set: [], remove: [] };
   const valueFor = (value) => {
     const placeholder = `:expValue_${Object.keys(values).length + 1}`;
     values[placeholder] = toDynamoDB(value);
     return placeholder;
   };
-  const visit = (object, prefix) => {
-    for (const [attribute, change] of Object.entries(object)) {
-      if (change === undefined) continue;
-      const path = prefix ? `${prefix}.${nameFor(attribute)}` : nameFor(attribute);
-      // Only operations.remove() removes: AppSync documents nothing else for it, so a plain
-      // null is written as a NULL value (which DynamoDB refuses for an index key).
-      if (isOperation(change)) {
-        switch (change.type) {
-          case "OPERATION_ADD":
-          case "OPERATION_REPLACE":
-            set.push(`${path} = ${valueFor(change.value)}`);
-            break;
-          case "OPERATION_REMOVE":
-            remove.push(path);
-            break;
-          case "OPERATION_INCREMENT":
-            set.push(`${path} = ${path} + ${valueFor(change.by)}`);
-            break;
-          case "OPERATION_DECREMENT":
-            set.push(`${path} = ${path} - ${valueFor(change.by)}`);
-            break;
-          case "OPERATION_APPEND":
-            set.push(`${path} = list_append(${path}, ${valueFor(change.items)})`);
-            break;
-          case "OPERATION_PREPEND":
-            set.push(`${path} = list_append(${valueFor(change.items)}, ${path})`);
-            break;
-          case "OPERATION_UPDATE_LIST_ITEM":
-            set.push(`${path}[${change.index}] = ${valueFor(change.value)}`);
-            break;
-          default:
-            throw new TypeError(`unsupported update operation ${change.type}`);
-        }
-      } else if (change === null) {
-        set.push(`${path} = ${valueFor(null)}`);
-      } else if (typeof change === "object" && !Array.isArray(change)) {
-        visit(change, path);
-      } else {
-        set.push(`${path} = ${valueFor(change)}`);
-      }
+  for (const [attribute, change] of Object.entries(update)) {
+    if (change === undefined) continue;
+    const path = `#expName_${Object.keys(names).length + 1}`;
+    names[path] = attribute;
+    if (isPlainObject(change)) {
+      const action = UPDATE_ACTIONS[change.type];
+      if (!action) notImplemented(`ddb.update of a nested attribute (${attribute})`);
+      const [kind, text] = action(path, change, valueFor);
+      clauses[kind].push(text);
+    } else {
+      clauses.set.push(`${path} = ${valueFor(change)}`);
     }
-  };
-  visit(update, "");
-  const clauses = [];
-  if (set.length) clauses.push(`SET ${set.join(", ")}`);
-  if (remove.length) clauses.push(`REMOVE ${remove.join(", ")}`);
-  const result = { expression: clauses.join(" "), expressionNames: names };
+  }
+  const expression = [];
+  if (clauses.set.length) expression.push(`SET ${clauses.set.join(", ")}`);
+  if (clauses.remove.length) expression.push(`REMOVE ${clauses.remove.join(", ")}`);
+  const result = { expression: expression.join(" "), expressionNames: names };
   if (Object.keys(values).length) result.expressionValues = values;
   return result;
 }
 
-// Key conditions use the same operators as filters (eq, lt.., between, beginsWith).
+// Key conditions use the same operators as filters (eq, gt, ...).
 function keyConditionExpression(query) {
   const expression = toExpressionObject(query);
   if (expression === null || expression.expression === "") {
@@ -358,97 +295,42 @@ function conditionObject(condition) {
   return expression.expression === "" ? undefined : expression;
 }
 
-function projectionObject(projection) {
-  if (!projection || projection.length === 0) return undefined;
-  const names = {};
-  const expression = projection
-    .map((path) => path.split(".").map((part) => {
-      names[`#${part}`] = part;
-      return `#${part}`;
-    }).join("."))
-    .join(", ");
-  return { expression, expressionNames: names };
+function putRequest({ key, item, condition }) {
+  return withOptional({ operation: "PutItem", key: toMapValues(key), attributeValues: toMapValues(item ?? {}) }, {
+    condition: conditionObject(condition),
+  });
 }
 
 const dynamodbModule = {
   operations,
-  toStringSet: dynamodbUtil.toStringSet,
-  toNumberSet: dynamodbUtil.toNumberSet,
-  toBinarySet: dynamodbUtil.toBinarySet,
-  get({ key, consistentRead, projection }) {
-    return withOptional({ operation: "GetItem", key: toMapValues(key) }, {
-      consistentRead, projection: projectionObject(projection),
-    });
+  get(payload) {
+    const { key, consistentRead } = accepted("ddb.get", payload, ["key", "consistentRead"]);
+    return withOptional({ operation: "GetItem", key: toMapValues(key) }, { consistentRead });
   },
-  put({ key, item, condition, customPartitionKey, populateIndexFields, _version }) {
-    return withOptional({ operation: "PutItem", key: toMapValues(key), attributeValues: toMapValues(item ?? {}) }, {
-      condition: conditionObject(condition), customPartitionKey, populateIndexFields, _version,
-    });
+  put: (payload) => putRequest(accepted("ddb.put", payload, ["key", "item", "condition"])),
+  remove(payload) {
+    const { key } = accepted("ddb.remove", payload, ["key"]);
+    return { operation: "DeleteItem", key: toMapValues(key) };
   },
-  remove({ key, condition, customPartitionKey, populateIndexFields, _version }) {
-    return withOptional({ operation: "DeleteItem", key: toMapValues(key) }, {
-      condition: conditionObject(condition), customPartitionKey, populateIndexFields, _version,
-    });
-  },
-  update({ key, update, condition, customPartitionKey, populateIndexFields, _version }) {
+  update(payload) {
+    const { key, update, condition } = accepted("ddb.update", payload, ["key", "update", "condition"]);
     return withOptional({ operation: "UpdateItem", key: toMapValues(key), update: updateExpression(update) }, {
-      condition: conditionObject(condition), customPartitionKey, populateIndexFields, _version,
+      condition: conditionObject(condition),
     });
   },
-  query({ query, filter, index, limit, nextToken, consistentRead, scanIndexForward, select, projection }) {
-    return withOptional({ operation: "Query", query: keyConditionExpression(query) }, {
-      filter: conditionObject(filter), index, limit, nextToken, consistentRead, scanIndexForward, select,
-      projection: projectionObject(projection),
-    });
+  query(payload) {
+    const { query, index, limit, scanIndexForward } = accepted("ddb.query", payload, ["query", "index", "limit", "scanIndexForward"]);
+    return withOptional({ operation: "Query", query: keyConditionExpression(query) }, { index, limit, scanIndexForward });
   },
-  scan({ filter, index, limit, nextToken, consistentRead, segment, totalSegments, select, projection }) {
-    return withOptional({ operation: "Scan" }, {
-      filter: conditionObject(filter), index, limit, nextToken, consistentRead, segment, totalSegments, select,
-      projection: projectionObject(projection),
-    });
+  scan(payload) {
+    const { limit, nextToken } = accepted("ddb.scan", payload, ["limit", "nextToken"]);
+    return withOptional({ operation: "Scan" }, { limit, nextToken });
   },
-  batchGet({ tables }) {
-    const out = {};
-    for (const [table, { keys, consistentRead, projection }] of Object.entries(tables)) {
-      out[table] = withOptional({ keys: keys.map(toMapValues) }, { consistentRead, projection: projectionObject(projection) });
-    }
-    return { operation: "BatchGetItem", tables: out };
-  },
-  batchPut({ tables }) {
-    const out = {};
-    for (const [table, items] of Object.entries(tables)) out[table] = items.map(toMapValues);
-    return { operation: "BatchPutItem", tables: out };
-  },
-  batchDelete({ tables }) {
-    const out = {};
-    for (const [table, keys] of Object.entries(tables)) out[table] = keys.map(toMapValues);
-    return { operation: "BatchDeleteItem", tables: out };
-  },
-  transactGet({ items }) {
-    return {
-      operation: "TransactGetItems",
-      transactItems: items.map(({ table, key, projection }) =>
-        withOptional({ table, key: toMapValues(key) }, { projection: projectionObject(projection) })),
-    };
-  },
-  transactWrite({ items }) {
+  transactWrite(payload) {
+    const { items } = accepted("ddb.transactWrite", payload, ["items"]);
     const transactItems = items.map((item) => {
-      if (item.putItem) {
-        const { table, key, item: values, condition } = item.putItem;
-        return withOptional({ table, operation: "PutItem", key: toMapValues(key), attributeValues: toMapValues(values) },
-          { condition: conditionObject(condition) });
-      }
-      if (item.updateItem) {
-        const { table, key, update, condition } = item.updateItem;
-        return withOptional({ table, operation: "UpdateItem", key: toMapValues(key), update: updateExpression(update) },
-          { condition: conditionObject(condition) });
-      }
-      if (item.deleteItem) {
-        const { table, key, condition } = item.deleteItem;
-        return withOptional({ table, operation: "DeleteItem", key: toMapValues(key) }, { condition: conditionObject(condition) });
-      }
-      const { table, key, condition } = item.conditionCheck;
-      return { table, operation: "ConditionCheck", key: toMapValues(key), condition: conditionObject(condition) };
+      const { putItem } = accepted("ddb.transactWrite item", item, ["putItem"]);
+      return { table: putItem.table, ...putRequest(accepted("ddb.transactWrite putItem", putItem, ["table", "key", "item", "condition"])) };
     });
     return { operation: "TransactWriteItems", transactItems };
   },
@@ -472,7 +354,7 @@ const handlers = {};
 
 globalThis.__appsync = {
   modules: {
-    "@aws-appsync/utils": { util, runtime, extensions: {} },
+    "@aws-appsync/utils": { util, runtime },
     "@aws-appsync/utils/dynamodb": dynamodbModule,
   },
   handlers,
@@ -498,8 +380,6 @@ globalThis.__appsync_invoke = (unit, phase, contextJson) => {
         outcome = { kind: "error", error: describe(error) };
       } else if (error instanceof EarlyReturn) {
         outcome = { kind: "earlyReturn", value: error.value === undefined ? null : error.value, skipTo: error.skipTo };
-      } else if (error instanceof Unauthorized) {
-        outcome = { kind: "unauthorized" };
       } else {
         outcome = { kind: "crash", message: `${error?.name ?? "Error"}: ${error?.message ?? error}`, stack: error?.stack ?? "" };
       }

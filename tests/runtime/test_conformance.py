@@ -88,6 +88,19 @@ def test_transform_follows_recorded_composition_rules(engine: JsEngine, filter_o
     assert result["expression"] == expression
 
 
-@pytest.mark.parametrize("unrenderable", ["null", "[]", "{ v: 'x' }", "{ v: { nope: 1 } }", "{ and: { a: { eq: 1 } } }"])
+@pytest.mark.parametrize(
+    "unrenderable",
+    [
+        "null",
+        "[]",
+        "{ v: 'x' }",
+        "{ v: { nope: 1 } }",
+        "{ and: { a: { eq: 1 } } }",
+        "{ v: { between: 'x' } }",
+        "{ v: { between: [1] } }",
+        "{ v: { attributeExists: 'yes' } }",
+        "{ v: { size: 3 } }",
+    ],
+)
 def test_transform_returns_null_for_input_appsync_cannot_render(engine: JsEngine, unrenderable: str) -> None:
     assert evaluate(engine, f"util.transform.toDynamoDBFilterExpression({unrenderable})") == "null"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 import pytest
 
 from local.js_engine import JsEngine, ResolverCodeError, link_imports
@@ -89,3 +93,45 @@ def test_epoch_milliseconds_survive_the_bridge(fresh_engine: JsEngine) -> None:
         "export function request() { return [util.time.nowEpochMilliSeconds(), util.time.nowISO8601()]; }",
     )
     assert fresh_engine.invoke("u", "request", {"args": {}, "stash": {}}).value == [1795000000123, "2026-11-18T11:06:40.123Z"]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "ddb.get({ key: { id: 'a' }, projection: ['id'] })",
+        "ddb.query({ query: { id: { eq: 'a' } }, filter: { v: { eq: 1 } } })",
+        "ddb.transactWrite({ items: [{ deleteItem: { table: 't', key: { id: 'a' } } }] })",
+        "ddb.update({ key: { id: 'a' }, update: { address: { city: 'Paris' } } })",
+    ],
+)
+def test_what_the_runtime_does_not_implement_fails_loudly(fresh_engine: JsEngine, expression: str) -> None:
+    # The runtime implements only what the resolvers and tests use: beyond that, a handler fails
+    # rather than quietly building a request that AppSync would build differently.
+    fresh_engine.load(
+        "u",
+        f"import * as ddb from '@aws-appsync/utils/dynamodb';\nexport function request() {{ return {expression}; }}",
+    )
+    outcome = fresh_engine.invoke("u", "request", {"args": {}, "stash": {}})
+    assert outcome.kind == "crash"
+    assert "is not implemented by the local AppSync runtime" in outcome.message
+
+
+def test_work_running_at_once_gets_a_lane_each_and_later_units_reach_every_lane(fresh_engine: JsEngine) -> None:
+    # GIVEN two pieces of work that must both be inside the engine at once (each waits for the other)
+    fresh_engine.load("first", "export function request(ctx) { return ctx.args; }")
+    together = threading.Barrier(2, timeout=10)
+
+    def work(unit: str, number: int) -> Any:
+        value = fresh_engine.invoke(unit, "request", {"args": {"n": number}, "stash": {}}).value
+        together.wait()
+        return value
+
+    def at_once(unit: str) -> list[Any]:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            return list(pool.map(lambda number: fresh_engine.run(work, unit, number), [1, 2]))
+
+    # WHEN they run, THEN each gets its own lane (one lane could not hold both) and calls JavaScript there
+    assert at_once("first") == [{"n": 1}, {"n": 2}]
+    # AND a unit loaded afterwards runs on every lane
+    fresh_engine.load("later", "export function request(ctx) { return { later: ctx.args.n }; }")
+    assert at_once("later") == [{"later": 1}, {"later": 2}]
