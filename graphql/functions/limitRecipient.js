@@ -43,7 +43,7 @@ export function request(ctx) {
 export function response(ctx) {
   if (ctx.error && ctx.error.type === 'DynamoDB:ConditionalCheckFailedException') {
     const { limit, retryAfterSeconds } = ctx.stash.recipientLimit;
-    util.error(`This recipient was sent ${limit} of these messages in the last hour, the most allowed; try again later`, 'RateLimited', null, {
+    util.error(`This recipient was sent ${limit} of these messages this hour (UTC), the most allowed; try again later`, 'RateLimited', null, {
       limit: 'recipientPerHour',
       retryAfterSeconds,
     });
