@@ -85,7 +85,9 @@ def build_data_sources(settings: Settings, manifest: Manifest) -> dict[str, Data
             data_sources[name] = DynamoDBDataSource(dynamodb, settings.table_names[source["table"]])
         else:
             handler = load_handler(REPO_ROOT, source["source"], source["handler"])
-            data_sources[name] = LambdaDataSource(f"{settings.stage}-{name}", handler, workers=WORKERS)
+            # A timeout the manifest fixes (erasure) holds here too; otherwise the delivery function's default.
+            timeout = float(source.get("timeoutSeconds", 10))
+            data_sources[name] = LambdaDataSource(f"{settings.stage}-{name}", handler, timeout_seconds=timeout, workers=WORKERS)
     return data_sources
 
 

@@ -219,7 +219,7 @@ module "erasure_function" {
   kms_key_arn              = module.kms_key.arn
   log_retention_days       = var.log_retention_days
   memory_mb                = 256
-  timeout_seconds          = 25 # AppSync gives up on a request after 30 s
+  timeout_seconds          = local.erasure.timeoutSeconds # AppSync gives up on a request after 30 s
   reserved_concurrency     = 2
   powertools_layer_version = var.delivery_function.powertools_layer_version
   attach_policy_json       = true
