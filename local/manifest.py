@@ -61,6 +61,7 @@ class StorageContract:
     pending_shards: str
     config_item: dict[str, str]
     channels_item: dict[str, str]
+    sweep_item: dict[str, str]
     status_ranks: dict[str, int]
     indexes: dict[str, dict[str, Any]]
 
@@ -75,6 +76,7 @@ class StorageContract:
             pending_shards=table["pendingShards"],
             config_item=table["configItem"],
             channels_item=table["channelsItem"],
+            sweep_item=table["sweepItem"],
             status_ranks=table["statusRanks"],
             indexes=table["indexes"],
         )

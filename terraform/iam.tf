@@ -77,7 +77,7 @@ locals {
     # The SNS message ID of an accepted SMS (handlers/delivery: remember_provider_message_id).
     delivery = ["providerMessageId"]
     # A status change (handlers/status: record_status).
-    status = ["deliveryStatus", "statusReason", "updatedAt", "statusHistory", "pendingShard"]
+    status = ["deliveryStatus", "statusReason", "updatedAt", "statusHistory"]
   }
 }
 
@@ -142,7 +142,8 @@ data "aws_iam_policy_document" "erasure" {
 }
 
 # What each delivery-status function may call: update message items (message_item_update), and find a
-# message by its SNS message ID or among the stale PENDING ones through the index where it needs to.
+# message by its SNS message ID or among the recently recorded ones through the index where it needs to. The
+# scheduled sweep also reads the status of those it found and keeps its mark (CONFIG/SWEEP).
 data "aws_iam_policy_document" "event_handler" {
   for_each = local.status_handlers
 
@@ -155,6 +156,57 @@ data "aws_iam_policy_document" "event_handler" {
       sid       = "QueryOwnIndexesOnly"
       actions   = ["dynamodb:Query"]
       resources = [for index in statement.value : module.messages_table.index_arns[index]]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.trigger == "schedule" ? [1] : []
+
+    content {
+      sid       = "ReadTheStatusOfMessagesOnly"
+      actions   = ["dynamodb:BatchGetItem"]
+      resources = [module.messages_table.arn]
+
+      condition {
+        test     = "ForAllValues:StringLike"
+        variable = "dynamodb:LeadingKeys"
+        values   = ["${local.key_prefixes.message}*"]
+      }
+
+      condition {
+        test     = "ForAllValues:StringEquals"
+        variable = "dynamodb:Attributes"
+        values   = [local.messages_table.partitionKey, local.messages_table.sortKey, "deliveryStatus"]
+      }
+
+      # As in the DynamoDB guide's attribute-limiting policy: a projection is required where Select applies.
+      condition {
+        test     = "StringEqualsIfExists"
+        variable = "dynamodb:Select"
+        values   = ["SPECIFIC_ATTRIBUTES"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.trigger == "schedule" ? [1] : []
+
+    content {
+      sid       = "KeepTheSweepMarkOnly"
+      actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+      resources = [module.messages_table.arn]
+
+      condition {
+        test     = "ForAllValues:StringEquals"
+        variable = "dynamodb:LeadingKeys"
+        values   = [local.messages_table.sweepItem.PK]
+      }
+
+      condition {
+        test     = "ForAllValues:StringEquals"
+        variable = "dynamodb:Attributes"
+        values   = [local.messages_table.partitionKey, local.messages_table.sortKey, "sweptUntil"]
+      }
     }
   }
 }

@@ -36,6 +36,8 @@ PINNED_CONSTANTS = {
     ("handlers/status/app.py", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
     ("handlers/status/app.py", "PENDING_SHARD_PREFIX"): ("keyPrefixes", "pendingShard"),
     ("handlers/status/app.py", "CROCKFORD_BASE32"): ("pendingShards",),
+    ("handlers/status/app.py", "CONFIG_PK"): ("sweepItem", "PK"),
+    ("handlers/status/app.py", "SWEEP_SK"): ("sweepItem", "SK"),
     ("handlers/erasure/app.py", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
     ("handlers/erasure/app.py", "IDEMPOTENCY_PREFIX"): ("keyPrefixes", "idempotencyClaim"),
     ("handlers/erasure/app.py", "LIMIT_PREFIX"): ("keyPrefixes", "limit"),
@@ -60,7 +62,7 @@ def _declared(path: str, name: str) -> str:
 def _contract_value(storage: StorageContract, where: tuple[str, ...]) -> str:
     if where == ("pendingShards",):
         return storage.pending_shards
-    return {"keyPrefixes": storage.key_prefixes, "configItem": storage.config_item, "channelsItem": storage.channels_item}[where[0]][where[1]]
+    return {"keyPrefixes": storage.key_prefixes, "configItem": storage.config_item, "channelsItem": storage.channels_item, "sweepItem": storage.sweep_item}[where[0]][where[1]]
 
 
 @pytest.fixture(scope="module")

@@ -50,8 +50,12 @@ STALE_REASON = "The delivery outcome was never recorded (the request failed afte
 
 # The storage contract (graphql/manifest.json, tables.messages; tests/test_storage_contract.py pins these copies).
 MESSAGE_PREFIX = "MESSAGE#"
-# A message waits in partition PENDING#<last character of its ULID> until its outcome is recorded.
+# Every message is in index partition PENDING#<last character of its ULID>, sorted by its ULID (its time), for
+# life: leaving the index when the outcome is recorded would cost a write per message. The sweep reads each
+# stretch of time once, from where its last run stopped (CONFIG/SWEEP), and checks which are still PENDING.
 PENDING_SHARD_PREFIX = "PENDING#"
+CONFIG_PK = "CONFIG"
+SWEEP_SK = "SWEEP"
 # ULIDs are written in Crockford's base32, so a shard is one of its 32 symbols.
 CROCKFORD_BASE32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 PENDING_SHARDS = CROCKFORD_BASE32
@@ -211,7 +215,6 @@ def record_status(key: MessageKey, change: StatusChange) -> bool:
             UpdateExpression=(
                 "SET deliveryStatus = :status, statusReason = :reason, updatedAt = :now,"
                 " statusHistory = list_append(if_not_exists(statusHistory, :none), :change)"
-                " REMOVE pendingShard"
             ),
             ConditionExpression=f"attribute_exists(PK) AND deliveryStatus IN ({', '.join(placeholders)})",
             ExpressionAttributeValues={
@@ -268,22 +271,77 @@ def ulid_time_prefix(moment: datetime) -> str:
     return "".join(CROCKFORD_BASE32[(millis >> shift) & 31] for shift in range(45, -1, -5))
 
 
-def stale_pending_keys(cutoff: datetime) -> Iterator[MessageKey]:
-    """Every message still PENDING that was recorded before `cutoff`, shard by shard."""
-    before = f"{MESSAGE_PREFIX}{ulid_time_prefix(cutoff)}"
+# One run covers at most this stretch of time, so a sweep catching up after an outage stays well inside the
+# function's timeout (three times as fast as time passes, at the default 5-minute schedule). A first run (no
+# CONFIG/SWEEP yet) looks back as far.
+SWEEP_WINDOW = timedelta(minutes=15)
+BATCH_GET_LIMIT = 100
+
+
+def swept_until() -> datetime | None:
+    """Where the last sweep stopped: every message recorded before it has been checked."""
+    item = dynamodb().get_item(
+        TableName=MESSAGES_TABLE, Key={"PK": {"S": CONFIG_PK}, "SK": {"S": SWEEP_SK}}, ConsistentRead=True
+    ).get("Item")
+    return datetime.fromisoformat(item["sweptUntil"]["S"]) if item else None
+
+
+def record_swept_until(moment: datetime, previous: datetime | None) -> None:
+    """Move the mark forward, unless an overlapping run already moved it (both did the same, harmless work)."""
+    condition = "attribute_not_exists(sweptUntil)" if previous is None else "sweptUntil = :previous"
+    values = {":until": {"S": _iso(moment)}} | ({} if previous is None else {":previous": {"S": _iso(previous)}})
+    try:
+        dynamodb().update_item(
+            TableName=MESSAGES_TABLE,
+            Key={"PK": {"S": CONFIG_PK}, "SK": {"S": SWEEP_SK}},
+            UpdateExpression="SET sweptUntil = :until",
+            ConditionExpression=condition,
+            ExpressionAttributeValues=values,
+        )
+    except dynamodb().exceptions.ConditionalCheckFailedException:
+        logger.info("another sweep moved the mark first")
+
+
+def recorded_between(start: datetime, end: datetime) -> Iterator[MessageKey]:
+    """Every message recorded in [start, end), by its ULID's time, shard by shard (keys only)."""
+    low, high = f"{MESSAGE_PREFIX}{ulid_time_prefix(start)}", f"{MESSAGE_PREFIX}{ulid_time_prefix(end)}"
     for shard in PENDING_SHARDS:
         arguments: dict[str, Any] = {
             "TableName": MESSAGES_TABLE,
             "IndexName": PENDING_INDEX,
-            "KeyConditionExpression": "pendingShard = :shard AND SK < :before",
-            "ExpressionAttributeValues": {":shard": {"S": f"{PENDING_SHARD_PREFIX}{shard}"}, ":before": {"S": before}},
+            "KeyConditionExpression": "pendingShard = :shard AND SK BETWEEN :low AND :high",
+            "ExpressionAttributeValues": {":shard": {"S": f"{PENDING_SHARD_PREFIX}{shard}"}, ":low": {"S": low}, ":high": {"S": high}},
         }
         while True:
             page = dynamodb().query(**arguments)
-            yield from (MessageKey(item["PK"]["S"], item["SK"]["S"]) for item in page.get("Items", []))
+            # BETWEEN includes its upper bound: a ULID of exactly `end`'s millisecond is the next window's.
+            yield from (MessageKey(item["PK"]["S"], item["SK"]["S"]) for item in page.get("Items", []) if item["SK"]["S"] < high)
             if "LastEvaluatedKey" not in page:
                 break
             arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def still_pending(keys: list[MessageKey]) -> Iterator[MessageKey]:
+    """Those of `keys` whose record is still PENDING (eventually consistent: a stale read can only show an
+    earlier status, and the conditional update that follows checks again)."""
+    for start in range(0, len(keys), BATCH_GET_LIMIT):
+        request: dict[str, Any] = {
+            MESSAGES_TABLE: {
+                "Keys": [{"PK": {"S": key.partition}, "SK": {"S": key.sort}} for key in keys[start : start + BATCH_GET_LIMIT]],
+                "ProjectionExpression": "PK, SK, deliveryStatus",
+            }
+        }
+        while request:
+            answer = dynamodb().batch_get_item(RequestItems=request)
+            for item in answer["Responses"].get(MESSAGES_TABLE, []):
+                if item.get("deliveryStatus", {}).get("S") == "PENDING":
+                    yield MessageKey(item["PK"]["S"], item["SK"]["S"])
+            request = answer.get("UnprocessedKeys") or {}
+
+
+def stale_pending_keys(start: datetime, end: datetime) -> Iterator[MessageKey]:
+    """The messages recorded in [start, end) that are still PENDING."""
+    return still_pending(list(recorded_between(start, end)))
 
 
 def _summary(outcomes: list[str]) -> dict[str, int]:
@@ -329,8 +387,13 @@ def stale_pending_handler(event: dict[str, Any], context: LambdaContext) -> dict
     """Scheduled; the event may set `staleAfterSeconds` (default STALE_AFTER_SECONDS)."""
     now = datetime.now(UTC)
     cutoff = now - timedelta(seconds=int((event or {}).get("staleAfterSeconds", STALE_AFTER_SECONDS)))
+    previous = swept_until()
+    start = previous or cutoff - SWEEP_WINDOW
+    end = min(cutoff, start + SWEEP_WINDOW)
     change = StatusChange("UNKNOWN", STALE_REASON, _iso(now))
-    summary = _summary([apply(SWEEP, key, change) for key in stale_pending_keys(cutoff)])
+    summary = _summary([apply(SWEEP, key, change) for key in stale_pending_keys(start, end)] if start < end else [])
+    if end > start:
+        record_swept_until(end, previous)
     # Every run, 0 included, so an alarm on it has data: anything above 0 is a request that failed mid-way.
     emit("StalePendingFound", summary["changed"], {})
     return summary

@@ -145,7 +145,7 @@ run "plan" {
   }
 
   assert {
-    condition     = anytrue([for condition in one(data.aws_iam_policy_document.message_item_update["status"].statement).condition : condition.variable == "dynamodb:Attributes" && jsonencode(condition.values) == jsonencode(["PK", "SK", "deliveryStatus", "statusReason", "updatedAt", "statusHistory", "pendingShard"])])
+    condition     = anytrue([for condition in one(data.aws_iam_policy_document.message_item_update["status"].statement).condition : condition.variable == "dynamodb:Attributes" && jsonencode(condition.values) == jsonencode(["PK", "SK", "deliveryStatus", "statusReason", "updatedAt", "statusHistory"])])
     error_message = "The status roles update the status attributes of message items, and nothing else."
   }
 
@@ -183,8 +183,24 @@ run "plan" {
   }
 
   assert {
-    condition     = jsonencode([for statement in data.aws_iam_policy_document.event_handler["stalePending"].statement : [statement.sid, statement.actions]]) == jsonencode([["QueryOwnIndexesOnly", ["dynamodb:Query"]]])
-    error_message = "stalePending may only Query."
+    condition = jsonencode([for statement in data.aws_iam_policy_document.event_handler["stalePending"].statement : [statement.sid, statement.actions]]) == jsonencode([
+      ["QueryOwnIndexesOnly", ["dynamodb:Query"]],
+      ["ReadTheStatusOfMessagesOnly", ["dynamodb:BatchGetItem"]],
+      ["KeepTheSweepMarkOnly", ["dynamodb:GetItem", "dynamodb:UpdateItem"]],
+    ])
+    error_message = "stalePending may Query its index, read messages' status and keep its mark."
+  }
+
+  assert {
+    condition = jsonencode({ for c in data.aws_iam_policy_document.event_handler["stalePending"].statement[1].condition : c.variable => [c.test, c.values] }) == jsonencode({
+      "dynamodb:Attributes"  = ["ForAllValues:StringEquals", ["PK", "SK", "deliveryStatus"]]
+      "dynamodb:LeadingKeys" = ["ForAllValues:StringLike", ["MESSAGE#*"]]
+      "dynamodb:Select"      = ["StringEqualsIfExists", ["SPECIFIC_ATTRIBUTES"]]
+      }) && jsonencode({ for c in data.aws_iam_policy_document.event_handler["stalePending"].statement[2].condition : c.variable => [c.test, c.values] }) == jsonencode({
+      "dynamodb:Attributes"  = ["ForAllValues:StringEquals", ["PK", "SK", "sweptUntil"]]
+      "dynamodb:LeadingKeys" = ["ForAllValues:StringEquals", ["CONFIG"]]
+    })
+    error_message = "The sweep reads only messages' status, and writes only its mark in CONFIG."
   }
 
   # --- The config item holds the senders as configured

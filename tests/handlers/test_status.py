@@ -298,14 +298,90 @@ def test_a_report_on_an_email_sent_elsewhere_is_counted_too(status, event, lambd
     assert (metric["name"], metric["dimensions"]["Status"], metric["properties"]["outcome"]) == ("StatusEvents", "DELIVERED", "unmatched")
 
 
-def test_every_sweep_reports_how_many_stale_pending_messages_it_found(status, messages_table, lambda_context, emitted_metrics) -> None:
+def test_every_sweep_reports_how_many_stale_pending_messages_it_found(status, pending_record, lambda_context, emitted_metrics) -> None:
     # GIVEN nothing stale, THEN the sweep still reports 0, so the alarm on it always has data
     status.stale_pending_handler({}, lambda_context)
     assert [(m["name"], m["value"], m["dimensions"]) for m in emitted_metrics()] == [("StalePendingFound", 0, {"service": "delivery-status"})]
-    # GIVEN a message recorded PENDING an hour ago (its request failed mid-way)
-    ulid = status.ulid_time_prefix(datetime.now(UTC) - timedelta(hours=1)) + "0000000000000000"
-    messages_table.put_item(Item={"PK": f"MESSAGE#{RECIPIENT}", "SK": f"MESSAGE#{ulid}", "deliveryStatus": "PENDING", "pendingShard": "PENDING#0", "statusHistory": []})
-    # WHEN the sweep runs THEN it marks it UNKNOWN and reports 1
-    assert status.stale_pending_handler({}, lambda_context)["changed"] == 1
+    # GIVEN a message recorded PENDING two minutes ago (its request failed mid-way)
+    pending_record(minutes_ago=2)
+    # WHEN the sweep runs with a one-minute threshold THEN it marks it UNKNOWN and reports 1
+    assert status.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)["changed"] == 1
     [metric] = emitted_metrics()
     assert (metric["name"], metric["value"]) == ("StalePendingFound", 1)
+
+
+# --- The stale-pending sweep: each stretch of time once, from where the last run stopped ---------------
+
+
+@pytest.fixture
+def pending_record(messages_table, status) -> Callable[..., dict[str, Any]]:
+    """A message recorded `minutes_ago` as the pipeline records it: in the sweep's index, with its status."""
+    numbers = itertools.count()
+
+    def put(minutes_ago: float, state: str = "PENDING") -> dict[str, Any]:
+        ulid = status.ulid_time_prefix(datetime.now(UTC) - timedelta(minutes=minutes_ago)) + f"{next(numbers):016d}"
+        item = {"PK": f"MESSAGE#{RECIPIENT}", "SK": f"MESSAGE#{ulid}", "deliveryStatus": state, "pendingShard": f"PENDING#{ulid[-1]}", "statusHistory": []}
+        messages_table.put_item(Item=item)
+        return item
+
+    return put
+
+
+def swept_until(messages_table) -> str | None:
+    item = messages_table.get_item(Key={"PK": "CONFIG", "SK": "SWEEP"}, ConsistentRead=True).get("Item")
+    return item["sweptUntil"] if item else None
+
+
+def test_the_sweep_marks_only_messages_still_pending(status, pending_record, messages_table, lambda_context) -> None:
+    # GIVEN two messages of two minutes ago: one whose outcome was recorded, one left PENDING
+    accepted = pending_record(minutes_ago=2, state="ACCEPTED")
+    stale = pending_record(minutes_ago=2)
+    # WHEN the sweep runs
+    summary = status.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)
+    # THEN only the PENDING one became UNKNOWN, with why; the other is untouched
+    assert summary["changed"] == 1 and summary["unchanged"] == 0
+    stored_stale = messages_table.get_item(Key={"PK": stale["PK"], "SK": stale["SK"]})["Item"]
+    assert stored_stale["deliveryStatus"] == "UNKNOWN" and stored_stale["statusHistory"][-1]["reason"] == status.STALE_REASON
+    assert messages_table.get_item(Key={"PK": accepted["PK"], "SK": accepted["SK"]})["Item"] == accepted
+
+
+def test_each_stretch_of_time_is_swept_once(status, pending_record, messages_table, lambda_context, monkeypatch) -> None:
+    # GIVEN a sweep that checked everything up to a minute ago
+    status.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)
+    mark = swept_until(messages_table)
+    assert mark is not None
+    # WHEN it runs again at once
+    reads: list[int] = []
+    real_batch_get = status.dynamodb().batch_get_item
+
+    def counting_batch_get(**kwargs: Any) -> Any:
+        reads.append(1)
+        return real_batch_get(**kwargs)
+
+    monkeypatch.setattr(status.dynamodb(), "batch_get_item", counting_batch_get)
+    pending_record(minutes_ago=5)  # recorded before the mark: already covered by the first run's window
+    status.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)
+    # THEN it starts at the mark: the older message is not read again, and the mark only moves forward
+    new_mark = swept_until(messages_table)
+    assert reads == [] and new_mark is not None and new_mark >= mark
+
+
+def test_a_sweep_catching_up_covers_one_window_per_run(status, pending_record, messages_table, lambda_context) -> None:
+    # GIVEN the last sweep stopped an hour ago, and a message left PENDING 40 minutes ago
+    earlier = datetime.now(UTC) - timedelta(hours=1)
+    messages_table.put_item(Item={"PK": "CONFIG", "SK": "SWEEP", "sweptUntil": status._iso(earlier)})
+    pending_record(minutes_ago=40)
+    # WHEN the sweep runs THEN it covers one window (15 minutes): not yet the message
+    assert status.stale_pending_handler({}, lambda_context)["changed"] == 0
+    assert swept_until(messages_table) == status._iso(earlier + status.SWEEP_WINDOW)
+    # AND the next run reaches it
+    assert status.stale_pending_handler({}, lambda_context)["changed"] == 1
+
+
+def test_an_overlapping_sweep_leaves_the_mark_where_the_first_put_it(status, messages_table, lambda_context) -> None:
+    # GIVEN a run that read the mark, while another run moved it first
+    earlier = datetime.now(UTC) - timedelta(minutes=10)
+    messages_table.put_item(Item={"PK": "CONFIG", "SK": "SWEEP", "sweptUntil": status._iso(earlier + timedelta(minutes=5))})
+    # WHEN the slower run records where it stopped THEN the mark stays where the faster one put it
+    status.record_swept_until(earlier + timedelta(minutes=3), previous=earlier)
+    assert swept_until(messages_table) == status._iso(earlier + timedelta(minutes=5))
