@@ -110,13 +110,16 @@ def _json(raw: bytes) -> Any:
 
 
 @contextmanager
-def running_stack(api_key: str, env: dict[str, str] | None = None) -> Iterator[LocalStackProcess]:
-    """`python -m local` on a free port with the given key; stopped with Ctrl-C (SIGINT) afterwards."""
+def running_stack(api_key: str, env: dict[str, str] | None = None, module: str = "local") -> Iterator[LocalStackProcess]:
+    """`python -m local` on a free port with the given key; stopped with Ctrl-C (SIGINT) afterwards.
+
+    `module` runs another module in its place, one that runs local's own main (bench/recording_stack.py).
+    """
     child_env = {**os.environ, "API_KEY": api_key, "PYTHONUNBUFFERED": "1", **(env or {})}
     child_env.pop("AWS_ENDPOINT_URL", None)  # the stack starts its own moto
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "local", "--port", "0"],
+        [sys.executable, "-m", module, "--port", "0"],
         cwd=REPO_ROOT,
         env=child_env,
         stdout=subprocess.PIPE,
