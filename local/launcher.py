@@ -27,6 +27,9 @@ from local.manifest import REPO_ROOT
 
 STARTUP_TIMEOUT_SECONDS = 60
 REQUEST_TIMEOUT_SECONDS = 60
+# Sending limits (local/config.py) that no run reaches, for the runs that send many messages to few recipients,
+# or more a minute than the defaults allow, and are not about the limits: most e2e tests, the benchmarks.
+GENEROUS_LIMITS = {name: "1000000" for name in ("SMS_PER_RECIPIENT_PER_HOUR", "EMAIL_PER_RECIPIENT_PER_HOUR", "SMS_PER_MINUTE", "EMAIL_PER_MINUTE")}
 _BANNER = {"graphql_url": r"GraphQL:\s+(\S+)", "aws_endpoint": r"AWS:\s+(\S+)"}
 
 
@@ -107,13 +110,16 @@ def _json(raw: bytes) -> Any:
 
 
 @contextmanager
-def running_stack(api_key: str, env: dict[str, str] | None = None) -> Iterator[LocalStackProcess]:
-    """`python -m local` on a free port with the given key; stopped with Ctrl-C (SIGINT) afterwards."""
+def running_stack(api_key: str, env: dict[str, str] | None = None, module: str = "local") -> Iterator[LocalStackProcess]:
+    """`python -m local` on a free port with the given key; stopped with Ctrl-C (SIGINT) afterwards.
+
+    `module` runs another module in its place, one that runs local's own main (bench/recording_stack.py).
+    """
     child_env = {**os.environ, "API_KEY": api_key, "PYTHONUNBUFFERED": "1", **(env or {})}
     child_env.pop("AWS_ENDPOINT_URL", None)  # the stack starts its own moto
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "local", "--port", "0"],
+        [sys.executable, "-m", module, "--port", "0"],
         cwd=REPO_ROOT,
         env=child_env,
         stdout=subprocess.PIPE,

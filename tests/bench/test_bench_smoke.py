@@ -5,6 +5,8 @@ No timing is asserted here: speed figures live in `make bench` and the README, n
 
 from __future__ import annotations
 
+import boto3
+
 from bench import dynamodb_cost, package_size, warm_invoke
 from bench.cold_start import attribute, import_tree
 
@@ -63,3 +65,37 @@ def test_warm_invocations_run_the_public_handlers_and_count_their_logs() -> None
         assert figures["latency_us"]["n"] == results["calls_per_case"]
         assert figures["log_lines_per_call"] >= 1
     assert results["status"]["provider_payload_bytes"]["ses_event_json_bytes"] > 0
+
+
+def test_the_dynamodb_cost_counts_every_call_of_the_resolvers_and_the_handlers() -> None:
+    # GIVEN the in-process stack, with every call of its process recorded but the benchmark's and the local reporter's
+    with dynamodb_cost.in_process_stack() as stack:
+        table = stack.settings.table_names["messages"]
+        table_client = boto3.client("dynamodb", region_name=dynamodb_cost.REGION)
+        log = dynamodb_cost.CallLog(table_client, table, stack.manifest.tables["messages"]["indexes"], not_counted=(stack.reporter.dynamodb,))
+        # WHEN each kind of message is sent and its delivery reported
+        with log.recorder().installed():
+            results = dynamodb_cost.bench_writes(stack, log)
+    email, keyed, sms = results["email"], results["email with senderId and idempotencyKey"], results["sms"]
+    # THEN every send counts the config Query and both limit counters, before its record
+    for channel, case in (("EMAIL", email), ("EMAIL", keyed), ("SMS", sms)):
+        calls = case["sendMessage"]["calls"]
+        assert calls[0] == "Query CONFIG"
+        assert [call for call in calls if call.startswith("UpdateItem LIMIT#")] == [f"UpdateItem LIMIT#{channel}", f"UpdateItem LIMIT#{channel}#<to>"]
+    # AND a key's claim: looked up (a strongly consistent read, 1 unit even when absent), then written with the record
+    keyed_calls = keyed["sendMessage"]["calls"]
+    assert any(call.startswith("GetItem IDEMPOTENCY#") for call in keyed_calls)
+    assert any(call.startswith("TransactWriteItems (Put IDEMPOTENCY#") and "Put MESSAGE#<to>" in call for call in keyed_calls)
+    assert keyed["sendMessage"]["read_units"] == email["sendMessage"]["read_units"] + 1
+    # AND an SMS: the delivery function's own write of SNS's id (after Publish), which enters byProviderMessageId;
+    # an email's SES id is kept unindexed
+    sms_calls = sms["sendMessage"]["calls"]
+    assert sms_calls[sms_calls.index("sns Publish") + 1 :] == ["UpdateItem MESSAGE#<to>", "UpdateItem MESSAGE#<to>"]
+    assert sms["sendMessage"]["index_write_units"].get("byProviderMessageId") == 1
+    assert "byProviderMessageId" not in email["sendMessage"]["index_write_units"]
+    # AND each provider report: the status function's calls only (its update; for an SMS, its index Query first)
+    assert email["provider event DELIVERY"]["calls"] == ["UpdateItem MESSAGE#<to>"]
+    assert [call.split(" ")[:2] for call in sms["provider event SMS_SUCCESS"]["calls"]] == [["Query", "byProviderMessageId"], ["UpdateItem", "MESSAGE#<to>"]]
+    # AND a message's units add up its steps
+    steps = (email["sendMessage"], email["provider event DELIVERY"])
+    assert email["per_message"]["write_units"] == sum(step["write_units"] + sum(step["index_write_units"].values()) for step in steps)

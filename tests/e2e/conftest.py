@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from local.launcher import LocalStackProcess, Response, running_stack
+from local.launcher import GENEROUS_LIMITS, LocalStackProcess, Response, running_stack
 from local.operations import GET_MESSAGES, SEND_MESSAGE
 
 LocalApi = LocalStackProcess
@@ -16,10 +16,8 @@ DEFAULT_EMAIL_FROM = "no-reply@example.com"
 
 
 # Most tests send many messages to few recipients, far past the sending limits' defaults: the session's
-# stack raises them. The limits, and the original examples, run on a stack with the defaults (default_api).
-GENEROUS_LIMITS = {name: "1000000" for name in ("SMS_PER_RECIPIENT_PER_HOUR", "EMAIL_PER_RECIPIENT_PER_HOUR", "SMS_PER_MINUTE", "EMAIL_PER_MINUTE")}
-
-
+# stack raises them (GENEROUS_LIMITS). The limits, and the original examples, run on a stack with the
+# defaults (default_api).
 @pytest.fixture(scope="session")
 def api():
     with running_stack(API_KEY, GENEROUS_LIMITS) as stack:

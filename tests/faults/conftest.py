@@ -49,10 +49,15 @@ def send(stack: LocalStack, **message_input: Any) -> dict[str, Any]:
     return execute(stack, SEND_MESSAGE, {"input": message_input})
 
 
-def records(stack: LocalStack) -> list[dict[str, Any]]:
-    """Every message record in the table (a test table holds a handful; the API never scans)."""
+def stored(stack: LocalStack, partition_prefix: str) -> list[dict[str, Any]]:
+    """Every item whose partition key starts so (a test table holds a handful; the API never scans)."""
     items = boto3.resource("dynamodb", region_name=SETTINGS.table_region).Table(TABLE).scan(ConsistentRead=True)["Items"]
-    return sorted((item for item in items if str(item["PK"]).startswith("MESSAGE#")), key=lambda item: str(item["SK"]))
+    return sorted((item for item in items if str(item["PK"]).startswith(partition_prefix)), key=lambda item: (str(item["PK"]), str(item["SK"])))
+
+
+def records(stack: LocalStack) -> list[dict[str, Any]]:
+    """Every message record in the table."""
+    return sorted(stored(stack, "MESSAGE#"), key=lambda item: str(item["SK"]))
 
 
 def sent(stack: LocalStack) -> list[dict[str, Any]]:
@@ -106,11 +111,21 @@ def replace_delivery_function(stack: LocalStack, monkeypatch) -> Callable[..., N
     return replace
 
 
-def is_operation(operation: str, partition_prefix: str = "") -> Callable[[dict[str, Any]], bool]:
+def is_operation(operation: str, partition_prefix: str = "", sort_prefix: str = "") -> Callable[[dict[str, Any]], bool]:
+    """Requests of `operation` whose partition starts with `partition_prefix` and, for a request with a key,
+    whose sort key starts with `sort_prefix` (a channel's limit counter is `LIMIT#EMAIL`/`MINUTE#...`, a
+    recipient's `LIMIT#EMAIL#<address>`/`HOUR#...`)."""
+
     def matches(request: dict[str, Any]) -> bool:
         # The partition: the key's, or for a Query the value its key condition compares the partition with.
         key_values = (request.get("query") or {}).get("expressionValues") or {}
-        partition: dict[str, str] = (request.get("key") or {}).get("PK") or next(iter(key_values.values()), {})
-        return request.get("operation") == operation and partition.get("S", "").startswith(partition_prefix)
+        key = request.get("key") or {}
+        partition: dict[str, str] = key.get("PK") or next(iter(key_values.values()), {})
+        sort: dict[str, str] = key.get("SK") or {}
+        return (
+            request.get("operation") == operation
+            and partition.get("S", "").startswith(partition_prefix)
+            and sort.get("S", "").startswith(sort_prefix)
+        )
 
     return matches

@@ -7,6 +7,8 @@ a message is never left PENDING for good. What a retry with the same idempotency
 | fault                                   | the record                  | a retry with the same key            |
 |-----------------------------------------|-----------------------------|--------------------------------------|
 | DynamoDB fails reading the config       | none                        | sends normally (nothing was claimed) |
+| DynamoDB fails checking the key's claim | none                        | sends normally (nothing was claimed) |
+| DynamoDB fails counting a sending limit | none                        | sends normally (nothing was claimed) |
 | DynamoDB fails writing the record       | none                        | sends normally (the claim rolled back)|
 | the record's write reply is lost        | PENDING, then UNKNOWN (sweep)| returns that record, sends nothing  |
 | DynamoDB fails reading the original     | the original, unchanged     | error now; returns it once readable  |
@@ -26,7 +28,7 @@ import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 
 from tests.aws_errors import client_error
-from tests.faults.conftest import SETTINGS, is_operation, records, send, sent
+from tests.faults.conftest import SETTINGS, is_operation, records, send, sent, stored
 
 EMAIL = {"to": "bob@example.com", "body": "hi", "deliveryMethod": "EMAIL"}
 SMS = {"to": "+14155550100", "body": "hi", "deliveryMethod": "SMS"}
@@ -235,6 +237,77 @@ def test_dynamodb_failing_before_the_record_stores_and_sends_nothing(stack, fail
     response = send(stack, **EMAIL, idempotencyKey="k-2")
     assert response["data"] is None and response["errors"][0]["errorType"] == "ConfigurationUnavailable"
     assert records(stack) == [] and sent(stack) == []
+
+
+# The steps between the config read and the record (graphql/functions): each one's DynamoDB request, the
+# error its response handler gives when that request fails, and the limit counters left counted by then.
+CHECKS_BEFORE_THE_RECORD = {
+    "findClaim": (is_operation("GetItem", "IDEMPOTENCY#"), "RecordFailed", "The idempotency key could not be checked, so the message was not sent", []),
+    "limitChannel": (is_operation("UpdateItem", "LIMIT#", "MINUTE#"), "LimitCheckFailed", "The sending limits could not be checked, so the message was not sent", []),
+    # The channel's counter comes first (docs/api.md, sending limits): it has counted the send by then.
+    "limitRecipient": (is_operation("UpdateItem", "LIMIT#", "HOUR#"), "LimitCheckFailed", "The sending limits could not be checked, so the message was not sent", [("LIMIT#EMAIL", 1)]),
+}
+
+
+def counters(stack) -> list[tuple[str, int]]:
+    return [(str(item["PK"]), int(item["sends"])) for item in stored(stack, "LIMIT#")]
+
+
+@pytest.mark.parametrize("step", list(CHECKS_BEFORE_THE_RECORD))
+def test_dynamodb_failing_in_a_check_before_the_record_stores_and_sends_nothing(stack, fail_dynamodb, monkeypatch, caplog, step: str) -> None:
+    matches, error_type, message, counted = CHECKS_BEFORE_THE_RECORD[step]
+    # GIVEN DynamoDB fails the step's request (the key's claim lookup, or one of the two limit counters)
+    failing = fail_dynamodb(matches)
+    # WHEN a message with an idempotency key (so that every check runs) is sent
+    response = send(stack, **EMAIL, idempotencyKey="k-checks")
+    # THEN the step's request was made, once, and failed
+    assert len(failing.failures) == 1
+    # AND the caller gets the step's fixed error, not DynamoDB's text, which goes to the API's log only
+    assert response["data"] is None
+    [error] = response["errors"]
+    assert (error["errorType"], error["message"]) == (error_type, message)
+    assert "injected" not in str(response)
+    assert f"{step} DynamoDB:InternalServerError Internal server error (injected)" in caplog.text
+    # AND nothing was recorded, claimed or sent; only the counters before the step have counted
+    assert records(stack) == [] and stored(stack, "IDEMPOTENCY#") == [] and sent(stack) == []
+    assert counters(stack) == counted
+    # AND once DynamoDB is back, the retry with the same key records and sends once
+    monkeypatch.setitem(stack.executor.data_sources, "messagesTable", failing.inner)
+    assert send(stack, **EMAIL, idempotencyKey="k-checks")["data"]["sendMessage"]["deliveryStatus"] == "ACCEPTED"
+    assert len(records(stack)) == 1 and len(stored(stack, "IDEMPOTENCY#")) == 1 and len(sent(stack)) == 1
+
+
+@pytest.mark.parametrize(
+    ("step", "counted"),
+    [("limitChannel", [("LIMIT#EMAIL", 1)]), ("limitRecipient", [("LIMIT#EMAIL", 1), (f"LIMIT#EMAIL#{EMAIL['to']}", 1)])],
+)
+def test_a_limit_counter_whose_reply_was_lost_refuses_the_send(stack, fail_dynamodb, step: str, counted: list[tuple[str, int]]) -> None:
+    matches, error_type, _, _ = CHECKS_BEFORE_THE_RECORD[step]
+    # GIVEN a limit counter's update lands but its reply is lost
+    fail_dynamodb(matches, after_write=True)
+    # WHEN a message is sent
+    response = send(stack, **EMAIL)
+    # THEN it is refused: nothing recorded or sent; the counters up to the step have counted it (a counter
+    # counts every send it saw, whatever came after, as a send the recipient's limit refuses counts against the
+    # channel's ceiling), and the recipient's counter is never reached after the channel's failed
+    assert response["data"] is None and response["errors"][0]["errorType"] == error_type
+    assert records(stack) == [] and sent(stack) == []
+    assert counters(stack) == counted
+
+
+def test_dynamodb_failing_to_check_the_claim_of_a_retry_sends_nothing_more(stack, fail_dynamodb, monkeypatch) -> None:
+    # GIVEN a message sent with a key
+    original = send(stack, **EMAIL, idempotencyKey="k-retry")["data"]["sendMessage"]
+    # WHEN its retry cannot read the key's claim
+    failing = fail_dynamodb(is_operation("GetItem", "IDEMPOTENCY#"))
+    response = send(stack, **EMAIL, idempotencyKey="k-retry")
+    # THEN the retry fails with RecordFailed, and nothing more is recorded or sent
+    assert response["data"] is None and response["errors"][0]["errorType"] == "RecordFailed"
+    assert [r["id"] for r in records(stack)] == [original["id"]] and len(sent(stack)) == 1
+    # AND once DynamoDB is back, the retry returns the original and sends nothing
+    monkeypatch.setitem(stack.executor.data_sources, "messagesTable", failing.inner)
+    assert send(stack, **EMAIL, idempotencyKey="k-retry")["data"]["sendMessage"]["id"] == original["id"]
+    assert len(sent(stack)) == 1
 
 
 @pytest.mark.parametrize("operation", ["PutItem", "TransactWriteItems"])
