@@ -58,7 +58,6 @@ class StorageContract:
     """How the messages table is laid out: what the resolvers, handlers, Terraform and the local stack share."""
 
     key_prefixes: dict[str, str]
-    pending_shards: str
     config_item: dict[str, str]
     channels_item: dict[str, str]
     sweep_item: dict[str, str]
@@ -73,7 +72,6 @@ class StorageContract:
     def of(cls, table: dict[str, Any]) -> StorageContract:
         return cls(
             key_prefixes=table["keyPrefixes"],
-            pending_shards=table["pendingShards"],
             config_item=table["configItem"],
             channels_item=table["channelsItem"],
             sweep_item=table["sweepItem"],

@@ -142,8 +142,8 @@ data "aws_iam_policy_document" "erasure" {
 }
 
 # What each delivery-status function may call: update message items (message_item_update), and find a
-# message by its SNS message ID or among the recently recorded ones through the index where it needs to. The
-# scheduled sweep also reads the status of those it found and keeps its mark (CONFIG/SWEEP).
+# message by its SNS message ID through the index where it needs to. The scheduled sweep reads the limit
+# counters' send times and the status of the messages they point to, and keeps its mark (CONFIG/SWEEP).
 data "aws_iam_policy_document" "event_handler" {
   for_each = local.status_handlers
 
@@ -159,24 +159,29 @@ data "aws_iam_policy_document" "event_handler" {
     }
   }
 
+  # The sweep finds whose partitions hold messages of a stretch of time from the hourly limit counters (their
+  # key and the times of the hour's first and last send), then reads those messages' status.
   dynamic "statement" {
-    for_each = each.value.trigger == "schedule" ? [1] : []
+    for_each = each.value.trigger == "schedule" ? {
+      ReadSendTimesOfLimitCountersOnly = { partitions = "${local.key_prefixes.limit}*", attributes = ["firstSentAt", "lastSentAt"] }
+      ReadTheStatusOfMessagesOnly      = { partitions = "${local.key_prefixes.message}*", attributes = ["deliveryStatus"] }
+    } : {}
 
     content {
-      sid       = "ReadTheStatusOfMessagesOnly"
-      actions   = ["dynamodb:BatchGetItem"]
+      sid       = statement.key
+      actions   = ["dynamodb:Query"]
       resources = [module.messages_table.arn]
 
       condition {
         test     = "ForAllValues:StringLike"
         variable = "dynamodb:LeadingKeys"
-        values   = ["${local.key_prefixes.message}*"]
+        values   = [statement.value.partitions]
       }
 
       condition {
         test     = "ForAllValues:StringEquals"
         variable = "dynamodb:Attributes"
-        values   = [local.messages_table.partitionKey, local.messages_table.sortKey, "deliveryStatus"]
+        values   = concat([local.messages_table.partitionKey, local.messages_table.sortKey], statement.value.attributes)
       }
 
       # As in the DynamoDB guide's attribute-limiting policy: a projection is required where Select applies.

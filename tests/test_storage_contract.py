@@ -21,12 +21,12 @@ from tests.conftest import REPO_ROOT
 PINNED_CONSTANTS = {
     ("graphql/functions/validateMessage.js", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
     ("graphql/functions/validateMessage.js", "SENDER_PREFIX"): ("keyPrefixes", "sender"),
-    ("graphql/functions/validateMessage.js", "PENDING_SHARD_PREFIX"): ("keyPrefixes", "pendingShard"),
     ("graphql/functions/queryMessages.js", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
     ("graphql/functions/queryMessages.js", "SENDER_PREFIX"): ("keyPrefixes", "sender"),
     ("graphql/functions/findClaim.js", "IDEMPOTENCY_PREFIX"): ("keyPrefixes", "idempotencyClaim"),
     ("graphql/functions/limitChannel.js", "LIMIT_PREFIX"): ("keyPrefixes", "limit"),
     ("graphql/functions/limitRecipient.js", "LIMIT_PREFIX"): ("keyPrefixes", "limit"),
+    ("graphql/functions/limitRecipient.js", "RECIPIENT_HOUR_PREFIX"): ("keyPrefixes", "recipientHour"),
     ("graphql/functions/loadConfig.js", "CONFIG_PK"): ("configItem", "PK"),
     ("graphql/functions/loadConfig.js", "CONFIG_SK"): ("configItem", "SK"),
     ("graphql/functions/loadConfig.js", "CHANNELS_SK"): ("channelsItem", "SK"),
@@ -34,13 +34,14 @@ PINNED_CONSTANTS = {
     ("handlers/guardrail/app.py", "CHANNELS_SK"): ("channelsItem", "SK"),
     ("handlers/delivery/app.py", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
     ("handlers/status/app.py", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
-    ("handlers/status/app.py", "PENDING_SHARD_PREFIX"): ("keyPrefixes", "pendingShard"),
-    ("handlers/status/app.py", "CROCKFORD_BASE32"): ("pendingShards",),
+    ("handlers/status/app.py", "LIMIT_PREFIX"): ("keyPrefixes", "limit"),
+    ("handlers/status/app.py", "RECIPIENT_HOUR_PREFIX"): ("keyPrefixes", "recipientHour"),
     ("handlers/status/app.py", "CONFIG_PK"): ("sweepItem", "PK"),
     ("handlers/status/app.py", "SWEEP_SK"): ("sweepItem", "SK"),
     ("handlers/erasure/app.py", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
     ("handlers/erasure/app.py", "IDEMPOTENCY_PREFIX"): ("keyPrefixes", "idempotencyClaim"),
     ("handlers/erasure/app.py", "LIMIT_PREFIX"): ("keyPrefixes", "limit"),
+    ("handlers/erasure/app.py", "RECIPIENT_HOUR_PREFIX"): ("keyPrefixes", "recipientHour"),
 }
 # Index names the resolvers use, and the partition key each assumes.
 PINNED_INDEXES = {("graphql/functions/queryMessages.js", "SENDER_INDEX"): "senderKey"}
@@ -60,8 +61,6 @@ def _declared(path: str, name: str) -> str:
 
 
 def _contract_value(storage: StorageContract, where: tuple[str, ...]) -> str:
-    if where == ("pendingShards",):
-        return storage.pending_shards
     return {"keyPrefixes": storage.key_prefixes, "configItem": storage.config_item, "channelsItem": storage.channels_item, "sweepItem": storage.sweep_item}[where[0]][where[1]]
 
 
@@ -83,7 +82,7 @@ def test_each_index_a_resolver_names_exists_with_the_key_it_assumes(storage: Sto
 
 def test_no_contract_value_is_written_out_anywhere_but_in_a_pinned_constant(storage: StorageContract) -> None:
     # GIVEN every value of the contract, as a quoted literal would begin
-    values = [*storage.key_prefixes.values(), storage.config_item["PK"], storage.pending_shards, *storage.indexes]
+    values = [*storage.key_prefixes.values(), storage.config_item["PK"], *storage.indexes]
     literal = re.compile("|".join(rf"""['"`]{re.escape(value)}""" for value in values))
     # WHEN the code is searched for them
     stray = []
@@ -125,10 +124,3 @@ def test_references_inside_the_manifest_resolve(manifest: Manifest, storage: Sto
         assert set(source.get("writablePartitions", [])) <= set(storage.key_prefixes)
     for handler in manifest.event_handlers.values():
         assert set(handler.queries) <= set(storage.indexes)
-
-
-def test_the_pending_index_is_sorted_by_the_tables_sort_key(manifest: Manifest, storage: StorageContract) -> None:
-    # The sweep reads the keys older than its cutoff (SK < the cutoff's ULID prefix) from each shard.
-    pending = storage.index_environment()["PENDING_INDEX"]
-    assert storage.indexes[pending]["partitionKey"] == "pendingShard"
-    assert storage.indexes[pending]["sortKey"] == manifest.tables["messages"]["sortKey"]

@@ -4,8 +4,11 @@ import { runtime, util } from '@aws-appsync/utils';
 // sender needs, far below what a loop or an attacker would send. One conditional counter per
 // recipient, channel and hour, so concurrent sends never pass it. Checked before anything is
 // recorded; a refused send records and sends nothing. A replay (the key was claimed) is not counted.
-// The storage contract (graphql/manifest.json; tests/test_storage_contract.py pins this copy).
+// The counters sit in their channel's partition, sorted by hour, so the stale-pending sweep finds who was
+// sent to in a stretch of time from them (first and last send of the hour), with no index to write.
+// The storage contract (graphql/manifest.json; tests/test_storage_contract.py pins these copies).
 const LIMIT_PREFIX = 'LIMIT#';
+const RECIPIENT_HOUR_PREFIX = 'HOUR#';
 const WINDOW_SECONDS = 3600;
 // Counters outlive their window a little, then DynamoDB's TTL deletes them.
 const KEPT_SECONDS = 2 * 3600;
@@ -26,11 +29,15 @@ export function request(ctx) {
   // Written by hand: ddb.operations.increment() is `SET n = n + 1`, which fails on a new counter; ADD starts it at 0.
   return {
     operation: 'UpdateItem',
-    key: util.dynamodb.toMapValues({ PK: `${LIMIT_PREFIX}${message.deliveryMethod}#${message.to}`, SK: `HOUR#${windowStart}` }),
+    key: util.dynamodb.toMapValues({
+      PK: `${LIMIT_PREFIX}${message.deliveryMethod}`,
+      SK: `${RECIPIENT_HOUR_PREFIX}${windowStart}#${message.to}`,
+    }),
     update: {
-      expression: 'ADD #sends :one SET #expiresAt = :expiresAt',
-      expressionNames: { '#sends': 'sends', '#expiresAt': 'expiresAt' },
-      expressionValues: util.dynamodb.toMapValues({ ':one': 1, ':expiresAt': windowStart + KEPT_SECONDS }),
+      expression: 'ADD #sends :one SET #expiresAt = :expiresAt, #firstSentAt = if_not_exists(#firstSentAt, :sentAt), #lastSentAt = :sentAt',
+      expressionNames: { '#sends': 'sends', '#expiresAt': 'expiresAt', '#firstSentAt': 'firstSentAt', '#lastSentAt': 'lastSentAt' },
+      // The record's own time, which the sweep compares with the times in the records' ULIDs.
+      expressionValues: util.dynamodb.toMapValues({ ':one': 1, ':expiresAt': windowStart + KEPT_SECONDS, ':sentAt': message.createdAt }),
     },
     condition: {
       expression: 'attribute_not_exists(#sends) OR #sends < :limit',

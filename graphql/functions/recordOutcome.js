@@ -13,8 +13,6 @@ export function request(ctx) {
     statusReason: outcome.statusReason,
     statusHistory: ddb.operations.append([{ status: outcome.deliveryStatus, reason: outcome.statusReason, at: now }]),
     updatedAt: now,
-    // pendingShard stays: the record keeps its place in the sweep's index for life, as removing it would
-    // cost an index write per message; the sweep reads each stretch of time once and checks the status.
   };
   // Set only when there is one (never null). An SMS's is the key of the byProviderMessageId index, through
   // which carrier reports find their record; SES events find theirs by the email's tags, so an email's is

@@ -12,9 +12,6 @@ const PENDING_REASON = 'Recorded; delivery not attempted yet';
 // The storage contract (graphql/manifest.json; tests/test_storage_contract.py pins these copies).
 const MESSAGE_PREFIX = 'MESSAGE#';
 const SENDER_PREFIX = 'SENDER#';
-// Until its outcome is recorded, a message sits in one of 32 partitions (the ULID's last
-// character) of the sparse byPendingShard index, where the stale-pending sweep finds it.
-const PENDING_SHARD_PREFIX = 'PENDING#';
 
 // util.matches follows java.util.regex and must match the whole value.
 // The top-level domain is letters, or an internationalised one in its ASCII form (xn--...).
@@ -161,7 +158,6 @@ export function request(ctx) {
     deliveryStatus: 'PENDING',
     statusReason: PENDING_REASON,
     statusHistory: [{ status: 'PENDING', reason: PENDING_REASON, at: now }],
-    pendingShard: `${PENDING_SHARD_PREFIX}${ulid.slice(-1)}`,
     createdAt: now,
     updatedAt: now,
     // DynamoDB's TTL deletes the record then (the retention the environment sets).

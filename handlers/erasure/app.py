@@ -31,6 +31,7 @@ MESSAGES_TABLE_REGION = os.environ["MESSAGES_TABLE_REGION"]
 MESSAGE_PREFIX = "MESSAGE#"
 IDEMPOTENCY_PREFIX = "IDEMPOTENCY#"
 LIMIT_PREFIX = "LIMIT#"
+RECIPIENT_HOUR_PREFIX = "HOUR#"
 CHANNELS = ("EMAIL", "SMS")
 BATCH_SIZE = 25  # BatchWriteItem's limit
 # Stop while this much of the invocation's time remains, so AppSync hears why.
@@ -61,12 +62,13 @@ class OutOfTime(Exception):
 Key = dict[str, dict[str, str]]
 
 
-def partition(partition_key: str, attributes: str = "PK, SK") -> Iterator[dict[str, Any]]:
-    """Every item of one partition, page by page (strongly consistent: nothing just written is missed)."""
+def partition(partition_key: str, attributes: str = "PK, SK", sort_key_prefix: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every item of one partition (whose sort key begins so), page by page (strongly consistent: nothing
+    just written is missed)."""
     arguments: dict[str, Any] = {
         "TableName": MESSAGES_TABLE,
-        "KeyConditionExpression": "PK = :pk",
-        "ExpressionAttributeValues": {":pk": {"S": partition_key}},
+        "KeyConditionExpression": "PK = :pk" + ("" if sort_key_prefix is None else " AND begins_with(SK, :prefix)"),
+        "ExpressionAttributeValues": {":pk": {"S": partition_key}} | ({} if sort_key_prefix is None else {":prefix": {"S": sort_key_prefix}}),
         "ProjectionExpression": attributes,
         "ConsistentRead": True,
     }
@@ -128,8 +130,12 @@ def erase(recipient: str, remaining_millis: Callable[[], int]) -> int:
         erased += 1
         if len(batch) == BATCH_SIZE:
             flush()
+    # A recipient's hourly counters (HOUR#<hour start>#<recipient>) share their channel's partition with every
+    # other recipient's: read them all, whatever DynamoDB's TTL has not yet removed, and pick this recipient's.
     for channel in CHANNELS:
-        for counter in partition(f"{LIMIT_PREFIX}{channel}#{recipient}"):
+        for counter in partition(f"{LIMIT_PREFIX}{channel}", sort_key_prefix=RECIPIENT_HOUR_PREFIX):
+            if counter["SK"]["S"].split("#", 2)[2] != recipient:
+                continue
             batch.append({"PK": counter["PK"], "SK": counter["SK"]})
             if len(batch) == BATCH_SIZE:
                 flush()

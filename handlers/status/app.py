@@ -43,22 +43,24 @@ if TYPE_CHECKING:  # the stubs are a development dependency; Lambda's runtime ha
 MESSAGES_TABLE = os.environ["MESSAGES_TABLE"]
 MESSAGES_TABLE_REGION = os.environ["MESSAGES_TABLE_REGION"]
 PROVIDER_MESSAGE_ID_INDEX = os.environ["PROVIDER_MESSAGE_ID_INDEX"]
-PENDING_INDEX = os.environ["PENDING_INDEX"]
 # Longer than any sendMessage can run (AppSync stops a request after 30 s).
 STALE_AFTER_SECONDS = int(os.environ["STALE_AFTER_SECONDS"])
 STALE_REASON = "The delivery outcome was never recorded (the request failed after the message was recorded): it may have been sent"
 
 # The storage contract (graphql/manifest.json, tables.messages; tests/test_storage_contract.py pins these copies).
 MESSAGE_PREFIX = "MESSAGE#"
-# Every message is in index partition PENDING#<last character of its ULID>, sorted by its ULID (its time), for
-# life: leaving the index when the outcome is recorded would cost a write per message. The sweep reads each
-# stretch of time once, from where its last run stopped (CONFIG/SWEEP), and checks which are still PENDING.
-PENDING_SHARD_PREFIX = "PENDING#"
+# Every send first counts against its recipient's hourly limit: the counter LIMIT#<channel> /
+# HOUR#<hour start>#<recipient> (graphql/functions/limitRecipient.js) keeps the record's time of the hour's
+# first and last send. The sweep reads each stretch of time once, from where its last run stopped
+# (CONFIG/SWEEP): the counters tell it whose partitions hold messages of that stretch, and it reads only
+# their status. So the sweep needs no index, and a message costs it no write.
+LIMIT_PREFIX = "LIMIT#"
+RECIPIENT_HOUR_PREFIX = "HOUR#"
 CONFIG_PK = "CONFIG"
 SWEEP_SK = "SWEEP"
-# ULIDs are written in Crockford's base32, so a shard is one of its 32 symbols.
+CHANNELS = ("EMAIL", "SMS")
+# ULIDs are written in Crockford's base32.
 CROCKFORD_BASE32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-PENDING_SHARDS = CROCKFORD_BASE32
 # The tags the delivery function puts on every email (see handlers/delivery/app.py: message_tags).
 MESSAGE_TAG = "message"
 RECIPIENT_TAG = "recipient"
@@ -275,7 +277,10 @@ def ulid_time_prefix(moment: datetime) -> str:
 # function's timeout (three times as fast as time passes, at the default 5-minute schedule). A first run (no
 # CONFIG/SWEEP yet) looks back as far.
 SWEEP_WINDOW = timedelta(minutes=15)
-BATCH_GET_LIMIT = 100
+# A counter's times are its records' own, written by the same request a moment later, and concurrent sends may
+# write them out of order: a request lasts at most 30 s, so this margin covers both.
+COUNTER_MARGIN = timedelta(seconds=60)
+HOUR_SECONDS = 3600
 
 
 def swept_until() -> datetime | None:
@@ -302,46 +307,68 @@ def record_swept_until(moment: datetime, previous: datetime | None) -> None:
         logger.info("another sweep moved the mark first")
 
 
-def recorded_between(start: datetime, end: datetime) -> Iterator[MessageKey]:
-    """Every message recorded in [start, end), by its ULID's time, shard by shard (keys only)."""
-    low, high = f"{MESSAGE_PREFIX}{ulid_time_prefix(start)}", f"{MESSAGE_PREFIX}{ulid_time_prefix(end)}"
-    for shard in PENDING_SHARDS:
-        arguments: dict[str, Any] = {
-            "TableName": MESSAGES_TABLE,
-            "IndexName": PENDING_INDEX,
-            "KeyConditionExpression": "pendingShard = :shard AND SK BETWEEN :low AND :high",
-            "ExpressionAttributeValues": {":shard": {"S": f"{PENDING_SHARD_PREFIX}{shard}"}, ":low": {"S": low}, ":high": {"S": high}},
-        }
-        while True:
-            page = dynamodb().query(**arguments)
-            # BETWEEN includes its upper bound: a ULID of exactly `end`'s millisecond is the next window's.
-            yield from (MessageKey(item["PK"]["S"], item["SK"]["S"]) for item in page.get("Items", []) if item["SK"]["S"] < high)
-            if "LastEvaluatedKey" not in page:
-                break
-            arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+def _pages(arguments: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    while True:
+        page = dynamodb().query(**arguments)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        arguments = {**arguments, "ExclusiveStartKey": page["LastEvaluatedKey"]}
 
 
-def still_pending(keys: list[MessageKey]) -> Iterator[MessageKey]:
-    """Those of `keys` whose record is still PENDING (eventually consistent: a stale read can only show an
-    earlier status, and the conditional update that follows checks again)."""
-    for start in range(0, len(keys), BATCH_GET_LIMIT):
-        request: dict[str, Any] = {
-            MESSAGES_TABLE: {
-                "Keys": [{"PK": {"S": key.partition}, "SK": {"S": key.sort}} for key in keys[start : start + BATCH_GET_LIMIT]],
-                "ProjectionExpression": "PK, SK, deliveryStatus",
+def _hour_start(moment: datetime) -> int:
+    seconds = int(moment.timestamp())
+    return seconds - seconds % HOUR_SECONDS
+
+
+def recipients_sent_to_between(start: datetime, end: datetime) -> Iterator[str]:
+    """The message partitions (MESSAGE#<recipient>) that may hold a message recorded in [start, end), from the
+    hourly limit counters of the hours around it whose first and last sends bracket it."""
+    low, high = start - COUNTER_MARGIN, end + COUNTER_MARGIN
+    seen: set[str] = set()
+    for channel in CHANNELS:
+        counters = _pages(
+            {
+                "TableName": MESSAGES_TABLE,
+                "KeyConditionExpression": "PK = :channel AND SK BETWEEN :low AND :high",
+                # '$' follows '#': the high bound takes in every recipient of the last hour.
+                "ExpressionAttributeValues": {
+                    ":channel": {"S": f"{LIMIT_PREFIX}{channel}"},
+                    ":low": {"S": f"{RECIPIENT_HOUR_PREFIX}{_hour_start(low)}#"},
+                    ":high": {"S": f"{RECIPIENT_HOUR_PREFIX}{_hour_start(high)}$"},
+                },
+                "Select": "SPECIFIC_ATTRIBUTES",
+                "ProjectionExpression": "SK, firstSentAt, lastSentAt",
             }
-        }
-        while request:
-            answer = dynamodb().batch_get_item(RequestItems=request)
-            for item in answer["Responses"].get(MESSAGES_TABLE, []):
-                if item.get("deliveryStatus", {}).get("S") == "PENDING":
-                    yield MessageKey(item["PK"]["S"], item["SK"]["S"])
-            request = answer.get("UnprocessedKeys") or {}
+        )
+        for counter in counters:
+            if datetime.fromisoformat(counter["lastSentAt"]["S"]) < low or datetime.fromisoformat(counter["firstSentAt"]["S"]) >= high:
+                continue
+            partition = MESSAGE_PREFIX + counter["SK"]["S"].split("#", 2)[2]
+            if partition not in seen:
+                seen.add(partition)
+                yield partition
 
 
 def stale_pending_keys(start: datetime, end: datetime) -> Iterator[MessageKey]:
-    """The messages recorded in [start, end) that are still PENDING."""
-    return still_pending(list(recorded_between(start, end)))
+    """The messages recorded in [start, end), by their ULID's time, that are still PENDING (eventually
+    consistent: a stale read can only show an earlier status, and the conditional update that follows checks
+    again)."""
+    low, high = f"{MESSAGE_PREFIX}{ulid_time_prefix(start)}", f"{MESSAGE_PREFIX}{ulid_time_prefix(end)}"
+    for partition in recipients_sent_to_between(start, end):
+        records = _pages(
+            {
+                "TableName": MESSAGES_TABLE,
+                "KeyConditionExpression": "PK = :partition AND SK BETWEEN :low AND :high",
+                "ExpressionAttributeValues": {":partition": {"S": partition}, ":low": {"S": low}, ":high": {"S": high}},
+                "Select": "SPECIFIC_ATTRIBUTES",
+                "ProjectionExpression": "PK, SK, deliveryStatus",
+            }
+        )
+        # BETWEEN includes its upper bound: a ULID of exactly `end`'s millisecond is the next window's.
+        for record in records:
+            if record["SK"]["S"] < high and record.get("deliveryStatus", {}).get("S") == "PENDING":
+                yield MessageKey(record["PK"]["S"], record["SK"]["S"])
 
 
 def _summary(outcomes: list[str]) -> dict[str, int]:

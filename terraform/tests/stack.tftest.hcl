@@ -78,7 +78,6 @@ run "plan" {
     condition = jsonencode(module.event_handlers["smsEvents"].environment) == jsonencode({
       MESSAGES_TABLE               = "default-messenger-messages"
       MESSAGES_TABLE_REGION        = "eu-central-1"
-      PENDING_INDEX                = "byPendingShard"
       POWERTOOLS_METRICS_NAMESPACE = "serverless-messenger/default"
       POWERTOOLS_SERVICE_NAME      = "default-messenger-sms-events"
       PROVIDER_MESSAGE_ID_INDEX    = "byProviderMessageId"
@@ -184,15 +183,19 @@ run "plan" {
 
   assert {
     condition = jsonencode([for statement in data.aws_iam_policy_document.event_handler["stalePending"].statement : [statement.sid, statement.actions]]) == jsonencode([
-      ["QueryOwnIndexesOnly", ["dynamodb:Query"]],
-      ["ReadTheStatusOfMessagesOnly", ["dynamodb:BatchGetItem"]],
+      ["ReadSendTimesOfLimitCountersOnly", ["dynamodb:Query"]],
+      ["ReadTheStatusOfMessagesOnly", ["dynamodb:Query"]],
       ["KeepTheSweepMarkOnly", ["dynamodb:GetItem", "dynamodb:UpdateItem"]],
     ])
-    error_message = "stalePending may Query its index, read messages' status and keep its mark."
+    error_message = "stalePending may read the limit counters' send times and messages' status, and keep its mark."
   }
 
   assert {
-    condition = jsonencode({ for c in data.aws_iam_policy_document.event_handler["stalePending"].statement[1].condition : c.variable => [c.test, c.values] }) == jsonencode({
+    condition = jsonencode({ for c in data.aws_iam_policy_document.event_handler["stalePending"].statement[0].condition : c.variable => [c.test, c.values] }) == jsonencode({
+      "dynamodb:Attributes"  = ["ForAllValues:StringEquals", ["PK", "SK", "firstSentAt", "lastSentAt"]]
+      "dynamodb:LeadingKeys" = ["ForAllValues:StringLike", ["LIMIT#*"]]
+      "dynamodb:Select"      = ["StringEqualsIfExists", ["SPECIFIC_ATTRIBUTES"]]
+      }) && jsonencode({ for c in data.aws_iam_policy_document.event_handler["stalePending"].statement[1].condition : c.variable => [c.test, c.values] }) == jsonencode({
       "dynamodb:Attributes"  = ["ForAllValues:StringEquals", ["PK", "SK", "deliveryStatus"]]
       "dynamodb:LeadingKeys" = ["ForAllValues:StringLike", ["MESSAGE#*"]]
       "dynamodb:Select"      = ["StringEqualsIfExists", ["SPECIFIC_ATTRIBUTES"]]
@@ -200,7 +203,7 @@ run "plan" {
       "dynamodb:Attributes"  = ["ForAllValues:StringEquals", ["PK", "SK", "sweptUntil"]]
       "dynamodb:LeadingKeys" = ["ForAllValues:StringEquals", ["CONFIG"]]
     })
-    error_message = "The sweep reads only messages' status, and writes only its mark in CONFIG."
+    error_message = "The sweep reads only the counters' send times and messages' status, and writes only its mark in CONFIG."
   }
 
   # --- The config item holds the senders as configured
@@ -306,8 +309,8 @@ run "apply" {
   }
 
   assert {
-    condition     = jsonencode(data.aws_iam_policy_document.event_handler["stalePending"].statement[0].resources) == jsonencode([module.messages_table.index_arns["byPendingShard"]]) && jsonencode(data.aws_iam_policy_document.event_handler["smsEvents"].statement[0].resources) == jsonencode([module.messages_table.index_arns["byProviderMessageId"]])
-    error_message = "Each status function queries its own index only."
+    condition     = alltrue([for statement in data.aws_iam_policy_document.event_handler["stalePending"].statement : jsonencode(statement.resources) == jsonencode([module.messages_table.arn])]) && jsonencode(data.aws_iam_policy_document.event_handler["smsEvents"].statement[0].resources) == jsonencode([module.messages_table.index_arns["byProviderMessageId"]])
+    error_message = "smsEvents queries its own index only; the sweep reads the table itself, no index."
   }
 
   assert {

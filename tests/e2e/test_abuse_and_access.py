@@ -212,13 +212,21 @@ def items_of(api: LocalApi, partition: str) -> list[dict[str, Any]]:
     return table(api).query(KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": partition}, ConsistentRead=True)["Items"]
 
 
+def counters_of(api: LocalApi, recipient: str) -> list[dict[str, Any]]:
+    """The recipient's hourly email counters (LIMIT#EMAIL / HOUR#<hour>#<recipient>)."""
+    items = table(api).query(
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :hour)", ExpressionAttributeValues={":pk": "LIMIT#EMAIL", ":hour": "HOUR#"}, ConsistentRead=True
+    )["Items"]
+    return [item for item in items if str(item["SK"]).split("#", 2)[2] == recipient]
+
+
 def test_erasure_deletes_every_message_claim_and_counter_of_a_recipient_however_typed(api: LocalApi, fresh_email: str) -> None:
     # GIVEN a recipient with messages from a sender, one under an idempotency key, and a message to someone else
     sender = f"shop-{uuid.uuid4()}"
     for number in range(3):
         send(api, to=fresh_email, body=f"m{number}", deliveryMethod="EMAIL", senderId=sender, **({"idempotencyKey": "key-1"} if number == 0 else {}))
     send(api, to=f"someone.else.{fresh_email}", body="not theirs", deliveryMethod="EMAIL", senderId=sender)
-    assert items_of(api, f"LIMIT#EMAIL#{fresh_email}")
+    assert counters_of(api, fresh_email) and counters_of(api, f"someone.else.{fresh_email}")
     # WHEN an operator erases the recipient, typing the address differently
     erased = signed(api, ERASE, {"to": f"  {fresh_email.upper()} "})
     # THEN every message is gone, by recipient and by sender; so are the key's claim and the counters
@@ -226,7 +234,8 @@ def test_erasure_deletes_every_message_claim_and_counter_of_a_recipient_however_
     assert history(api, fresh_email) == []
     by_sender = api.graphql(GET_MESSAGES, {"filter": {"senderId": sender}}).data["getMessages"]["data"]
     assert [m["body"] for m in by_sender] == ["not theirs"]
-    assert items_of(api, f"LIMIT#EMAIL#{fresh_email}") == []
+    assert counters_of(api, fresh_email) == []
+    assert counters_of(api, f"someone.else.{fresh_email}")  # whose address ends with theirs
     again = send(api, to=fresh_email, body="m0", deliveryMethod="EMAIL", senderId=sender, idempotencyKey="key-1")
     assert not again.errors and [m["id"] for m in history(api, fresh_email)] == [again.data["sendMessage"]["id"]]  # a new message
     # AND erasing again (after that new message is erased) erases nothing more

@@ -132,7 +132,7 @@ def test_a_body_that_is_not_json_is_a_400(api: LocalApi) -> None:
 
 
 def test_a_caller_sees_the_schemas_fields_and_never_the_records_internal_attributes(api: LocalApi, fresh_email: str) -> None:
-    # GIVEN a message with a sender (whose record carries index keys: PK, SK, senderKey, pendingShard, ...)
+    # GIVEN a message with a sender (whose record carries index keys: PK, SK, senderKey, ...)
     sent = send(api, to=fresh_email, body="hi", deliveryMethod="EMAIL", senderId="shop-internal").data["sendMessage"]
     # WHEN a caller asks for the message, with __typename, by recipient and by sender
     selection = "__typename id to body deliveryStatus senderId"
@@ -143,5 +143,5 @@ def test_a_caller_sees_the_schemas_fields_and_never_the_records_internal_attribu
         [message] = [m for m in response.data["getMessages"]["data"] if m["id"] == sent["id"]]
         assert set(message) == {"__typename", "id", "to", "body", "deliveryStatus", "senderId"}
     # AND the schema has no field that names an internal attribute
-    for internal in ("PK", "SK", "senderKey", "pendingShard", "providerMessageId", "sesMessageId", "expiresAt"):
+    for internal in ("PK", "SK", "senderKey", "providerMessageId", "sesMessageId", "expiresAt"):
         assert api.graphql(f'{{ getMessages(filter: {{to: "{fresh_email}"}}) {{ data {{ {internal} }} }} }}').errors

@@ -114,7 +114,7 @@ def replace_delivery_function(stack: LocalStack, monkeypatch) -> Callable[..., N
 def is_operation(operation: str, partition_prefix: str = "", sort_prefix: str = "") -> Callable[[dict[str, Any]], bool]:
     """Requests of `operation` whose partition starts with `partition_prefix` and, for a request with a key,
     whose sort key starts with `sort_prefix` (a channel's limit counter is `LIMIT#EMAIL`/`MINUTE#...`, a
-    recipient's `LIMIT#EMAIL#<address>`/`HOUR#...`)."""
+    recipient's `LIMIT#EMAIL`/`HOUR#...#<address>`)."""
 
     def matches(request: dict[str, Any]) -> bool:
         # The partition: the key's, or for a Query the value its key condition compares the partition with.

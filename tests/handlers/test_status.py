@@ -315,13 +315,22 @@ def test_every_sweep_reports_how_many_stale_pending_messages_it_found(status, pe
 
 @pytest.fixture
 def pending_record(messages_table, status) -> Callable[..., dict[str, Any]]:
-    """A message recorded `minutes_ago` as the pipeline records it: in the sweep's index, with its status."""
+    """A message recorded `minutes_ago` as the pipeline records it, after counting it against its recipient's
+    hourly limit (graphql/functions/limitRecipient.js: the counter keeps the hour's first and last send), which
+    the counter may write `counted_seconds_later`."""
     numbers = itertools.count()
 
-    def put(minutes_ago: float, state: str = "PENDING") -> dict[str, Any]:
-        ulid = status.ulid_time_prefix(datetime.now(UTC) - timedelta(minutes=minutes_ago)) + f"{next(numbers):016d}"
-        item = {"PK": f"MESSAGE#{RECIPIENT}", "SK": f"MESSAGE#{ulid}", "deliveryStatus": state, "pendingShard": f"PENDING#{ulid[-1]}", "statusHistory": []}
+    def put(minutes_ago: float, state: str = "PENDING", counted_seconds_later: float = 0, at: datetime | None = None) -> dict[str, Any]:
+        recorded = at or datetime.now(UTC) - timedelta(minutes=minutes_ago)
+        ulid = status.ulid_time_prefix(recorded) + f"{next(numbers):016d}"
+        item = {"PK": f"MESSAGE#{RECIPIENT}", "SK": f"MESSAGE#{ulid}", "deliveryStatus": state, "statusHistory": []}
         messages_table.put_item(Item=item)
+        counted = recorded + timedelta(seconds=counted_seconds_later)
+        hour = int(counted.timestamp()) // 3600 * 3600
+        key = {"PK": "LIMIT#EMAIL", "SK": f"HOUR#{hour}#{RECIPIENT}"}
+        counter = messages_table.get_item(Key=key).get("Item") or {**key, "sends": 0, "firstSentAt": status._iso(counted), "lastSentAt": status._iso(counted)}
+        times = sorted([counter["firstSentAt"], counter["lastSentAt"], status._iso(counted)])
+        messages_table.put_item(Item={**counter, "sends": counter["sends"] + 1, "firstSentAt": times[0], "lastSentAt": times[-1]})
         return item
 
     return put
@@ -351,19 +360,51 @@ def test_each_stretch_of_time_is_swept_once(status, pending_record, messages_tab
     mark = swept_until(messages_table)
     assert mark is not None
     # WHEN it runs again at once
-    reads: list[int] = []
-    real_batch_get = status.dynamodb().batch_get_item
+    partitions_read: list[str] = []
+    real_query = status.dynamodb().query
 
-    def counting_batch_get(**kwargs: Any) -> Any:
-        reads.append(1)
-        return real_batch_get(**kwargs)
+    def recording_query(**kwargs: Any) -> Any:
+        partitions_read.extend(value["S"] for name, value in kwargs["ExpressionAttributeValues"].items() if name in (":partition", ":channel"))
+        return real_query(**kwargs)
 
-    monkeypatch.setattr(status.dynamodb(), "batch_get_item", counting_batch_get)
+    monkeypatch.setattr(status.dynamodb(), "query", recording_query)
     pending_record(minutes_ago=5)  # recorded before the mark: already covered by the first run's window
     status.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)
-    # THEN it starts at the mark: the older message is not read again, and the mark only moves forward
+    # THEN it starts at the mark: the older message's partition is not read again, and the mark only moves forward
     new_mark = swept_until(messages_table)
-    assert reads == [] and new_mark is not None and new_mark >= mark
+    assert not any(partition.startswith("MESSAGE#") for partition in partitions_read)
+    assert new_mark is not None and new_mark >= mark
+
+
+def test_the_sweep_finds_a_message_whose_counter_was_written_after_its_window_in_the_next_hour(status, pending_record, messages_table, lambda_context) -> None:
+    # GIVEN a message recorded a second before an hour began, left PENDING, whose request counted it against its
+    # recipient's limit ten seconds later: in the next hour's counter
+    hour = datetime.fromtimestamp((datetime.now(UTC) - timedelta(minutes=6)).timestamp() // 3600 * 3600, UTC)
+    stale = pending_record(0, at=hour - timedelta(seconds=1), counted_seconds_later=10)
+    # AND a sweep whose window ends five seconds into that hour, before the counter's time
+    window_start = hour + timedelta(seconds=5) - status.SWEEP_WINDOW
+    messages_table.put_item(Item={"PK": "CONFIG", "SK": "SWEEP", "sweptUntil": status._iso(window_start)})
+    # WHEN it runs THEN it finds the message
+    assert status.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)["changed"] == 1
+    assert messages_table.get_item(Key={"PK": stale["PK"], "SK": stale["SK"]})["Item"]["deliveryStatus"] == "UNKNOWN"
+    assert swept_until(messages_table) == status._iso(hour + timedelta(seconds=5))
+
+
+def test_the_sweep_reads_only_the_partitions_of_recipients_sent_to_in_its_window(status, pending_record, messages_table, lambda_context, monkeypatch) -> None:
+    # GIVEN a message of 40 minutes ago, and a sweep that checked everything up to 20 minutes ago
+    pending_record(minutes_ago=40)
+    messages_table.put_item(Item={"PK": "CONFIG", "SK": "SWEEP", "sweptUntil": status._iso(datetime.now(UTC) - timedelta(minutes=20))})
+    partitions_read: list[str] = []
+    real_query = status.dynamodb().query
+
+    def recording_query(**kwargs: Any) -> Any:
+        partitions_read.extend(value["S"] for name, value in kwargs["ExpressionAttributeValues"].items() if name == ":partition")
+        return real_query(**kwargs)
+
+    monkeypatch.setattr(status.dynamodb(), "query", recording_query)
+    # WHEN the sweep runs THEN it reads the counters but not the recipient's messages: none were sent since
+    assert status.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)["changed"] == 0
+    assert partitions_read == []
 
 
 def test_a_sweep_catching_up_covers_one_window_per_run(status, pending_record, messages_table, lambda_context) -> None:

@@ -226,13 +226,21 @@ def test_an_invocation_the_lambda_service_refused_sent_nothing(run: Run, error_t
     assert outcome.value == {"deliveryStatus": "FAILED", "statusReason": "The delivery function could not be invoked, so nothing was sent"}
 
 
-def test_a_record_keeps_its_shard_of_the_sweep_index_for_life(run: Run) -> None:
-    # GIVEN a message recorded in the shard its ULID's last character names
+def test_a_recipients_counter_sits_in_its_channels_partition_by_hour_with_the_records_time(run: Run) -> None:
+    # GIVEN a validated message
     message = validate(run, EMAIL).value["payload"]
-    assert message["pendingShard"] == f"PENDING#{message['id'][-1]}"
-    # WHEN its outcome is recorded THEN the update leaves the shard alone: leaving the index would cost a write
-    request = run("function:recordOutcome", "request", stash={"message": message}, prev={"result": {"deliveryStatus": "ACCEPTED", "statusReason": "ok"}}).value
-    assert "pendingShard" not in request["update"]["expressionNames"].values() and "REMOVE" not in request["update"]["expression"]
+    # WHEN its recipient's hourly limit counter is updated
+    request = run("function:limitRecipient", "request", stash={"config": {"limits": {"emailPerRecipientPerHour": 50}}}, prev={"result": message}).value
+    # THEN the counter is keyed by channel, then hour, then recipient: the sweep lists an hour's recipients from it
+    partition, sort = request["key"]["PK"]["S"], request["key"]["SK"]["S"]
+    hour = sort.split("#")[1]
+    assert (partition, sort) == ("LIMIT#EMAIL", f"HOUR#{hour}#{message['to']}") and int(hour) % 3600 == 0
+    # AND it keeps the hour's first and last send, at the record's own time
+    update = request["update"]
+    assert "#firstSentAt = if_not_exists(#firstSentAt, :sentAt)" in update["expression"] and "#lastSentAt = :sentAt" in update["expression"]
+    assert update["expressionValues"][":sentAt"] == {"S": message["createdAt"]}
+    # AND the record carries no key for the sweep: it needs no index
+    assert "pendingShard" not in message
 
 
 def test_outcome_update_only_moves_a_pending_record(run: Run) -> None:

@@ -1,0 +1,149 @@
+"""What a million emails cost in AWS, besides SES's own fee: the arithmetic behind docs/cost.md.
+
+    python -m bench.cost
+
+The usage per message comes from the measured results (bench/results/dynamodb_cost.json: capacity units;
+warm_invoke.json: log bytes); the prices and the few things no benchmark here can measure (billed Lambda
+durations, the cold-start share, the trace rate) are the stated inputs below. tests/bench/test_cost.py checks
+that docs/cost.md shows exactly these lines.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results"
+
+# us-east-1 list prices (docs/cost.md names the sources and the date).
+PRICE = {
+    "appsync_per_million": 4.00,
+    "waf_per_million_requests": 0.60,
+    "sns_per_million_publishes": 0.50,
+    "lambda_per_million_requests": 0.20,
+    "lambda_arm64_per_gb_second": 0.0000133334,
+    "dynamodb_per_million_wru": 0.625,
+    "dynamodb_per_million_rru": 0.125,
+    "logs_per_gb": 0.50,
+    "xray_per_million_traces": 5.00,
+    "kms_per_10k_requests": 0.03,
+}
+
+# What cannot be measured without AWS: stated, and varied in docs/cost.md's sensitivity table.
+ASSUMPTION = {
+    "delivery_billed_seconds": 0.080,  # one SES SendEmail round trip, warm
+    "status_billed_seconds": 0.040,  # one DynamoDB UpdateItem
+    "cold_start_share": 0.01,
+    "init_billed_seconds": 0.7,
+    "delivery_memory_gb": 0.25,  # terraform/variables.tf delivery_function.memory_mb = 256
+    "status_memory_gb": 0.125,  # status_functions.memory_mb = 128
+    "traced_share": 0.01,  # tracing.fixed_rate; the functions trace only what AppSync sampled (PassThrough)
+    "log_event_overhead_bytes": 26,  # what CloudWatch Logs counts per event on top of the message
+    # The sweep reads a whole hour's recipient counters (~140 B each) in every run whose window touches that
+    # hour: about 7 of the 5-minute runs read a given counter, 7 × 140 B / 4 KB × 0.5 unit.
+    "sweep_counter_read_units_per_message": 0.12,
+}
+
+MILLION = 1_000_000
+GB = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class Line:
+    component: str
+    arithmetic: str
+    dollars: float
+
+
+def _load(name: str) -> dict[str, Any]:
+    results: dict[str, Any] = json.loads((RESULTS / f"{name}.json").read_text())["results"]
+    return results
+
+
+def per_million_emails(dynamodb: dict[str, Any] | None = None, logs: dict[str, Any] | None = None) -> list[Line]:
+    """One email without senderId or idempotencyKey, with one SES event (DELIVERY)."""
+    dynamodb = dynamodb or _load("dynamodb_cost")
+    logs = logs or _load("warm_invoke")
+    email = dynamodb["writes_per_message"]["email"]["per_message"]
+    sweep_read = dynamodb["sweep"]["read_units_per_message"] + ASSUMPTION["sweep_counter_read_units_per_message"]
+    delivery_bytes = logs["delivery"]["EMAIL (fake clients)"]["log_bytes_per_call"] + ASSUMPTION["log_event_overhead_bytes"]
+    status_bytes = logs["status"]["ses_event_handler (SES DELIVERY via SNS)"]["log_bytes_per_call"] + ASSUMPTION["log_event_overhead_bytes"]
+    a, p = ASSUMPTION, PRICE
+    cold = a["cold_start_share"] * MILLION
+
+    def lambda_seconds(billed: float, memory: float) -> float:
+        return (MILLION * billed + cold * a["init_billed_seconds"]) * memory
+
+    delivery_gbs = lambda_seconds(a["delivery_billed_seconds"], a["delivery_memory_gb"])
+    status_gbs = lambda_seconds(a["status_billed_seconds"], a["status_memory_gb"])
+    reads = email["read_units"] + sweep_read
+    log_gb = (delivery_bytes + status_bytes) * MILLION / GB
+    traces = a["traced_share"] * MILLION
+    return [
+        Line("AppSync (sendMessage)", f"1M × ${p['appsync_per_million']:.2f} / 1M", p["appsync_per_million"]),
+        Line("WAF requests", f"1M × ${p['waf_per_million_requests']:.2f} / 1M", p["waf_per_million_requests"]),
+        Line("SNS (the SES event to its topic; delivery to Lambda is free)", f"1M × ${p['sns_per_million_publishes']:.2f} / 1M", p["sns_per_million_publishes"]),
+        Line("Lambda requests (delivery, emailEvents)", f"2 × 1M × ${p['lambda_per_million_requests']:.2f} / 1M", 2 * p["lambda_per_million_requests"]),
+        Line(
+            "Lambda delivery duration + INIT (arm64)",
+            f"(1M × {a['delivery_billed_seconds']} s + {cold:,.0f} × {a['init_billed_seconds']} s) × {a['delivery_memory_gb']} GB = {delivery_gbs:,.0f} GB-s",
+            delivery_gbs * p["lambda_arm64_per_gb_second"],
+        ),
+        Line(
+            "Lambda emailEvents duration + INIT (arm64)",
+            f"(1M × {a['status_billed_seconds']} s + {cold:,.0f} × {a['init_billed_seconds']} s) × {a['status_memory_gb']} GB = {status_gbs:,.0f} GB-s",
+            status_gbs * p["lambda_arm64_per_gb_second"],
+        ),
+        Line("DynamoDB writes", f"{email['write_units']} WRU × 1M × ${p['dynamodb_per_million_wru']} / 1M", email["write_units"] * p["dynamodb_per_million_wru"]),
+        Line(
+            "DynamoDB reads (config Query; the sweep: the status, and the limit counters that point to it)",
+            f"({email['read_units']} + {sweep_read}) RRU × 1M × ${p['dynamodb_per_million_rru']} / 1M",
+            reads * p["dynamodb_per_million_rru"],
+        ),
+        Line(
+            "CloudWatch Logs (one EMF line per function call)",
+            f"({delivery_bytes:.0f} + {status_bytes:.0f}) B × 1M = {log_gb:.2f} GB × ${p['logs_per_gb']:.2f}",
+            log_gb * p["logs_per_gb"],
+        ),
+        Line("X-Ray", f"{traces:,.0f} traces × ${p['xray_per_million_traces']:.2f} / 1M", traces * p["xray_per_million_traces"] / MILLION),
+        Line("KMS (Lambda environment decrypt at each cold start)", f"{2 * cold:,.0f} requests × ${p['kms_per_10k_requests']} / 10,000", 2 * cold * p["kms_per_10k_requests"] / 10_000),
+    ]
+
+
+# What the total becomes when one assumption is otherwise.
+SENSITIVITY = [
+    ("the delivery function bills 50 ms, not 80", {"delivery_billed_seconds": 0.050}),
+    ("the delivery function bills 150 ms", {"delivery_billed_seconds": 0.150}),
+    ("the delivery function gets 512 MB", {"delivery_memory_gb": 0.5}),
+    ("5% of calls are cold starts, not 1%", {"cold_start_share": 0.05}),
+    ("no request is traced (tracing.fixed_rate = 0)", {"traced_share": 0.0}),
+    ("5% of requests are traced", {"traced_share": 0.05}),
+]
+
+
+def sensitivity() -> str:
+    rows = ["| if | total $ |", "|---|---|"]
+    for label, overrides in SENSITIVITY:
+        saved = dict(ASSUMPTION)
+        ASSUMPTION.update(overrides)
+        try:
+            rows.append(f"| {label} | {sum(line.dollars for line in per_million_emails()):.2f} |")
+        finally:
+            ASSUMPTION.clear()
+            ASSUMPTION.update(saved)
+    return "\n".join(rows)
+
+
+def table(lines: list[Line]) -> str:
+    rows = ["| component | arithmetic | $ |", "|---|---|---|"]
+    rows += [f"| {line.component} | {line.arithmetic} | {line.dollars:.2f} |" for line in lines]
+    rows.append(f"| **total** | | **{sum(line.dollars for line in lines):.2f}** |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(table(per_million_emails()))
+    print()
+    print(sensitivity())

@@ -1,0 +1,42 @@
+"""docs/cost.md shows the arithmetic bench/cost.py does from the measured results, and nothing else."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bench import cost
+from tests.conftest import REPO_ROOT
+
+COST_PAGE = REPO_ROOT / "docs/cost.md"
+
+
+def shown(block: str) -> str:
+    found = re.findall(rf"<!-- bench\.cost: {block} -->\n(.*?)\n<!-- /bench\.cost -->", COST_PAGE.read_text(), re.DOTALL)
+    assert len(found) == 1, f"docs/cost.md should hold one {block} block"
+    return str(found[0])
+
+
+@pytest.mark.parametrize(("block", "generate"), [("per_million_emails", lambda: cost.table(cost.per_million_emails())), ("sensitivity", cost.sensitivity)])
+def test_the_cost_page_shows_what_the_model_computes_from_the_measured_results(block: str, generate) -> None:
+    assert shown(block) == generate()
+
+
+def test_every_line_follows_the_measured_usage() -> None:
+    # GIVEN measured results where a message took one more write unit and logged 100 bytes more per call
+    dynamodb = cost._load("dynamodb_cost")
+    dynamodb["writes_per_message"]["email"]["per_message"]["write_units"] += 1
+    logs = cost._load("warm_invoke")
+    for figures in (logs["delivery"]["EMAIL (fake clients)"], logs["status"]["ses_event_handler (SES DELIVERY via SNS)"]):
+        figures["log_bytes_per_call"] += 100
+    # WHEN the bill is worked out THEN it rises by one write unit and 200 bytes of logs per message
+    before = {line.component: line.dollars for line in cost.per_million_emails()}
+    after = {line.component: line.dollars for line in cost.per_million_emails(dynamodb, logs)}
+    assert after["DynamoDB writes"] - before["DynamoDB writes"] == pytest.approx(cost.PRICE["dynamodb_per_million_wru"])
+    assert after["CloudWatch Logs (one EMF line per function call)"] - before["CloudWatch Logs (one EMF line per function call)"] == pytest.approx(200 * cost.PRICE["logs_per_gb"] / 1000)
+
+
+def test_the_stack_adds_at_most_ten_percent_of_sess_fee_per_million_emails() -> None:
+    # SES charges $100 per million emails; the target is at most $10 on top (issue 11), with the stated assumptions.
+    assert sum(line.dollars for line in cost.per_million_emails()) <= 10.00
