@@ -184,6 +184,15 @@ run "plan" {
     error_message = "CloudWatch publishes for this account's alarms of this stack; nothing without TLS."
   }
 
+  # The key's policy (modules/kms_key) lets CloudWatch use it for the alarm topic alone, as SES for its events topic.
+  assert {
+    condition = jsonencode(module.kms_key.topic_publishers) == jsonencode([
+      { service = "ses.amazonaws.com", topic_arns = ["arn:aws:sns:eu-central-1:123456789012:default-messenger-email-events"] },
+      { service = "cloudwatch.amazonaws.com", topic_arns = ["arn:aws:sns:eu-central-1:123456789012:default-messenger-alarms"] },
+    ])
+    error_message = "CloudWatch may use the key for the alarm topic only, SES for the events topic only."
+  }
+
   assert {
     condition     = length(aws_sns_topic_subscription.alarm_email) == 0
     error_message = "No email subscriber unless given."
@@ -531,6 +540,22 @@ run "regions_may_differ" {
       us-east-1    = "arn:aws:kms:us-east-1:123456789012:key/22222222-2222-2222-2222-222222222222"
     })
     error_message = "Each alarm topic is encrypted with its region's key."
+  }
+
+  assert {
+    condition = jsonencode({
+      eu-central-1 = module.kms_key.topic_publishers
+      eu-west-1    = module.regional_kms_key["eu-west-1"].topic_publishers
+      us-east-1    = module.regional_kms_key["us-east-1"].topic_publishers
+      }) == jsonencode({
+      eu-central-1 = [{ service = "cloudwatch.amazonaws.com", topic_arns = ["arn:aws:sns:eu-central-1:123456789012:default-messenger-alarms"] }]
+      eu-west-1 = [
+        { service = "ses.amazonaws.com", topic_arns = ["arn:aws:sns:eu-west-1:123456789012:default-messenger-email-events"] },
+        { service = "cloudwatch.amazonaws.com", topic_arns = ["arn:aws:sns:eu-west-1:123456789012:default-messenger-alarms"] },
+      ]
+      us-east-1 = [{ service = "cloudwatch.amazonaws.com", topic_arns = ["arn:aws:sns:us-east-1:123456789012:default-messenger-alarms"] }]
+    })
+    error_message = "Each region's key lets CloudWatch use it for that region's alarm topic (and SES for the events topic in the SES region)."
   }
 
   assert {

@@ -45,3 +45,32 @@ def test_the_guardrail_alarms_are_named_as_the_local_stack_names_them(stack: Sta
     stage = "prod"
     terraform = {f"{stage}-messenger-{name}": alarm["channel"] for name, alarm in stack.locals()["guardrail_alarms"].items()}
     assert terraform == Settings(stage=stage).guardrail_alarms
+
+
+def _anchors(markdown: str) -> set[str]:
+    """The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces to dashes."""
+    text = re.sub(r"^```.*?^```", "", markdown, flags=re.MULTILINE | re.DOTALL)  # a '#' in a code block is no heading
+    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-") for heading in re.findall(r"^#{1,6} (.+)$", text, re.MULTILINE)}
+
+
+def test_every_alarm_description_and_link_into_the_runbook_names_one_of_its_headings() -> None:
+    # GIVEN the runbook's headings, and each alarm description's entry (operations.tf: Runbook: ${local.runbook}#...)
+    runbook = (REPO_ROOT / "docs" / "operations.md").read_text()
+    anchors = _anchors(runbook)
+    described = set(re.findall(r"\$\{local\.runbook\}#([\w-]+)", (REPO_ROOT / "terraform" / "operations.tf").read_text()))
+    assert described == {"ses-bounce-rate", "ses-complaint-rate", "sms-spend", "dead-letter-queue", "delivery-errors", "delivery-throttles", "api-5xx-errors", "stale-pending-messages"}
+    # AND every other link to an entry: the Makefile, the README, the docs, the Terraform, the runbook itself
+    sources = [REPO_ROOT / "Makefile", REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").glob("*.md")), *sorted((REPO_ROOT / "terraform").glob("*.tf"))]
+    linked = {(path.name, anchor) for path in sources for anchor in re.findall(r"operations\.md#([\w-]+)", path.read_text())}
+    linked |= {("operations.md", anchor) for anchor in re.findall(r"\]\(#([\w-]+)\)", runbook)}
+    assert {anchor for _, anchor in linked} >= {"the-channel-guardrail", "alarms", "resuming"}
+    # THEN each names a heading of the runbook
+    assert described <= anchors
+    assert {(source, anchor) for source, anchor in linked if anchor not in anchors} == set()
+
+
+def test_the_runbooks_links_to_other_pages_name_their_headings() -> None:
+    runbook = (REPO_ROOT / "docs" / "operations.md").read_text()
+    links = set(re.findall(r"\]\(([\w-]+\.md)#([\w-]+)\)", runbook))
+    assert links, "the runbook points into the other pages"
+    assert {(page, anchor) for page, anchor in links if anchor not in _anchors((REPO_ROOT / "docs" / page).read_text())} == set()
