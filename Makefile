@@ -15,7 +15,7 @@ TERRAFORM ?= terraform
 TF := $(TERRAFORM) -chdir=terraform
 CHECKOV := $(TOOLS)/checkov/bin/checkov
 
-.PHONY: help install dev test test-python lint-js lint-python checkov terraform-test fmt docs bench clean init plan apply outputs destroy env-check
+.PHONY: help install dev test test-python lint-js lint-python checkov terraform-test fmt docs bench clean init plan apply outputs destroy env-check channels pause resume
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -89,12 +89,27 @@ apply: plan ## Apply an environment's plan, then print its URL (the key only wit
 	$(TF) apply -input=false $(ENV).tfplan; status=$$?; rm -f terraform/$(ENV).tfplan; exit $$status
 	@$(MAKE) --no-print-directory outputs ENV=$(ENV)
 
-outputs: env-check ## Print an environment's GraphQL URL and key expiry; the key itself with SHOW_KEY=1
+outputs: env-check ## Print an environment's GraphQL URL, key expiry and dashboard; the key itself with SHOW_KEY=1
 	@$(TF) workspace select $(ENV) >/dev/null
 	@echo "graphql_url = $$($(TF) output -raw graphql_url)"
 	@echo "graphql_api_arn = $$($(TF) output -raw graphql_api_arn)   (IAM callers: appsync:GraphQL on <arn>/types/<Type>/fields/<field>)"
+	@echo "dashboard_url = $$($(TF) output -raw dashboard_url)"
 	@if [ "$(SHOW_KEY)" = "1" ]; then echo "api_key     = $$($(TF) output -raw api_key)   (expires $$($(TF) output -raw api_key_expires))"; \
 	else echo "api_key     = (hidden: make outputs ENV=$(ENV) SHOW_KEY=1; expires $$($(TF) output -raw api_key_expires))"; fi
+
+# The channel guardrail of an environment (docs/operations.md#the-channel-guardrail): CHANNEL and REASON reach the
+# tool through the environment (make exports command-line variables), so quotes in a reason stay intact.
+channels: env-check $(VENV)/.synced ## Print whether EMAIL and SMS are paused, since when and why: make channels ENV=prod
+	@$(TF) workspace select $(ENV) >/dev/null
+	@$(PY) -m tools.channels --terraform "$(TERRAFORM)" status
+
+pause: env-check $(VENV)/.synced ## Pause a channel now: make pause ENV=prod CHANNEL=EMAIL|SMS REASON="..."
+	@$(TF) workspace select $(ENV) >/dev/null
+	@$(PY) -m tools.channels --terraform "$(TERRAFORM)" pause "$$CHANNEL" --reason "$$REASON"
+
+resume: env-check $(VENV)/.synced ## Resume a paused channel (deliberately: see the runbook): make resume ENV=prod CHANNEL=EMAIL|SMS
+	@$(TF) workspace select $(ENV) >/dev/null
+	@$(PY) -m tools.channels --terraform "$(TERRAFORM)" resume "$$CHANNEL" --reason "$$REASON"
 
 destroy: env-check init ## Destroy an environment (prod's table refuses while deletion protection is on)
 	$(TF) workspace select $(ENV)

@@ -45,6 +45,12 @@ sms = {
   monthly_spend_limit_usd    = 1 # the sandbox's quota
 }
 
+# Alarms (docs/operations.md): each address gets every alarm and its return to OK, once it has confirmed SNS's
+# first mail. The SES and SMS levels keep their defaults (alarms.ses_bounce_rate, ...): below AWS's own.
+alarms = {
+  email_subscribers = [] # e.g. ["messenger-oncall@example.com"]
+}
+
 tags = {
   CostCenter = "messenger-dev"
 }

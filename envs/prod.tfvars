@@ -44,6 +44,12 @@ sms = {
   monthly_spend_limit_usd    = 1 # raise to the quota AWS Support grants when the account leaves the SMS sandbox
 }
 
+# Alarms (docs/operations.md): each address gets every alarm and its return to OK, once it has confirmed SNS's
+# first mail. The SES and SMS levels keep their defaults (alarms.ses_bounce_rate, ...): below AWS's own.
+alarms = {
+  email_subscribers = [] # e.g. ["messenger-oncall@example.com"]
+}
+
 tags = {
   CostCenter = "messenger-prod"
 }

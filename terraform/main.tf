@@ -66,6 +66,12 @@ locals {
   # emailEvents -> email-events: the handler's part of its resource names.
   event_handler_slugs = { for name in keys(local.event_handlers) : name => lower(replace(name, "/([A-Z])/", "-$1")) }
 
+  # One alarm topic per region that holds alarms (operations.tf): the key regions, known before the topics
+  # for their keys' policies.
+  alarms_topic_name = "${local.prefix}-alarms"
+  alarm_regions     = local.key_regions
+  alarm_topic_arns  = { for region in local.alarm_regions : region => "arn:${local.partition}:sns:${region}:${local.account_id}:${local.alarms_topic_name}" }
+
   ses_events_topic_name  = "${local.prefix}-email-events"
   ses_events_topic_arn   = "arn:${local.partition}:sns:${var.ses_region}:${local.account_id}:${local.ses_events_topic_name}" # known before the topic, for its key's policy
   ses_status_event_types = ["DELIVERY", "BOUNCE", "COMPLAINT", "REJECT", "DELIVERY_DELAY"]
@@ -91,8 +97,12 @@ locals {
       region == var.sns_region ? [for name in values(local.sms_log_groups) : "arn:${local.partition}:logs:${region}:${local.account_id}:log-group:${name}"] : [],
     )
   }
+  # SES publishes to the events topic in ses_region; CloudWatch to the alarm topic of every key region.
   key_topic_publishers = {
-    for region in local.key_regions : region => region == var.ses_region ? [{ service = "ses.amazonaws.com", topic_arns = [local.ses_events_topic_arn] }] : []
+    for region in local.key_regions : region => concat(
+      region == var.ses_region ? [{ service = "ses.amazonaws.com", topic_arns = [local.ses_events_topic_arn] }] : [],
+      [{ service = "cloudwatch.amazonaws.com", topic_arns = [local.alarm_topic_arns[region]] }],
+    )
   }
   kms_key_arns = merge({ (var.region) = module.kms_key.arn }, { for region, key in module.regional_kms_key : region => key.arn })
 }
@@ -124,7 +134,7 @@ module "regional_kms_key" {
 
   region                 = each.key
   alias                  = local.prefix
-  description            = "Encrypts the ${var.stage} messenger's delivery-status topic and logs in ${each.key}"
+  description            = "Encrypts the ${var.stage} messenger's delivery-status and alarm topics and logs in ${each.key}"
   log_group_arn_patterns = local.key_log_group_arn_patterns[each.key]
   topic_publishers       = local.key_topic_publishers[each.key]
 }

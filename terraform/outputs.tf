@@ -63,3 +63,23 @@ output "erasure_function_name" {
   description = "The Lambda behind eraseRecipient."
   value       = module.erasure_function.name
 }
+
+output "region" {
+  description = "The region of the API, the table, the delivery function, the channel guardrail and the dashboard."
+  value       = var.region
+}
+
+output "guardrail_function_name" {
+  description = "The channel guardrail Lambda (in region): make pause|resume|channels ENV=<env> invoke it."
+  value       = one([for function in module.guardrail : function.name])
+}
+
+output "alarm_topic_arns" {
+  description = "The alarm topic of each region that holds alarms (KMS-encrypted), by region: subscribe further endpoints here."
+  value       = { for region, topic in aws_sns_topic.alarms : region => topic.arn }
+}
+
+output "dashboard_url" {
+  description = "The environment's CloudWatch dashboard in the console."
+  value       = "https://${var.region}.${lookup(local.console_hosts, local.partition, local.console_hosts.aws)}/cloudwatch/home?region=${var.region}#dashboards/dashboard/${aws_cloudwatch_dashboard.this.dashboard_name}"
+}

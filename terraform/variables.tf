@@ -126,9 +126,9 @@ variable "delivery_function" {
 }
 
 variable "status_functions" {
-  description = "Settings of the delivery-status Lambdas, one per eventHandlers entry of graphql/manifest.json."
+  description = "Settings of the delivery-status Lambdas, one per eventHandlers entry of graphql/manifest.json. memory_mb defaults to 128, Lambda's least: each event is one or two DynamoDB calls, and nobody waits on them (they run asynchronously), so more memory would buy speed no one sees."
   type = object({
-    memory_mb                = optional(number, 256)
+    memory_mb                = optional(number, 128)
     timeout_seconds          = optional(number, 30)
     reserved_concurrency     = optional(number, 5)
     powertools_layer_version = optional(number, 27)
@@ -235,4 +235,57 @@ variable "tags" {
   description = "Tags added to every resource (next to Application, Stage and ManagedBy)."
   type        = map(string)
   default     = {}
+}
+
+variable "alarms" {
+  description = "Alarms (docs/operations.md). email_subscribers: addresses mailed every alarm and its return to OK (each confirms SNS's first mail; none by default). ses_bounce_rate and ses_complaint_rate: the account's SES reputation rates (fractions: 0.04 is 4%) at which the warning and the critical alarm fire; critical also pauses EMAIL (the channel guardrail). Warning must stay below AWS's review level (5% bounces, 0.1% complaints), critical below the level at which AWS may pause the account (10%, 0.5%). sms_spend_percent: the share of sms.monthly_spend_limit_usd spent this month above which the warning and the critical alarm fire; critical also pauses SMS."
+  type = object({
+    email_subscribers = optional(list(string), [])
+    ses_bounce_rate = optional(object({
+      warning  = optional(number, 0.04)
+      critical = optional(number, 0.07)
+    }), {})
+    ses_complaint_rate = optional(object({
+      warning  = optional(number, 0.0008)
+      critical = optional(number, 0.004)
+    }), {})
+    sms_spend_percent = optional(object({
+      warning  = optional(number, 80)
+      critical = optional(number, 90)
+    }), {})
+  })
+  default = {}
+
+  validation {
+    condition     = alltrue([for address in var.alarms.email_subscribers : can(regex("^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$", lower(address)))]) && length(distinct([for address in var.alarms.email_subscribers : lower(address)])) == length(var.alarms.email_subscribers)
+    error_message = "alarms.email_subscribers must be email addresses, each once."
+  }
+
+  validation {
+    condition     = var.alarms.ses_bounce_rate.warning > 0 && var.alarms.ses_bounce_rate.warning < var.alarms.ses_bounce_rate.critical && var.alarms.ses_bounce_rate.warning < 0.05 && var.alarms.ses_bounce_rate.critical < 0.1
+    error_message = "alarms.ses_bounce_rate: 0 < warning < critical, warning below 0.05 (AWS reviews the account at a 5% bounce rate) and critical below 0.1 (AWS may pause it at 10%)."
+  }
+
+  validation {
+    condition     = var.alarms.ses_complaint_rate.warning > 0 && var.alarms.ses_complaint_rate.warning < var.alarms.ses_complaint_rate.critical && var.alarms.ses_complaint_rate.warning < 0.001 && var.alarms.ses_complaint_rate.critical < 0.005
+    error_message = "alarms.ses_complaint_rate: 0 < warning < critical, warning below 0.001 (AWS reviews the account at a 0.1% complaint rate) and critical below 0.005 (AWS may pause it at 0.5%)."
+  }
+
+  validation {
+    condition     = var.alarms.sms_spend_percent.warning > 0 && var.alarms.sms_spend_percent.warning < var.alarms.sms_spend_percent.critical && var.alarms.sms_spend_percent.critical <= 100
+    error_message = "alarms.sms_spend_percent: percentages of the monthly limit with 0 < warning < critical <= 100."
+  }
+}
+
+variable "tracing" {
+  description = "X-Ray sampling. fixed_rate: the share of API requests traced (0 to 1; default 0.01, 1%), decided by AppSync at the start of each request; the functions it calls trace exactly those requests. There is no per-second reservoir, so the rate alone bounds the traces. Errors are in logs and metrics whether their request was traced or not."
+  type = object({
+    fixed_rate = optional(number, 0.01)
+  })
+  default = {}
+
+  validation {
+    condition     = var.tracing.fixed_rate >= 0 && var.tracing.fixed_rate <= 1
+    error_message = "tracing.fixed_rate is a share of requests, from 0 to 1 (0.01 traces 1%)."
+  }
 }

@@ -50,9 +50,12 @@ MEMBERS = {
     "kms.Description": ("kms", "CreateKey", "Description"),
     "dynamodb.TableName": ("dynamodb", "CreateTable", "TableName"),
     "dynamodb.IndexName": ("dynamodb", "CreateTable", "GlobalSecondaryIndexes"),
+    "cloudwatch.AlarmName": ("cloudwatch", "PutMetricAlarm", "AlarmName"),
+    "cloudwatch.AlarmDescription": ("cloudwatch", "PutMetricAlarm", "AlarmDescription"),
+    "xray.RuleName": ("xray", "CreateSamplingRule", "SamplingRule"),
 }
 # Nested shapes: where the member is a structure or a list, the shape that constrains the value.
-NESTED = {"wafv2.MetricName": "MetricName", "wafv2.RateLimit": "RateLimit", "dynamodb.IndexName": "IndexName"}
+NESTED = {"wafv2.MetricName": "MetricName", "wafv2.RateLimit": "RateLimit", "dynamodb.IndexName": "IndexName", "xray.RuleName": "RuleName"}
 # Documented, but not in the models.
 DOCUMENTED: dict[str, dict[str, Any]] = {
     # SQS CreateQueue: "A queue name can have up to 80 characters ... alphanumeric characters, hyphens (-), and underscores (_)."
@@ -63,6 +66,8 @@ DOCUMENTED: dict[str, dict[str, Any]] = {
     "sesv2.ConfigurationSetName": {"pattern": "^[A-Za-z0-9_-]{1,64}$"},
     # Lambda: "The length constraint applies only to the full ARN. If you specify only the function name, it is limited to 64 characters in length."
     "lambda.FunctionName": {"pattern": "^[a-zA-Z0-9_-]{1,64}$", "max": 64},
+    # CloudWatch PutDashboard DashboardName: "The maximum length is 255, and valid characters are A-Z, a-z, 0-9, "-", and "_"."
+    "cloudwatch.DashboardName": {"pattern": "^[A-Za-z0-9_-]{1,255}$", "source": "botocore cloudwatch PutDashboard DashboardName (its documentation)"},
     # CloudWatch Logs PutRetentionPolicy: the possible values, listed in the member's documentation.
     "logs.RetentionInDays": {"values": None},
 }

@@ -4,7 +4,8 @@
     python -m tools.terraform_gate --only modules/kms_key
 
 1. `terraform fmt -check` over terraform/, modules/ and envs/ (with the tests' .tftest.hcl files);
-2. `terraform validate` and `terraform test` in every module and in the root stack;
+2. `terraform validate` and `terraform test` in every module and in the root stack (each of its test files but
+   environments.tftest.hcl on its own);
 3. a plan of the root stack for every envs/<env>.tfvars, in the workspace of that name
    (terraform/tests/environments.tftest.hcl).
 
@@ -38,6 +39,7 @@ LIVE = "tests/terraform/live/messenger"
 MODULES = sorted(str(path.relative_to(REPO_ROOT)) for path in (REPO_ROOT / "modules").iterdir() if (path / "main.tf").is_file())
 PARALLEL = 2
 ENVIRONMENTS = sorted(path.stem for path in (REPO_ROOT / "envs").glob("*.tfvars"))
+ROOT_TESTS = sorted(f"tests/{path.name}" for path in (REPO_ROOT / ROOT / "tests").glob("*.tftest.hcl") if path.name != "environments.tftest.hcl")
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,12 @@ def checks(only: str | None) -> list[Check]:
         if only and directory != only:
             continue
         found.append(Check(f"validate {directory}", directory, ["validate", "-no-color"]))
-        tests = ["-filter=tests/stack.tftest.hcl"] if directory == ROOT else []
-        found.append(Check(f"test {directory}", directory, ["test", "-no-color", *tests]))
+        if directory == ROOT:
+            # One check per test file of the root (they run side by side); environments.tftest.hcl below.
+            for test in ROOT_TESTS:
+                found.append(Check(f"test {directory} ({test})", directory, ["test", "-no-color", f"-filter={test}"]))
+        else:
+            found.append(Check(f"test {directory}", directory, ["test", "-no-color"]))
     if only in (None, LIVE):
         found.append(Check(f"validate {LIVE}", LIVE, ["validate", "-no-color"]))
     if only in (None, ROOT):

@@ -208,14 +208,22 @@ resource "aws_wafv2_web_acl_logging_configuration" "this" {
   resource_arn            = aws_wafv2_web_acl.this.arn
   log_destination_configs = [aws_cloudwatch_log_group.this.arn]
 
-  # The API key travels in this header; it never goes into a log.
+  # Credentials never go into a log: the API key travels in x-api-key, an IAM caller's SigV4 signature in
+  # authorization.
   redacted_fields {
     single_header {
       name = "x-api-key"
     }
   }
 
-  # Only what a rule blocked or counted: not every caller's IP for the log's whole retention.
+  redacted_fields {
+    single_header {
+      name = "authorization"
+    }
+  }
+
+  # Only what a rule blocked: not every caller's IP for the log's whole retention. COUNT is left out on
+  # purpose: the hosting-provider rule counts every request from a cloud host, which is every backend caller.
   logging_filter {
     default_behavior = "DROP"
 
@@ -226,12 +234,6 @@ resource "aws_wafv2_web_acl_logging_configuration" "this" {
       condition {
         action_condition {
           action = "BLOCK"
-        }
-      }
-
-      condition {
-        action_condition {
-          action = "COUNT"
         }
       }
     }

@@ -82,8 +82,9 @@ data "aws_iam_policy_document" "this" {
 
   # An AWS service publishing to an SNS topic encrypted with this key needs the key itself (the SNS
   # developer guide, "Enable compatibility between event sources from AWS services and encrypted topics",
-  # and the SES guide's key policy for encrypted topics: kms:GenerateDataKey and kms:Decrypt). SNS always
-  # names the topic in the encryption context, so the service may use the key for those topics only.
+  # the SES guide's key policy for encrypted topics, and AWS's "configure a CloudWatch alarm with an encrypted
+  # SNS topic": kms:GenerateDataKey and kms:Decrypt). SNS always names the topic in the encryption context,
+  # so the service may use the key for those topics only.
   dynamic "statement" {
     for_each = { for publisher in var.topic_publishers : publisher.service => publisher }
 

@@ -17,3 +17,8 @@ output "region" {
   description = "Region of the key."
   value       = local.region
 }
+
+output "topic_publishers" {
+  description = "The services the key's policy lets use the key for SNS topics, each with its topics (var.topic_publishers)."
+  value       = var.topic_publishers
+}

@@ -31,7 +31,7 @@ variable "log_group_arn_patterns" {
 }
 
 variable "topic_publishers" {
-  description = "AWS services (e.g. ses.amazonaws.com) that publish to SNS topics encrypted with this key, each allowed the key only for the given topic ARNs (the kms:EncryptionContext:aws:sns:topicArn that SNS sets)."
+  description = "AWS services (e.g. ses.amazonaws.com for configuration-set events, cloudwatch.amazonaws.com for alarm actions) that publish to SNS topics encrypted with this key, each allowed the key (kms:Decrypt, kms:GenerateDataKey) only for the given topic ARNs (the kms:EncryptionContext:aws:sns:topicArn that SNS sets) and only on behalf of this account (aws:SourceAccount)."
   type = list(object({
     service    = string
     topic_arns = list(string)

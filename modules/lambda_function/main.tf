@@ -192,12 +192,13 @@ resource "aws_lambda_function" "this" {
   }
 
   logging_config {
-    log_format = "JSON"
-    log_group  = aws_cloudwatch_log_group.this.name
+    log_format       = "JSON" # log-level filtering needs JSON
+    system_log_level = var.system_log_level
+    log_group        = aws_cloudwatch_log_group.this.name
   }
 
   tracing_config {
-    mode = "Active"
+    mode = var.tracing_mode
   }
 
   dynamic "dead_letter_config" {

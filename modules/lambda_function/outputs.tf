@@ -38,6 +38,26 @@ output "dead_letter_queue_arn" {
   value       = try(aws_sqs_queue.dead_letter[0].arn, null)
 }
 
+output "dead_letter_queue_name" {
+  description = "Name of the function's dead-letter queue (the QueueName dimension of its SQS metrics); null without one."
+  value       = try(aws_sqs_queue.dead_letter[0].name, null)
+}
+
+output "architecture" {
+  description = "Instruction set of the function (the Architecture its layers are built for)."
+  value       = one(aws_lambda_function.this.architectures)
+}
+
+output "tracing_mode" {
+  description = "The function's X-Ray tracing mode (PassThrough or Active)."
+  value       = aws_lambda_function.this.tracing_config[0].mode
+}
+
+output "system_log_level" {
+  description = "Lowest level of Lambda's own log lines the function's log group keeps."
+  value       = aws_lambda_function.this.logging_config[0].system_log_level
+}
+
 output "environment" {
   description = "The function's environment variables (settings only: the module's callers put no secrets there)."
   value       = aws_lambda_function.this.environment[0].variables

@@ -44,9 +44,9 @@ variable "runtime" {
 }
 
 variable "architecture" {
-  description = "Instruction set, x86_64 or arm64; must match the layers."
+  description = "Instruction set, arm64 (Graviton, about 20% cheaper per GB-second than x86_64) or x86_64; the Powertools layer is chosen to match."
   type        = string
-  default     = "x86_64"
+  default     = "arm64"
 
   validation {
     condition     = contains(["x86_64", "arm64"], var.architecture)
@@ -143,4 +143,26 @@ variable "dead_letter_queue_enabled" {
   description = "Give the function an encrypted SQS dead-letter queue for asynchronous invocations (SNS, CloudWatch Logs) that fail after Lambda's retries."
   type        = bool
   default     = false
+}
+
+variable "tracing_mode" {
+  description = "X-Ray tracing: PassThrough (the default) records a trace only when the caller sampled the request and says so in its tracing header (AppSync's sampling rule decides for the functions behind the API; asynchronous callers send no such header, so those functions record nothing); Active also samples every other invocation at Lambda's own fixed rate."
+  type        = string
+  default     = "PassThrough"
+
+  validation {
+    condition     = contains(["PassThrough", "Active"], var.tracing_mode)
+    error_message = "tracing_mode must be PassThrough or Active."
+  }
+}
+
+variable "system_log_level" {
+  description = "Lowest level of the Lambda platform's own log lines kept in the log group (JSON format): WARN (the default) drops the START and REPORT lines of every invocation, whose duration and memory CloudWatch's Lambda metrics already carry; DEBUG or INFO keep them."
+  type        = string
+  default     = "WARN"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARN"], var.system_log_level)
+    error_message = "system_log_level must be DEBUG, INFO or WARN (Lambda's system log levels)."
+  }
 }

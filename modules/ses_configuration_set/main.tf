@@ -11,12 +11,18 @@ resource "aws_sesv2_configuration_set" "this" {
     reputation_metrics_enabled = true
   }
 
+  # On when created. Afterwards the channel guardrail (or an operator through it) switches sending off and
+  # back on: an apply must not undo a pause, so Terraform leaves the switch alone once the set exists.
   sending_options {
     sending_enabled = true
   }
 
   suppression_options {
     suppressed_reasons = var.suppressed_reasons
+  }
+
+  lifecycle {
+    ignore_changes = [sending_options]
   }
 }
 

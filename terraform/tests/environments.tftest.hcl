@@ -32,6 +32,11 @@ run "plan" {
   }
 
   assert {
+    condition     = output.guardrail_function_name == "${var.stage}-messenger-channel-guardrail" && length(aws_cloudwatch_metric_alarm.this) > 0 && aws_cloudwatch_dashboard.this.dashboard_name == "${var.stage}-messenger"
+    error_message = "Every environment has its alarms, its dashboard and its channel guardrail."
+  }
+
+  assert {
     condition     = var.stage != "prod" || (var.table.deletion_protection_enabled && var.table.point_in_time_recovery_days == 35)
     error_message = "Production keeps its table: deletion protection and 35 days of point-in-time recovery."
   }

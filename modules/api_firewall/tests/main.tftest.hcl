@@ -74,13 +74,22 @@ run "plan" {
   }
 
   assert {
-    condition     = jsonencode(aws_wafv2_web_acl_logging_configuration.this.redacted_fields) == jsonencode([{ method = [], query_string = [], single_header = [{ name = "x-api-key" }], uri_path = [] }])
-    error_message = "The x-api-key header is redacted from every log record."
+    condition = jsonencode(aws_wafv2_web_acl_logging_configuration.this.redacted_fields) == jsonencode([
+      { method = [], query_string = [], single_header = [{ name = "x-api-key" }], uri_path = [] },
+      { method = [], query_string = [], single_header = [{ name = "authorization" }], uri_path = [] },
+    ])
+    error_message = "The x-api-key header (API key callers) and the authorization header (IAM callers' signatures) are redacted from every log record."
   }
 
   assert {
-    condition     = one(aws_wafv2_web_acl_logging_configuration.this.logging_filter).default_behavior == "DROP" && jsonencode([for condition in one(one(aws_wafv2_web_acl_logging_configuration.this.logging_filter).filter).condition : one(condition.action_condition).action]) == jsonencode(["BLOCK", "COUNT"])
-    error_message = "Only blocked and counted requests are logged, not every caller's IP."
+    condition     = one(aws_wafv2_web_acl_logging_configuration.this.logging_filter).default_behavior == "DROP" && jsonencode([for condition in one(one(aws_wafv2_web_acl_logging_configuration.this.logging_filter).filter).condition : one(condition.action_condition).action]) == jsonencode(["BLOCK"])
+    error_message = "Only blocked requests are logged: not counted ones (every backend on a cloud host is counted), not every caller's IP."
+  }
+
+  # --- The web acl's metrics are named for the dashboard
+  assert {
+    condition     = output.name == "test-messenger-api" && output.metric_name == "test-messenger-api"
+    error_message = "The ACL's metrics carry its name as their WebACL dimension."
   }
 }
 

@@ -80,6 +80,36 @@ run "plan" {
   }
 }
 
+# SES for its events topic and CloudWatch for the alarm topic, in one region: one statement each, each for its
+# own topics.
+run "each_publisher_for_its_own_topics" {
+  command = plan
+
+  variables {
+    topic_publishers = [
+      { service = "ses.amazonaws.com", topic_arns = ["arn:aws:sns:eu-central-1:123456789012:test-messenger-email-events"] },
+      { service = "cloudwatch.amazonaws.com", topic_arns = ["arn:aws:sns:eu-central-1:123456789012:test-messenger-alarms"] },
+    ]
+  }
+
+  assert {
+    condition     = [for statement in data.aws_iam_policy_document.this.statement : statement.sid] == ["AccountAdministersAndDelegatesUseToIam", "CloudWatchLogsEncryptOwnLogGroups", "TopicPublishCloudwatch", "TopicPublishSes"]
+    error_message = "One statement per publishing service."
+  }
+
+  assert {
+    condition = jsonencode([for statement in data.aws_iam_policy_document.this.statement : [statement.principals, statement.actions, statement.condition] if statement.sid == "TopicPublishCloudwatch"]) == jsonencode([[
+      [{ identifiers = ["cloudwatch.amazonaws.com"], type = "Service" }],
+      ["kms:Decrypt", "kms:GenerateDataKey"],
+      [
+        { test = "StringEquals", values = ["123456789012"], variable = "aws:SourceAccount" },
+        { test = "StringEquals", values = ["arn:aws:sns:eu-central-1:123456789012:test-messenger-alarms"], variable = "kms:EncryptionContext:aws:sns:topicArn" },
+      ],
+    ]])
+    error_message = "CloudWatch may use the key only for the alarm topic, on behalf of this account."
+  }
+}
+
 run "grants_nothing_it_is_not_asked_to" {
   command = plan
 

@@ -32,10 +32,15 @@ variables {
 run "plan" {
   command = plan
 
-  # --- Runs traced with encrypted environment and logs
+  # --- Runs on arm64, traced when its caller samples, with encrypted environment and logs
   assert {
-    condition     = aws_lambda_function.this.runtime == "python3.13" && aws_lambda_function.this.handler == "app.handler" && aws_lambda_function.this.tracing_config[0].mode == "Active"
-    error_message = "The function runs the handler on Python 3.13 with X-Ray."
+    condition     = aws_lambda_function.this.runtime == "python3.13" && aws_lambda_function.this.handler == "app.handler" && jsonencode(aws_lambda_function.this.architectures) == jsonencode(["arm64"])
+    error_message = "The function runs the handler on Python 3.13, on arm64."
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.tracing_config[0].mode == "PassThrough" && output.tracing_mode == "PassThrough"
+    error_message = "X-Ray follows the caller's sampling decision: no trace of its own for an unsampled request."
   }
 
   assert {
@@ -54,6 +59,11 @@ run "plan" {
   }
 
   assert {
+    condition     = aws_lambda_function.this.logging_config[0].system_log_level == "WARN" && output.system_log_level == "WARN" && aws_lambda_function.this.logging_config[0].application_log_level == null
+    error_message = "Lambda's own lines from WARN up (no START and REPORT per invocation); the handler's own lines unfiltered."
+  }
+
+  assert {
     condition     = jsonencode(aws_lambda_function.this.environment[0].variables) == jsonencode({ POWERTOOLS_SERVICE_NAME = "test-messenger-delivery", SES_REGION = "eu-west-1" })
     error_message = "The environment is what it is given, with the Powertools service name."
   }
@@ -64,12 +74,12 @@ run "plan" {
   }
 
   assert {
-    condition     = jsonencode(aws_lambda_function.this.layers) == jsonencode(["arn:aws:lambda:eu-central-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-x86_64:27"])
+    condition     = jsonencode(aws_lambda_function.this.layers) == jsonencode(["arn:aws:lambda:eu-central-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:27"]) && output.architecture == "arm64"
     error_message = "Powertools comes from AWS's published layer for the runtime and architecture."
   }
 
   assert {
-    condition     = length(aws_sqs_queue.dead_letter) == 0 && length(aws_lambda_function.this.dead_letter_config) == 0
+    condition     = length(aws_sqs_queue.dead_letter) == 0 && length(aws_lambda_function.this.dead_letter_config) == 0 && output.dead_letter_queue_name == null
     error_message = "No dead-letter queue unless asked."
   }
 
@@ -113,7 +123,7 @@ run "a_dead_letter_queue_is_encrypted_and_the_only_one_it_may_send_to" {
   }
 
   assert {
-    condition     = aws_sqs_queue.dead_letter[0].name == "test-messenger-delivery-dlq" && aws_sqs_queue.dead_letter[0].kms_master_key_id == var.kms_key_arn && aws_sqs_queue.dead_letter[0].message_retention_seconds == 1209600
+    condition     = aws_sqs_queue.dead_letter[0].name == "test-messenger-delivery-dlq" && output.dead_letter_queue_name == "test-messenger-delivery-dlq" && aws_sqs_queue.dead_letter[0].kms_master_key_id == var.kms_key_arn && aws_sqs_queue.dead_letter[0].message_retention_seconds == 1209600
     error_message = "The queue is the function's, encrypted with its key, keeping messages 14 days."
   }
 
@@ -131,6 +141,46 @@ run "a_dead_letter_queue_is_encrypted_and_the_only_one_it_may_send_to" {
     condition     = data.aws_iam_policy_document.dead_letter_queue[0].statement[0].effect == "Deny" && jsonencode(data.aws_iam_policy_document.dead_letter_queue[0].statement[0].condition) == jsonencode([{ test = "Bool", values = ["false"], variable = "aws:SecureTransport" }])
     error_message = "The queue refuses every request without TLS."
   }
+}
+
+run "x86_64_active_tracing_and_platform_logs_when_asked" {
+  command = plan
+
+  variables {
+    architecture     = "x86_64"
+    tracing_mode     = "Active"
+    system_log_level = "INFO"
+  }
+
+  assert {
+    condition     = jsonencode(aws_lambda_function.this.layers) == jsonencode(["arn:aws:lambda:eu-central-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-x86_64:27"]) && jsonencode(aws_lambda_function.this.architectures) == jsonencode(["x86_64"])
+    error_message = "The layer follows the architecture."
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.tracing_config[0].mode == "Active" && aws_lambda_function.this.logging_config[0].system_log_level == "INFO"
+    error_message = "Tracing mode and system log level are what is asked."
+  }
+}
+
+run "refuses_a_tracing_mode_lambda_does_not_offer" {
+  command = plan
+
+  variables {
+    tracing_mode = "Sampled"
+  }
+
+  expect_failures = [var.tracing_mode]
+}
+
+run "refuses_a_system_log_level_lambda_does_not_offer" {
+  command = plan
+
+  variables {
+    system_log_level = "ERROR"
+  }
+
+  expect_failures = [var.system_log_level]
 }
 
 run "a_policy_known_only_at_apply_still_plans" {

@@ -1,0 +1,76 @@
+"""What the alarms and the dashboard (terraform/operations.tf) read is what the handlers write, and the guardrail
+alarms are named alike in AWS and in the local stack. Terraform's own tests (operations.tftest.hcl) assert the
+planned alarms and widgets; this pins the names they share with the Python code, which Terraform cannot read."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from local.config import Settings
+from tests.conftest import REPO_ROOT
+from tests.terraform.conftest import Stack
+
+HANDLERS = {"delivery": "handlers/delivery/app.py", "status": "handlers/status/app.py"}
+
+
+def _service(path: str) -> str:
+    [service] = re.findall(r'^SERVICE = "([^"]+)"$', (REPO_ROOT / path).read_text(), re.MULTILINE)
+    return service
+
+
+def _emitted() -> set[str]:
+    return {name for path in HANDLERS.values() for name in re.findall(r'\bemit\(\s*"(\w+)"', (REPO_ROOT / path).read_text())}
+
+
+@pytest.mark.parametrize("handler", sorted(HANDLERS))
+def test_the_service_dimension_is_the_handlers_own(stack: Stack, handler: str) -> None:
+    # The handlers put service=<SERVICE> on every metric; an alarm with another value would watch nothing.
+    assert stack.locals()["metric_services"][handler] == _service(HANDLERS[handler])
+
+
+def test_every_metric_of_the_stacks_namespace_that_terraform_reads_is_emitted_by_a_handler() -> None:
+    # GIVEN the metric names the dashboard (metric lines) and the alarms (namespace, then metric_name) read from
+    # the stack's own namespace
+    text = (REPO_ROOT / "terraform" / "operations.tf").read_text()
+    widgets = set(re.findall(r'local\.metrics_namespace, "(\w+)"', text))
+    alarms = set(re.findall(r'namespace\s*=\s*local\.metrics_namespace\s+metric_name\s*=\s*"(\w+)"', text))
+    assert widgets == {"Messages", "StatusEvents", "StalePendingFound", "Retries"} and alarms == {"StalePendingFound"}
+    # THEN a handler emits each of them
+    assert widgets | alarms <= _emitted()
+
+
+def test_the_guardrail_alarms_are_named_as_the_local_stack_names_them(stack: Stack) -> None:
+    stage = "prod"
+    terraform = {f"{stage}-messenger-{name}": alarm["channel"] for name, alarm in stack.locals()["guardrail_alarms"].items()}
+    assert terraform == Settings(stage=stage).guardrail_alarms
+
+
+def _anchors(markdown: str) -> set[str]:
+    """The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces to dashes."""
+    text = re.sub(r"^```.*?^```", "", markdown, flags=re.MULTILINE | re.DOTALL)  # a '#' in a code block is no heading
+    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-") for heading in re.findall(r"^#{1,6} (.+)$", text, re.MULTILINE)}
+
+
+def test_every_alarm_description_and_link_into_the_runbook_names_one_of_its_headings() -> None:
+    # GIVEN the runbook's headings, and each alarm description's entry (operations.tf: Runbook: ${local.runbook}#...)
+    runbook = (REPO_ROOT / "docs" / "operations.md").read_text()
+    anchors = _anchors(runbook)
+    described = set(re.findall(r"\$\{local\.runbook\}#([\w-]+)", (REPO_ROOT / "terraform" / "operations.tf").read_text()))
+    assert described == {"ses-bounce-rate", "ses-complaint-rate", "sms-spend", "dead-letter-queue", "delivery-errors", "delivery-throttles", "api-5xx-errors", "stale-pending-messages"}
+    # AND every other link to an entry: the Makefile, the README, the docs, the Terraform, the runbook itself
+    sources = [REPO_ROOT / "Makefile", REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").glob("*.md")), *sorted((REPO_ROOT / "terraform").glob("*.tf"))]
+    linked = {(path.name, anchor) for path in sources for anchor in re.findall(r"operations\.md#([\w-]+)", path.read_text())}
+    linked |= {("operations.md", anchor) for anchor in re.findall(r"\]\(#([\w-]+)\)", runbook)}
+    assert {anchor for _, anchor in linked} >= {"the-channel-guardrail", "alarms", "resuming"}
+    # THEN each names a heading of the runbook
+    assert described <= anchors
+    assert {(source, anchor) for source, anchor in linked if anchor not in anchors} == set()
+
+
+def test_the_runbooks_links_to_other_pages_name_their_headings() -> None:
+    runbook = (REPO_ROOT / "docs" / "operations.md").read_text()
+    links = set(re.findall(r"\]\(([\w-]+\.md)#([\w-]+)\)", runbook))
+    assert links, "the runbook points into the other pages"
+    assert {(page, anchor) for page, anchor in links if anchor not in _anchors((REPO_ROOT / "docs" / page).read_text())} == set()
