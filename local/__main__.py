@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  API key:  {settings.api_key}   (send it as the x-api-key header)", flush=True)
     print(f"  IAM:      SigV4, service appsync, region {settings.table_region}: access key {settings.access_key_id}, secret {secret}", flush=True)
     print("  Tools (x-api-key, JSON): GET /local/outbox   POST /local/events {\"to\", \"messageId\", \"event\"}   POST /local/sweep   POST /local/expire", flush=True)
+    print(f"  SES mailbox simulator: mail to success@, bounce@, ooto@, complaint@, suppressionlist@simulator.amazonses.com gets its events after {settings.ses_simulator_delay_seconds:g}s", flush=True)
     print(f"  AWS:      {aws_endpoint}   (moto; e.g. aws --endpoint-url ... dynamodb scan --table-name {settings.table_names['messages']})", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
 

@@ -33,6 +33,7 @@ from local.js_engine import JsEngine
 from local.manifest import REPO_ROOT, TRIGGERS, Manifest, load_manifest
 from local.outbox import Outbox
 from local.pipeline import PipelineExecutor
+from local.ses_simulator import MailboxSimulator
 from local.status_reports import ReportError, StatusReporter
 
 logger = logging.getLogger("local.server")
@@ -57,6 +58,7 @@ class LocalStack:
     graphql: GraphQLHost
     outbox: Outbox
     reporter: StatusReporter
+    simulator: MailboxSimulator
     aws: EmulatedAws | None = None
     executing: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(WORKERS))
 
@@ -70,6 +72,7 @@ class LocalStack:
         return delete_expired(self.settings, self.settings.table_names["messages"], table)
 
     def close(self) -> None:
+        self.simulator.stop()
         self.engine.close()
         if self.aws is not None:
             self.aws.stop()
@@ -128,12 +131,16 @@ def assemble_stack(settings: Settings) -> LocalStack:
     session = boto3.Session()
     session._session.set_default_client_config(Config(max_pool_connections=WORKERS))
     boto3.DEFAULT_SESSION = session
-    outbox = Outbox()
+    outbox = Outbox(manifest.storage.key_prefixes["message"])
     outbox.attach(session)
     engine = JsEngine()
     executor = PipelineExecutor(manifest, engine, build_data_sources(settings, manifest), env={})
     reporter = build_status_reporter(settings, manifest, engine, outbox)
-    return LocalStack(settings, manifest, engine, executor, GraphQLHost(load_schema(manifest), executor, settings.resolver_count_limit), outbox, reporter)
+    simulator = MailboxSimulator(reporter.play, settings.ses_simulator_delay_seconds)
+    outbox.subscribe(simulator.on_sent)
+    simulator.start()
+    graphql = GraphQLHost(load_schema(manifest), executor, settings.resolver_count_limit)
+    return LocalStack(settings, manifest, engine, executor, graphql, outbox, reporter, simulator)
 
 
 def start_stack(settings: Settings | None = None) -> LocalStack:
