@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     host, port = str(server.server_address[0]), int(server.server_address[1])
     aws_endpoint = stack.aws.endpoint_url if stack.aws else "(none)"
     print(f"serverless-messenger local stack ready in {time.monotonic() - started:.1f}s", flush=True)
+    print(f"  Console:  http://{host}:{port}/   (outbox, messages, send, GraphQL explorer, channels)", flush=True)
     print(f"  GraphQL:  http://{host}:{port}/graphql", flush=True)
     secret = settings.secret_access_key if settings.secret_access_key == LOCAL_SECRET_ACCESS_KEY else "(yours, from AWS_SECRET_ACCESS_KEY)"
     print(f"  API key:  {settings.api_key}   (send it as the x-api-key header)", flush=True)

@@ -99,6 +99,10 @@ class Settings:
         return [self.default_email_from, *_split(self.allowed_email_senders)]
 
     @property
+    def sms_sender_ids(self) -> list[str]:
+        return _split(self.allowed_sms_sender_ids)
+
+    @property
     def email_events_topic_arn(self) -> str:
         return f"arn:aws:sns:{self.ses_region}:123456789012:{self.stage}-messenger-email-events"
 
