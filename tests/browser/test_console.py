@@ -153,8 +153,17 @@ def test_the_console_works_from_the_keyboard(console: LocalStackProcess, page: A
 
 def test_a_channel_is_paused_and_resumed_from_the_console(console: LocalStackProcess, page: Any) -> None:
     page.goto(console.base_url + "/#channels")
+    expect(page.locator("#stream-state")).to_have_text("live")
     row = page.locator("tr[data-channel=SMS]")
-    row.get_by_label("Reason to pause SMS").fill("carrier outage drill")
+    reason = row.get_by_label("Reason to pause SMS")
+    reason.fill("carrier outage drill")
+    # WHILE the reason is being typed, another client writes to the table and the page reads the channels again
+    with page.expect_response(lambda response: response.url.endswith("/local/channels") and response.request.method == "GET"):
+        sent = console.graphql(SEND_MESSAGE, {"input": {"to": f"{unique('live')}@example.com", "body": "hello", "deliveryMethod": "EMAIL"}})
+        assert not sent.errors, sent.errors
+    # THEN what was typed is still there, and still focused
+    expect(reason).to_have_value("carrier outage drill")
+    expect(reason).to_be_focused()
     row.get_by_role("button", name="Pause SMS").click()
     expect(page.locator("#channel-summary")).to_contain_text("SMS paused")
     expect(row).to_contain_text("carrier outage drill")
