@@ -15,7 +15,7 @@ TERRAFORM ?= terraform
 TF := $(TERRAFORM) -chdir=terraform
 CHECKOV := $(TOOLS)/checkov/bin/checkov
 
-.PHONY: help install dev test test-python lint-js lint-python checkov terraform-test fmt docs bench clean init plan apply outputs destroy env-check channels pause resume
+.PHONY: help install chromium dev test test-python lint-js lint-python checkov terraform-test fmt docs bench clean init plan apply outputs destroy env-check channels pause resume
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -41,11 +41,25 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(VENV)/.synced node_modules/.installed ## Install the Python and node toolchains from their lock files
 
-dev: $(VENV)/.synced ## Run the local stack (PORT=4000 API_KEY=local-dev-api-key by default)
+# The browser tests drive Debian's chromium package with Playwright (which never downloads a browser here).
+# Installed where that can be done (Debian, as root); anywhere else, or if apt fails, the browser tests skip and
+# pytest's summary says what is missing.
+chromium: ## Install Debian's chromium for the browser tests (on Debian, as root)
+	@if command -v chromium >/dev/null || [ -n "$$CHROMIUM" ]; then exit 0; fi; \
+	if [ -r /etc/debian_version ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+			|| echo "could not install chromium: the browser tests will skip"; \
+	else \
+		echo "chromium: not on PATH, and installed only on Debian as root: the browser tests will skip"; \
+	fi
+
+dev: $(VENV)/.synced node_modules/.installed ## Run the local stack and its console (PORT=4000 API_KEY=local-dev-api-key by default)
 	$(PY) -m local $(if $(PORT),--port $(PORT)) $(if $(API_KEY),--api-key $(API_KEY))
 
-lint-js: node_modules/.installed ## Lint the resolvers against the APPSYNC_JS rules
-	npx --no-install eslint graphql
+lint-js: node_modules/.installed ## Lint the resolvers against the APPSYNC_JS rules, and the console's modules
+	npx --no-install eslint graphql local/console
 
 lint-python: $(VENV)/.synced ## ruff, and mypy (strict on the Lambda handlers)
 	$(VENV)/bin/ruff check handlers local tools bench tests
@@ -61,7 +75,7 @@ test-python: $(VENV)/.synced
 terraform-test: $(VENV)/.synced ## terraform fmt, validate and test of every module, the root and each environment (offline: schema-only providers)
 	$(PY) -m tools.terraform_gate
 
-test: install lint-js lint-python checkov terraform-test test-python ## Everything CI checks
+test: install chromium lint-js lint-python checkov terraform-test test-python ## Everything CI checks
 
 docs: $(VENV)/.synced ## Regenerate the inputs/outputs tables of the module READMEs
 	$(PY) tools/module_docs.py

@@ -54,11 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     host, port = str(server.server_address[0]), int(server.server_address[1])
     aws_endpoint = stack.aws.endpoint_url if stack.aws else "(none)"
     print(f"serverless-messenger local stack ready in {time.monotonic() - started:.1f}s", flush=True)
+    print(f"  Console:  http://{host}:{port}/   (outbox, messages, send, GraphQL explorer, channels)", flush=True)
     print(f"  GraphQL:  http://{host}:{port}/graphql", flush=True)
     secret = settings.secret_access_key if settings.secret_access_key == LOCAL_SECRET_ACCESS_KEY else "(yours, from AWS_SECRET_ACCESS_KEY)"
     print(f"  API key:  {settings.api_key}   (send it as the x-api-key header)", flush=True)
     print(f"  IAM:      SigV4, service appsync, region {settings.table_region}: access key {settings.access_key_id}, secret {secret}", flush=True)
     print("  Tools (x-api-key, JSON): GET /local/outbox   POST /local/events {\"to\", \"messageId\", \"event\"}   POST /local/sweep   POST /local/expire", flush=True)
+    print(f"  SES mailbox simulator: mail to success@, bounce@, ooto@, complaint@, suppressionlist@simulator.amazonses.com gets its events after {settings.ses_simulator_delay_seconds:g}s", flush=True)
     print(f"  AWS:      {aws_endpoint}   (moto; e.g. aws --endpoint-url ... dynamodb scan --table-name {settings.table_names['messages']})", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
 

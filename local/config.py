@@ -52,6 +52,12 @@ class Settings:
     resolver_count_limit: int = field(default_factory=lambda: int(_env("RESOLVER_COUNT_LIMIT", "1")))
     # As terraform/variables.tf's message_retention_days.
     message_retention_days: int = field(default_factory=lambda: int(_env("MESSAGE_RETENTION_DAYS", "90")))
+    # Seconds from SES accepting an email to a mailbox-simulator address to its events (local/ses_simulator.py).
+    ses_simulator_delay_seconds: float = field(default_factory=lambda: float(_env("SES_SIMULATOR_DELAY_SECONDS", "1")))
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.ses_simulator_delay_seconds <= 3600:
+            raise ValueError("SES_SIMULATOR_DELAY_SECONDS must be a number of seconds from 0 to 3600")
 
     @property
     def authorizer(self) -> Authorizer:
@@ -91,6 +97,10 @@ class Settings:
     @property
     def email_senders(self) -> list[str]:
         return [self.default_email_from, *_split(self.allowed_email_senders)]
+
+    @property
+    def sms_sender_ids(self) -> list[str]:
+        return _split(self.allowed_sms_sender_ids)
 
     @property
     def email_events_topic_arn(self) -> str:

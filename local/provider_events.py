@@ -27,8 +27,17 @@ SMS_EVENTS = {"SMS_SUCCESS", "SMS_FAILURE"}
 EVENTS = SES_EVENTS | SMS_EVENTS
 
 
-def ses_event(event: str, sent: dict[str, Any], region: str, configuration_set: str, now: datetime) -> dict[str, Any]:
-    """One SES event for an email as the outbox captured it (recipient, sender, tags, SES message id)."""
+# A permanent bounce's sub-type, and what the recipient's mail server (or SES itself) said.
+BOUNCE_DIAGNOSTICS = {
+    "General": ("5.1.1", "smtp; 550 5.1.1 user unknown"),
+    "Suppressed": ("5.1.1", "Amazon SES has suppressed sending to this address because it has a recent history of bouncing as an invalid address."),
+}
+
+
+def ses_event(event: str, sent: dict[str, Any], region: str, configuration_set: str, now: datetime, bounce_sub_type: str = "General") -> dict[str, Any]:
+    """One SES event for an email as the outbox captured it (recipient, sender, tags, SES message id); a BOUNCE
+    is permanent, of the sub-type given (`General`, or `Suppressed` for an address on the suppression list)."""
+    bounce_status, diagnostic = BOUNCE_DIAGNOSTICS[bounce_sub_type]
     recipient = sent["to"][0]
     sender = sent["from"]
     tags = {
@@ -65,10 +74,8 @@ def ses_event(event: str, sent: dict[str, Any], region: str, configuration_set: 
             "eventType": "Bounce",
             "bounce": {
                 "bounceType": "Permanent",
-                "bounceSubType": "General",
-                "bouncedRecipients": [
-                    {"emailAddress": recipient, "action": "failed", "status": "5.1.1", "diagnosticCode": "smtp; 550 5.1.1 user unknown"}
-                ],
+                "bounceSubType": bounce_sub_type,
+                "bouncedRecipients": [{"emailAddress": recipient, "action": "failed", "status": bounce_status, "diagnosticCode": diagnostic}],
                 "timestamp": iso8601(now),
                 "feedbackId": f"{uuid.uuid4()}-000000",
                 "reportingMTA": "dsn; a1-2.smtp-out.eu-central-1.amazonses.com",

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
 from botocore.config import Config
 
+from local import console
+from local.activity import Activity
 from local.auth import Authorizer, Refusal
 from local.aws import EmulatedAws, delete_expired, provision, start_moto
 from local.config import Settings
@@ -33,6 +35,7 @@ from local.js_engine import JsEngine
 from local.manifest import REPO_ROOT, TRIGGERS, Manifest, load_manifest
 from local.outbox import Outbox
 from local.pipeline import PipelineExecutor
+from local.ses_simulator import MailboxSimulator
 from local.status_reports import ReportError, StatusReporter
 
 logger = logging.getLogger("local.server")
@@ -46,6 +49,8 @@ UNAUTHORIZED = {"errors": [{"errorType": "UnauthorizedException", "message": "Yo
 # connection pools of the boto3 clients they all share, so that no call waits for (or overflows) a pool.
 # Connections beyond it stay open and wait their turn; the listen backlog takes bursts of new ones.
 WORKERS = 64
+# A live stream with nothing to tell sends a comment this often, so a dead connection is noticed.
+STREAM_KEEPALIVE_SECONDS = 15
 
 
 @dataclass
@@ -57,6 +62,8 @@ class LocalStack:
     graphql: GraphQLHost
     outbox: Outbox
     reporter: StatusReporter
+    activity: Activity
+    simulator: MailboxSimulator
     aws: EmulatedAws | None = None
     executing: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(WORKERS))
 
@@ -70,6 +77,8 @@ class LocalStack:
         return delete_expired(self.settings, self.settings.table_names["messages"], table)
 
     def close(self) -> None:
+        self.simulator.stop()
+        self.activity.close()
         self.engine.close()
         if self.aws is not None:
             self.aws.stop()
@@ -128,12 +137,18 @@ def assemble_stack(settings: Settings) -> LocalStack:
     session = boto3.Session()
     session._session.set_default_client_config(Config(max_pool_connections=WORKERS))
     boto3.DEFAULT_SESSION = session
-    outbox = Outbox()
+    outbox = Outbox(manifest.storage.key_prefixes["message"])
     outbox.attach(session)
+    activity = Activity(outbox)
+    activity.attach(session)
     engine = JsEngine()
     executor = PipelineExecutor(manifest, engine, build_data_sources(settings, manifest), env={})
     reporter = build_status_reporter(settings, manifest, engine, outbox)
-    return LocalStack(settings, manifest, engine, executor, GraphQLHost(load_schema(manifest), executor, settings.resolver_count_limit), outbox, reporter)
+    simulator = MailboxSimulator(reporter.play, settings.ses_simulator_delay_seconds)
+    outbox.subscribe(simulator.on_sent)
+    simulator.start()
+    graphql = GraphQLHost(load_schema(manifest), executor, settings.resolver_count_limit)
+    return LocalStack(settings, manifest, engine, executor, graphql, outbox, reporter, activity, simulator)
 
 
 def start_stack(settings: Settings | None = None) -> LocalStack:
@@ -151,7 +166,8 @@ def start_stack(settings: Settings | None = None) -> LocalStack:
 class _RequestHandler(BaseHTTPRequestHandler):
     """The routes of the local stack. Each request passes the same gates first: a loopback Host (no DNS
     rebinding); then, per route, AppSync's authorization (/graphql) or the API key and a JSON body (/local/*).
-    Only /graphql speaks CORS, and only to loopback origins and those in CORS_ORIGINS."""
+    Only /graphql speaks CORS, and only to loopback origins and those in CORS_ORIGINS. The console's page and
+    files (/, /console/*, /vendor/*) need no key, and speak no CORS: no other origin can read them."""
 
     stack: LocalStack
     server_version = "serverless-messenger-local"
@@ -237,6 +253,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.FORBIDDEN, "ForbiddenHost", "The local stack answers only to a loopback host name (localhost, 127.0.0.1, [::1])")
             return
         route = ROUTES.get((self.command, self._path))
+        if route is None and self.command == "GET" and self._path.startswith(console.FILE_PREFIXES):
+            route = _RequestHandler._console_file
         if route is not None:
             route(self)
         elif any(path == self._path for _, path in ROUTES):
@@ -292,16 +310,58 @@ class _RequestHandler(BaseHTTPRequestHandler):
             result = self.stack.graphql.execute(body, headers, caller)
         self._send_json(HTTPStatus.OK, result, cors=True)
 
+    def _graphql_page(self) -> None:
+        """A browser opening /graphql is taken to the console's explorer; any other GET is refused as before."""
+        self._read_body()
+        if "text/html" not in (self.headers.get("Accept") or ""):
+            message = "GET is not supported here: use POST (a browser's GET, Accept: text/html, leads to the console's explorer)"
+            self._error(HTTPStatus.METHOD_NOT_ALLOWED, "MethodNotAllowed", message)
+            return
+        self.send_response(HTTPStatus.SEE_OTHER)
+        self.send_header("Location", "/#explorer")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    # --- the console: /, /console/*, /vendor/* ----------------------------------------------------
+
+    def _send_file(self, status: HTTPStatus, body: bytes, content_type: str, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _console_page(self) -> None:
+        self._read_body()
+        page = console.page(self.stack.settings)
+        self._send_file(HTTPStatus.OK, page, "text/html; charset=utf-8", console.PAGE_HEADERS)
+
+    def _console_file(self) -> None:
+        self._read_body()
+        found = console.static_file(self._path)
+        if found is None:
+            self._error(HTTPStatus.NOT_FOUND, "NotFound", f"No file {self._path}" + console.missing_hint(self._path))
+            return
+        body, content_type = found
+        self._send_file(HTTPStatus.OK, body, content_type, {"Cache-Control": "no-cache"})
+
     # --- /local/* and /health -----------------------------------------------------------------
+
+    def _key_refused(self) -> bool:
+        """True after answering 401 to a request without the API key in `x-api-key`."""
+        supplied = self.headers.get("x-api-key") or ""
+        if hmac.compare_digest(supplied.encode(), self.stack.settings.api_key.encode()):
+            return False
+        self._send_json(HTTPStatus.UNAUTHORIZED, UNAUTHORIZED)
+        return True
 
     def _local_tool(self, run: Callable[[Any], Any]) -> None:
         """A developer's tool: the API key, a JSON body (for POST), and no CORS, so no web page can call it."""
         raw = self._read_body()
-        if raw is None:
-            return
-        supplied = self.headers.get("x-api-key") or ""
-        if not hmac.compare_digest(supplied.encode(), self.stack.settings.api_key.encode()):
-            self._send_json(HTTPStatus.UNAUTHORIZED, UNAUTHORIZED)
+        if raw is None or self._key_refused():
             return
         if self.command == "POST" and (self.headers.get("Content-Type") or "").split(";")[0].strip().lower() != "application/json":
             self._error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaType", "Send the request as application/json")
@@ -335,14 +395,53 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _expire(self) -> None:
         self._local_tool(lambda _: {"deleted": self.stack.expire()})
 
+    def _stream(self) -> None:
+        """Server-sent events, for as long as the client stays: `outbox` (each captured send, from the
+        `after`-th on; its `id` is its position), `table` (the table was written; data: the count of writes),
+        and `reset` (`after` is past the end of the outbox: the client followed a stack that was restarted).
+        The API key comes as a header, so the console reads it with fetch() rather than EventSource."""
+        if self._read_body() is None or self._key_refused():
+            return
+        after = parse_qs(urlsplit(self.path).query).get("after", ["0"])[0]
+        sent = int(after) if after.isdigit() else 0
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        activity, writes = self.stack.activity, -1
+        try:
+            if sent > len(self.stack.outbox):
+                # The client saw more than this stack has sent: it follows a stack that was restarted.
+                self.wfile.write(b"event: reset\ndata: {}\n\n")
+                sent = 0
+            while not activity.closed:
+                changed = activity.wait(sent, writes, STREAM_KEEPALIVE_SECONDS)
+                events = [f"id: {index}\nevent: outbox\ndata: {json.dumps(entry)}\n\n" for index, entry in enumerate(self.stack.outbox.entries(sent), sent + 1)]
+                sent += len(events)
+                if activity.writes != writes:
+                    writes = activity.writes
+                    events.append(f"event: table\ndata: {writes}\n\n")
+                if not changed:
+                    events.append(": nothing new\n\n")
+                if events:
+                    self.wfile.write("".join(events).encode())
+                    self.wfile.flush()
+        except OSError:  # the client went away
+            pass
+
     def _health(self) -> None:
         self._read_body()
         self._send_json(HTTPStatus.OK, {"status": "ok"})
 
 
 ROUTES: dict[tuple[str, str], Callable[[_RequestHandler], None]] = {
+    ("GET", "/"): _RequestHandler._console_page,
     ("OPTIONS", "/graphql"): _RequestHandler._preflight,
     ("POST", "/graphql"): _RequestHandler._graphql,
+    ("GET", "/graphql"): _RequestHandler._graphql_page,
+    ("GET", "/local/stream"): _RequestHandler._stream,
     ("GET", "/health"): _RequestHandler._health,
     ("GET", "/local/outbox"): _RequestHandler._outbox,
     ("POST", "/local/events"): _RequestHandler._events,

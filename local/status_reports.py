@@ -4,6 +4,8 @@
   names a message as sendMessage returned it (`to`, `messageId`) and an event; the reporter
   builds the payload AWS would deliver for it (local/provider_events.py) and invokes the
   status handler on it, as the SNS subscription or the CloudWatch Logs subscription would.
+- the SES mailbox simulator (local/ses_simulator.py): the events SES publishes for mail to its
+  addresses, played the same way (`play`) shortly after the send.
 - `POST /local/sweep`: run the stale-pending sweep now, as its schedule would, optionally
   with `{"staleAfterSeconds": N}`.
 - `GET|POST /local/channels`: the channels' state, or an operator's pause or resume
@@ -49,12 +51,17 @@ class StatusReporter:
     def report(self, request: Any) -> dict[str, Any]:
         """`{"to", "messageId", "event"}`, and for SMS events optionally the carrier's `providerResponse`."""
         to, message_id, event = self._parse(request)
+        return self.play(to, message_id, event, provider_response=request.get("providerResponse"))
+
+    def play(self, to: str, message_id: str, event: str, *, provider_response: Any = None, bounce_sub_type: str = "General") -> dict[str, Any]:
+        """Deliver a provider's report of `event` for a sent message to its status handler, as AWS would; the
+        record after. `POST /local/events` and the SES mailbox simulator both come here."""
         record = self._record(to, message_id)
         now = provider_events.now_utc()
         if event in provider_events.SES_EVENTS:
-            payload, trigger = self._email_payload(event, record, now), "sesEvents"
+            payload, trigger = self._email_payload(event, record, now, bounce_sub_type), "sesEvents"
         else:
-            payload, trigger = self._sms_payload(event, record, now, request.get("providerResponse")), "smsDeliveryLogs"
+            payload, trigger = self._sms_payload(event, record, now, provider_response), "smsDeliveryLogs"
         handled = self._invoke(trigger, payload)
         after = self._record(to, message_id)
         return {
@@ -127,7 +134,7 @@ class StatusReporter:
             raise ReportError(HTTPStatus.NOT_FOUND, "no message with this id was sent to this recipient")
         return from_item(item) or {}
 
-    def _email_payload(self, event: str, record: dict[str, Any], now) -> dict[str, Any]:
+    def _email_payload(self, event: str, record: dict[str, Any], now, bounce_sub_type: str = "General") -> dict[str, Any]:
         if record["deliveryMethod"] != "EMAIL":
             raise ReportError(HTTPStatus.BAD_REQUEST, f"{event} is an email event; this message is an SMS")
         # Found by the tags it was sent with, as SES events find their record: even one whose outcome was never recorded.
@@ -135,7 +142,7 @@ class StatusReporter:
         sent = next((entry for entry in self.outbox.entries() if entry.get("tags", {}).get("message") == ulid), None)
         if sent is None:
             raise ReportError(HTTPStatus.CONFLICT, "SES never accepted this message, so it sends no events for it")
-        ses_event = provider_events.ses_event(event, sent, self.ses_region, self.configuration_set, now)
+        ses_event = provider_events.ses_event(event, sent, self.ses_region, self.configuration_set, now, bounce_sub_type)
         return provider_events.sns_notification(ses_event, self.topic_arn, now)
 
     def _sms_payload(self, event: str, record: dict[str, Any], now, provider_response: Any) -> dict[str, Any]:

@@ -1,0 +1,92 @@
+"""The local console: one page, its modules and styles (this folder), and the libraries npm installed from
+package-lock.json (node_modules), all served by the local stack itself. No CDN, no build step.
+
+The page is given the API key, in a <meta> element of the HTML the stack serves, so it opens with nothing to
+type. Another origin cannot read it: the stack answers only to a loopback Host (a DNS-rebinding page is
+refused), and it sends no CORS headers on these routes, so a page elsewhere that fetches them cannot read the
+answer. The page may not be framed, and its Content-Security-Policy lets it load and call nothing but the
+stack (a captured email's HTML included).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+from local import provider_events
+from local.config import Settings
+from local.manifest import REPO_ROOT
+from local.operations import GET_MESSAGES, SEND_MESSAGE
+from local.ses_simulator import SCENARIOS, SIMULATOR_DOMAIN
+
+CONSOLE_DIR = Path(__file__).resolve().parent
+NODE_MODULES = REPO_ROOT / "node_modules"
+FILE_PREFIXES = ("/console/", "/vendor/")
+# What the page may load from node_modules, under /vendor/ (GraphiQL's UMD build and the React it runs on).
+VENDOR = {
+    "react.js": "react/umd/react.production.min.js",
+    "react-dom.js": "react-dom/umd/react-dom.production.min.js",
+    "graphiql.js": "graphiql/graphiql.min.js",
+    "graphiql.css": "graphiql/graphiql.min.css",
+}
+CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+_CONSOLE_FILE = re.compile(r"/console/([a-z][a-z-]*\.(?:js|css))")
+# Scripts and connections only to the stack; inline styles for GraphiQL's editor; images from the stack or
+# data: URLs only, so a captured email's remote images (tracking pixels) are never fetched.
+POLICY = (
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+)
+CONTENT_SECURITY_POLICY = "; ".join(POLICY)
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def config(settings: Settings) -> dict[str, object]:
+    """What the page is told: the key, the documents it sends, and what its forms offer."""
+    return {
+        "apiKey": settings.api_key,
+        "operations": {"sendMessage": SEND_MESSAGE, "getMessages": GET_MESSAGES},
+        "emailSenders": settings.email_senders,
+        "smsSenderIds": settings.sms_sender_ids,
+        "events": {"EMAIL": sorted(provider_events.SES_EVENTS), "SMS": sorted(provider_events.SMS_EVENTS)},
+        "simulatorAddresses": [f"{name}@{SIMULATOR_DOMAIN}" for name in SCENARIOS],
+        "simulatorDelaySeconds": settings.ses_simulator_delay_seconds,
+    }
+
+
+def page(settings: Settings) -> bytes:
+    template = (CONSOLE_DIR / "index.html").read_text()
+    return template.replace("{{config}}", html.escape(json.dumps(config(settings)), quote=True)).encode()
+
+
+def static_file(path: str) -> tuple[bytes, str] | None:
+    """A console file or a vendored library by its URL path, with its content type; None if there is none."""
+    if path.startswith("/vendor/"):
+        relative = VENDOR.get(path.removeprefix("/vendor/"))
+        file = NODE_MODULES / relative if relative else None
+    else:
+        match = _CONSOLE_FILE.fullmatch(path)
+        file = CONSOLE_DIR / match.group(1) if match else None
+    if file is None or not file.is_file():
+        return None
+    return file.read_bytes(), CONTENT_TYPES[file.suffix]
+
+
+def missing_hint(path: str) -> str:
+    if path.removeprefix("/vendor/") in VENDOR:
+        return ": the console's libraries come from package-lock.json (run make install)"
+    return ""

@@ -1,0 +1,47 @@
+// The console's views, one per #hash (#outbox, #messages?to=..., #send, #explorer, #channels), and the live
+// stream that keeps the outbox, the shown history and the channels current.
+import { follow } from './api.js';
+import { debounce } from './dom.js';
+import * as channels from './channels.js';
+import * as explorer from './explorer.js';
+import * as messages from './messages.js';
+import * as outbox from './outbox.js';
+import './send.js';
+
+const VIEWS = ['outbox', 'messages', 'send', 'explorer', 'channels'];
+
+function route() {
+  const [name, query] = location.hash.slice(1).split('?');
+  const view = VIEWS.includes(name) ? name : 'outbox';
+  for (const section of document.querySelectorAll('section[data-view]')) section.hidden = section.dataset.view !== view;
+  for (const link of document.querySelectorAll('nav a')) {
+    if (link.hash === `#${view}`) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  document.body.dataset.view = view;
+  if (view === 'messages') messages.open(new URLSearchParams(query));
+  if (view === 'explorer') explorer.open();
+  if (view === 'channels') channels.refresh();
+}
+
+window.addEventListener('hashchange', route);
+route();
+channels.refresh();
+
+const streamState = document.getElementById('stream-state');
+// Any write to the table may have moved a shown message or a channel: read them again, once per burst.
+const tableChanged = debounce(() => {
+  messages.refresh();
+  channels.refresh();
+}, 150);
+follow(
+  (name, data, id) => {
+    if (name === 'outbox') outbox.add(data, id);
+    else if (name === 'table') tableChanged();
+    else if (name === 'reset') outbox.clear();
+  },
+  (state) => {
+    streamState.textContent = state === 'live' ? 'live' : 'reconnecting…';
+    streamState.dataset.state = state;
+  },
+);
