@@ -42,8 +42,8 @@ ASSUMPTION = {
     "traced_share": 0.01,  # tracing.fixed_rate; the functions trace only what AppSync sampled (PassThrough)
     "log_event_overhead_bytes": 26,  # what CloudWatch Logs counts per event on top of the message
     # The sweep reads a whole hour's recipient counters (~140 B each) in every run whose window touches that
-    # hour: about 7 of the 5-minute runs read a given counter, 7 × 140 B / 4 KB × 0.5 unit.
-    "sweep_counter_read_units_per_message": 0.12,
+    # hour: about 8 of the 5-minute runs read a given counter, 8 × 140 B / 4 KB × 0.5 unit.
+    "sweep_counter_read_units_per_message": 0.14,
 }
 
 MILLION = 1_000_000

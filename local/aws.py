@@ -44,19 +44,23 @@ _item_write_lock = threading.RLock()
 
 
 def isolate_dynamodb_transactions() -> None:
-    """Make moto's DynamoDB transactions isolated, as DynamoDB's are.
+    """Make moto's DynamoDB requests isolated from each other, as DynamoDB's are.
 
     moto applies a transaction item by item and, if one fails, puts back a copy of the whole
     table taken before it started: a write that landed in between is lost, and concurrent
-    transactions with one idempotency key could each leave a record. Serialising item writes
-    closes that gap; reads stay concurrent.
+    transactions with one idempotency key could each leave a record. It also updates an item in
+    place, action by action, and serialises a read's items after finding them: a read during an
+    update could see the new status without the history entry written with it. So each request,
+    from parsing to its serialised answer, runs alone, and so does each backend write.
     """
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.responses import DynamoHandler
 
     if getattr(DynamoDBBackend, "_writes_serialised", False):
         return
     for name in _ITEM_WRITES:
         setattr(DynamoDBBackend, name, _serialised(getattr(DynamoDBBackend, name)))
+    setattr(DynamoHandler, "call_action", _serialised(DynamoHandler.call_action))  # noqa: B010 - moto's method, wrapped
     setattr(DynamoDBBackend, "_writes_serialised", True)  # noqa: B010 - a marker moto's class does not declare
 
 

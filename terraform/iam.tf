@@ -111,20 +111,20 @@ data "aws_iam_policy_document" "message_item_update" {
   }
 }
 
-# What the erasure function may do: read a recipient's partitions (messages, limit counters) and delete their
-# items, and the idempotency claims that name their messages. Nothing else.
+# What the erasure function may do: read a recipient's messages and delete them, the idempotency claims that
+# name them, and the recipient's limit counters (by key: their channel's partition holds everyone's). Nothing else.
 data "aws_iam_policy_document" "erasure" {
   source_policy_documents = [data.aws_iam_policy_document.table_key.json]
 
   statement {
-    sid       = "ReadRecipientPartitions"
+    sid       = "ReadRecipientMessages"
     actions   = ["dynamodb:Query"]
     resources = [module.messages_table.arn]
 
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
-      values   = ["${local.key_prefixes.message}*", "${local.key_prefixes.limit}*"]
+      values   = ["${local.key_prefixes.message}*"]
     }
   }
 
@@ -143,7 +143,7 @@ data "aws_iam_policy_document" "erasure" {
 
 # What each delivery-status function may call: update message items (message_item_update), and find a
 # message by its SNS message ID through the index where it needs to. The scheduled sweep reads the limit
-# counters' send times and the status of the messages they point to, and keeps its mark (CONFIG/SWEEP).
+# counters' send times and the status of the messages they point to, and keeps its mark (SWEEP/SWEEP).
 data "aws_iam_policy_document" "event_handler" {
   for_each = local.status_handlers
 
@@ -211,6 +211,12 @@ data "aws_iam_policy_document" "event_handler" {
         test     = "ForAllValues:StringEquals"
         variable = "dynamodb:Attributes"
         values   = [local.messages_table.partitionKey, local.messages_table.sortKey, "sweptUntil"]
+      }
+
+      condition {
+        test     = "StringEqualsIfExists"
+        variable = "dynamodb:ReturnValues"
+        values   = ["NONE", "UPDATED_OLD", "UPDATED_NEW"]
       }
     }
   }

@@ -142,7 +142,7 @@ variable "status_functions" {
 }
 
 variable "stale_pending" {
-  description = "The sweep (manifest handler stalePending) that marks UNKNOWN the messages left PENDING, whose delivery outcome was never recorded: schedule_expression, how often an EventBridge rule runs it (rate(...) or cron(...), default every 5 minutes); stale_after_seconds, the age in whole seconds from which a PENDING message counts as stale (at least 60: a sendMessage request lasts at most 30 s, AppSync's limit, and the delivery function's timeout is shorter, so a younger PENDING message may still be in flight)."
+  description = "The sweep (manifest handler stalePending) that marks UNKNOWN the messages left PENDING, whose delivery outcome was never recorded: schedule_expression, how often an EventBridge rule runs it (rate(...) or cron(...), default every 5 minutes); stale_after_seconds, the age in whole seconds from which a PENDING message counts as stale (at least 60: a sendMessage request lasts at most 30 s, AppSync's limit, and the delivery function's timeout is shorter, so a younger PENDING message may still be in flight; at most 3600, as the sweep finds messages through limit counters that live 26 hours)."
   type = object({
     schedule_expression = optional(string, "rate(5 minutes)")
     stale_after_seconds = optional(number, 300)
@@ -155,8 +155,8 @@ variable "stale_pending" {
   }
 
   validation {
-    condition     = var.stale_pending.stale_after_seconds >= 60 && floor(var.stale_pending.stale_after_seconds) == var.stale_pending.stale_after_seconds
-    error_message = "stale_pending.stale_after_seconds is a whole number of seconds, at least 60: AppSync requests last up to 30 s, so a younger PENDING message may still be delivered."
+    condition     = var.stale_pending.stale_after_seconds >= 60 && var.stale_pending.stale_after_seconds <= 3600 && floor(var.stale_pending.stale_after_seconds) == var.stale_pending.stale_after_seconds
+    error_message = "stale_pending.stale_after_seconds is a whole number of seconds from 60 to 3600: AppSync requests last up to 30 s, so a younger PENDING message may still be delivered; and the sweep finds messages through their recipients' limit counters, which live 26 hours, so it must not lag far behind."
   }
 }
 

@@ -7,6 +7,7 @@ contract value appears anywhere else, written out by hand.
 
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
@@ -36,7 +37,7 @@ PINNED_CONSTANTS = {
     ("handlers/status/app.py", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
     ("handlers/status/app.py", "LIMIT_PREFIX"): ("keyPrefixes", "limit"),
     ("handlers/status/app.py", "RECIPIENT_HOUR_PREFIX"): ("keyPrefixes", "recipientHour"),
-    ("handlers/status/app.py", "CONFIG_PK"): ("sweepItem", "PK"),
+    ("handlers/status/app.py", "SWEEP_PK"): ("sweepItem", "PK"),
     ("handlers/status/app.py", "SWEEP_SK"): ("sweepItem", "SK"),
     ("handlers/erasure/app.py", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
     ("handlers/erasure/app.py", "IDEMPOTENCY_PREFIX"): ("keyPrefixes", "idempotencyClaim"),
@@ -124,3 +125,15 @@ def test_references_inside_the_manifest_resolve(manifest: Manifest, storage: Sto
         assert set(source.get("writablePartitions", [])) <= set(storage.key_prefixes)
     for handler in manifest.event_handlers.values():
         assert set(handler.queries) <= set(storage.indexes)
+
+
+def test_the_sweep_and_erasure_know_how_long_a_recipients_counter_lives(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The sweep finds messages through the counters only while they live; erasure deletes them by key for as long.
+    [expression] = re.findall(r"^const KEPT_SECONDS = ([0-9 *]+);$", (REPO_ROOT / "graphql/functions/limitRecipient.js").read_text(), re.MULTILINE)
+    kept_seconds = math.prod(int(factor) for factor in expression.split("*"))
+    for handler in ("status", "erasure"):
+        for name in re.findall(r'os\.environ\["(\w+)"\]', (REPO_ROOT / f"handlers/{handler}/app.py").read_text()):
+            monkeypatch.setenv(name, "1")
+    status = load_lambda_module(REPO_ROOT, "handlers/status", "app")
+    erasure = load_lambda_module(REPO_ROOT, "handlers/erasure", "app")
+    assert status.RECIPIENT_COUNTER_KEPT.total_seconds() == kept_seconds == erasure.RECIPIENT_COUNTER_KEPT_HOURS * erasure.HOUR_SECONDS

@@ -10,8 +10,9 @@ import { runtime, util } from '@aws-appsync/utils';
 const LIMIT_PREFIX = 'LIMIT#';
 const RECIPIENT_HOUR_PREFIX = 'HOUR#';
 const WINDOW_SECONDS = 3600;
-// Counters outlive their window a little, then DynamoDB's TTL deletes them.
-const KEPT_SECONDS = 2 * 3600;
+// Counters outlive their window by a day, so the stale-pending sweep can still find a stretch's messages
+// after an outage (handlers/status/app.py: RECIPIENT_COUNTER_KEPT; a test pins the two); then TTL deletes them.
+const KEPT_SECONDS = 26 * 3600;
 const LIMIT = { EMAIL: 'emailPerRecipientPerHour', SMS: 'smsPerRecipientPerHour' };
 
 export function request(ctx) {

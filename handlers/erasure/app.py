@@ -32,6 +32,12 @@ MESSAGE_PREFIX = "MESSAGE#"
 IDEMPOTENCY_PREFIX = "IDEMPOTENCY#"
 LIMIT_PREFIX = "LIMIT#"
 RECIPIENT_HOUR_PREFIX = "HOUR#"
+# A recipient's counter (LIMIT#<channel> / HOUR#<hour start>#<recipient>) lives this long after its hour began
+# (graphql/functions/limitRecipient.js: KEPT_SECONDS; tests/test_storage_contract.py pins the copies), and
+# DynamoDB's TTL deletes it typically within a few days after: every hour of that span is deleted by key.
+RECIPIENT_COUNTER_KEPT_HOURS = 26
+TTL_DELAY_HOURS = 7 * 24
+HOUR_SECONDS = 3600
 CHANNELS = ("EMAIL", "SMS")
 BATCH_SIZE = 25  # BatchWriteItem's limit
 # Stop while this much of the invocation's time remains, so AppSync hears why.
@@ -62,13 +68,12 @@ class OutOfTime(Exception):
 Key = dict[str, dict[str, str]]
 
 
-def partition(partition_key: str, attributes: str = "PK, SK", sort_key_prefix: str | None = None) -> Iterator[dict[str, Any]]:
-    """Every item of one partition (whose sort key begins so), page by page (strongly consistent: nothing
-    just written is missed)."""
+def partition(partition_key: str, attributes: str = "PK, SK") -> Iterator[dict[str, Any]]:
+    """Every item of one partition, page by page (strongly consistent: nothing just written is missed)."""
     arguments: dict[str, Any] = {
         "TableName": MESSAGES_TABLE,
-        "KeyConditionExpression": "PK = :pk" + ("" if sort_key_prefix is None else " AND begins_with(SK, :prefix)"),
-        "ExpressionAttributeValues": {":pk": {"S": partition_key}} | ({} if sort_key_prefix is None else {":prefix": {"S": sort_key_prefix}}),
+        "KeyConditionExpression": "PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": partition_key}},
         "ProjectionExpression": attributes,
         "ConsistentRead": True,
     }
@@ -78,6 +83,16 @@ def partition(partition_key: str, attributes: str = "PK, SK", sort_key_prefix: s
         if "LastEvaluatedKey" not in page:
             return
         arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def counter_keys(recipient: str, now: int) -> Iterator[Key]:
+    """The keys of every hourly limit counter the recipient may still have, in both channels: no read, as
+    their channel's partition holds every other recipient's too."""
+    this_hour = now - now % HOUR_SECONDS
+    for hours_ago in range(RECIPIENT_COUNTER_KEPT_HOURS + TTL_DELAY_HOURS + 1):
+        for channel in CHANNELS:
+            sort_key = f"{RECIPIENT_HOUR_PREFIX}{this_hour - hours_ago * HOUR_SECONDS}#{recipient}"
+            yield {"PK": {"S": f"{LIMIT_PREFIX}{channel}"}, "SK": {"S": sort_key}}
 
 
 def claim_key(message: dict[str, Any]) -> Key | None:
@@ -130,15 +145,10 @@ def erase(recipient: str, remaining_millis: Callable[[], int]) -> int:
         erased += 1
         if len(batch) == BATCH_SIZE:
             flush()
-    # A recipient's hourly counters (HOUR#<hour start>#<recipient>) share their channel's partition with every
-    # other recipient's: read them all, whatever DynamoDB's TTL has not yet removed, and pick this recipient's.
-    for channel in CHANNELS:
-        for counter in partition(f"{LIMIT_PREFIX}{channel}", sort_key_prefix=RECIPIENT_HOUR_PREFIX):
-            if counter["SK"]["S"].split("#", 2)[2] != recipient:
-                continue
-            batch.append({"PK": counter["PK"], "SK": counter["SK"]})
-            if len(batch) == BATCH_SIZE:
-                flush()
+    for counter in counter_keys(recipient, int(time.time())):
+        batch.append(counter)
+        if len(batch) == BATCH_SIZE:
+            flush()
     flush()
     return erased
 

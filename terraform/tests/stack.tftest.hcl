@@ -159,7 +159,7 @@ run "plan" {
   # --- The erasure function may read and delete a recipients data only
   assert {
     condition = jsonencode([for statement in data.aws_iam_policy_document.erasure.statement : [statement.sid, statement.actions, statement.condition]]) == jsonencode([
-      ["ReadRecipientPartitions", ["dynamodb:Query"], [{ test = "ForAllValues:StringLike", values = ["MESSAGE#*", "LIMIT#*"], variable = "dynamodb:LeadingKeys" }]],
+      ["ReadRecipientMessages", ["dynamodb:Query"], [{ test = "ForAllValues:StringLike", values = ["MESSAGE#*"], variable = "dynamodb:LeadingKeys" }]],
       ["DeleteRecipientItems", ["dynamodb:BatchWriteItem", "dynamodb:DeleteItem"], [{ test = "ForAllValues:StringLike", values = ["MESSAGE#*", "IDEMPOTENCY#*", "LIMIT#*"], variable = "dynamodb:LeadingKeys" }]],
     ])
     error_message = "Erasure reads a recipient's partitions and deletes their items; nothing else."
@@ -200,10 +200,11 @@ run "plan" {
       "dynamodb:LeadingKeys" = ["ForAllValues:StringLike", ["MESSAGE#*"]]
       "dynamodb:Select"      = ["StringEqualsIfExists", ["SPECIFIC_ATTRIBUTES"]]
       }) && jsonencode({ for c in data.aws_iam_policy_document.event_handler["stalePending"].statement[2].condition : c.variable => [c.test, c.values] }) == jsonencode({
-      "dynamodb:Attributes"  = ["ForAllValues:StringEquals", ["PK", "SK", "sweptUntil"]]
-      "dynamodb:LeadingKeys" = ["ForAllValues:StringEquals", ["CONFIG"]]
+      "dynamodb:Attributes"   = ["ForAllValues:StringEquals", ["PK", "SK", "sweptUntil"]]
+      "dynamodb:LeadingKeys"  = ["ForAllValues:StringEquals", ["SWEEP"]]
+      "dynamodb:ReturnValues" = ["StringEqualsIfExists", ["NONE", "UPDATED_OLD", "UPDATED_NEW"]]
     })
-    error_message = "The sweep reads only the counters' send times and messages' status, and writes only its mark in CONFIG."
+    error_message = "The sweep reads only the counters' send times and messages' status, and writes only its mark, in its own partition."
   }
 
   # --- The config item holds the senders as configured
@@ -421,6 +422,20 @@ run "refuses_a_stale_age_a_request_may_still_reach" {
 
   variables {
     stale_pending = { stale_after_seconds = 30 }
+  }
+
+  expect_failures = [var.stale_pending]
+}
+
+run "refuses_a_stale_age_the_sweep_could_not_keep_up_with" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    stale_pending = { stale_after_seconds = 7200 }
   }
 
   expect_failures = [var.stale_pending]

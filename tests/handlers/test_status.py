@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from local.lambda_context import LambdaContext
+
 RECIPIENT = "recipient@example.com"
 MESSAGE_ID = "MESSAGE#01M88FN0F4JBQYHKMCVXGCJMHG"
 PROVIDER_ID = "34d9b400-c6dd-5444-820d-fbeb0f1f54cf"
@@ -315,29 +317,34 @@ def test_every_sweep_reports_how_many_stale_pending_messages_it_found(status, pe
 
 @pytest.fixture
 def pending_record(messages_table, status) -> Callable[..., dict[str, Any]]:
-    """A message recorded `minutes_ago` as the pipeline records it, after counting it against its recipient's
-    hourly limit (graphql/functions/limitRecipient.js: the counter keeps the hour's first and last send), which
-    the counter may write `counted_seconds_later`."""
+    """A message recorded `minutes_ago` (or `at`) as the pipeline records it, after counting it against its
+    recipient's hourly limit as graphql/functions/limitRecipient.js does: in the counter of the hour in which
+    it counts (`counted_seconds_later`), the first send's time kept, the last one's overwritten, both the
+    record's own time."""
     numbers = itertools.count()
 
-    def put(minutes_ago: float, state: str = "PENDING", counted_seconds_later: float = 0, at: datetime | None = None) -> dict[str, Any]:
+    def put(minutes_ago: float = 0, state: str = "PENDING", counted_seconds_later: float = 0, at: datetime | None = None, to: str = RECIPIENT) -> dict[str, Any]:
         recorded = at or datetime.now(UTC) - timedelta(minutes=minutes_ago)
         ulid = status.ulid_time_prefix(recorded) + f"{next(numbers):016d}"
-        item = {"PK": f"MESSAGE#{RECIPIENT}", "SK": f"MESSAGE#{ulid}", "deliveryStatus": state, "statusHistory": []}
+        item = {"PK": f"MESSAGE#{to}", "SK": f"MESSAGE#{ulid}", "deliveryStatus": state, "statusHistory": []}
         messages_table.put_item(Item=item)
-        counted = recorded + timedelta(seconds=counted_seconds_later)
-        hour = int(counted.timestamp()) // 3600 * 3600
-        key = {"PK": "LIMIT#EMAIL", "SK": f"HOUR#{hour}#{RECIPIENT}"}
-        counter = messages_table.get_item(Key=key).get("Item") or {**key, "sends": 0, "firstSentAt": status._iso(counted), "lastSentAt": status._iso(counted)}
-        times = sorted([counter["firstSentAt"], counter["lastSentAt"], status._iso(counted)])
-        messages_table.put_item(Item={**counter, "sends": counter["sends"] + 1, "firstSentAt": times[0], "lastSentAt": times[-1]})
+        hour = int((recorded + timedelta(seconds=counted_seconds_later)).timestamp()) // 3600 * 3600
+        messages_table.update_item(
+            Key={"PK": "LIMIT#EMAIL", "SK": f"HOUR#{hour}#{to}"},
+            UpdateExpression="ADD sends :one SET firstSentAt = if_not_exists(firstSentAt, :at), lastSentAt = :at",
+            ExpressionAttributeValues={":one": 1, ":at": status._iso(recorded)},
+        )
         return item
 
     return put
 
 
+# Where the sweep keeps its mark (graphql/manifest.json: tables.messages.sweepItem).
+SWEEP_KEY = {"PK": "SWEEP", "SK": "SWEEP"}
+
+
 def swept_until(messages_table) -> str | None:
-    item = messages_table.get_item(Key={"PK": "CONFIG", "SK": "SWEEP"}, ConsistentRead=True).get("Item")
+    item = messages_table.get_item(Key=SWEEP_KEY, ConsistentRead=True).get("Item")
     return item["sweptUntil"] if item else None
 
 
@@ -376,24 +383,66 @@ def test_each_stretch_of_time_is_swept_once(status, pending_record, messages_tab
     assert new_mark is not None and new_mark >= mark
 
 
-def test_the_sweep_finds_a_message_whose_counter_was_written_after_its_window_in_the_next_hour(status, pending_record, messages_table, lambda_context) -> None:
-    # GIVEN a message recorded a second before an hour began, left PENDING, whose request counted it against its
-    # recipient's limit ten seconds later: in the next hour's counter
+def test_the_sweep_finds_a_message_counted_in_the_hour_after_its_window(status, pending_record, messages_table, lambda_context) -> None:
+    # GIVEN a message recorded 30 s before an hour began, left PENDING, whose request counted it against its
+    # recipient's limit 40 s later: in the next hour's counter
     hour = datetime.fromtimestamp((datetime.now(UTC) - timedelta(minutes=6)).timestamp() // 3600 * 3600, UTC)
-    stale = pending_record(0, at=hour - timedelta(seconds=1), counted_seconds_later=10)
-    # AND a sweep whose window ends five seconds into that hour, before the counter's time
-    window_start = hour + timedelta(seconds=5) - status.SWEEP_WINDOW
-    messages_table.put_item(Item={"PK": "CONFIG", "SK": "SWEEP", "sweptUntil": status._iso(window_start)})
-    # WHEN it runs THEN it finds the message
+    stale = pending_record(at=hour - timedelta(seconds=30), counted_seconds_later=40)
+    # AND a sweep whose window ends 20 s before that hour
+    window_start = hour - timedelta(seconds=20) - status.SWEEP_WINDOW
+    messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": status._iso(window_start)})
+    # WHEN it runs THEN it reads the next hour's counters too, and finds the message
     assert status.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)["changed"] == 1
     assert messages_table.get_item(Key={"PK": stale["PK"], "SK": stale["SK"]})["Item"]["deliveryStatus"] == "UNKNOWN"
-    assert swept_until(messages_table) == status._iso(hour + timedelta(seconds=5))
+    assert swept_until(messages_table) == status._iso(hour - timedelta(seconds=20))
+
+
+def test_the_sweep_finds_a_message_whose_counter_a_later_send_wrote_first(status, pending_record, messages_table, lambda_context) -> None:
+    # GIVEN two sends to one recipient 20 s apart whose counter updates landed in the opposite order: the
+    # counter's first send is the later one's time, its last send the earlier one's
+    later = datetime.now(UTC) - timedelta(minutes=3)
+    pending_record(at=later, state="ACCEPTED")
+    stale = pending_record(at=later - timedelta(seconds=20))
+    counter = next(item for item in messages_table.scan()["Items"] if item["PK"] == "LIMIT#EMAIL")
+    assert counter["firstSentAt"] > counter["lastSentAt"]
+    # WHEN a sweep covers only the earlier message's time
+    messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": status._iso(later - timedelta(seconds=25))})
+    assert status.stale_pending_handler({"staleAfterSeconds": 60 * 3 + 15}, lambda_context)["changed"] == 1
+    # THEN it finds it all the same
+    assert messages_table.get_item(Key={"PK": stale["PK"], "SK": stale["SK"]})["Item"]["deliveryStatus"] == "UNKNOWN"
+
+
+def test_a_run_short_of_time_records_how_far_it_got_and_the_next_goes_on(status, pending_record, messages_table) -> None:
+    # GIVEN 20 recipients each with a message left PENDING, a second apart
+    first = datetime.now(UTC) - timedelta(minutes=10)
+    for number in range(20):
+        pending_record(at=first + timedelta(seconds=number), to=f"r{number}@example.com")
+    messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": status._iso(first - timedelta(minutes=1))})
+    # WHEN a run has time for one batch of readers only
+    short = LambdaContext(function_name="test-sweep", timeout_seconds=status.SWEEP_RESERVE_MILLIS / 1000 - 1)
+    assert status.stale_pending_handler({"staleAfterSeconds": 60}, short)["changed"] == status.SWEEP_READERS
+    # THEN its mark stops before the first recipient it did not read, less the margin
+    unread_first_send = first + timedelta(seconds=status.SWEEP_READERS)
+    assert swept_until(messages_table) == status._iso(unread_first_send - status.COUNTER_MARGIN)
+    # AND the next run finds the rest
+    assert status.stale_pending_handler({"staleAfterSeconds": 60}, LambdaContext(function_name="test-sweep"))["changed"] == 20 - status.SWEEP_READERS
+
+
+def test_a_sweep_behind_its_counters_says_what_it_could_not_check_and_goes_on(status, messages_table, lambda_context, caplog) -> None:
+    # GIVEN a sweep that last ran two days ago
+    messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": status._iso(datetime.now(UTC) - timedelta(days=2))})
+    # WHEN it runs
+    status.stale_pending_handler({}, lambda_context)
+    # THEN it logs, at ERROR, the stretch its counters no longer cover, and goes on from the oldest they do
+    [gap] = [record for record in caplog.records if "fell behind its limit counters" in record.getMessage()]
+    assert gap.levelname == "ERROR"
+    assert datetime.fromisoformat(swept_until(messages_table) or "") > datetime.now(UTC) - status.RECIPIENT_COUNTER_KEPT + timedelta(hours=1)
 
 
 def test_the_sweep_reads_only_the_partitions_of_recipients_sent_to_in_its_window(status, pending_record, messages_table, lambda_context, monkeypatch) -> None:
     # GIVEN a message of 40 minutes ago, and a sweep that checked everything up to 20 minutes ago
     pending_record(minutes_ago=40)
-    messages_table.put_item(Item={"PK": "CONFIG", "SK": "SWEEP", "sweptUntil": status._iso(datetime.now(UTC) - timedelta(minutes=20))})
+    messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": status._iso(datetime.now(UTC) - timedelta(minutes=20))})
     partitions_read: list[str] = []
     real_query = status.dynamodb().query
 
@@ -410,7 +459,7 @@ def test_the_sweep_reads_only_the_partitions_of_recipients_sent_to_in_its_window
 def test_a_sweep_catching_up_covers_one_window_per_run(status, pending_record, messages_table, lambda_context) -> None:
     # GIVEN the last sweep stopped an hour ago, and a message left PENDING 40 minutes ago
     earlier = datetime.now(UTC) - timedelta(hours=1)
-    messages_table.put_item(Item={"PK": "CONFIG", "SK": "SWEEP", "sweptUntil": status._iso(earlier)})
+    messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": status._iso(earlier)})
     pending_record(minutes_ago=40)
     # WHEN the sweep runs THEN it covers one window (15 minutes): not yet the message
     assert status.stale_pending_handler({}, lambda_context)["changed"] == 0
@@ -422,7 +471,7 @@ def test_a_sweep_catching_up_covers_one_window_per_run(status, pending_record, m
 def test_an_overlapping_sweep_leaves_the_mark_where_the_first_put_it(status, messages_table, lambda_context) -> None:
     # GIVEN a run that read the mark, while another run moved it first
     earlier = datetime.now(UTC) - timedelta(minutes=10)
-    messages_table.put_item(Item={"PK": "CONFIG", "SK": "SWEEP", "sweptUntil": status._iso(earlier + timedelta(minutes=5))})
+    messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": status._iso(earlier + timedelta(minutes=5))})
     # WHEN the slower run records where it stopped THEN the mark stays where the faster one put it
     status.record_swept_until(earlier + timedelta(minutes=3), previous=earlier)
     assert swept_until(messages_table) == status._iso(earlier + timedelta(minutes=5))
