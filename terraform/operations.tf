@@ -308,7 +308,8 @@ module "guardrail" {
   }
 }
 
-# Read and write the CONFIG/CHANNELS item only: its partition (dynamodb:LeadingKeys) and, when writing, the
+# Read and write the channel states: the CONFIG partition only (dynamodb:LeadingKeys names a partition, not an
+# item, so the sender settings of CONFIG/DELIVERY are readable too: nothing secret) and, when writing, only the
 # channel attributes with the key; and switch the stack's own configuration set.
 data "aws_iam_policy_document" "guardrail" {
   source_policy_documents = [data.aws_iam_policy_document.table_key.json]
