@@ -10,6 +10,7 @@ import pytest
 
 from local.config import Settings
 from tests.conftest import REPO_ROOT
+from tests.markdown import anchors as heading_anchors
 from tests.terraform.conftest import Stack
 
 HANDLERS = {"delivery": "handlers/delivery/app.py", "status": "handlers/status/app.py"}
@@ -47,16 +48,10 @@ def test_the_guardrail_alarms_are_named_as_the_local_stack_names_them(stack: Sta
     assert terraform == Settings(stage=stage).guardrail_alarms
 
 
-def _anchors(markdown: str) -> set[str]:
-    """The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces to dashes."""
-    text = re.sub(r"^```.*?^```", "", markdown, flags=re.MULTILINE | re.DOTALL)  # a '#' in a code block is no heading
-    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-") for heading in re.findall(r"^#{1,6} (.+)$", text, re.MULTILINE)}
-
-
 def test_every_alarm_description_and_link_into_the_runbook_names_one_of_its_headings() -> None:
     # GIVEN the runbook's headings, and each alarm description's entry (operations.tf: Runbook: ${local.runbook}#...)
     runbook = (REPO_ROOT / "docs" / "operations.md").read_text()
-    anchors = _anchors(runbook)
+    anchors = heading_anchors(runbook)
     described = set(re.findall(r"\$\{local\.runbook\}#([\w-]+)", (REPO_ROOT / "terraform" / "operations.tf").read_text()))
     assert described == {"ses-bounce-rate", "ses-complaint-rate", "sms-spend", "dead-letter-queue", "delivery-errors", "delivery-throttles", "api-5xx-errors", "stale-pending-messages"}
     # AND every other link to an entry: the Makefile, the README, the docs, the Terraform, the runbook itself
@@ -73,4 +68,4 @@ def test_the_runbooks_links_to_other_pages_name_their_headings() -> None:
     runbook = (REPO_ROOT / "docs" / "operations.md").read_text()
     links = set(re.findall(r"\]\(([\w-]+\.md)#([\w-]+)\)", runbook))
     assert links, "the runbook points into the other pages"
-    assert {(page, anchor) for page, anchor in links if anchor not in _anchors((REPO_ROOT / "docs" / page).read_text())} == set()
+    assert {(page, anchor) for page, anchor in links if anchor not in heading_anchors((REPO_ROOT / "docs" / page).read_text())} == set()
