@@ -62,15 +62,15 @@ def _load(name: str) -> dict[str, Any]:
     return results
 
 
-def per_million_emails(dynamodb: dict[str, Any] | None = None, logs: dict[str, Any] | None = None) -> list[Line]:
+def per_million_emails(dynamodb: dict[str, Any] | None = None, logs: dict[str, Any] | None = None, assumption: dict[str, float] = ASSUMPTION) -> list[Line]:
     """One email without senderId or idempotencyKey, with one SES event (DELIVERY)."""
     dynamodb = dynamodb or _load("dynamodb_cost")
     logs = logs or _load("warm_invoke")
+    a, p = assumption, PRICE
     email = dynamodb["writes_per_message"]["email"]["per_message"]
-    sweep_read = dynamodb["sweep"]["read_units_per_message"] + ASSUMPTION["sweep_counter_read_units_per_message"]
-    delivery_bytes = logs["delivery"]["EMAIL (fake clients)"]["log_bytes_per_call"] + ASSUMPTION["log_event_overhead_bytes"]
-    status_bytes = logs["status"]["ses_event_handler (SES DELIVERY via SNS)"]["log_bytes_per_call"] + ASSUMPTION["log_event_overhead_bytes"]
-    a, p = ASSUMPTION, PRICE
+    sweep_read = dynamodb["sweep"]["read_units_per_message"] + a["sweep_counter_read_units_per_message"]
+    delivery_bytes = logs["delivery"]["EMAIL (fake clients)"]["log_bytes_per_call"] + a["log_event_overhead_bytes"]
+    status_bytes = logs["status"]["ses_event_handler (SES DELIVERY via SNS)"]["log_bytes_per_call"] + a["log_event_overhead_bytes"]
     cold = a["cold_start_share"] * MILLION
 
     def lambda_seconds(billed: float, memory: float) -> float:
@@ -124,15 +124,11 @@ SENSITIVITY = [
 
 
 def sensitivity() -> str:
+    dynamodb, logs = _load("dynamodb_cost"), _load("warm_invoke")
     rows = ["| if | total $ |", "|---|---|"]
     for label, overrides in SENSITIVITY:
-        saved = dict(ASSUMPTION)
-        ASSUMPTION.update(overrides)
-        try:
-            rows.append(f"| {label} | {sum(line.dollars for line in per_million_emails()):.2f} |")
-        finally:
-            ASSUMPTION.clear()
-            ASSUMPTION.update(saved)
+        lines = per_million_emails(dynamodb, logs, {**ASSUMPTION, **overrides})
+        rows.append(f"| {label} | {sum(line.dollars for line in lines):.2f} |")
     return "\n".join(rows)
 
 

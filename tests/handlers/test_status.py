@@ -339,6 +339,20 @@ def pending_record(messages_table, status) -> Callable[..., dict[str, Any]]:
     return put
 
 
+@pytest.fixture
+def message_partitions_read(status, monkeypatch) -> list[str]:
+    """The message partitions the sweep Queries from now on (it reads the limit counters by channel apart)."""
+    read: list[str] = []
+    real_query = status.dynamodb().query
+
+    def recording_query(**kwargs: Any) -> Any:
+        read.extend(value["S"] for name, value in kwargs["ExpressionAttributeValues"].items() if name == ":partition")
+        return real_query(**kwargs)
+
+    monkeypatch.setattr(status.dynamodb(), "query", recording_query)
+    return read
+
+
 # Where the sweep keeps its mark (graphql/manifest.json: tables.messages.sweepItem).
 SWEEP_KEY = {"PK": "SWEEP", "SK": "SWEEP"}
 
@@ -361,25 +375,17 @@ def test_the_sweep_marks_only_messages_still_pending(status, pending_record, mes
     assert messages_table.get_item(Key={"PK": accepted["PK"], "SK": accepted["SK"]})["Item"] == accepted
 
 
-def test_each_stretch_of_time_is_swept_once(status, pending_record, messages_table, lambda_context, monkeypatch) -> None:
+def test_each_stretch_of_time_is_swept_once(status, pending_record, messages_table, lambda_context, message_partitions_read) -> None:
     # GIVEN a sweep that checked everything up to a minute ago
     status.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)
     mark = swept_until(messages_table)
     assert mark is not None
     # WHEN it runs again at once
-    partitions_read: list[str] = []
-    real_query = status.dynamodb().query
-
-    def recording_query(**kwargs: Any) -> Any:
-        partitions_read.extend(value["S"] for name, value in kwargs["ExpressionAttributeValues"].items() if name in (":partition", ":channel"))
-        return real_query(**kwargs)
-
-    monkeypatch.setattr(status.dynamodb(), "query", recording_query)
     pending_record(minutes_ago=5)  # recorded before the mark: already covered by the first run's window
     status.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)
     # THEN it starts at the mark: the older message's partition is not read again, and the mark only moves forward
     new_mark = swept_until(messages_table)
-    assert not any(partition.startswith("MESSAGE#") for partition in partitions_read)
+    assert message_partitions_read == []
     assert new_mark is not None and new_mark >= mark
 
 
@@ -439,21 +445,13 @@ def test_a_sweep_behind_its_counters_says_what_it_could_not_check_and_goes_on(st
     assert datetime.fromisoformat(swept_until(messages_table) or "") > datetime.now(UTC) - status.RECIPIENT_COUNTER_KEPT + timedelta(hours=1)
 
 
-def test_the_sweep_reads_only_the_partitions_of_recipients_sent_to_in_its_window(status, pending_record, messages_table, lambda_context, monkeypatch) -> None:
+def test_the_sweep_reads_only_the_partitions_of_recipients_sent_to_in_its_window(status, pending_record, messages_table, lambda_context, message_partitions_read) -> None:
     # GIVEN a message of 40 minutes ago, and a sweep that checked everything up to 20 minutes ago
     pending_record(minutes_ago=40)
     messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": status._iso(datetime.now(UTC) - timedelta(minutes=20))})
-    partitions_read: list[str] = []
-    real_query = status.dynamodb().query
-
-    def recording_query(**kwargs: Any) -> Any:
-        partitions_read.extend(value["S"] for name, value in kwargs["ExpressionAttributeValues"].items() if name == ":partition")
-        return real_query(**kwargs)
-
-    monkeypatch.setattr(status.dynamodb(), "query", recording_query)
     # WHEN the sweep runs THEN it reads the counters but not the recipient's messages: none were sent since
     assert status.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)["changed"] == 0
-    assert partitions_read == []
+    assert message_partitions_read == []
 
 
 def test_a_sweep_catching_up_covers_one_window_per_run(status, pending_record, messages_table, lambda_context) -> None:
