@@ -1,11 +1,11 @@
 """DynamoDB work per request: getMessages pages for 10 and 10,000 messages, and the writes of a send.
 
-In-process: the real schema, resolvers and handlers (local.server.assemble_stack) under moto's
+In-process: the real schema, resolvers and handlers (local.stack.assemble_stack) under moto's
 mock_aws. A CallRecorder (bench/aws_calls.py) sees every AWS call any client of the process makes: the
 resolvers' data source, the delivery function (an SMS's provider id), the status functions (provider
 events), whoever makes them. Every DynamoDB call is counted with what DynamoDB returned (Count,
 ScannedCount, the items), except the benchmark's own seeding and reads and the reads of the local stack's
-reporter (local/status_reports.py), which builds a provider's event from the record as AWS would deliver
+reporter (local/providers/status_reports.py), which builds a provider's event from the record as AWS would deliver
 it; other services' calls are listed.
 
 moto reports a constant ConsumedCapacity, so the capacity units here are computed from the items
@@ -226,7 +226,7 @@ def in_process_stack() -> Iterator[Any]:
     from moto import mock_aws
 
     from local.config import Settings
-    from local.server import assemble_stack
+    from local.stack import assemble_stack
 
     saved = dict(os.environ)
     os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"})

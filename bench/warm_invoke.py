@@ -32,8 +32,8 @@ from botocore.stub import Stubber
 
 from bench.cold_start import HANDLERS
 from bench.stats import summary
-from local.datasources import load_lambda_module
-from local.lambda_context import LambdaContext as Context
+from local.appsync.datasources import load_lambda_module
+from local.aws.lambda_context import LambdaContext as Context
 from local.manifest import load_manifest
 
 MESSAGE_PREFIX = load_manifest().storage.key_prefixes["message"]
@@ -219,7 +219,7 @@ class _FakeDynamoDB:
 
 def status_events() -> dict[str, dict[str, Any]]:
     """One SES DELIVERY event in an SNS notification, one SMS delivery log in a CloudWatch Logs payload."""
-    from local import (
+    from local.providers import (
         provider_events,  # the builders the local stack's /local/events uses
     )
 

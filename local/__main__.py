@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("botocore").setLevel(logging.WARNING)
 
     # Imported here so that --help answers without starting anything.
-    from local.server import LocalServer, start_stack
+    from local.server import LocalServer
+    from local.stack import start_stack
 
     try:
         server = LocalServer(settings)

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from local.auth import Authorizer
+from local.appsync.auth import Authorizer
 from local.manifest import StorageContract
 
 DEFAULT_API_KEY = "local-dev-api-key"
@@ -52,7 +52,7 @@ class Settings:
     resolver_count_limit: int = field(default_factory=lambda: int(_env("RESOLVER_COUNT_LIMIT", "1")))
     # As terraform/variables.tf's message_retention_days.
     message_retention_days: int = field(default_factory=lambda: int(_env("MESSAGE_RETENTION_DAYS", "90")))
-    # Seconds from SES accepting an email to a mailbox-simulator address to its events (local/ses_simulator.py).
+    # Seconds from SES accepting an email to a mailbox-simulator address to its events (local/providers/ses_simulator.py).
     ses_simulator_delay_seconds: float = field(default_factory=lambda: float(_env("SES_SIMULATOR_DELAY_SECONDS", "1")))
 
     def __post_init__(self) -> None:

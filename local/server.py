@@ -1,42 +1,22 @@
-"""The local stack: moto for AWS, QuickJS for the resolvers, the real handlers, behind one HTTP endpoint."""
+"""The local stack's HTTP endpoint: AppSync's /graphql, the console, and the developer's /local/* tools."""
 
 from __future__ import annotations
 
 import hmac
 import json
 import logging
-import os
 import re
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import boto3
-from botocore.config import Config
-
 from local import console
-from local.activity import Activity
-from local.auth import Authorizer, Refusal
-from local.aws import EmulatedAws, delete_expired, provision, start_moto
+from local.appsync.auth import Refusal
 from local.config import Settings
-from local.datasources import (
-    DataSource,
-    DynamoDBDataSource,
-    LambdaDataSource,
-    NoneDataSource,
-    load_handler,
-)
-from local.graphql_host import GraphQLHost, load_schema
-from local.js_engine import JsEngine
-from local.manifest import REPO_ROOT, TRIGGERS, Manifest, load_manifest
-from local.outbox import Outbox
-from local.pipeline import PipelineExecutor
-from local.ses_simulator import MailboxSimulator
-from local.status_reports import ReportError, StatusReporter
+from local.providers.status_reports import ReportError
+from local.stack import WORKERS, LocalStack
 
 logger = logging.getLogger("local.server")
 
@@ -45,122 +25,8 @@ MAX_REQUEST_BYTES = 2 * 1024 * 1024
 MAX_DISCARDED_BYTES = 64 * 1024 * 1024
 DISCARD_PAUSE_SECONDS = 0.5
 UNAUTHORIZED = {"errors": [{"errorType": "UnauthorizedException", "message": "You are not authorized to make this call."}]}
-# One bound for every concurrent path: requests executing at once, the in-process Lambda workers, and the
-# connection pools of the boto3 clients they all share, so that no call waits for (or overflows) a pool.
-# Connections beyond it stay open and wait their turn; the listen backlog takes bursts of new ones.
-WORKERS = 64
 # A live stream with nothing to tell sends a comment this often, so a dead connection is noticed.
 STREAM_KEEPALIVE_SECONDS = 15
-
-
-@dataclass
-class LocalStack:
-    settings: Settings
-    manifest: Manifest
-    engine: JsEngine
-    executor: PipelineExecutor
-    graphql: GraphQLHost
-    outbox: Outbox
-    reporter: StatusReporter
-    activity: Activity
-    simulator: MailboxSimulator
-    aws: EmulatedAws | None = None
-    executing: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(WORKERS))
-
-    @property
-    def authorizer(self) -> Authorizer:
-        return self.settings.authorizer
-
-    def expire(self) -> int:
-        """Delete the records whose time is up, as DynamoDB's TTL does in AWS; how many were deleted."""
-        table = self.manifest.tables["messages"]
-        return delete_expired(self.settings, self.settings.table_names["messages"], table)
-
-    def close(self) -> None:
-        self.simulator.stop()
-        self.activity.close()
-        self.engine.close()
-        if self.aws is not None:
-            self.aws.stop()
-
-
-def build_data_sources(settings: Settings, manifest: Manifest) -> dict[str, DataSource]:
-    data_sources: dict[str, DataSource] = {}
-    dynamodb = boto3.client("dynamodb", region_name=settings.table_region)
-    for name, source in manifest.data_sources.items():
-        if source["type"] == "NONE":
-            data_sources[name] = NoneDataSource()
-        elif source["type"] == "AMAZON_DYNAMODB":
-            data_sources[name] = DynamoDBDataSource(dynamodb, settings.table_names[source["table"]])
-        else:
-            handler = load_handler(REPO_ROOT, source["source"], source["handler"])
-            # A timeout the manifest fixes (erasure) holds here too; otherwise the delivery function's default.
-            timeout = float(source.get("timeoutSeconds", 10))
-            data_sources[name] = LambdaDataSource(f"{settings.stage}-{name}", handler, timeout_seconds=timeout, workers=WORKERS)
-    return data_sources
-
-
-def build_status_reporter(settings: Settings, manifest: Manifest, engine: JsEngine, outbox: Outbox) -> StatusReporter:
-    """The manifest's event handlers, by trigger, invoked the way their subscriptions and schedules would."""
-    return StatusReporter(
-        dynamodb=boto3.client("dynamodb", region_name=settings.table_region),
-        table_name=settings.table_names["messages"],
-        message_prefix=manifest.storage.key_prefixes["message"],
-        engine=engine,
-        outbox=outbox,
-        handlers={
-            trigger: [
-                LambdaDataSource(f"{settings.stage}-{handler.name}", load_handler(REPO_ROOT, handler.source, handler.handler), workers=WORKERS)
-                for handler in manifest.handlers_triggered_by(trigger)
-            ]
-            for trigger in TRIGGERS
-        },
-        ses_region=settings.ses_region,
-        sns_region=settings.sns_region,
-        configuration_set=settings.configuration_set,
-        topic_arn=settings.email_events_topic_arn,
-        alarm_topic_arn=settings.alarm_topic_arn,
-    )
-
-
-def assemble_stack(settings: Settings) -> LocalStack:
-    """Provision the emulated account and wire the resolvers to it (moto must already be running)."""
-    manifest = load_manifest()
-    provision(settings, manifest)
-    # Handlers read their configuration from the environment at import, as in Lambda. They share this
-    # process's, so their settings must agree where their names do (tests/test_handler_environment.py).
-    for source in manifest.handler_sources:
-        os.environ.update(settings.handler_env(source, manifest.storage))
-    # A fresh default session: the one the handlers make their clients from, as in Lambda. Every client
-    # made from it pools as many connections as requests may run at once (the handlers' own settings,
-    # timeouts and retries, merge over this), and the outbox sees every send made through it.
-    session = boto3.Session()
-    session._session.set_default_client_config(Config(max_pool_connections=WORKERS))
-    boto3.DEFAULT_SESSION = session
-    outbox = Outbox(manifest.storage.key_prefixes["message"])
-    outbox.attach(session)
-    activity = Activity(outbox)
-    activity.attach(session)
-    engine = JsEngine()
-    executor = PipelineExecutor(manifest, engine, build_data_sources(settings, manifest), env={})
-    reporter = build_status_reporter(settings, manifest, engine, outbox)
-    simulator = MailboxSimulator(reporter.play, settings.ses_simulator_delay_seconds)
-    outbox.subscribe(simulator.on_sent)
-    simulator.start()
-    graphql = GraphQLHost(load_schema(manifest), executor, settings.resolver_count_limit)
-    return LocalStack(settings, manifest, engine, executor, graphql, outbox, reporter, activity, simulator)
-
-
-def start_stack(settings: Settings | None = None) -> LocalStack:
-    """The whole local stack, with its own moto server."""
-    aws = start_moto()
-    try:
-        stack = assemble_stack(settings or Settings())
-    except Exception:
-        aws.stop()
-        raise
-    stack.aws = aws
-    return stack
 
 
 class _RequestHandler(BaseHTTPRequestHandler):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from local.js_engine import Clock, JsEngine
+from local.appsync.js_engine import Clock, JsEngine
 from local.manifest import Manifest, load_manifest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -13,8 +13,8 @@ import re
 import pytest
 from graphql import GraphQLEnumType
 
-from local.datasources import load_lambda_module
-from local.graphql_host import load_schema
+from local.appsync.datasources import load_lambda_module
+from local.appsync.host import load_schema
 from local.manifest import Manifest, StorageContract
 from tests.conftest import REPO_ROOT
 

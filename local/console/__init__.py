@@ -15,11 +15,11 @@ import json
 import re
 from pathlib import Path
 
-from local import provider_events
 from local.config import Settings
 from local.manifest import REPO_ROOT
 from local.operations import GET_MESSAGES, SEND_MESSAGE
-from local.ses_simulator import SCENARIOS, SIMULATOR_DOMAIN
+from local.providers import provider_events
+from local.providers.ses_simulator import SCENARIOS, SIMULATOR_DOMAIN
 
 CONSOLE_DIR = Path(__file__).resolve().parent
 NODE_MODULES = REPO_ROOT / "node_modules"

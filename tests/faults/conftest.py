@@ -11,10 +11,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from local.appsync.datasources import DataSource, LambdaDataSource
 from local.config import Settings
-from local.datasources import DataSource, LambdaDataSource
 from local.operations import SEND_MESSAGE
-from local.server import LocalStack, assemble_stack
+from local.stack import LocalStack, assemble_stack
 
 SETTINGS = Settings(
     stage="faults",

@@ -9,9 +9,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local.aws import emulate_ses_sending_options
-from local.datasources import load_lambda_module
-from local.lambda_context import LambdaContext
+from local.appsync.datasources import load_lambda_module
+from local.aws.emulator import emulate_ses_sending_options
+from local.aws.lambda_context import LambdaContext
 from tests.conftest import REPO_ROOT
 
 SES_REGION = "eu-west-1"
@@ -68,7 +68,7 @@ TABLE_REGION = "eu-central-1"
 @pytest.fixture
 def messages_table(aws, monkeypatch, manifest):
     """The messages table as Terraform and the local stack create it (keys and indexes from the manifest)."""
-    from local.aws import table_definition
+    from local.aws.emulator import table_definition
 
     monkeypatch.setenv("MESSAGES_TABLE", MESSAGES_TABLE)
     monkeypatch.setenv("MESSAGES_TABLE_REGION", TABLE_REGION)

@@ -17,7 +17,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
-from local.datasources import load_lambda_module
+from local.appsync.datasources import load_lambda_module
 from tests.aws_errors import client_error
 from tests.conftest import REPO_ROOT
 from tests.handlers.conftest import CONFIGURATION_SET, SES_REGION, SNS_REGION

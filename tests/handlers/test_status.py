@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from local.lambda_context import LambdaContext
+from local.aws.lambda_context import LambdaContext
 
 RECIPIENT = "recipient@example.com"
 MESSAGE_ID = "MESSAGE#01M88FN0F4JBQYHKMCVXGCJMHG"

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from local.ses_simulator import MailboxSimulator, mailbox
-from local.status_reports import ReportError
+from local.providers.ses_simulator import MailboxSimulator, mailbox
+from local.providers.status_reports import ReportError
 
 WAIT_SECONDS = 10
 
@@ -114,12 +114,12 @@ def test_a_failed_event_is_logged_with_the_message_id_and_the_next_one_still_pla
     simulator = MailboxSimulator(played, delay_seconds=0)
     simulator.start()
     try:
-        with caplog.at_level(logging.ERROR, logger="local.ses_simulator"):
+        with caplog.at_level(logging.ERROR, logger="local.providers.ses_simulator"):
             simulator.on_sent(email("complaint@simulator.amazonses.com", "MESSAGE#7"))
             assert [event[2] for event in played.wait_for(2)] == ["DELIVERY", "COMPLAINT"]
     finally:
         simulator.stop()
-    [record] = [record for record in caplog.records if record.name == "local.ses_simulator"]
+    [record] = [record for record in caplog.records if record.name == "local.providers.ses_simulator"]
     assert "DELIVERY for MESSAGE#7 was not played: SES never accepted this message" in record.getMessage()
     assert "complaint@" not in record.getMessage()
 
@@ -130,7 +130,7 @@ def test_stopping_ends_the_thread_at_once_and_says_what_was_not_played(played, c
     simulator.on_sent(email("bounce@simulator.amazonses.com", "MESSAGE#1"))
     simulator.on_sent(email("success@simulator.amazonses.com", "MESSAGE#2"))
     started = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="local.ses_simulator"):
+    with caplog.at_level(logging.WARNING, logger="local.providers.ses_simulator"):
         simulator.stop()
     assert time.monotonic() - started < 5
     assert not simulator._thread.is_alive()

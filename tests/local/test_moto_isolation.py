@@ -7,7 +7,7 @@ import threading
 import boto3
 from moto import mock_aws
 
-from local.aws import isolate_dynamodb_transactions
+from local.aws.emulator import isolate_dynamodb_transactions
 
 REGION = "us-east-1"
 UPDATES = 300

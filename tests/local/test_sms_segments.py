@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from local.sms_segments import GSM_7, UCS_2, segments
+from local.providers.sms_segments import GSM_7, UCS_2, segments
 
 EURO = "€"  # GSM-7's extension table: an escape and a septet
 EMOJI = "😀"  # outside the Basic Multilingual Plane: a surrogate pair in UCS-2

@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from local.js_engine import Outcome
+from local.appsync.js_engine import Outcome
 from tests.properties.hostile_inputs import (
     HOSTILE_PIECES,
     formatted_numbers,

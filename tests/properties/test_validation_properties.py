@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from local.js_engine import Outcome
+from local.appsync.js_engine import Outcome
 from tests.properties.hostile_inputs import (
     MESSAGE_FIELDS,
     TRIMMED_WHITESPACE,

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from local.js_engine import JsEngine, Outcome
+from local.appsync.js_engine import JsEngine, Outcome
 
 CONFIG = {
     "PK": "CONFIG",

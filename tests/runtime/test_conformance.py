@@ -11,7 +11,7 @@ from itertools import count
 
 import pytest
 
-from local.js_engine import JsEngine
+from local.appsync.js_engine import JsEngine
 from tests.conftest import SHARED_DIR
 
 VECTORS_FILE = SHARED_DIR / "conformance" / "appsync-js-evaluatecode.json"

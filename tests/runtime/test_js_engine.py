@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from local.js_engine import JsEngine, ResolverCodeError, link_imports
+from local.appsync.js_engine import JsEngine, ResolverCodeError, link_imports
 
 
 @pytest.fixture

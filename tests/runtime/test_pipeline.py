@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from local.datasources import NoneDataSource
-from local.js_engine import JsEngine
+from local.appsync.datasources import NoneDataSource
+from local.appsync.js_engine import JsEngine
+from local.appsync.pipeline import FieldError, PipelineExecutor, RequestInfo
 from local.manifest import load_manifest
-from local.pipeline import FieldError, PipelineExecutor, RequestInfo
 
 UTILS = "import { util, runtime } from '@aws-appsync/utils';\n"
 

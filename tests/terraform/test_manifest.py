@@ -8,7 +8,7 @@ import re
 
 from graphql import GraphQLObjectType
 
-from local.graphql_host import load_schema
+from local.appsync.host import load_schema
 from local.manifest import Manifest
 from tests.conftest import REPO_ROOT
 

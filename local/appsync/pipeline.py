@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from local.datasources import DataSource
-from local.js_engine import JsEngine, Outcome
+from local.appsync.datasources import DataSource
+from local.appsync.js_engine import JsEngine, Outcome
 from local.manifest import Manifest
 
 

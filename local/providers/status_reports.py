@@ -2,9 +2,9 @@
 
 - `POST /local/events`: play a provider's delivery report for a sent message. The request
   names a message as sendMessage returned it (`to`, `messageId`) and an event; the reporter
-  builds the payload AWS would deliver for it (local/provider_events.py) and invokes the
+  builds the payload AWS would deliver for it (local/providers/provider_events.py) and invokes the
   status handler on it, as the SNS subscription or the CloudWatch Logs subscription would.
-- the SES mailbox simulator (local/ses_simulator.py): the events SES publishes for mail to its
+- the SES mailbox simulator (local/providers/ses_simulator.py): the events SES publishes for mail to its
   addresses, played the same way (`play`) shortly after the send.
 - `POST /local/sweep`: run the stale-pending sweep now, as its schedule would, optionally
   with `{"staleAfterSeconds": N}`.
@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from local import provider_events
-from local.datasources import LambdaDataSource, from_item
-from local.js_engine import JsEngine
-from local.outbox import Outbox
+from local.appsync.datasources import LambdaDataSource, from_item
+from local.appsync.js_engine import JsEngine
+from local.providers import provider_events
+from local.providers.outbox import Outbox
 
 
 class ReportError(Exception):

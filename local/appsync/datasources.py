@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
-from local.lambda_context import LambdaContext
+from local.aws.lambda_context import LambdaContext
 
 Result = tuple[Any, dict[str, str] | None]
 

@@ -26,10 +26,10 @@ from graphql import (
     validate,
 )
 
-from local.auth import API_KEY, Caller
-from local.authorization import enforce_auth_directives
+from local.appsync.auth import API_KEY, Caller
+from local.appsync.authorization import enforce_auth_directives
+from local.appsync.pipeline import FieldError, PipelineExecutor, RequestInfo
 from local.manifest import Manifest
-from local.pipeline import FieldError, PipelineExecutor, RequestInfo
 
 logger = logging.getLogger("local.graphql")
 

@@ -18,8 +18,8 @@ from graphql import (
     default_field_resolver,
 )
 
-from local.auth import API_KEY, AWS_IAM
-from local.pipeline import FieldError
+from local.appsync.auth import API_KEY, AWS_IAM
+from local.appsync.pipeline import FieldError
 
 DEFAULT_MODE = API_KEY
 _DIRECTIVE_MODES = {"aws_api_key": API_KEY, "aws_iam": AWS_IAM}

@@ -25,9 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from local.status_reports import ReportError
+from local.providers.status_reports import ReportError
 
-logger = logging.getLogger("local.ses_simulator")
+logger = logging.getLogger("local.providers.ses_simulator")
 
 SIMULATOR_DOMAIN = "simulator.amazonses.com"
 # The events SES publishes for mail to each simulator mailbox, in order.

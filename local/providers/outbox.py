@@ -17,10 +17,10 @@ from typing import Any
 
 import boto3
 
-from local.js_engine import iso8601
-from local.sms_segments import segments
+from local.appsync.js_engine import iso8601
+from local.providers.sms_segments import segments
 
-logger = logging.getLogger("local.outbox")
+logger = logging.getLogger("local.providers.outbox")
 
 _SENDS = {"sesv2.SendEmail": "EMAIL", "sns.Publish": "SMS"}
 

@@ -18,7 +18,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from local.js_engine import iso8601
+from local.appsync.js_engine import iso8601
 
 ACCOUNT_ID = "123456789012"
 

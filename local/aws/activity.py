@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 
-from local.outbox import Outbox
+from local.providers.outbox import Outbox
 
 # Every DynamoDB call that writes, as the resolvers' data source and the handlers make them.
 WRITES = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
