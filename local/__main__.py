@@ -60,7 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  Console:  http://{host}:{port}/   (outbox, messages, send, GraphQL explorer, channels)", flush=True)
     print(f"  GraphQL:  http://{host}:{port}/graphql", flush=True)
     secret = settings.secret_access_key if settings.secret_access_key == LOCAL_SECRET_ACCESS_KEY else "(yours, from AWS_SECRET_ACCESS_KEY)"
-    print(f"  API key:  {settings.api_key}   (send it as the x-api-key header)", flush=True)
+    print(f"  LIVE key: {stack.local_keys['LIVE']}   (the local client's; send it as the Authorization header)", flush=True)
+    print(f"  TEST key: {stack.local_keys['TEST']}   (sends nothing: outcomes are simulated)", flush=True)
+    print(f"  API key:  {settings.api_key}   (x-api-key: the default client, as before clients existed)", flush=True)
     print(f"  IAM:      SigV4, service appsync, region {settings.table_region}: access key {settings.access_key_id}, secret {secret}", flush=True)
     print("  Tools (x-api-key, JSON): GET /local/outbox   POST /local/events {\"to\", \"messageId\", \"event\"}   POST /local/sweep   POST /local/expire", flush=True)
     print(f"  SES mailbox simulator: mail to success@, bounce@, ooto@, complaint@, suppressionlist@simulator.amazonses.com gets its events after {settings.ses_simulator_delay_seconds:g}s", flush=True)

@@ -6,10 +6,11 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from local.appsync.auth import Authorizer
-from local.manifest import StorageContract
+from local.manifest import Manifest, StorageContract
 
 DEFAULT_API_KEY = "local-dev-api-key"
 LOCAL_ACCESS_KEY_ID = "LOCALDEVACCESSKEY"
@@ -50,14 +51,28 @@ class Settings:
     secret_access_key: str = field(default_factory=lambda: _env("AWS_SECRET_ACCESS_KEY", LOCAL_SECRET_ACCESS_KEY))
     # Resolvers one request may run (AppSync's resolverCountLimit): one, so one sendMessage per request.
     resolver_count_limit: int = field(default_factory=lambda: int(_env("RESOLVER_COUNT_LIMIT", "1")))
-    # As terraform/variables.tf's message_retention_days.
+    # As terraform/variables.tf's message_retention_days and test_message_retention_days (TEST keys' messages).
     message_retention_days: int = field(default_factory=lambda: int(_env("MESSAGE_RETENTION_DAYS", "90")))
+    test_message_retention_days: int = field(default_factory=lambda: int(_env("TEST_MESSAGE_RETENTION_DAYS", "7")))
+    # As terraform/variables.tf's authorizer_cache_seconds: how long a key's authorization is cached (0: never).
+    authorizer_cache_seconds: int = field(default_factory=lambda: int(_env("AUTHORIZER_CACHE_SECONDS", "60")))
+    # As terraform/variables.tf's client_defaults: a new client's daily limits, and the longest key lifetime.
+    client_email_per_day: int = field(default_factory=lambda: int(_env("CLIENT_EMAIL_PER_DAY", "10000")))
+    client_sms_per_day: int = field(default_factory=lambda: int(_env("CLIENT_SMS_PER_DAY", "1000")))
+    client_key_max_days: int = field(default_factory=lambda: int(_env("CLIENT_KEY_MAX_DAYS", "365")))
+    # As terraform/variables.tf's iam_clients: IAM principals (ARNs) that act as a client, as JSON {"arn": "client id"}.
+    iam_clients: str = field(default_factory=lambda: _env("IAM_CLIENTS", "{}"))
     # Seconds from SES accepting an email to a mailbox-simulator address to its events (local/providers/ses_simulator.py).
     ses_simulator_delay_seconds: float = field(default_factory=lambda: float(_env("SES_SIMULATOR_DELAY_SECONDS", "1")))
 
     def __post_init__(self) -> None:
         if not 0 <= self.ses_simulator_delay_seconds <= 3600:
             raise ValueError("SES_SIMULATOR_DELAY_SECONDS must be a number of seconds from 0 to 3600")
+        if not 0 <= self.authorizer_cache_seconds <= 3600:
+            raise ValueError("AUTHORIZER_CACHE_SECONDS must be a number of seconds from 0 to 3600 (AppSync's range)")
+        mapping = json.loads(self.iam_clients)
+        if not isinstance(mapping, dict) or not all(isinstance(value, str) for value in mapping.values()):
+            raise ValueError('IAM_CLIENTS must be a JSON object of IAM ARNs to client ids, e.g. {"arn:aws:iam::000000000000:user/local": "local"}')
 
     @property
     def authorizer(self) -> Authorizer:
@@ -87,6 +102,12 @@ class Settings:
                 "emailPerMinute": self.email_per_minute,
             },
             "messageRetentionDays": self.message_retention_days,
+            "testMessageRetentionDays": self.test_message_retention_days,
+            "clients": {
+                "defaultLimits": {"emailPerDay": self.client_email_per_day, "smsPerDay": self.client_sms_per_day},
+                "keyMaxDays": self.client_key_max_days,
+            },
+            "iamClients": iam_principal_prefixes(json.loads(self.iam_clients)),
             **({"smsAllowedPrefixes": _split(self.sms_allowed_prefixes)} if self.sms_allowed_prefixes.strip() else {}),
         }
 
@@ -135,9 +156,27 @@ class Settings:
             **storage.index_environment(),
         }
 
-    def delivery_env(self) -> dict[str, str]:
+    def default_client_item(self, manifest: Manifest) -> dict[str, Any]:
+        """The `default` client's record: the client the API key sends as, with the environment's default limits."""
+        client_id = manifest.clients["defaultClientId"]
+        return {
+            "PK": manifest.storage.clients_item["PK"],
+            "SK": f"{manifest.storage.key_prefixes['client']}{client_id}",
+            "clientId": client_id,
+            "name": "default (the AppSync API key)",
+            "limits": {"emailPerDay": self.client_email_per_day, "smsPerDay": self.client_sms_per_day},
+            "createdAt": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        }
+
+    @property
+    def test_outcomes_queue_url(self) -> str:
+        return f"https://sqs.{self.table_region}.amazonaws.com/123456789012/{self.stage}-messenger-test-outcomes"
+
+    def delivery_env(self, test_mode: dict[str, Any]) -> dict[str, str]:
         """What the delivery Lambda gets as its environment in AWS."""
         return {
+            "TEST_OUTCOMES": json.dumps(test_mode),
+            "TEST_OUTCOMES_QUEUE_URL": self.test_outcomes_queue_url,
             "SES_REGION": self.ses_region,
             "SNS_REGION": self.sns_region,
             "SES_CONFIGURATION_SET": self.configuration_set,
@@ -147,15 +186,20 @@ class Settings:
             "POWERTOOLS_METRICS_NAMESPACE": self.metrics_namespace,
         }
 
-    def erasure_env(self) -> dict[str, str]:
-        """What the erasure Lambda gets as its environment in AWS."""
-        return {"MESSAGES_TABLE": self.table_names["messages"], "MESSAGES_TABLE_REGION": self.table_region}
+    def clients_env(self) -> dict[str, str]:
+        """What the authorizer, operators' and erasure Lambdas (handlers/clients) get as their environment in AWS."""
+        return {
+            "MESSAGES_TABLE": self.table_names["messages"],
+            "MESSAGES_TABLE_REGION": self.table_region,
+            "AUTHORIZER_CACHE_SECONDS": str(self.authorizer_cache_seconds),
+        }
 
-    def handler_env(self, source: str, storage: StorageContract) -> dict[str, str]:
+    def handler_env(self, source: str, manifest: Manifest) -> dict[str, str]:
         """The environment of the Lambda built from a handler folder (handlers/<name>), as Terraform sets it."""
+        storage = manifest.storage
         environments = {
-            "handlers/delivery": self.delivery_env,
-            "handlers/erasure": self.erasure_env,
+            "handlers/clients": self.clients_env,
+            "handlers/delivery": lambda: self.delivery_env(manifest.test_mode),
             "handlers/guardrail": self.guardrail_env,
             "handlers/status": lambda: self.status_env(storage),
         }
@@ -174,3 +218,17 @@ class Settings:
 
 def _split(values: str) -> list[str]:
     return [value.strip() for value in values.split(",") if value.strip()]
+
+
+def iam_principal_prefixes(mapping: dict[str, str]) -> dict[str, str]:
+    """IAM ARNs to the form identifyCaller.js matches, as terraform/main.tf writes them: a role as the prefix of
+    its sessions' ARNs (arn:aws:sts::<account>:assumed-role/<name>/; a role's path is not in them), a user as is."""
+    converted = {}
+    for arn, client_id in mapping.items():
+        partition, _, rest = arn.removeprefix("arn:").partition(":iam::")
+        account, _, resource = rest.partition(":")
+        if resource.startswith("role/"):
+            converted[f"arn:{partition}:sts::{account}:assumed-role/{resource.rsplit('/', 1)[-1]}/"] = client_id
+        else:
+            converted[arn] = client_id
+    return converted

@@ -30,7 +30,12 @@ REQUEST_TIMEOUT_SECONDS = 60
 # Sending limits (local/config.py) that no run reaches, for the runs that send many messages to few recipients,
 # or more a minute than the defaults allow, and are not about the limits: most e2e tests, the benchmarks.
 GENEROUS_LIMITS = {name: "1000000" for name in ("SMS_PER_RECIPIENT_PER_HOUR", "EMAIL_PER_RECIPIENT_PER_HOUR", "SMS_PER_MINUTE", "EMAIL_PER_MINUTE")}
-_BANNER = {"graphql_url": r"GraphQL:\s+(\S+)", "aws_endpoint": r"AWS:\s+(\S+)"}
+_BANNER = {
+    "graphql_url": r"GraphQL:\s+(\S+)",
+    "aws_endpoint": r"AWS:\s+(\S+)",
+    "live_key": r"LIVE key:\s+(\S+)",
+    "test_key": r"TEST key:\s+(\S+)",
+}
 
 
 @dataclass
@@ -54,6 +59,8 @@ class LocalStackProcess:
     api_key: str
     graphql_url: str
     aws_endpoint: str
+    live_key: str
+    test_key: str
     output: list[str]
     startup_seconds: float
 
@@ -88,8 +95,9 @@ class LocalStackProcess:
     def get(self, path: str, headers: dict[str, str] | None = None) -> Response:
         return self.request("GET", path, headers=headers)
 
-    def graphql(self, query: str, variables: dict[str, Any] | None = None, *, api_key: str | None = None) -> Response:
-        headers = {"x-api-key": self.api_key if api_key is None else api_key}
+    def graphql(self, query: str, variables: dict[str, Any] | None = None, *, api_key: str | None = None, key: str | None = None) -> Response:
+        """A request with the API key (the default client), or with a client's `key` (the Authorization header)."""
+        headers = {"Authorization": key} if key is not None else {"x-api-key": self.api_key if api_key is None else api_key}
         return self.post("/graphql", {"query": query, "variables": variables}, headers)
 
     def local(self, path: str, payload: Any = None) -> Response:
@@ -137,7 +145,9 @@ def running_stack(api_key: str, env: dict[str, str] | None = None, module: str =
         time.sleep(0.05)
         text = "".join(output)
         found = {name: match.group(1) for name, pattern in _BANNER.items() if (match := re.search(pattern, text))}
-    stack = LocalStackProcess(process, api_key, found["graphql_url"], found["aws_endpoint"], output, time.monotonic() - started)
+    stack = LocalStackProcess(
+        process, api_key, found["graphql_url"], found["aws_endpoint"], found["live_key"], found["test_key"], output, time.monotonic() - started
+    )
     try:
         yield stack
     finally:

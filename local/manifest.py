@@ -61,6 +61,9 @@ class StorageContract:
     config_item: dict[str, str]
     channels_item: dict[str, str]
     sweep_item: dict[str, str]
+    clients_item: dict[str, str]
+    audit_item: dict[str, str]
+    limit_shards: dict[str, int]
     status_ranks: dict[str, int]
     indexes: dict[str, dict[str, Any]]
 
@@ -75,6 +78,9 @@ class StorageContract:
             config_item=table["configItem"],
             channels_item=table["channelsItem"],
             sweep_item=table["sweepItem"],
+            clients_item=table["clientsItem"],
+            audit_item=table["auditItem"],
+            limit_shards=table["limitShards"],
             status_ranks=table["statusRanks"],
             indexes=table["indexes"],
         )
@@ -88,6 +94,10 @@ class Manifest:
     functions: dict[str, Function]
     resolvers: dict[str, Resolver]
     event_handlers: dict[str, EventHandler]
+    # Clients: the default client's id, the keys' prefixes and form, the Lambda authorizer.
+    clients: dict[str, Any]
+    # What TEST keys' messages end as.
+    test_mode: dict[str, Any]
 
     @property
     def storage(self) -> StorageContract:
@@ -97,7 +107,7 @@ class Manifest:
     def handler_sources(self) -> list[str]:
         """Every folder a Lambda is built from (handlers/<name>): the Lambda data sources' and the event handlers'."""
         sources = {source["source"] for source in self.data_sources.values() if "source" in source}
-        return sorted(sources | {handler.source for handler in self.event_handlers.values()})
+        return sorted(sources | {handler.source for handler in self.event_handlers.values()} | {self.clients["authorizer"]["source"]})
 
     def handlers_triggered_by(self, trigger: str) -> list[EventHandler]:
         return [handler for handler in self.event_handlers.values() if handler.trigger == trigger]
@@ -162,4 +172,6 @@ def load_manifest(path: Path = MANIFEST_PATH) -> Manifest:
         functions=functions,
         resolvers=resolvers,
         event_handlers=event_handlers,
+        clients=raw["clients"],
+        test_mode=raw["testMode"],
     )

@@ -5,14 +5,17 @@ What `make dev` runs behind its HTTP endpoint (local/server.py), and what the in
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import boto3
 from botocore.config import Config
 
 from local.appsync.auth import Authorizer
+from local.appsync.lambda_authorizer import LambdaAuthorizer
 from local.appsync.datasources import (
     DataSource,
     DynamoDBDataSource,
@@ -24,6 +27,7 @@ from local.appsync.host import GraphQLHost, load_schema
 from local.appsync.js_engine import JsEngine
 from local.appsync.pipeline import PipelineExecutor
 from local.aws.activity import Activity
+from local.aws.lambda_context import LambdaContext
 from local.aws.emulator import EmulatedAws, delete_expired, provision, start_moto
 from local.config import Settings
 from local.manifest import REPO_ROOT, TRIGGERS, Manifest, load_manifest
@@ -48,12 +52,10 @@ class LocalStack:
     reporter: StatusReporter
     activity: Activity
     simulator: MailboxSimulator
+    authorizer: Authorizer
+    local_keys: dict[str, str]
     aws: EmulatedAws | None = None
     executing: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(WORKERS))
-
-    @property
-    def authorizer(self) -> Authorizer:
-        return self.settings.authorizer
 
     def expire(self) -> int:
         """Delete the records whose time is up, as DynamoDB's TTL does in AWS; how many were deleted."""
@@ -61,6 +63,8 @@ class LocalStack:
         return delete_expired(self.settings, self.settings.table_names["messages"], table)
 
     def close(self) -> None:
+        if self.authorizer.lambda_authorizer is not None:
+            self.authorizer.lambda_authorizer.close()
         self.simulator.stop()
         self.activity.close()
         self.engine.close()
@@ -114,7 +118,7 @@ def assemble_stack(settings: Settings) -> LocalStack:
     # Handlers read their configuration from the environment at import, as in Lambda. They share this
     # process's, so their settings must agree where their names do (tests/test_handler_environment.py).
     for source in manifest.handler_sources:
-        os.environ.update(settings.handler_env(source, manifest.storage))
+        os.environ.update(settings.handler_env(source, manifest))
     # A fresh default session: the one the handlers make their clients from, as in Lambda. Every client
     # made from it pools as many connections as requests may run at once (the handlers' own settings,
     # timeouts and retries, merge over this), and the outbox sees every send made through it.
@@ -132,16 +136,33 @@ def assemble_stack(settings: Settings) -> LocalStack:
     outbox.subscribe(simulator.on_sent)
     simulator.start()
     graphql = GraphQLHost(load_schema(manifest), executor, settings.resolver_count_limit)
-    return LocalStack(settings, manifest, engine, executor, graphql, outbox, reporter, activity, simulator)
+    clients = manifest.clients
+    lambda_authorizer = LambdaAuthorizer(
+        load_handler(REPO_ROOT, clients["authorizer"]["source"], clients["authorizer"]["handler"]),
+        clients["identityValidationExpression"],
+        settings.authorizer_cache_seconds,
+        function_name=f"{settings.stage}-authorizer",
+    )
+    authorizer = dataclasses.replace(settings.authorizer, lambda_authorizer=lambda_authorizer)
+    local_keys = provision_local_client(settings, manifest)
+    return LocalStack(settings, manifest, engine, executor, graphql, outbox, reporter, activity, simulator, authorizer, local_keys)
 
 
-def start_stack(settings: Settings | None = None) -> LocalStack:
-    """The whole local stack, with its own moto server."""
-    aws = start_moto()
-    try:
-        stack = assemble_stack(settings or Settings())
-    except Exception:
-        aws.stop()
-        raise
-    stack.aws = aws
-    return stack
+# Who the audit log names for what the local stack does at start-up.
+LOCAL_OPERATOR = "arn:aws:iam::000000000000:user/local-stack"
+
+
+def provision_local_client(settings: Settings, manifest: Manifest) -> dict[str, str]:
+    """A `local` client and a LIVE and a TEST key of it, made through the operators' function as an operator
+    makes them; the keys' secrets by mode (make dev prints them, and the console uses them)."""
+    operators = manifest.data_sources["operatorsFunction"]
+    act = load_handler(REPO_ROOT, operators["source"], operators["handler"])
+
+    def call(field: str, arguments: dict[str, Any]) -> Any:
+        answer = act({"field": field, "arguments": arguments, "actor": LOCAL_OPERATOR}, LambdaContext(function_name=f"{settings.stage}-operators"))
+        if "error" in answer:
+            raise RuntimeError(f"the local client could not be made: {answer['error']['message']}")
+        return answer["result"]
+
+    client = call("createClient", {"input": {"name": "local"}})
+    return {mode: call("createClientKey", {"clientId": client["id"], "mode": mode})["secret"] for mode in ("LIVE", "TEST")}

@@ -23,14 +23,14 @@ def test_the_local_stack_gives_each_handler_every_setting_it_reads(source: str) 
     needed = read_by(source)
     assert needed, f"{source} reads no settings: has its module moved?"
     # THEN the environment the local stack gives that Lambda has each of them
-    assert needed <= set(Settings().handler_env(source, MANIFEST.storage))
+    assert needed <= set(Settings().handler_env(source, MANIFEST))
 
 
 def test_handlers_that_share_a_setting_get_the_same_value() -> None:
     # The local stack runs every handler in one process, with one environment.
     values: dict[str, set[str]] = {}
     for source in SOURCES:
-        for name, value in Settings().handler_env(source, MANIFEST.storage).items():
+        for name, value in Settings().handler_env(source, MANIFEST).items():
             values.setdefault(name, set()).add(value)
     assert {name: found for name, found in values.items() if len(found) > 1} == {}
 

@@ -5,7 +5,8 @@ import { runtime } from '@aws-appsync/utils';
 // timeout) may have failed after the provider took the message, so that is UNKNOWN; an
 // invocation the Lambda service refused (throttled, missing, not allowed) never ran, so
 // nothing was sent: FAILED. A replayed message (same idempotency key, same input) was
-// handled by its first request: nothing is sent. A paused channel sends nothing either.
+// handled by its first request: nothing is sent. A paused channel sends nothing either. A TEST key's message
+// goes to the function too, which hands nothing to SES or SNS.
 const NOT_INVOKED = ['TooManyRequestsException', 'ResourceNotFoundException', 'ResourceNotReadyException', 'AccessDeniedException'];
 
 const CHANNEL_NAMES = { EMAIL: 'Email', SMS: 'SMS' };
@@ -14,7 +15,7 @@ export function request(ctx) {
   if (ctx.stash.replayed) {
     return runtime.earlyReturn(ctx.prev.result, { skipTo: 'END' });
   }
-  const { id, to, from, subject, body, deliveryMethod } = ctx.prev.result;
+  const { PK, SK, id, to, from, subject, body, deliveryMethod } = ctx.prev.result;
   // A channel the guardrail (or an operator) paused: recorded FAILED with why; nothing reaches the provider.
   const pause = ctx.stash.channels[deliveryMethod];
   if (pause && pause.paused) {
@@ -25,7 +26,9 @@ export function request(ctx) {
   }
   return {
     operation: 'Invoke',
-    payload: { message: { id, to, from, subject, body, deliveryMethod } },
+    // The record's key goes on the email as tags, so SES's events find it; a TEST key's message is not sent,
+    // and its outcome is simulated.
+    payload: { message: { id, to, from, subject, body, deliveryMethod, key: { PK, SK } }, mode: ctx.stash.caller.mode },
   };
 }
 

@@ -18,5 +18,6 @@ export function request(ctx) {
 export function response(ctx) {
   // The NONE data source hands the payload back; it has no error of its own to pass on.
   ctx.stash.recipient = ctx.result;
+  ctx.stash.mailbox = ctx.result;
   return ctx.result;
 }

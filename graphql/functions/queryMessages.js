@@ -1,20 +1,22 @@
 import { util } from '@aws-appsync/utils';
 import * as ddb from '@aws-appsync/utils/dynamodb';
 
-// Reads one page of a recipient's messages (the table) or a sender's (the sparse
-// bySender index); both are sorted by the message's ULID.
+// Reads one page of the caller's messages to a recipient (the table: the mailbox's partition) or by a sender
+// (the sparse bySender index); both are sorted by the message's ULID. Every key the caller can reach begins with
+// its scope (identifyCaller): the sort keys in a mailbox's partition, the sender index's partition key. So the
+// Query itself is bound to the caller's client and mode, whatever the filter or cursor says.
 //
-// A cursor is the ULID of the last message shown plus a checksum over it and the
-// partition it came from. The query itself is always scoped to the filter's
-// partition, so a cursor can never reach another recipient's or sender's
-// messages; the checksum turns a tampered or foreign cursor into a clear error
-// instead of an arbitrary position.
+// A cursor is the ULID of the last message shown plus a checksum over it, the partition and the scope. A
+// cursor can never reach another recipient's, sender's or client's messages; the checksum turns a tampered or
+// foreign cursor into a clear error instead of an arbitrary position.
 const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
 const CHECKSUM = '[0-9a-f]{8}';
 const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=';
 const HEX_DIGITS = '0123456789abcdef';
 const NIBBLE_SHIFTS = [28, 24, 20, 16, 12, 8, 4, 0];
 const FNV_OFFSET_BASIS = 2166136261;
+// Above every ULID character: the end of a scope's run of sort keys.
+const AFTER_EVERY_ULID = '~';
 // The storage contract (graphql/manifest.json; tests/test_storage_contract.py pins these copies).
 const MESSAGE_PREFIX = 'MESSAGE#';
 const SENDER_PREFIX = 'SENDER#';
@@ -32,32 +34,41 @@ function checksum(partition, ulid) {
   return NIBBLE_SHIFTS.map((shift) => HEX_DIGITS[(hash >>> shift) & 15]).join('');
 }
 
-function cursorAfter(partition, sortKey) {
-  const ulid = sortKey.slice(MESSAGE_PREFIX.length);
-  return `${ulid}${checksum(partition, ulid)}`;
+function cursorAfter(bound, sortKey) {
+  const ulid = sortKey.slice(-26);
+  return `${ulid}${checksum(bound, ulid)}`;
 }
 
-function startAfter(cursor, partition) {
+// The first sort key of the page: the scope's first message, or just past the cursor's (a ULID has a fixed
+// length, so appending the lowest character sorts before every later ULID and after the cursor's own).
+function startAfter(cursor, bound, keyPrefix) {
   if (cursor === null || cursor === undefined) {
-    return MESSAGE_PREFIX;
+    return keyPrefix;
   }
   const ulid = cursor.slice(0, 26);
-  if (!util.matches(ULID + CHECKSUM, cursor) || checksum(partition, ulid) !== cursor.slice(26)) {
+  if (!util.matches(ULID + CHECKSUM, cursor) || checksum(bound, ulid) !== cursor.slice(26)) {
     util.error('after: is not a cursor returned for this filter', 'ValidationError', null, {
       field: 'after',
       rule: 'cursor',
     });
   }
-  return `${MESSAGE_PREFIX}${ulid}`;
+  return `${keyPrefix}${ulid}0`;
 }
 
 export function request(ctx) {
   const senderId = ctx.args.filter.senderId;
   const bySender = senderId !== null && senderId !== undefined;
-  const partition = bySender ? `${SENDER_PREFIX}${senderId}` : `${MESSAGE_PREFIX}${ctx.stash.recipient}`;
-  ctx.stash.partition = partition;
+  const scope = ctx.stash.caller.scope;
+  const partition = bySender ? `${scope}${SENDER_PREFIX}${senderId}` : `${MESSAGE_PREFIX}${ctx.stash.mailbox}`;
+  const keyPrefix = `${scope}${MESSAGE_PREFIX}`;
+  // What a cursor is bound to: the partition, and the caller's scope within it (cursors of the records kept
+  // from before clients existed, in no scope, stay valid across the upgrade).
+  ctx.stash.bound = scope === '' ? partition : `${partition}|${scope}`;
   const query = {
-    query: { [bySender ? 'senderKey' : 'PK']: { eq: partition }, SK: { gt: startAfter(ctx.args.after, partition) } },
+    query: {
+      [bySender ? 'senderKey' : 'PK']: { eq: partition },
+      SK: { between: [startAfter(ctx.args.after, ctx.stash.bound, keyPrefix), `${keyPrefix}${AFTER_EVERY_ULID}`] },
+    },
     // One extra item proves whether a next page exists.
     limit: ctx.stash.pageSize + 1,
     scanIndexForward: true,
@@ -82,7 +93,7 @@ export function response(ctx) {
     data: shown,
     pageInfo: {
       hasNextPage: shown.length < fetched.length,
-      endCursor: last ? cursorAfter(ctx.stash.partition, last.SK) : null,
+      endCursor: last ? cursorAfter(ctx.stash.bound, last.SK) : null,
     },
   };
 }

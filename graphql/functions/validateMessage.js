@@ -144,13 +144,17 @@ export function request(ctx) {
   const ulid = util.autoUlid();
   const id = `${MESSAGE_PREFIX}${ulid}`;
   const now = util.time.nowISO8601();
-  const retentionDays = ctx.stash.config.messageRetentionDays;
+  const { scope, mode } = ctx.stash.caller;
+  // A TEST key's messages are kept for less time than LIVE ones.
+  const retentionDays = mode === 'TEST' ? ctx.stash.config.testMessageRetentionDays : ctx.stash.config.messageRetentionDays;
   if (!retentionDays) {
     util.error('The delivery configuration has no message retention', 'ConfigurationMissing');
   }
+  // A mailbox's messages share a partition (erasure and the limits work on the mailbox); each caller's sort
+  // keys begin with its scope, so its queries never reach another client's or mode's messages.
   const message = {
-    PK: `${MESSAGE_PREFIX}${recipient}`,
-    SK: id,
+    PK: `${MESSAGE_PREFIX}${ctx.stash.mailbox}`,
+    SK: `${scope}${id}`,
     id,
     to: recipient,
     body: input.body,
@@ -169,7 +173,7 @@ export function request(ctx) {
     subject: isEmail ? input.subject ?? DEFAULT_SUBJECT : null,
     senderId: input.senderId,
     // The partition of the sparse bySender index: only messages with a sender are in it.
-    senderKey: hasSender ? `${SENDER_PREFIX}${input.senderId}` : null,
+    senderKey: hasSender ? `${scope}${SENDER_PREFIX}${input.senderId}` : null,
     recipientId: input.recipientId,
     idempotencyKey: input.idempotencyKey,
   };

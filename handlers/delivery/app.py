@@ -5,6 +5,10 @@ sender and subject the resolvers decided (validateMessage.js): this function sen
 it is given. It returns the outcome for the record instead of raising: a provider refusal
 is a FAILED delivery with a reason, not a crash. Logs carry ids and outcomes only, never
 addresses or bodies.
+
+A TEST key's message is handed to no provider: it is ACCEPTED, and the outcomes a provider would
+report (graphql/manifest.json: testMode, through TEST_OUTCOMES) are queued, a little later each, for
+the testOutcomes handler to record.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import base64
 import functools
 import html
+import json
 import os
 import random
 import threading
@@ -37,6 +42,7 @@ if TYPE_CHECKING:  # the stubs are a development dependency; Lambda's runtime ha
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
 
 # Every email goes through the configuration set, whose TLS policy is REQUIRE: without it there is no send.
 SES_CONFIGURATION_SET = os.environ["SES_CONFIGURATION_SET"]
@@ -63,6 +69,9 @@ RETRYABLE_ERRORS = (EndpointConnectionError, ConnectTimeoutError)
 
 MESSAGE_PREFIX = "MESSAGE#"
 MESSAGES_TABLE = os.environ["MESSAGES_TABLE"]
+# What a TEST key's messages end as (graphql/manifest.json: testMode), and the queue that plays it.
+TEST_OUTCOMES: TestOutcomes = json.loads(os.environ["TEST_OUTCOMES"])
+TEST_OUTCOMES_QUEUE_URL = os.environ["TEST_OUTCOMES_QUEUE_URL"]
 
 SERVICE = "delivery"
 METRICS_NAMESPACE = os.environ["POWERTOOLS_METRICS_NAMESPACE"]
@@ -95,6 +104,17 @@ def dynamodb_client() -> DynamoDBClient:
         return boto3.client("dynamodb", region_name=os.environ["MESSAGES_TABLE_REGION"])
 
 
+@functools.cache
+def sqs_client() -> SQSClient:
+    with _client_creation:
+        return boto3.client("sqs", region_name=os.environ["MESSAGES_TABLE_REGION"])
+
+
+class RecordKey(TypedDict):
+    PK: str
+    SK: str
+
+
 # The functional form, because `from` is a Python keyword.
 Message = TypedDict(
     "Message",
@@ -103,10 +123,21 @@ Message = TypedDict(
         "to": str,
         "body": str,
         "deliveryMethod": Literal["EMAIL", "SMS"],
+        "key": RecordKey,
         "from": NotRequired["str | None"],
         "subject": NotRequired["str | None"],
     },
 )
+
+
+class TestOutcomes(TypedDict):
+    """graphql/manifest.json: testMode."""
+
+    delaySeconds: int
+    email: dict[str, list[str]]  # a mailbox-simulator mailbox -> the statuses SES would report, in order
+    emailDefault: list[str]
+    sms: dict[str, list[str]]  # a test number -> its statuses
+    smsDefault: list[str]
 
 
 class Outcome(TypedDict):
@@ -117,19 +148,24 @@ class Outcome(TypedDict):
 
 class DeliveryRequest(TypedDict):
     message: Message
+    mode: Literal["LIVE", "TEST"]
 
 
 def message_tags(message: Message) -> list[dict[str, str]]:
     """The record's key as SES tags, so that SES events find their record without a lookup.
 
-    `message` is the ULID; the recipient goes base64url without padding, split over
-    `recipient`, `recipient1`, ... when longer than one tag value.
+    `message` is the ULID; `scope` the sort key's scope (SCOPE#<client>#<mode>#, absent for the records
+    that have none); the partition's mailbox goes base64url without padding, split over `recipient`,
+    `recipient1`, ... when longer than one tag value. Tag values allow letters, digits, "_" and "-" only.
     """
-    encoded = base64.urlsafe_b64encode(message["to"].encode()).decode().rstrip("=")
+    mailbox = message["key"]["PK"].removeprefix(MESSAGE_PREFIX)
+    encoded = base64.urlsafe_b64encode(mailbox.encode()).decode().rstrip("=")
     chunks = [encoded[start : start + TAG_VALUE_LIMIT] for start in range(0, len(encoded), TAG_VALUE_LIMIT)]
-    return [{"Name": "message", "Value": message["id"].removeprefix(MESSAGE_PREFIX)}] + [
-        {"Name": f"recipient{n or ''}", "Value": chunk} for n, chunk in enumerate(chunks)
-    ]
+    scope = message["key"]["SK"].removesuffix(message["id"])
+    tags = [{"Name": "message", "Value": message["id"].removeprefix(MESSAGE_PREFIX)}]
+    if scope:
+        tags.append({"Name": "scope", "Value": base64.urlsafe_b64encode(scope.encode()).decode().rstrip("=")})
+    return tags + [{"Name": f"recipient{n or ''}", "Value": chunk} for n, chunk in enumerate(chunks)]
 
 
 def email_request(message: Message) -> dict[str, Any]:
@@ -270,7 +306,7 @@ def remember_provider_message_id(message: Message, provider_message_id: str) -> 
     try:
         dynamodb_client().update_item(
             TableName=MESSAGES_TABLE,
-            Key={"PK": {"S": f"{MESSAGE_PREFIX}{message['to']}"}, "SK": {"S": message["id"]}},
+            Key={"PK": {"S": message["key"]["PK"]}, "SK": {"S": message["key"]["SK"]}},
             UpdateExpression="SET providerMessageId = :id",
             ConditionExpression="attribute_exists(PK)",
             ExpressionAttributeValues={":id": {"S": provider_message_id}},
@@ -300,7 +336,38 @@ def count(message: Message, outcome: Outcome) -> Outcome:
     return outcome
 
 
+def simulated_statuses(message: Message, outcomes: TestOutcomes) -> list[str]:
+    """What a provider would report for a TEST key's message: SES's mailbox simulator's outcomes for its
+    addresses (`bounce+label@...` is `bounce`), a test number's for SMS, delivery otherwise."""
+    if message["deliveryMethod"] == "SMS":
+        return outcomes["sms"].get(message["to"], outcomes["smsDefault"])
+    local_part, _, domain = message["to"].lower().rpartition("@")
+    scenario = outcomes["email"].get(local_part.split("+", 1)[0]) if domain == "simulator.amazonses.com" else None
+    return scenario if scenario is not None else outcomes["emailDefault"]
+
+
+def simulate(message: Message) -> Outcome:
+    """A TEST key's message: nothing reaches SES or SNS; its simulated outcomes are queued, a delay apart."""
+    statuses = simulated_statuses(message, TEST_OUTCOMES)
+    delay = TEST_OUTCOMES["delaySeconds"]
+    sqs_client().send_message_batch(
+        QueueUrl=TEST_OUTCOMES_QUEUE_URL,
+        Entries=[
+            {
+                "Id": str(position),
+                "MessageBody": json.dumps({"key": message["key"], "status": status}),
+                "DelaySeconds": min(900, delay * (position + 1)),
+            }
+            for position, status in enumerate(statuses)
+        ],
+    )
+    service = "SES" if message["deliveryMethod"] == "EMAIL" else "SNS"
+    return {"deliveryStatus": "ACCEPTED", "statusReason": f"Accepted for a TEST key: nothing was handed to {service}"}
+
+
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: DeliveryRequest, context: LambdaContext) -> Outcome:
     message = event["message"]
+    if event.get("mode") == "TEST":
+        return simulate(message)
     return count(message, deliver(message, context.get_remaining_time_in_millis))

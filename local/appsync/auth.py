@@ -19,8 +19,11 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from local.appsync.lambda_authorizer import LambdaAuthorizer
+
 API_KEY = "API_KEY"
 AWS_IAM = "AWS_IAM"
+AWS_LAMBDA = "AWS_LAMBDA"
 SIGV4 = "AWS4-HMAC-SHA256"
 # AWS refuses a signature more than 5 minutes away from its own clock.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
@@ -32,7 +35,7 @@ LOCAL_ACCOUNT_ID = "000000000000"
 class Caller:
     """An authenticated caller: how it authenticated, and what AppSync puts in ctx.identity for it."""
 
-    mode: str  # API_KEY | AWS_IAM
+    mode: str  # API_KEY | AWS_IAM | AWS_LAMBDA
     identity: dict[str, object] | None = None
 
 
@@ -52,16 +55,23 @@ class Authorizer:
     access_key_id: str
     secret_access_key: str
     region: str
+    # The API's default mode (AWS_LAMBDA): a client's key in the Authorization header.
+    lambda_authorizer: LambdaAuthorizer | None = None
 
     def authenticate(self, method: str, url: str, headers: dict[str, str], body: bytes) -> Caller | Refusal:
         """`headers` with lower-case names, as received."""
         authorization = headers.get("authorization", "")
         if authorization.startswith(SIGV4):
             return self._sigv4(method, url, headers, body, authorization)
+        if authorization and self.lambda_authorizer is not None:
+            granted = self.lambda_authorizer.authorize(authorization, body, headers)
+            if granted is None:
+                return UNAUTHORIZED
+            return Caller(AWS_LAMBDA, {"resolverContext": granted})
         supplied = headers.get("x-api-key", "")
         if supplied and hmac.compare_digest(supplied.encode(), self.api_key.encode()):
             return Caller(API_KEY)
-        return Refusal(HTTPStatus.UNAUTHORIZED, "UnauthorizedException", "You are not authorized to make this call.")
+        return UNAUTHORIZED
 
     def _sigv4(self, method: str, url: str, headers: dict[str, str], body: bytes, authorization: str) -> Caller | Refusal:
         parsed = _AUTHORIZATION.fullmatch(authorization.strip())
@@ -105,6 +115,9 @@ class Authorizer:
         request.context["timestamp"] = amz_date
         canonical = signer.canonical_request(request)
         return signer.signature(signer.string_to_sign(request, canonical), request)
+
+
+UNAUTHORIZED = Refusal(HTTPStatus.UNAUTHORIZED, "UnauthorizedException", "You are not authorized to make this call.")
 
 
 def _incomplete(reason: str) -> Refusal:

@@ -1,6 +1,6 @@
 """AppSync's authorization directives, enforced on every field the way AppSync enforces them.
 
-The API's default mode is API_KEY. A field or type may name the modes it admits (`@aws_api_key`,
+The API's default mode is AWS_LAMBDA (a client's key, checked by the Lambda authorizer). A field or type may name the modes it admits (`@aws_api_key`,
 `@aws_iam`); a field's directives override its type's; without any, only the default mode is admitted.
 A caller in a mode a field does not admit gets AppSync's "Not Authorized to access <field> on type <Type>"
 for that field (HTTP 200, `errorType: Unauthorized`), and nothing runs for it.
@@ -18,11 +18,11 @@ from graphql import (
     default_field_resolver,
 )
 
-from local.appsync.auth import API_KEY, AWS_IAM
+from local.appsync.auth import API_KEY, AWS_IAM, AWS_LAMBDA
 from local.appsync.pipeline import FieldError
 
-DEFAULT_MODE = API_KEY
-_DIRECTIVE_MODES = {"aws_api_key": API_KEY, "aws_iam": AWS_IAM}
+DEFAULT_MODE = AWS_LAMBDA
+_DIRECTIVE_MODES = {"aws_api_key": API_KEY, "aws_iam": AWS_IAM, "aws_lambda": AWS_LAMBDA}
 
 
 def _modes(node: Any) -> set[str]:

@@ -33,7 +33,7 @@ def stack(monkeypatch, manifest) -> Iterator[LocalStack]:
         monkeypatch.setenv(name, "testing")
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     # assemble_stack sets the handlers' environment; registering the names restores it afterwards.
-    for name in [*SETTINGS.delivery_env(), *SETTINGS.status_env(manifest.storage)]:
+    for name in [*SETTINGS.delivery_env(manifest.test_mode), *SETTINGS.status_env(manifest.storage)]:
         monkeypatch.setenv(name, "")
     with mock_aws():
         local = assemble_stack(SETTINGS)

@@ -34,6 +34,8 @@ class EarlyReturn extends Error {
 }
 
 let appendedErrors = [];
+// ctx.info of the handler running, for util.unauthorized().
+let currentInfo = {};
 
 function notImplemented(what) {
   throw new TypeError(`${what} is not implemented by the local AppSync runtime`);
@@ -190,6 +192,10 @@ const util = {
   error(message, errorType, data, errorInfo) {
     throw new AppSyncError(message, errorType, data, errorInfo);
   },
+  // The field-level denial AppSync gives when an auth mode may not use a field.
+  unauthorized() {
+    throw new AppSyncError(`Not Authorized to access ${currentInfo.fieldName} on type ${currentInfo.parentTypeName}`, "Unauthorized");
+  },
   appendError(message, errorType, data, errorInfo) {
     appendedErrors.push(describe(new AppSyncError(message, errorType, data, errorInfo)));
   },
@@ -329,8 +335,18 @@ const dynamodbModule = {
   transactWrite(payload) {
     const { items } = accepted("ddb.transactWrite", payload, ["items"]);
     const transactItems = items.map((item) => {
-      const { putItem } = accepted("ddb.transactWrite item", item, ["putItem"]);
-      return { table: putItem.table, ...putRequest(accepted("ddb.transactWrite putItem", putItem, ["table", "key", "item", "condition"])) };
+      const { putItem, updateItem, removeItem } = accepted("ddb.transactWrite item", item, ["putItem", "updateItem", "removeItem"]);
+      if (putItem) {
+        return { table: putItem.table, ...putRequest(accepted("ddb.transactWrite putItem", putItem, ["table", "key", "item", "condition"])) };
+      }
+      if (updateItem) {
+        const { table, key, update, condition } = accepted("ddb.transactWrite updateItem", updateItem, ["table", "key", "update", "condition"]);
+        return withOptional({ table, operation: "UpdateItem", key: toMapValues(key), update: updateExpression(update) }, {
+          condition: conditionObject(condition),
+        });
+      }
+      const { table, key, condition } = accepted("ddb.transactWrite removeItem", removeItem, ["table", "key", "condition"]);
+      return withOptional({ table, operation: "DeleteItem", key: toMapValues(key) }, { condition: conditionObject(condition) });
     });
     return { operation: "TransactWriteItems", transactItems };
   },
@@ -367,6 +383,7 @@ globalThis.__appsync_invoke = (unit, phase, contextJson) => {
   const ctx = JSON.parse(contextJson);
   ctx.arguments = ctx.args;
   appendedErrors = [];
+  currentInfo = ctx.info ?? {};
   const handler = handlers[unit]?.[phase];
   let outcome;
   if (typeof handler !== "function") {

@@ -1,26 +1,35 @@
-"""Erases everything stored about one recipient: a person's right to erasure (GDPR Art. 17).
+"""Erases everything stored about one recipient's mailbox: a person's right to erasure (GDPR Art. 17).
 
-Invoked by the AppSync `eraseRecipient` pipeline function (IAM callers only) with the recipient in
-canonical form. It deletes the recipient's messages (their partition of the table, and so their entries in
-every index), the idempotency claims that name those messages, and the recipient's sending-limit counters,
-page by page, so a recipient with thousands of messages is erased in one call. If the invocation's time
-runs short it raises, having erased part, and a second call finishes; once everything is gone a call
-erases 0. Logs carry counts only, never the recipient.
+Invoked by the AppSync `eraseRecipient` pipeline function (IAM callers only) with the recipient's mailbox
+(every variant of an address: graphql/functions/validateInput.js), the address as typed, and the operator's
+ARN. It deletes, for every client and mode, the mailbox's messages (their partition of the table, and so their
+entries in every index) and the idempotency claims that name them, page by page, so a recipient with thousands
+of messages is erased in one call; and the messages recorded under the typed address itself before the mailbox
+rule existed. If the invocation's time runs short it raises, having erased part, and a second call finishes;
+once everything is gone a call erases 0. It writes an audit record naming the operator and a digest of the
+mailbox, never the mailbox. Logs carry counts only.
+
+The recipient's sending-limit counters are kept: erasing a person must not reset the limit that protects them.
+They hold the mailbox and a count, and DynamoDB's TTL deletes them a day after their hour.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from clients_common import audit_item
 
 if TYPE_CHECKING:  # the stubs are a development dependency; Lambda's runtime has boto3 alone
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -30,15 +39,6 @@ MESSAGES_TABLE_REGION = os.environ["MESSAGES_TABLE_REGION"]
 # The storage contract (graphql/manifest.json, tables.messages; tests/test_storage_contract.py pins these copies).
 MESSAGE_PREFIX = "MESSAGE#"
 IDEMPOTENCY_PREFIX = "IDEMPOTENCY#"
-LIMIT_PREFIX = "LIMIT#"
-RECIPIENT_HOUR_PREFIX = "HOUR#"
-# A recipient's counter (LIMIT#<channel> / HOUR#<hour start>#<recipient>) lives this long after its hour began
-# (graphql/functions/limitRecipient.js: KEPT_SECONDS; tests/test_storage_contract.py pins the copies), and
-# DynamoDB's TTL deletes it typically within a few days after: every hour of that span is deleted by key.
-RECIPIENT_COUNTER_KEPT_HOURS = 26
-TTL_DELAY_HOURS = 7 * 24
-HOUR_SECONDS = 3600
-CHANNELS = ("EMAIL", "SMS")
 BATCH_SIZE = 25  # BatchWriteItem's limit
 # Stop while this much of the invocation's time remains, so AppSync hears why.
 RESERVE_MILLIS = 3000
@@ -54,7 +54,9 @@ def dynamodb() -> DynamoDBClient:
 
 
 class ErasureRequest(TypedDict):
-    recipient: str
+    recipient: str  # the mailbox
+    address: str  # the address as typed, in canonical case
+    actor: str  # the operator's IAM ARN
 
 
 class Erasure(TypedDict):
@@ -85,23 +87,15 @@ def partition(partition_key: str, attributes: str = "PK, SK") -> Iterator[dict[s
         arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def counter_keys(recipient: str, now: int) -> Iterator[Key]:
-    """The keys of every hourly limit counter the recipient may still have, in both channels: no read, as
-    their channel's partition holds every other recipient's too."""
-    this_hour = now - now % HOUR_SECONDS
-    for hours_ago in range(RECIPIENT_COUNTER_KEPT_HOURS + TTL_DELAY_HOURS + 1):
-        for channel in CHANNELS:
-            sort_key = f"{RECIPIENT_HOUR_PREFIX}{this_hour - hours_ago * HOUR_SECONDS}#{recipient}"
-            yield {"PK": {"S": f"{LIMIT_PREFIX}{channel}"}, "SK": {"S": sort_key}}
-
-
 def claim_key(message: dict[str, Any]) -> Key | None:
-    """The idempotency claim a message was sent under, keyed as findClaim.js keys it (senderId in base64)."""
+    """The idempotency claim a message was sent under, keyed as claimKey.js keys it: the message's scope (the
+    start of its sort key), then the senderId in base64 and the key."""
     if "idempotencyKey" not in message:
         return None
+    scope = message["SK"]["S"][: message["SK"]["S"].index(MESSAGE_PREFIX)]
     sender = message.get("senderId", {}).get("S", "")
     encoded = base64.b64encode(sender.encode()).decode()
-    return {"PK": {"S": f"{IDEMPOTENCY_PREFIX}{encoded}#{message['idempotencyKey']['S']}"}, "SK": {"S": "IDEMPOTENCY"}}
+    return {"PK": {"S": f"{scope}{IDEMPOTENCY_PREFIX}{encoded}#{message['idempotencyKey']['S']}"}, "SK": {"S": "IDEMPOTENCY"}}
 
 
 def delete_batch(keys: list[Key]) -> None:
@@ -126,8 +120,8 @@ def delete_claim(claim: Key, message: Key) -> None:
         pass
 
 
-def erase(recipient: str, remaining_millis: Callable[[], int]) -> int:
-    """Delete the recipient's messages, their claims and the recipient's limit counters; how many messages."""
+def erase(partitions: list[str], remaining_millis: Callable[[], int]) -> int:
+    """Delete every message of these partitions, and their claims; how many messages."""
     erased = 0
     batch: list[Key] = []
 
@@ -137,24 +131,33 @@ def erase(recipient: str, remaining_millis: Callable[[], int]) -> int:
         delete_batch(batch)
         batch.clear()
 
-    for message in partition(f"{MESSAGE_PREFIX}{recipient}", "PK, SK, senderId, idempotencyKey"):
-        key = {"PK": message["PK"], "SK": message["SK"]}
-        if (claim := claim_key(message)) is not None:
-            delete_claim(claim, key)
-        batch.append(key)
-        erased += 1
-        if len(batch) == BATCH_SIZE:
-            flush()
-    for counter in counter_keys(recipient, int(time.time())):
-        batch.append(counter)
-        if len(batch) == BATCH_SIZE:
-            flush()
+    for partition_key in partitions:
+        for message in partition(partition_key, "PK, SK, senderId, idempotencyKey"):
+            key = {"PK": message["PK"], "SK": message["SK"]}
+            if (claim := claim_key(message)) is not None:
+                delete_claim(claim, key)
+            batch.append(key)
+            erased += 1
+            if len(batch) == BATCH_SIZE:
+                flush()
     flush()
     return erased
 
 
+def audit(actor: str, mailbox: str, erased: int) -> None:
+    """The operator's action in the audit log: the mailbox as a SHA-256 digest (it can confirm a given person's
+    erasure), never the mailbox itself."""
+    details = {"mailboxSha256": hashlib.sha256(mailbox.encode()).hexdigest(), "messagesErased": erased}
+    item = audit_item(actor, "recipientErased", datetime.now(UTC), details=details)
+    dynamodb().put_item(TableName=MESSAGES_TABLE, Item=item, ConditionExpression="attribute_not_exists(PK)")
+
+
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: ErasureRequest, context: LambdaContext) -> Erasure:
-    erased = erase(event["recipient"], context.get_remaining_time_in_millis)
+    mailbox, address = event["recipient"], event["address"]
+    # Messages recorded under the typed address before the mailbox rule existed are erased with the mailbox.
+    partitions = [f"{MESSAGE_PREFIX}{mailbox}"] + ([f"{MESSAGE_PREFIX}{address}"] if address != mailbox else [])
+    erased = erase(partitions, context.get_remaining_time_in_millis)
+    audit(event["actor"], mailbox, erased)
     logger.info("recipient erased", extra={"messages_erased": erased})
     return {"messagesErased": erased}
