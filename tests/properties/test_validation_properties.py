@@ -1,6 +1,6 @@
 """sendMessage's validation under random and malformed input, in-process through QuickJS.
 
-Whatever the input, normalizeRecipient and validateMessage end in one of two ways: a record fit to store,
+Whatever the input, validateInput ends in one of two ways: a record fit to store,
 or a ValidationError naming a field and a rule that the input really breaks (tests/properties/input_rules.py
 is the oracle). Never a crash. `deliveryMethod` is only EMAIL or SMS here: the schema refuses anything
 else before a resolver runs (tests/e2e/test_properties.py sends the rest).
@@ -39,7 +39,7 @@ from tests.properties.input_rules import (
     expected_sender,
     js_trim,
 )
-from tests.resolvers.conftest import CONFIG, Run
+from tests.resolvers.conftest import CONFIG, Run, validate_input
 
 SENDERS = Senders.from_config(CONFIG)
 ALLOWED_SENDERS = configured_senders(CONFIG)
@@ -58,15 +58,20 @@ PROPERTY = settings(
 
 
 def normalise(run: Run, typed: Any, where: str = "input") -> str:
-    outcome = run("function:normalizeRecipient", "request", args={where: {"to": typed}})
-    assert outcome.kind == "value", outcome.message
-    return outcome.value["payload"]
+    """The canonical recipient: sendMessage's `input.to` (the record's `to`), or getMessages' `filter.to`."""
+    if where == "filter":
+        outcome = validate_input(run, "getMessages", {"filter": {"to": typed}})
+        assert outcome.kind == "value", outcome.message
+        return outcome.stash["recipient"]
+    # Whatever the message's other fields, sendMessage stashes the canonical recipient before it checks them.
+    outcome = validate(run, {**VALID_INPUT["SMS"], "to": typed})
+    assert outcome.kind in ("value", "error"), outcome.message
+    return outcome.stash["recipient"]
 
 
 def validate(run: Run, message_input: dict[str, Any]) -> Outcome:
-    """normalizeRecipient then validateMessage, as the sendMessage pipeline runs them."""
-    recipient = normalise(run, message_input["to"])
-    return run("function:validateMessage", "request", args={"input": message_input}, stash={"recipient": recipient})
+    """validateInput, as the sendMessage pipeline runs it."""
+    return validate_input(run, "sendMessage", {"input": message_input})
 
 
 def assert_record_of(record: dict[str, Any], message_input: dict[str, Any]) -> None:

@@ -22,10 +22,15 @@ Run = Callable[..., Outcome]
 
 @pytest.fixture
 def run(engine: JsEngine) -> Run:
-    """Run one handler of one manifest unit, e.g. run("function:validateMessage", "request", args=...)."""
+    """Run one handler of one manifest unit, e.g. run("function:queryMessages", "request", args=...)."""
 
     def invoke(unit: str, phase: str, *, args: Any = None, stash: Any = None, **extra: Any) -> Outcome:
         context = {"args": args or {}, "stash": {"config": CONFIG, "channels": {}, **(stash or {})}, "env": {}, "prev": {"result": None}, **extra}
         return engine.invoke(unit, phase, context)
 
     return invoke
+
+
+def validate_input(run: Run, field: str, args: Any, stash: Any = None) -> Outcome:
+    """validateInput's request handler as the pipeline of `field` (sendMessage, getMessages, eraseRecipient) runs it."""
+    return run("function:validateInput", "request", args=args, stash=stash, info={"fieldName": field})

@@ -1,5 +1,31 @@
 import { util } from '@aws-appsync/utils';
 
+// The input rules of every field that takes a recipient, in one NONE-data-source pipeline function (one of
+// sendMessage's ten pipeline slots, AppSync's maximum): sendMessage's recipient, message and record;
+// getMessages' `filter.to`; eraseRecipient's `to`. Each reads the recipient the same way, so a history is found,
+// and erased, however the address was typed.
+
+// ---------------------------------------------------------------------------------------------------------
+// The recipient
+// ---------------------------------------------------------------------------------------------------------
+
+// Messages are keyed by the canonical address: email addresses are case-insensitive, and phone numbers
+// ignore the spaces, dashes, dots and parentheses people format them with.
+const PHONE_FORMATTING = [' ', '-', '.', '(', ')'];
+
+function canonicalRecipient(typed) {
+  const text = (typed ?? '').trim();
+  if (text.indexOf('@') >= 0) {
+    return text.toLowerCase();
+  }
+  // Trimmed again: formatting may have hidden other white space, e.g. "( +44 ...)".
+  return PHONE_FORMATTING.reduce((digits, mark) => digits.split(mark).join(''), text).trim();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The message (sendMessage)
+// ---------------------------------------------------------------------------------------------------------
+
 // Limits. An email body is capped well below DynamoDB's 400 KB item size so the
 // record, its metadata and its status history always fit in one item.
 const MAX_EMAIL_BODY_BYTES = 256 * 1024;
@@ -127,9 +153,11 @@ function checkRecipient(recipient, deliveryMethod, config) {
 }
 
 // Builds the record to store: everything the later steps need, nothing unset.
-export function request(ctx) {
+function messageRecord(ctx) {
   const input = ctx.args.input;
-  const recipient = ctx.stash.recipient;
+  const recipient = canonicalRecipient(input.to);
+  ctx.stash.recipient = recipient;
+  ctx.stash.mailbox = recipient;
   checkRecipient(recipient, input.deliveryMethod, ctx.stash.config);
   checkBody(input);
   checkOptionalLine('input.subject', input.subject, MAX_SUBJECT_CHARACTERS);
@@ -182,11 +210,41 @@ export function request(ctx) {
       message[name] = value;
     }
   });
-  return { payload: message };
+  return message;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Per field
+// ---------------------------------------------------------------------------------------------------------
+
+// Puts the recipient in the stash, canonical, when the field was given one: getMessages' filter may name a
+// sender instead (its resolver has checked that exactly one is given).
+function stashRecipient(ctx, typed) {
+  if (typed !== null && typed !== undefined) {
+    ctx.stash.recipient = canonicalRecipient(typed);
+    ctx.stash.mailbox = ctx.stash.recipient;
+  }
+  return ctx.stash.recipient ?? null;
+}
+
+// sendMessage: the record to store. getMessages, eraseRecipient: the canonical recipient.
+export function request(ctx) {
+  switch (ctx.info.fieldName) {
+    case 'sendMessage':
+      return { payload: messageRecord(ctx) };
+    case 'getMessages':
+      return { payload: stashRecipient(ctx, ctx.args.filter.to) };
+    case 'eraseRecipient':
+      return { payload: stashRecipient(ctx, ctx.args.to) };
+    default:
+      return util.error(`validateInput has no input rules for ${ctx.info.fieldName}`, 'Code');
+  }
 }
 
 export function response(ctx) {
   // The NONE data source hands the payload back; it has no error of its own to pass on.
-  ctx.stash.message = ctx.result;
+  if (ctx.info.fieldName === 'sendMessage') {
+    ctx.stash.message = ctx.result;
+  }
   return ctx.result;
 }
