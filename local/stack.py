@@ -15,7 +15,6 @@ import boto3
 from botocore.config import Config
 
 from local.appsync.auth import Authorizer
-from local.appsync.lambda_authorizer import LambdaAuthorizer
 from local.appsync.datasources import (
     DataSource,
     DynamoDBDataSource,
@@ -25,10 +24,11 @@ from local.appsync.datasources import (
 )
 from local.appsync.host import GraphQLHost, load_schema
 from local.appsync.js_engine import JsEngine
+from local.appsync.lambda_authorizer import LambdaAuthorizer
 from local.appsync.pipeline import PipelineExecutor
 from local.aws.activity import Activity
-from local.aws.lambda_context import LambdaContext
 from local.aws.emulator import EmulatedAws, delete_expired, provision, start_moto
+from local.aws.lambda_context import LambdaContext
 from local.config import Settings
 from local.manifest import REPO_ROOT, TRIGGERS, Manifest, load_manifest
 from local.providers.outbox import Outbox
@@ -166,3 +166,15 @@ def provision_local_client(settings: Settings, manifest: Manifest) -> dict[str, 
 
     client = call("createClient", {"input": {"name": "local"}})
     return {mode: call("createClientKey", {"clientId": client["id"], "mode": mode})["secret"] for mode in ("LIVE", "TEST")}
+
+
+def start_stack(settings: Settings | None = None) -> LocalStack:
+    """The whole local stack, with its own moto server."""
+    aws = start_moto()
+    try:
+        stack = assemble_stack(settings or Settings())
+    except Exception:
+        aws.stop()
+        raise
+    stack.aws = aws
+    return stack

@@ -31,7 +31,14 @@ from aws_lambda_powertools.utilities.data_classes.appsync_authorizer_event impor
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clients_common import API_KEY_PREFIX, CLIENT_KEY_PREFIX, CLIENT_PREFIX, KEY_FORM, iso, key_hash
+from clients_common import (
+    API_KEY_PREFIX,
+    CLIENT_KEY_PREFIX,
+    CLIENT_PREFIX,
+    KEY_FORM,
+    iso,
+    key_hash,
+)
 
 if TYPE_CHECKING:  # the stubs are a development dependency; Lambda's runtime has boto3 alone
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -15,7 +15,6 @@ bad input changes nothing.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import re
 import threading
@@ -43,6 +42,7 @@ from clients_common import (
 
 if TYPE_CHECKING:  # the stubs are a development dependency; Lambda's runtime has boto3 alone
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 MESSAGES_TABLE = os.environ["MESSAGES_TABLE"]
 MESSAGES_TABLE_REGION = os.environ["MESSAGES_TABLE_REGION"]
@@ -205,7 +205,9 @@ def page(
 # --- changing -----------------------------------------------------------------------------
 
 
-def audit_put(actor: str, action: str, now: datetime, client_id: str | None = None, key_id: str | None = None, details: dict[str, Any] | None = None) -> dict[str, Any]:
+def audit_put(
+    actor: str, action: str, now: datetime, client_id: str | None = None, key_id: str | None = None, details: dict[str, Any] | None = None
+) -> TransactWriteItemTypeDef:
     """The audit record of one operator action, as a transaction's Put."""
     item = audit_item(actor, action, now, client_id, key_id, details)
     return {"Put": {"TableName": MESSAGES_TABLE, "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}}

@@ -153,10 +153,10 @@ def provision(settings: Settings, manifest: Manifest) -> None:
             dynamodb.update_time_to_live(
                 TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": table["ttlAttribute"]}
             )
-    table = boto3.resource("dynamodb", region_name=settings.table_region).Table(settings.table_names["messages"])
-    table.put_item(Item={**manifest.storage.config_item, **settings.delivery_config})
+    messages = boto3.resource("dynamodb", region_name=settings.table_region).Table(settings.table_names["messages"])
+    messages.put_item(Item={**manifest.storage.config_item, **settings.delivery_config})
     # The `default` client, whose LIVE key the API key is (terraform/main.tf writes the same item).
-    table.put_item(Item=settings.default_client_item(manifest))
+    messages.put_item(Item=settings.default_client_item(manifest))
     boto3.client("sqs", region_name=settings.table_region).create_queue(QueueName=settings.test_outcomes_queue_url.rsplit("/", 1)[1])
     sesv2 = boto3.client("sesv2", region_name=settings.ses_region)
     sesv2.create_configuration_set(ConfigurationSetName=settings.configuration_set, DeliveryOptions={"TlsPolicy": "REQUIRE"})
