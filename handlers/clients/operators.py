@@ -107,7 +107,7 @@ def settings() -> Settings:
     clients = item.get("clients", {}).get("M", {})
     limits = clients.get("defaultLimits", {}).get("M", {})
     if not limits or "keyMaxDays" not in clients:
-        raise RuntimeError("CONFIG/DELIVERY has no client settings")
+        raise RuntimeError("the delivery configuration has no client settings")
     return Settings(
         default_limits={name: int(value["N"]) for name, value in limits.items()},
         key_max_days=int(clients["keyMaxDays"]["N"]),

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
+import boto3
 import pytest
 
 from local.launcher import GENEROUS_LIMITS, LocalStackProcess, Response, running_stack
+from local.manifest import load_manifest
 from local.operations import GET_MESSAGES, SEND_MESSAGE
 
 LocalApi = LocalStackProcess
 API_KEY = "e2e-secret-key"
 DEFAULT_EMAIL_FROM = "no-reply@example.com"
+# The session's stack maps its IAM principal (local/appsync/auth.py) to the default client, as a deployment maps a
+# backend's role (iam_clients), so signed requests act as the API key's client.
+IAM_CLIENTS = json.dumps({"arn:aws:iam::000000000000:user/local": "default"})
 
 
 # Most tests send many messages to few recipients, far past the sending limits' defaults: the session's
@@ -20,7 +26,7 @@ DEFAULT_EMAIL_FROM = "no-reply@example.com"
 # defaults (default_api).
 @pytest.fixture(scope="session")
 def api():
-    with running_stack(API_KEY, GENEROUS_LIMITS) as stack:
+    with running_stack(API_KEY, {**GENEROUS_LIMITS, "IAM_CLIENTS": IAM_CLIENTS}) as stack:
         yield stack
 
 
@@ -55,3 +61,24 @@ def history(api: LocalApi, to: str, first: int = 100) -> list[dict[str, Any]]:
         if not info["hasNextPage"]:
             return messages
         after = info["endCursor"]
+
+
+def table(api: LocalApi) -> Any:
+    return boto3.resource("dynamodb", region_name="eu-central-1", endpoint_url=api.aws_endpoint, aws_access_key_id="local", aws_secret_access_key="local").Table("local-messages")
+
+
+def items_of(api: LocalApi, partition: str) -> list[dict[str, Any]]:
+    return table(api).query(KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": partition}, ConsistentRead=True)["Items"]
+
+
+def counters_of(api: LocalApi, mailbox: str) -> list[dict[str, Any]]:
+    """The mailbox's hourly LIVE email counters (LIMIT#LIVE#EMAIL#<shard> / HOUR#<hour>#<mailbox>), whichever shard holds them."""
+    found = []
+    for shard in range(load_manifest().storage.limit_shards["recipientHour"]):
+        items = table(api).query(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :hour)",
+            ExpressionAttributeValues={":pk": f"LIMIT#LIVE#EMAIL#{shard}", ":hour": "HOUR#"},
+            ConsistentRead=True,
+        )["Items"]
+        found += [item for item in items if str(item["SK"]).split("#", 2)[2] == mailbox]
+    return found
