@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.resolvers.conftest import CONFIG, DEFAULT_CALLER, Run
@@ -136,7 +138,8 @@ def test_keys_are_scoped_by_sender(run: Run) -> None:
 
 @pytest.mark.parametrize("function", ["limitRecipient", "limitClient", "limitChannel"])
 def test_a_replay_or_an_earlier_refusal_counts_against_no_limit(run: Run, function: str) -> None:
-    for stash in ({"original": {"key": {}}}, {"refusal": {"message": "m"}}):
+    stashes: list[dict[str, Any]] = [{"original": {"key": {}}}, {"refusal": {"message": "m"}}]
+    for stash in stashes:
         outcome = run(f"function:{function}", "request", prev={"result": RECORD}, stash={"mailbox": "a@b.co", **stash})
         assert outcome.kind == "earlyReturn" and outcome.value == RECORD
 
@@ -185,7 +188,8 @@ def test_a_clients_day_is_counted_against_its_own_limit(run: Run, clock) -> None
 
 
 def test_a_ceiling_beyond_one_counters_capacity_is_split_over_shards_that_never_add_up_to_more(run: Run) -> None:
-    config = {**CONFIG, "limits": {**CONFIG["limits"], "emailPerMinute": 100_001}}
+    limits: dict[str, Any] = CONFIG["limits"]
+    config = {**CONFIG, "limits": {**limits, "emailPerMinute": 100_001}}
     requests = [run("function:limitChannel", "request", prev={"result": RECORD}, stash={"config": config}).value for _ in range(60)]
     shards = {request["key"]["PK"]["S"] for request in requests}
     assert shards == {f"LIMIT#LIVE#EMAIL#MINUTE#{n}" for n in range(4)}
