@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -188,7 +188,7 @@ def test_a_clients_day_is_counted_against_its_own_limit(run: Run, clock) -> None
 
 
 def test_a_ceiling_beyond_one_counters_capacity_is_split_over_shards_that_never_add_up_to_more(run: Run) -> None:
-    limits: dict[str, Any] = CONFIG["limits"]
+    limits = cast(dict[str, Any], CONFIG["limits"])
     config = {**CONFIG, "limits": {**limits, "emailPerMinute": 100_001}}
     requests = [run("function:limitChannel", "request", prev={"result": RECORD}, stash={"config": config}).value for _ in range(60)]
     shards = {request["key"]["PK"]["S"] for request in requests}
