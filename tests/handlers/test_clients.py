@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -63,12 +64,19 @@ def test_bad_input_creates_nothing(operators, configured_table, name: str, limit
     assert configured_table.query(KeyConditionExpression=Key("PK").eq("AUDIT"))["Items"] == []
 
 
-def test_a_keys_secret_is_returned_once_and_only_its_hash_is_stored(capsys, operators, configured_table) -> None:
+def test_a_keys_secret_is_returned_once_and_only_its_hash_is_stored(operators, configured_table) -> None:
     # GIVEN a client
     client = new_client(operators)
-    # WHEN a LIVE key is created
-    created = new_key(operators, client["id"])
-    logged = capsys.readouterr().out
+    # WHEN a LIVE key is created (with every log record of the function kept, whatever its level)
+    records: list[logging.LogRecord] = []
+    watcher = logging.Handler(logging.DEBUG)
+    watcher.emit = records.append  # type: ignore[method-assign]
+    logging.getLogger("operators").addHandler(watcher)
+    try:
+        created = new_key(operators, client["id"])
+    finally:
+        logging.getLogger("operators").removeHandler(watcher)
+    logged = json.dumps([record.__dict__ for record in records], default=str)
     secret, key = created["secret"], created["key"]
     # THEN the secret has its prefix and 256 bits of randomness, and nothing stored holds it
     prefix = f"sm_live_{key['id']}_"
