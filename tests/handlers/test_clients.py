@@ -29,6 +29,15 @@ def authorizer(configured_table) -> Any:
     return clients_module("authorizer")
 
 
+class Recorder(logging.Handler):
+    def __init__(self, records: list[logging.LogRecord]) -> None:
+        super().__init__(logging.DEBUG)
+        self.records = records
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 def call(operators: Any, field: str, **arguments: Any) -> dict[str, Any]:
     answer: dict[str, Any] = operators.handler({"field": field, "arguments": arguments, "actor": OPERATOR}, LambdaContext(function_name="test-operators"))
     return answer
@@ -69,8 +78,7 @@ def test_a_keys_secret_is_returned_once_and_only_its_hash_is_stored(operators, c
     client = new_client(operators)
     # WHEN a LIVE key is created (with every log record of the function kept, whatever its level)
     records: list[logging.LogRecord] = []
-    watcher = logging.Handler(logging.DEBUG)
-    watcher.emit = records.append  # type: ignore[method-assign]
+    watcher = Recorder(records)
     logging.getLogger("operators").addHandler(watcher)
     try:
         created = new_key(operators, client["id"])
