@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
+from local.config import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
 from local.launcher import GENEROUS_LIMITS, LocalStackProcess, Response, running_stack
 from local.manifest import load_manifest
 from local.operations import GET_MESSAGES, SEND_MESSAGE
@@ -82,3 +87,16 @@ def counters_of(api: LocalApi, mailbox: str) -> list[dict[str, Any]]:
         )["Items"]
         found += [item for item in items if str(item["SK"]).split("#", 2)[2] == mailbox]
     return found
+
+
+def signed(api: LocalApi, query: str, variables: dict[str, Any] | None = None, *, secret: str = LOCAL_SECRET_ACCESS_KEY, signed_at: datetime | None = None) -> Response:
+    """A GraphQL request signed with SigV4 (service appsync), as an AWS SDK signs it for AppSync."""
+    body = json.dumps({"query": query, "variables": variables}).encode()
+    request = AWSRequest(method="POST", url=api.graphql_url, data=body, headers={"content-type": "application/json"})
+    signer = SigV4Auth(Credentials(LOCAL_ACCESS_KEY_ID, secret), "appsync", "eu-central-1")
+    request.context["timestamp"] = (signed_at or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    request.headers["X-Amz-Date"] = request.context["timestamp"]
+    signature = signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
+    signed_headers = signer.signed_headers(signer.headers_to_sign(request))
+    request.headers["Authorization"] = f"AWS4-HMAC-SHA256 Credential={signer.scope(request)}, SignedHeaders={signed_headers}, Signature={signature}"
+    return api.post("/graphql", body, {name: value for name, value in request.headers.items() if name.lower() != "host"})

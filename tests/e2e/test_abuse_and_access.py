@@ -3,7 +3,6 @@ sending limits, SMS destinations, IAM callers, erasure, retention, and a local s
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import uuid
@@ -12,11 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 
-from local.config import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
 from local.launcher import LocalStackProcess, Response, running_stack
 from local.operations import GET_MESSAGES, SEND_MESSAGE
 from tests.e2e.conftest import (
@@ -27,24 +22,12 @@ from tests.e2e.conftest import (
     history,
     items_of,
     send,
+    signed,
     table,
 )
 
 REGION = "eu-central-1"
 ERASE = "mutation erase($to: String!) { eraseRecipient(to: $to) { to messagesErased } }"
-
-
-def signed(api: LocalApi, query: str, variables: dict[str, Any] | None = None, *, secret: str = LOCAL_SECRET_ACCESS_KEY, signed_at: datetime | None = None) -> Response:
-    """A GraphQL request signed with SigV4 (service appsync), as an AWS SDK signs it for AppSync."""
-    body = json.dumps({"query": query, "variables": variables}).encode()
-    request = AWSRequest(method="POST", url=api.graphql_url, data=body, headers={"content-type": "application/json"})
-    signer = SigV4Auth(Credentials(LOCAL_ACCESS_KEY_ID, secret), "appsync", REGION)
-    request.context["timestamp"] = (signed_at or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-    request.headers["X-Amz-Date"] = request.context["timestamp"]
-    signature = signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
-    signed_headers = signer.signed_headers(signer.headers_to_sign(request))
-    request.headers["Authorization"] = f"AWS4-HMAC-SHA256 Credential={signer.scope(request)}, SignedHeaders={signed_headers}, Signature={signature}"
-    return api.post("/graphql", body, {name: value for name, value in request.headers.items() if name.lower() != "host"})
 
 
 def wait_for_window(window_seconds: int, needed_seconds: float) -> None:
