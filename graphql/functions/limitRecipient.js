@@ -11,7 +11,7 @@ const LIMIT_PREFIX = 'LIMIT#';
 const RECIPIENT_HOUR_PREFIX = 'HOUR#';
 const WINDOW_SECONDS = 3600;
 // Counters outlive their window by a day, so the stale-pending sweep can still find a stretch's messages
-// after an outage (handlers/status/app.py: RECIPIENT_COUNTER_KEPT; a test pins the two); then TTL deletes them.
+// after an outage (handlers/status/sweep.py: RECIPIENT_COUNTER_KEPT; a test pins the two); then TTL deletes them.
 const KEPT_SECONDS = 26 * 3600;
 const LIMIT = { EMAIL: 'emailPerRecipientPerHour', SMS: 'smsPerRecipientPerHour' };
 

@@ -11,6 +11,7 @@ import base64
 import importlib.util
 import json
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -303,16 +304,36 @@ def load_handler(repo_root: Path, source: str, handler: str) -> Callable[[Any, A
     return getattr(load_lambda_module(repo_root, source, module_name), function_name)
 
 
+# Loading puts a Lambda's folder on sys.path for a moment: one load at a time.
+_loading = threading.Lock()
+
+
 def load_lambda_module(repo_root: Path, source: str, module_name: str) -> ModuleType:
-    """Import a Lambda's module afresh under a unique name, so each load runs its module-level set-up."""
-    path = repo_root / source / f"{module_name.replace('.', '/')}.py"
+    """Import a Lambda's module afresh under a unique name, so each load runs its module-level set-up.
+
+    In Lambda the function's folder is on sys.path, so a module imports the other modules of its folder by
+    their plain names. Here those are loaded afresh with it and kept for it alone, as each function has its
+    own process: they never stay in sys.modules, where another folder's module of the same name would meet them.
+    """
+    folder = repo_root / source
+    path = folder / f"{module_name.replace('.', '/')}.py"
     unique_name = f"lambda_{source.replace('/', '_')}_{module_name}"
     spec = importlib.util.spec_from_file_location(unique_name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load Lambda module {module_name} from {path}")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[unique_name] = module
-    spec.loader.exec_module(module)
+    siblings = {file.stem for file in folder.glob("*.py")}
+    with _loading:
+        shadowed = {name: sys.modules.pop(name) for name in siblings if name in sys.modules}
+        sys.modules[unique_name] = module
+        sys.path.insert(0, str(folder))
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            sys.path.remove(str(folder))
+            for name in siblings:
+                sys.modules.pop(name, None)
+            sys.modules.update(shadowed)
     return module
 
 
