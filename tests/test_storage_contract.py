@@ -42,11 +42,11 @@ PINNED_CONSTANTS = {
     ("handlers/guardrail/app.py", "CONFIG_PK"): ("channelsItem", "PK"),
     ("handlers/guardrail/app.py", "CHANNELS_SK"): ("channelsItem", "SK"),
     ("handlers/delivery/app.py", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
-    ("handlers/status/app.py", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
-    ("handlers/status/app.py", "LIMIT_PREFIX"): ("keyPrefixes", "limit"),
-    ("handlers/status/app.py", "RECIPIENT_HOUR_PREFIX"): ("keyPrefixes", "recipientHour"),
-    ("handlers/status/app.py", "SWEEP_PK"): ("sweepItem", "PK"),
-    ("handlers/status/app.py", "SWEEP_SK"): ("sweepItem", "SK"),
+    ("handlers/status/recording.py", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
+    ("handlers/status/sweep.py", "LIMIT_PREFIX"): ("keyPrefixes", "limit"),
+    ("handlers/status/sweep.py", "RECIPIENT_HOUR_PREFIX"): ("keyPrefixes", "recipientHour"),
+    ("handlers/status/sweep.py", "SWEEP_PK"): ("sweepItem", "PK"),
+    ("handlers/status/sweep.py", "SWEEP_SK"): ("sweepItem", "SK"),
     ("handlers/clients/clients_common.py", "API_KEY_PREFIX"): ("keyPrefixes", "apiKey"),
     ("handlers/clients/clients_common.py", "CLIENT_PREFIX"): ("keyPrefixes", "client"),
     ("handlers/clients/clients_common.py", "CLIENT_KEY_PREFIX"): ("keyPrefixes", "clientKey"),
@@ -77,6 +77,11 @@ def _declared(path: str, name: str) -> str:
     found = _declaration(path, name).findall((REPO_ROOT / path).read_text())
     assert len(found) == 1, f"{path} should declare {name} once as a string constant"
     return found[0]
+
+
+def _settings_read_in(folder: str) -> set[str]:
+    """The environment variables a Lambda's modules read at import (a status function reads its own and the shared one's)."""
+    return {name for module in sorted((REPO_ROOT / folder).glob("*.py")) for name in re.findall(r'os\.environ\["(\w+)"\]', module.read_text())}
 
 
 def _contract_value(storage: StorageContract, where: tuple[str, ...]) -> str:
@@ -156,15 +161,14 @@ def test_the_status_ranking_covers_exactly_the_schemas_delivery_statuses(manifes
 
 
 def test_the_status_handlers_rank_statuses_as_the_contract_does(storage: StorageContract, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in re.findall(r'os\.environ\["(\w+)"\]', (REPO_ROOT / "handlers/status/app.py").read_text()):
+    for name in _settings_read_in("handlers/status"):
         monkeypatch.setenv(name, "1")
-    status = load_lambda_module(REPO_ROOT, "handlers/status", "app")
-    assert status.STATUS_RANK == storage.status_ranks
+    recording = load_lambda_module(REPO_ROOT, "handlers/status", "recording")
+    assert recording.STATUS_RANK == storage.status_ranks
 
 
 def test_every_index_variable_is_one_the_status_handlers_read(storage: StorageContract) -> None:
-    read = set(re.findall(r'os\.environ\["(\w+)"\]', (REPO_ROOT / "handlers/status/app.py").read_text()))
-    assert set(storage.index_environment()) <= read
+    assert set(storage.index_environment()) <= _settings_read_in("handlers/status")
 
 
 def test_references_inside_the_manifest_resolve(manifest: Manifest, storage: StorageContract) -> None:
@@ -178,7 +182,7 @@ def test_the_sweep_knows_how_long_a_recipients_counter_lives(monkeypatch: pytest
     # The sweep finds messages through the counters only while they live.
     [expression] = re.findall(r"^const KEPT_SECONDS = ([0-9 *]+);$", (REPO_ROOT / "graphql/functions/limitRecipient.js").read_text(), re.MULTILINE)
     kept_seconds = math.prod(int(factor) for factor in expression.split("*"))
-    for name in re.findall(r'os\.environ\["(\w+)"\]', (REPO_ROOT / "handlers/status/app.py").read_text()):
+    for name in _settings_read_in("handlers/status"):
         monkeypatch.setenv(name, "1")
-    status = load_lambda_module(REPO_ROOT, "handlers/status", "app")
-    assert status.RECIPIENT_COUNTER_KEPT.total_seconds() == kept_seconds
+    sweep = load_lambda_module(REPO_ROOT, "handlers/status", "sweep")
+    assert sweep.RECIPIENT_COUNTER_KEPT.total_seconds() == kept_seconds

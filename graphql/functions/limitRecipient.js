@@ -16,7 +16,7 @@ const SHARDS = 16;
 const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=';
 const WINDOW_SECONDS = 3600;
 // Counters outlive their window by a day, so the stale-pending sweep can still find a stretch's messages
-// after an outage (handlers/status: RECIPIENT_COUNTER_KEPT; a test pins the two); then TTL deletes them.
+// after an outage (handlers/status/sweep.py: RECIPIENT_COUNTER_KEPT; a test pins the two); then TTL deletes them.
 const KEPT_SECONDS = 26 * 3600;
 const LIMIT = { EMAIL: 'emailPerRecipientPerHour', SMS: 'smsPerRecipientPerHour' };
 

@@ -85,10 +85,29 @@ def messages_table(aws, monkeypatch, manifest):
     return boto3.resource("dynamodb", region_name=TABLE_REGION).Table(MESSAGES_TABLE)
 
 
+# Each status function's own module (graphql/manifest.json: eventHandlers), imported fresh against this test's
+# table with the shared module it imports, as a new Lambda instance would.
+
+
 @pytest.fixture
-def status(messages_table):
-    """The status handlers' module, imported fresh against this test's table."""
-    return load_lambda_module(REPO_ROOT, "handlers/status", "app")
+def ses_events(messages_table):
+    return load_lambda_module(REPO_ROOT, "handlers/status", "ses_events")
+
+
+@pytest.fixture
+def sms_events(messages_table):
+    return load_lambda_module(REPO_ROOT, "handlers/status", "sms_events")
+
+
+@pytest.fixture
+def sweep(messages_table):
+    return load_lambda_module(REPO_ROOT, "handlers/status", "sweep")
+
+
+@pytest.fixture
+def recording(messages_table):
+    """What the status functions share: the rank rule and the record's time format."""
+    return load_lambda_module(REPO_ROOT, "handlers/status", "recording")
 
 
 GUARDRAIL_ALARMS = {"test-messenger-ses-bounce-rate-critical": "EMAIL", "test-messenger-sms-spend-critical": "SMS"}
