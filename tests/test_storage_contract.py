@@ -46,6 +46,8 @@ PINNED_CONSTANTS = {
     ("handlers/status/sweep.py", "LIMIT_PREFIX"): ("keyPrefixes", "limit"),
     ("handlers/status/sweep.py", "RECIPIENT_HOUR_PREFIX"): ("keyPrefixes", "recipientHour"),
     ("handlers/status/sweep.py", "SWEEP_PK"): ("sweepItem", "PK"),
+    ("handlers/status/sweep.py", "SCOPE_PREFIX"): ("keyPrefixes", "scope"),
+    ("handlers/status/sweep.py", "DEFAULT_CLIENT_ID"): ("clients", "defaultClientId"),
     ("handlers/status/sweep.py", "SWEEP_SK"): ("sweepItem", "SK"),
     ("handlers/clients/clients_common.py", "API_KEY_PREFIX"): ("keyPrefixes", "apiKey"),
     ("handlers/clients/clients_common.py", "CLIENT_PREFIX"): ("keyPrefixes", "client"),
@@ -61,6 +63,7 @@ PINNED_CONSTANTS = {
 PINNED_NUMBERS = {
     ("graphql/functions/limitRecipient.js", "SHARDS"): "recipientHour",
     ("graphql/functions/limitChannel.js", "SHARD_CAPACITY"): "channelMinuteCapacity",
+    ("handlers/status/sweep.py", "RECIPIENT_SHARDS"): "recipientHour",
 }
 # Index names the resolvers use, and the partition key each assumes.
 PINNED_INDEXES = {("graphql/functions/queryMessages.js", "SENDER_INDEX"): "senderKey"}
@@ -110,7 +113,7 @@ def test_each_copy_in_the_resolvers_and_handlers_equals_the_contract(storage: St
 
 @pytest.mark.parametrize(("path", "name"), sorted(PINNED_NUMBERS))
 def test_each_number_a_resolver_keeps_equals_the_contract(storage: StorageContract, path: str, name: str) -> None:
-    [declared] = re.findall(rf"^const {name} = (\d+);$", (REPO_ROOT / path).read_text(), re.MULTILINE)
+    [declared] = re.findall(rf"^(?:const )?{name} = (\d+);?$", (REPO_ROOT / path).read_text(), re.MULTILINE)
     assert int(declared) == storage.limit_shards[PINNED_NUMBERS[path, name]]
 
 

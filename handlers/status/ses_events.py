@@ -24,18 +24,24 @@ from recording import (
 
 # The tags the delivery function puts on every email (see handlers/delivery/app.py: message_tags).
 MESSAGE_TAG = "message"
+SCOPE_TAG = "scope"
 RECIPIENT_TAG = "recipient"
 
 
+def _unbase64(encoded: str) -> str:
+    return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+
+
 def record_key_from_tags(tags: dict[str, list[str]]) -> MessageKey | None:
-    """The record's key from an email's tags; the recipient is base64url, split over numbered tags."""
+    """The record's key from an email's tags: the ULID, the client's scope (none on the records that have none),
+    and the partition's mailbox, base64url, split over numbered tags."""
     ulid = next(iter(tags.get(MESSAGE_TAG) or []), None)
     parts = sorted((name for name in tags if name.startswith(RECIPIENT_TAG)), key=lambda name: int(name[len(RECIPIENT_TAG) :] or 0))
     if not ulid or not parts:
         return None
-    encoded = "".join(tags[name][0] for name in parts)
-    recipient = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
-    return MessageKey(partition=f"{MESSAGE_PREFIX}{recipient}", sort=f"{MESSAGE_PREFIX}{ulid}")
+    mailbox = _unbase64("".join(tags[name][0] for name in parts))
+    scope = _unbase64(next(iter(tags.get(SCOPE_TAG) or [""])))
+    return MessageKey(partition=f"{MESSAGE_PREFIX}{mailbox}", sort=f"{scope}{MESSAGE_PREFIX}{ulid}")
 
 
 def ses_status_change(ses_event: dict[str, Any]) -> StatusChange | None:

@@ -31,16 +31,21 @@ STALE_AFTER_SECONDS = int(os.environ["STALE_AFTER_SECONDS"])
 STALE_REASON = "The delivery outcome was never recorded (the request failed after the message was recorded): it may have been sent"
 
 # The storage contract (graphql/manifest.json, tables.messages; tests/test_storage_contract.py pins these copies).
-# Every send first counts against its recipient's hourly limit: the counter LIMIT#<channel> /
-# HOUR#<hour start>#<recipient> (graphql/functions/limitRecipient.js) keeps the record's time of the hour's
-# first and last send. The sweep reads each stretch of time once, from where its last run stopped
-# (SWEEP/SWEEP): the counters tell it whose partitions hold messages of that stretch, and it reads only
-# their status. So the sweep needs no index, and a message costs it no write.
+# Every send first counts against its recipient's hourly limit: the counter LIMIT#<mode>#<channel>#<shard> /
+# HOUR#<hour start>#<mailbox> (graphql/functions/limitRecipient.js) keeps the record's time of the hour's
+# first and last send, and which clients sent. The sweep reads each stretch of time once, from where its last
+# run stopped (SWEEP/SWEEP): the counters tell it whose partitions, and which clients' scopes in them, hold
+# messages of that stretch, and it reads only their status. So the sweep needs no index, and a message costs
+# it no write.
 LIMIT_PREFIX = "LIMIT#"
 RECIPIENT_HOUR_PREFIX = "HOUR#"
+RECIPIENT_SHARDS = 16
+SCOPE_PREFIX = "SCOPE#"
+DEFAULT_CLIENT_ID = "default"
 SWEEP_PK = "SWEEP"
 SWEEP_SK = "SWEEP"
 CHANNELS = ("EMAIL", "SMS")
+MODES = ("LIVE", "TEST")
 # ULIDs are written in Crockford's base32.
 CROCKFORD_BASE32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -104,41 +109,61 @@ def _hour_start(moment: datetime) -> int:
     return seconds - seconds % HOUR_SECONDS
 
 
-def recipients_sent_to_between(start: datetime, end: datetime) -> dict[str, datetime]:
-    """The message partitions (MESSAGE#<recipient>) that may hold a message recorded in [start, end), from the
-    hourly limit counters of the hours around it whose first and last sends bracket it; each with its
-    earliest first send, so no message of the partition in the stretch is older than that less the margin."""
-    low, high = start - COUNTER_MARGIN, end + COUNTER_MARGIN
-    earliest: dict[str, datetime] = {}
-    for channel in CHANNELS:
-        counters = _pages(
+def scope_of(client_id: str, mode: str) -> str:
+    """The start of a client's sort keys in a mailbox's partition (graphql/functions/identifyCaller.js): none for
+    the default client's LIVE records, which keep the keys they had before clients existed."""
+    return "" if client_id == DEFAULT_CLIENT_ID and mode == "LIVE" else f"{SCOPE_PREFIX}{client_id}#{mode}#"
+
+
+def _counters(partition: str, low: datetime, high: datetime) -> list[dict[str, Any]]:
+    return list(
+        _pages(
             {
                 "TableName": MESSAGES_TABLE,
-                "KeyConditionExpression": "PK = :channel AND SK BETWEEN :low AND :high",
+                "KeyConditionExpression": "PK = :counters AND SK BETWEEN :low AND :high",
                 # '$' follows '#': the high bound takes in every recipient of the last hour.
                 "ExpressionAttributeValues": {
-                    ":channel": {"S": f"{LIMIT_PREFIX}{channel}"},
+                    ":counters": {"S": partition},
                     ":low": {"S": f"{RECIPIENT_HOUR_PREFIX}{_hour_start(low)}#"},
                     ":high": {"S": f"{RECIPIENT_HOUR_PREFIX}{_hour_start(high)}$"},
                 },
                 "Select": "SPECIFIC_ATTRIBUTES",
-                "ProjectionExpression": "SK, firstSentAt, lastSentAt",
+                "ProjectionExpression": "SK, firstSentAt, lastSentAt, clients",
             }
         )
-        for counter in counters:
-            first = datetime.fromisoformat(counter["firstSentAt"]["S"])
-            if datetime.fromisoformat(counter["lastSentAt"]["S"]) < low or first >= high:
-                continue
-            partition = MESSAGE_PREFIX + counter["SK"]["S"].split("#", 2)[2]
-            earliest[partition] = min(first, earliest.get(partition, first))
+    )
+
+
+Scoped = tuple[str, str]  # a mailbox's partition, and a client's scope in it
+
+
+def recipients_sent_to_between(start: datetime, end: datetime) -> dict[Scoped, datetime]:
+    """The message partitions (MESSAGE#<mailbox>), and the clients' scopes in them, that may hold a message
+    recorded in [start, end), from the hourly limit counters of the hours around it whose first and last sends
+    bracket it; each with its earliest first send, so no message of it in the stretch is older than that less
+    the margin."""
+    low, high = start - COUNTER_MARGIN, end + COUNTER_MARGIN
+    shards = [(mode, f"{LIMIT_PREFIX}{mode}#{channel}#{shard}") for mode in MODES for channel in CHANNELS for shard in range(RECIPIENT_SHARDS)]
+    earliest: dict[Scoped, datetime] = {}
+    with ThreadPoolExecutor(max_workers=SWEEP_READERS) as readers:
+        for (mode, _), counters in zip(shards, readers.map(lambda shard: _counters(shard[1], low, high), shards), strict=True):
+            for counter in counters:
+                first = datetime.fromisoformat(counter["firstSentAt"]["S"])
+                if datetime.fromisoformat(counter["lastSentAt"]["S"]) < low or first >= high:
+                    continue
+                partition = MESSAGE_PREFIX + counter["SK"]["S"].split("#", 2)[2]
+                for client_id in counter.get("clients", {}).get("SS", []):
+                    scoped = (partition, scope_of(client_id, mode))
+                    earliest[scoped] = min(first, earliest.get(scoped, first))
     return earliest
 
 
-def pending_in(partition: str, start: datetime, end: datetime) -> list[MessageKey]:
-    """The partition's messages recorded in [start, end), by their ULID's time, that are still PENDING
-    (eventually consistent: a stale read can only show an earlier status, and the conditional update that
-    follows checks again)."""
-    low, high = f"{MESSAGE_PREFIX}{ulid_time_prefix(start)}", f"{MESSAGE_PREFIX}{ulid_time_prefix(end)}"
+def pending_in(scoped: Scoped, start: datetime, end: datetime) -> list[MessageKey]:
+    """A client's messages in a partition recorded in [start, end), by their ULID's time, that are still
+    PENDING (eventually consistent: a stale read can only show an earlier status, and the conditional update
+    that follows checks again)."""
+    partition, scope = scoped
+    low, high = f"{scope}{MESSAGE_PREFIX}{ulid_time_prefix(start)}", f"{scope}{MESSAGE_PREFIX}{ulid_time_prefix(end)}"
     records = _pages(
         {
             "TableName": MESSAGES_TABLE,

@@ -227,3 +227,43 @@ def test_records_written_before_clients_existed_read_back_through_the_api_key(ap
     # THEN every view shows the old record as it stands
     assert [m["id"] for m in by_recipient] == [m["id"] for m in by_sender] == [message_id]
     assert by_recipient[0]["deliveryStatus"] == "DELIVERED" and retried.data["sendMessage"]["id"] == message_id
+
+
+def wait_for_status(api: LocalApi, key: str, to: str, status: str, timeout: float = 15) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        [message] = read_as(api, key, to=to)
+        if message["deliveryStatus"] == status or time.monotonic() > deadline:
+            return message
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize(
+    ("to", "method", "statuses"),
+    [
+        ("someone@example.com", "EMAIL", ["PENDING", "ACCEPTED", "DELIVERED"]),
+        ("bounce+{n}@simulator.amazonses.com", "EMAIL", ["PENDING", "ACCEPTED", "BOUNCED"]),
+        ("complaint+{n}@simulator.amazonses.com", "EMAIL", ["PENDING", "ACCEPTED", "DELIVERED", "COMPLAINED"]),
+        ("+14155550199", "SMS", ["PENDING", "ACCEPTED", "FAILED"]),
+        ("+14155550142", "SMS", ["PENDING", "ACCEPTED", "DELIVERED"]),
+    ],
+)
+def test_a_test_key_runs_the_whole_pipeline_sends_nothing_and_gets_simulated_outcomes(clients_api: LocalApi, to: str, method: str, statuses: list[str]) -> None:
+    # GIVEN a client's TEST key
+    client = make_client(clients_api, "tester")
+    to = to.format(n=uuid.uuid4().hex[:8]) if "@" in to else to
+    sent_before = len(clients_api.outbox())
+    # WHEN it sends
+    sent = send_as(clients_api, client.test, to=to, body="test", deliveryMethod=method)
+    # THEN the message is recorded and accepted, and nothing reaches SES or SNS
+    assert not sent.errors and sent.data["sendMessage"]["deliveryStatus"] == "ACCEPTED"
+    assert "nothing was handed to" in sent.data["sendMessage"]["statusReason"]
+    # AND the provider's outcome follows a moment later, as SES's mailbox simulator or the test numbers give it
+    final = wait_for_status(clients_api, client.test, to, statuses[-1])
+    history = clients_api.graphql(
+        "query($to: String!) { getMessages(filter: {to: $to}) { data { statusHistory { status reason } } } }", {"to": to}, key=client.test
+    ).data["getMessages"]["data"][0]["statusHistory"]
+    assert [change["status"] for change in history] == statuses and final["deliveryStatus"] == statuses[-1]
+    assert len(clients_api.outbox()) == sent_before
+    # AND the client's LIVE key does not see it
+    assert read_as(clients_api, client.live, to=to) == []
