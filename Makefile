@@ -125,6 +125,17 @@ resume: env-check $(VENV)/.synced ## Resume a paused channel (deliberately: see 
 	@$(TF) workspace select $(ENV) >/dev/null
 	@$(PY) -m tools.channels --terraform "$(TERRAFORM)" resume "$$CHANNEL" --reason "$$REASON"
 
+destroy: env-check init ## Destroy an environment (prod's table refuses while deletion protection is on)
+	$(TF) workspace select $(ENV)
+	$(TF) destroy -input=false -var-file=../envs/$(ENV).tfvars
+
+bench: $(VENV)/.synced ## Measure the handlers, DynamoDB work, packages, the local stack (~3 min; figures go into bench/results)
+	$(PY) -m bench $(BENCH_ARGS)
+
+.PHONY: bench-quick
+bench-quick: $(VENV)/.synced ## Run every benchmark with small counts (~30 s), to check they work; writes no results
+	$(PY) -m bench --quick $(BENCH_ARGS)
+
 # --- Clients and keys (docs/deployment.md#clients-and-keys) -------------------------------------
 # The operators' API of an environment, signed with the operator's own AWS credentials (tools/operators.py). ENV=local
 # calls the local stack (make dev, with the same PORT) and needs no tfvars nor workspace. NAME, CLIENT, KEY, MODE,
@@ -151,17 +162,6 @@ limits: $(OPERATORS_ENV_CHECK) $(VENV)/.synced ## Change a client's daily limits
 
 audit: $(OPERATORS_ENV_CHECK) $(VENV)/.synced ## What operators did to clients and keys, newest first: make audit ENV=dev [FIRST=50] [AFTER=<cursor>]
 	@$(OPERATORS) audit --first="$$FIRST" --after="$$AFTER"
-
-destroy: env-check init ## Destroy an environment (prod's table refuses while deletion protection is on)
-	$(TF) workspace select $(ENV)
-	$(TF) destroy -input=false -var-file=../envs/$(ENV).tfvars
-
-bench: $(VENV)/.synced ## Measure the handlers, DynamoDB work, packages, the local stack (~3 min; figures go into bench/results)
-	$(PY) -m bench $(BENCH_ARGS)
-
-.PHONY: bench-quick
-bench-quick: $(VENV)/.synced ## Run every benchmark with small counts (~30 s), to check they work; writes no results
-	$(PY) -m bench --quick $(BENCH_ARGS)
 
 clean: ## Remove installed toolchains and caches
 	rm -rf $(VENV) $(TOOLS) node_modules .pytest_cache
