@@ -136,5 +136,32 @@ bench: $(VENV)/.synced ## Measure the handlers, DynamoDB work, packages, the loc
 bench-quick: $(VENV)/.synced ## Run every benchmark with small counts (~30 s), to check they work; writes no results
 	$(PY) -m bench --quick $(BENCH_ARGS)
 
+# --- Clients and keys (docs/deployment.md#clients-and-keys) -------------------------------------
+# The operators' API of an environment, signed with the operator's own AWS credentials (tools/operators.py). ENV=local
+# calls the local stack (make dev, with the same PORT) and needs no tfvars nor workspace. NAME, CLIENT, KEY, MODE,
+# EXPIRES, EMAIL_PER_DAY, SMS_PER_DAY, FIRST and AFTER reach the tool through the environment (make exports
+# command-line variables), so quotes in a name stay intact.
+.PHONY: client key revoke clients limits audit
+OPERATORS_ENV_CHECK = $(if $(filter local,$(ENV)),,env-check)
+OPERATORS = $(if $(filter local,$(ENV)),,$(TF) workspace select $(ENV) >/dev/null &&) $(PY) -m tools.operators --env "$(ENV)" --terraform "$(TERRAFORM)"
+
+client: $(OPERATORS_ENV_CHECK) $(VENV)/.synced ## Create a client and its LIVE key, print the key once: make client ENV=dev NAME=shop [EMAIL_PER_DAY=.. SMS_PER_DAY=..]
+	@$(OPERATORS) create-client --name="$$NAME" --email-per-day="$$EMAIL_PER_DAY" --sms-per-day="$$SMS_PER_DAY"
+
+key: $(OPERATORS_ENV_CHECK) $(VENV)/.synced ## Create a key for a client, print it once: make key ENV=dev CLIENT=<id> [MODE=LIVE|TEST] [EXPIRES=2027-06-30]
+	@$(OPERATORS) create-key --client="$$CLIENT" --mode="$$MODE" --expires="$$EXPIRES"
+
+revoke: $(OPERATORS_ENV_CHECK) $(VENV)/.synced ## Revoke a key (it stops working within the authorizer's cache time): make revoke ENV=dev KEY=<key id>
+	@$(OPERATORS) revoke --key="$$KEY"
+
+clients: $(OPERATORS_ENV_CHECK) $(VENV)/.synced ## List the clients, their limits and keys (never a secret): make clients ENV=dev [CLIENT=<id>]
+	@$(OPERATORS) clients --client="$$CLIENT"
+
+limits: $(OPERATORS_ENV_CHECK) $(VENV)/.synced ## Change a client's daily limits: make limits ENV=dev CLIENT=<id> EMAIL_PER_DAY=5000 SMS_PER_DAY=100
+	@$(OPERATORS) limits --client="$$CLIENT" --email-per-day="$$EMAIL_PER_DAY" --sms-per-day="$$SMS_PER_DAY"
+
+audit: $(OPERATORS_ENV_CHECK) $(VENV)/.synced ## What operators did to clients and keys, newest first: make audit ENV=dev [FIRST=50] [AFTER=<cursor>]
+	@$(OPERATORS) audit --first="$$FIRST" --after="$$AFTER"
+
 clean: ## Remove installed toolchains and caches
 	rm -rf $(VENV) $(TOOLS) node_modules .pytest_cache
