@@ -13,8 +13,11 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+from local.appsync.datasources import from_item
 from local.config import Settings
 from local.manifest import REPO_ROOT
 from local.operations import GET_MESSAGES, SEND_MESSAGE
@@ -90,3 +93,65 @@ def missing_hint(path: str) -> str:
     if path.removeprefix("/vendor/") in VENDOR:
         return ": the console's libraries come from package-lock.json (run make install)"
     return ""
+
+
+# BatchGetItem's limit of keys per request.
+_BATCH_KEYS = 100
+_STATUS_FIELDS = "PK, SK, providerMessageId, deliveryStatus, statusReason"
+
+
+def outbox_statuses(dynamodb: Any, table_name: str, message_prefix: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the outbox rows show of each entry's record as it is now (`GET /local/outbox/statuses`):
+    `{"statuses": {<providerMessageId>: {"messageId", "deliveryStatus", "statusReason"}}}`, keyed by the id SES or
+    SNS gave the send, which every entry carries and a clear never reuses. An entry whose record is gone
+    (expired, erased) is left out.
+
+    An email's record is read by its key (the recipient and the record id its `message` tag names), a hundred a
+    request; an SMS's by its recipient's partition, one query a number, matched on the SNS message id the record
+    keeps for SNS's reports. Consistent reads: the console asks right after the stream reports a write.
+    """
+    statuses: dict[str, Any] = {}
+    emails = {(entry["to"][0], entry["messageId"]): entry["providerMessageId"] for entry in entries if entry["channel"] == "EMAIL" and entry.get("messageId") and entry["to"]}
+    for record in _records_by_key(dynamodb, table_name, [(f"{message_prefix}{to}", message_id) for to, message_id in emails]):
+        statuses[emails[(record["PK"].removeprefix(message_prefix), record["SK"])]] = _status(record)
+    sms = {entry["providerMessageId"] for entry in entries if entry["channel"] == "SMS"}
+    for number in sorted({entry["to"] for entry in entries if entry["channel"] == "SMS"}):
+        for record in _partition(dynamodb, table_name, f"{message_prefix}{number}"):
+            if record.get("providerMessageId") in sms:
+                statuses[record["providerMessageId"]] = _status(record)
+    return {"statuses": statuses}
+
+
+def _status(record: dict[str, Any]) -> dict[str, Any]:
+    return {"messageId": record["SK"], "deliveryStatus": record.get("deliveryStatus"), "statusReason": record.get("statusReason")}
+
+
+def _records_by_key(dynamodb: Any, table_name: str, keys: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:
+    for start in range(0, len(keys), _BATCH_KEYS):
+        request: dict[str, Any] = {
+            table_name: {
+                "Keys": [{"PK": {"S": pk}, "SK": {"S": sk}} for pk, sk in keys[start : start + _BATCH_KEYS]],
+                "ProjectionExpression": _STATUS_FIELDS,
+                "ConsistentRead": True,
+            }
+        }
+        while request:
+            answer = dynamodb.batch_get_item(RequestItems=request)
+            yield from (from_item(item) or {} for item in answer["Responses"].get(table_name, []))
+            request = answer.get("UnprocessedKeys") or {}
+
+
+def _partition(dynamodb: Any, table_name: str, partition_key: str) -> Iterator[dict[str, Any]]:
+    query: dict[str, Any] = {
+        "TableName": table_name,
+        "KeyConditionExpression": "PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": partition_key}},
+        "ProjectionExpression": _STATUS_FIELDS,
+        "ConsistentRead": True,
+    }
+    while True:
+        page = dynamodb.query(**query)
+        yield from (from_item(item) or {} for item in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -1,38 +1,124 @@
-// The outbox: every email and SMS SES and SNS accepted, as GET /local/stream hands them over.
-import { h, when } from './dom.js';
+// The outbox: every email and SMS SES and SNS accepted, as GET /local/stream hands them over, newest first. Each
+// row shows its record's current delivery status (GET /local/outbox/statuses, read again whenever the table is
+// written); a search narrows the list as it is typed; DELETE /local/outbox clears it (the records stay).
+import { local } from './api.js';
+import { h, statusBadge, when } from './dom.js';
 
 const list = document.getElementById('outbox-list');
 const detail = document.getElementById('outbox-detail');
 const empty = document.getElementById('outbox-empty');
+const search = document.getElementById('outbox-search');
+const noMatch = document.getElementById('outbox-no-match');
+const status = document.getElementById('outbox-status');
+
+// The row shown in the detail. Until the developer picks one, the newest is shown, and a new send replaces it.
 let selected = null;
+let picked = false;
+// Each entry's record, by the id SES or SNS gave the send, as last read.
+let statuses = {};
+// Status reads overlap (the stream reports writes in bursts): only the latest one started is shown.
+let asked = 0;
+// Each row's outbox entry.
+const entries = new WeakMap();
+// A burst of entries (the whole outbox, when the page opens) renders the detail once, for the last of them.
+let detailDue = false;
+
+search.addEventListener('input', () => {
+  for (const item of list.children) filter(item);
+  showEmptiness();
+});
+document.getElementById('outbox-clear').addEventListener('click', async () => {
+  status.textContent = '';
+  try {
+    // The stream's `reset` then empties the list, in this tab and every other one.
+    const { cleared } = await local('outbox', undefined, 'DELETE');
+    status.textContent = `Cleared ${cleared} ${cleared === 1 ? 'message' : 'messages'} from the outbox; their records stay.`;
+  } catch (failure) {
+    status.textContent = failure.message;
+  }
+});
 
 export function add(entry, id) {
-  empty.hidden = true;
-  const item = h('li', {}, h('button', { type: 'button', class: 'outbox-item', 'data-id': id, onclick: () => select(entry, item) },
+  const item = h('li', { 'data-provider-id': entry.providerMessageId ?? '' });
+  entries.set(item, entry);
+  item.append(h('button', { type: 'button', class: 'outbox-item', 'data-id': id, onclick: () => pick(item) },
     h('span', { class: `channel channel-${entry.channel.toLowerCase()}` }, entry.channel === 'EMAIL' ? 'Email' : 'SMS'),
     h('span', { class: 'outbox-to' }, recipient(entry)),
+    h('span', { class: 'outbox-status' }),
     h('span', { class: 'outbox-summary' }, entry.channel === 'EMAIL' ? entry.subject : entry.body),
     when(entry.sentAt)));
   list.prepend(item);
-  if (selected === null) select(entry, item);
+  showStatus(item);
+  filter(item);
+  if (!picked) select(item);
+  showEmptiness();
 }
 
 export function clear() {
   list.replaceChildren();
   detail.replaceChildren(empty);
-  empty.hidden = false;
   selected = null;
+  picked = false;
+  showEmptiness();
+}
+
+// Read every entry's record again: called when the page opens and whenever the table was written.
+export async function refreshStatuses() {
+  const mine = ++asked;
+  try {
+    const answer = await local('outbox/statuses');
+    if (mine !== asked) return;
+    statuses = answer.statuses;
+    for (const item of list.children) showStatus(item);
+  } catch (failure) {
+    if (mine === asked) status.textContent = `Delivery statuses: ${failure.message}`;
+  }
+}
+
+function showStatus(item) {
+  const record = statuses[item.dataset.providerId];
+  const place = item.querySelector('.outbox-status');
+  if (record?.deliveryStatus === place.dataset.status) return;
+  place.dataset.status = record?.deliveryStatus ?? '';
+  place.title = record?.statusReason ?? '';
+  place.replaceChildren(...(record?.deliveryStatus ? [statusBadge(record.deliveryStatus)] : []));
+}
+
+// Shown when its recipient, subject or body holds what is typed in the search, whatever the case.
+function filter(item) {
+  const wanted = search.value.trim().toLowerCase();
+  const entry = entries.get(item);
+  item.hidden = wanted !== '' && ![recipient(entry), entry.subject ?? '', entry.body ?? ''].some((text) => text.toLowerCase().includes(wanted));
+}
+
+function showEmptiness() {
+  const rows = list.children.length;
+  empty.hidden = rows > 0;
+  noMatch.hidden = rows === 0 || [...list.children].some((item) => !item.hidden);
+  noMatch.textContent = noMatch.hidden ? '' : `No message to, about or saying “${search.value.trim()}”.`;
 }
 
 function recipient(entry) {
   return Array.isArray(entry.to) ? entry.to.join(', ') : entry.to;
 }
 
-function select(entry, item) {
+function pick(item) {
+  picked = true;
+  select(item);
+}
+
+function select(item) {
   selected?.querySelector('button').removeAttribute('aria-current');
   selected = item;
   item.querySelector('button').setAttribute('aria-current', 'true');
-  detail.replaceChildren(entry.channel === 'EMAIL' ? email(entry) : sms(entry));
+  if (detailDue) return;
+  detailDue = true;
+  queueMicrotask(() => {
+    detailDue = false;
+    if (selected === null) return;
+    const entry = entries.get(selected);
+    detail.replaceChildren(entry.channel === 'EMAIL' ? email(entry) : sms(entry));
+  });
 }
 
 function historyLink(to) {

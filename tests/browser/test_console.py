@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from typing import Any
 
@@ -167,6 +168,8 @@ def test_a_channel_is_paused_and_resumed_from_the_console(console: LocalStackPro
     row.get_by_role("button", name="Pause SMS").click()
     expect(page.locator("#channel-summary")).to_contain_text("SMS paused")
     expect(row).to_contain_text("carrier outage drill")
+    # AND since when, as every moment in the console is written (tests/browser/test_outbox.py)
+    expect(row.locator("time")).to_have_text(re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"))
     row.get_by_role("button", name="Resume SMS").click()
     expect(page.locator("#channel-summary")).to_contain_text("SMS active")
     assert console.local("channels").body["channels"]["SMS"]["paused"] is False
