@@ -5,6 +5,8 @@ Without a Chromium (or Playwright) they skip, and say what is missing: see tools
 
 from __future__ import annotations
 
+import itertools
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,12 @@ HERE = Path(__file__).resolve().parent
 # Long enough to see that nothing waits for it, short enough to keep the tests quick.
 SIMULATOR_DELAY_SECONDS = "0.2"
 WAIT_MS = 20_000
+_unique = itertools.count()
+
+
+def unique(prefix: str) -> str:
+    """A name no other test (nor an earlier run against the same stack) has used."""
+    return f"{prefix}{next(_unique)}.{time.time_ns()}"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from local.launcher import LocalStackProcess
 from local.operations import SEND_MESSAGE
-from tests.browser.test_console import unique
+from tests.browser.conftest import unique
 from tests.e2e.conftest import history
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -149,7 +149,7 @@ def afternoon_zone() -> str:
 def shown_as(moment: Any, zone: str) -> None:
     """The moment is written in ISO 8601's order, on a 24-hour clock, in the browser's time zone."""
     iso = moment.get_attribute("datetime")
-    expected = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
+    expected = datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
     assert 13 <= int(expected[11:13]) <= 23, expected
     expect(moment).to_have_text(expected)
     assert ISO_MOMENT.fullmatch(moment.inner_text())

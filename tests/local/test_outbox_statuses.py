@@ -58,7 +58,7 @@ class UnprocessedOnce:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.client, name)
 
-    def batch_get_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:  # noqa: N803 - boto3's own name
+    def batch_get_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
         request = RequestItems[TABLE]
         self.batches.append(len(request["Keys"]))
         if len(self.batches) > 1:
