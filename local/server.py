@@ -250,8 +250,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self._local_tool(lambda _: {"cleared": self.stack.outbox.clear()})
 
     def _outbox_statuses(self) -> None:
-        reporter = self.stack.reporter
-        self._local_tool(lambda _: console.outbox_statuses(reporter.dynamodb, reporter.table_name, reporter.message_prefix, self.stack.outbox.entries()))
+        since = parse_qs(urlsplit(self.path).query).get("since", [None])[0]
+        self._local_tool(lambda _: console.outbox_statuses(self.stack, since))
 
     def _events(self) -> None:
         self._local_tool(self.stack.reporter.report)

@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from local.appsync.datasources import from_item
 from local.config import Settings
@@ -23,6 +23,9 @@ from local.manifest import REPO_ROOT
 from local.operations import GET_MESSAGES, SEND_MESSAGE
 from local.providers import provider_events
 from local.providers.ses_simulator import SCENARIOS, SIMULATOR_DOMAIN
+
+if TYPE_CHECKING:
+    from local.stack import LocalStack
 
 CONSOLE_DIR = Path(__file__).resolve().parent
 NODE_MODULES = REPO_ROOT / "node_modules"
@@ -100,26 +103,50 @@ _BATCH_KEYS = 100
 _STATUS_FIELDS = "PK, SK, providerMessageId, deliveryStatus, statusReason"
 
 
-def outbox_statuses(dynamodb: Any, table_name: str, message_prefix: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
-    """What the outbox rows show of each entry's record as it is now (`GET /local/outbox/statuses`):
-    `{"statuses": {<providerMessageId>: {"messageId", "deliveryStatus", "statusReason"}}}`, keyed by the id SES or
-    SNS gave the send, which every entry carries and a clear never reuses. An entry whose record is gone
-    (expired, erased) is left out.
+def outbox_statuses(stack: LocalStack, since: str | None) -> dict[str, Any]:
+    """`GET /local/outbox/statuses[?since=<writes>]`: what the outbox rows show of each entry's record as it is now,
+    `{"writes": <the table's count of writes>, "statuses": {<providerMessageId>: {"messageId", "deliveryStatus",
+    "statusReason"} | null}}`, keyed by the id SES or SNS gave the send, which every entry carries.
+
+    With `since` (the `writes` of the asker's last answer), only the entries whose record was written after it
+    are read again: the console asks whenever the stream reports writes, and most writes touch one message. A
+    count the stack has not reached (it was restarted) reads them all.
+    """
+    writes, written = stack.activity.written_since(int(since) if since and since.isdigit() else 0)
+    everything = not (since and since.isdigit()) or int(since) > writes
+    reporter = stack.reporter
+    statuses = read_statuses(reporter.dynamodb, reporter.table_name, reporter.message_prefix, stack.outbox.entries(), None if everything else written)
+    return {"writes": writes, "statuses": statuses}
+
+
+def read_statuses(dynamodb: Any, table_name: str, message_prefix: str, entries: list[dict[str, Any]], written: set[tuple[str, str]] | None) -> dict[str, Any]:
+    """Each entry's record's status by the entry's provider message id; with `written` (the keys of the items
+    written since the last read), only the entries whose record may have changed. An entry read whose record is
+    gone (expired, erased) is None.
 
     An email's record is read by its key (the recipient and the record id its `message` tag names), a hundred a
-    request; an SMS's by its recipient's partition, one query a number, matched on the SNS message id the record
+    request; an SMS's by its number's partition, one query a number, matched on the SNS message id the record
     keeps for SNS's reports. Consistent reads: the console asks right after the stream reports a write.
     """
-    statuses: dict[str, Any] = {}
-    emails = {(entry["to"][0], entry["messageId"]): entry["providerMessageId"] for entry in entries if entry["channel"] == "EMAIL" and entry.get("messageId") and entry["to"]}
-    for record in _records_by_key(dynamodb, table_name, [(f"{message_prefix}{to}", message_id) for to, message_id in emails]):
-        statuses[emails[(record["PK"].removeprefix(message_prefix), record["SK"])]] = _status(record)
-    sms = {entry["providerMessageId"] for entry in entries if entry["channel"] == "SMS"}
-    for number in sorted({entry["to"] for entry in entries if entry["channel"] == "SMS"}):
-        for record in _partition(dynamodb, table_name, f"{message_prefix}{number}"):
-            if record.get("providerMessageId") in sms:
+    emails = {
+        (f"{message_prefix}{entry['to'][0]}", entry["messageId"]): entry["providerMessageId"]
+        for entry in entries
+        if entry["channel"] == "EMAIL" and entry.get("messageId") and entry["to"]
+    }
+    texts: dict[str, set[str]] = {}
+    for entry in entries:
+        if entry["channel"] == "SMS":
+            texts.setdefault(f"{message_prefix}{entry['to']}", set()).add(entry["providerMessageId"])
+    keys = sorted(emails.keys() if written is None else emails.keys() & written)
+    partitions = sorted(texts.keys() if written is None else texts.keys() & {partition for partition, _ in written})
+    statuses: dict[str, Any] = {emails[key]: None for key in keys} | {sent: None for partition in partitions for sent in texts[partition]}
+    for record in _records_by_key(dynamodb, table_name, keys):
+        statuses[emails[record["PK"], record["SK"]]] = _status(record)
+    for partition in partitions:
+        for record in _partition(dynamodb, table_name, partition):
+            if record.get("providerMessageId") in texts[partition]:
                 statuses[record["providerMessageId"]] = _status(record)
-    return {"statuses": statuses}
+    return statuses
 
 
 def _status(record: dict[str, Any]) -> dict[str, Any]:

@@ -43,6 +43,7 @@ follow(
     else if (name === 'reset') outbox.clear();
   },
   (state) => {
+    if (state === 'live') outbox.connected();
     streamState.textContent = state === 'live' ? 'live' : 'reconnecting…';
     streamState.dataset.state = state;
   },

@@ -1,6 +1,7 @@
 // The outbox: every email and SMS SES and SNS accepted, as GET /local/stream hands them over, newest first. Each
-// row shows its record's current delivery status (GET /local/outbox/statuses, read again whenever the table is
-// written); a search narrows the list as it is typed; DELETE /local/outbox clears it (the records stay).
+// row shows its record's current delivery status (GET /local/outbox/statuses: all of them once, then whenever the
+// table is written those written since); a search narrows the list as it is typed; DELETE /local/outbox clears it
+// (the records stay).
 import { local } from './api.js';
 import { h, statusBadge, when } from './dom.js';
 
@@ -14,10 +15,14 @@ const status = document.getElementById('outbox-status');
 // The row shown in the detail. Until the developer picks one, the newest is shown, and a new send replaces it.
 let selected = null;
 let picked = false;
-// Each entry's record, by the id SES or SNS gave the send, as last read.
-let statuses = {};
-// Status reads overlap (the stream reports writes in bursts): only the latest one started is shown.
-let asked = 0;
+// Each entry's record, by the id SES or SNS gave the send, as last read; and the table's count of writes then.
+const statuses = {};
+let writesRead = null;
+// Counts the stream's connections: after a reconnection the stack may be another one, so everything is read again.
+let connection = 0;
+// One read at a time: writes reported while one runs are read by one more after it.
+let reading = false;
+let readAgain = false;
 // Each row's outbox entry.
 const entries = new WeakMap();
 // A burst of entries (the whole outbox, when the page opens) renders the detail once, for the last of them.
@@ -28,15 +33,21 @@ search.addEventListener('input', () => {
   showEmptiness();
 });
 document.getElementById('outbox-clear').addEventListener('click', async () => {
-  status.textContent = '';
+  say('');
   try {
     // The stream's `reset` then empties the list, in this tab and every other one.
     const { cleared } = await local('outbox', undefined, 'DELETE');
-    status.textContent = `Cleared ${cleared} ${cleared === 1 ? 'message' : 'messages'} from the outbox; their records stay.`;
+    say(`Cleared ${cleared} ${cleared === 1 ? 'message' : 'messages'} from the outbox; their records stay.`);
   } catch (failure) {
-    status.textContent = failure.message;
+    say(failure.message);
   }
 });
+
+// The status line, and what it is about (a failed status read clears itself once a read succeeds).
+function say(text, about = '') {
+  status.textContent = text;
+  status.dataset.about = about;
+}
 
 export function add(entry, id) {
   const item = h('li', { 'data-provider-id': entry.providerMessageId ?? '' });
@@ -62,17 +73,37 @@ export function clear() {
   showEmptiness();
 }
 
-// Read every entry's record again: called when the page opens and whenever the table was written.
+// Read the records written since the last read (all of them the first time): called whenever the stream reports
+// writes, which it does as soon as it connects.
 export async function refreshStatuses() {
-  const mine = ++asked;
-  try {
-    const answer = await local('outbox/statuses');
-    if (mine !== asked) return;
-    statuses = answer.statuses;
-    for (const item of list.children) showStatus(item);
-  } catch (failure) {
-    if (mine === asked) status.textContent = `Delivery statuses: ${failure.message}`;
+  if (reading) {
+    readAgain = true;
+    return;
   }
+  reading = true;
+  try {
+    do {
+      readAgain = false;
+      const asked = connection;
+      const answer = await local(writesRead === null ? 'outbox/statuses' : `outbox/statuses?since=${writesRead}`);
+      Object.assign(statuses, answer.statuses);
+      if (asked === connection) writesRead = answer.writes;
+      for (const item of list.children) showStatus(item);
+      if (status.dataset.about === 'statuses') say('');
+    } while (readAgain);
+  } catch (failure) {
+    // The stack is away (the stream says so and reconnects): read everything again once it is back.
+    writesRead = null;
+    say(`Delivery statuses: ${failure.message}`, 'statuses');
+  } finally {
+    reading = false;
+  }
+}
+
+// Called when the stream (re)connects; the table event it sends first then reads every status.
+export function connected() {
+  connection += 1;
+  writesRead = null;
 }
 
 function showStatus(item) {

@@ -190,11 +190,12 @@ def own_api() -> Iterator[LocalApi]:
         yield stack
 
 
-def statuses(api: LocalApi) -> dict[str, Any]:
-    reply = api.local("outbox/statuses")
+def statuses(api: LocalApi, since: int | None = None) -> tuple[dict[str, Any], int]:
+    """The statuses read (all of them, or those of records written after the `since`-th write), and the count of
+    writes they were read at."""
+    reply = api.local("outbox/statuses" if since is None else f"outbox/statuses?since={since}")
     assert reply.status == 200, reply.body
-    found: dict[str, Any] = reply.body["statuses"]
-    return found
+    return reply.body["statuses"], reply.body["writes"]
 
 
 def test_the_stream_starts_over_when_the_outbox_is_cleared(own_api: LocalApi, fresh_email: str) -> None:
@@ -235,15 +236,21 @@ def test_each_outbox_entry_has_its_records_status_by_the_providers_message_id(ap
     entries = api.outbox()
     [email_entry] = [entry for entry in entries if entry["to"] == [fresh_email]]
     [sms_entry] = [entry for entry in entries if entry["body"] == fresh_email]
-    found = statuses(api)
-    assert found[email_entry["providerMessageId"]] == {"messageId": email["id"], "deliveryStatus": "ACCEPTED", "statusReason": email["statusReason"]}
-    assert found[sms_entry["providerMessageId"]]["messageId"] == sms["id"]
-    # WHEN their providers report on them, THEN the statuses follow the records
+    email_sent, sms_sent = email_entry["providerMessageId"], sms_entry["providerMessageId"]
+    found, writes = statuses(api)
+    assert found[email_sent] == {"messageId": email["id"], "deliveryStatus": "ACCEPTED", "statusReason": email["statusReason"]}
+    assert found[sms_sent]["messageId"] == sms["id"]
+    # WHEN SES reports on the email, THEN a read of what was written since has its new status, and not the SMS's
     assert api.local("events", {"to": fresh_email, "messageId": email["id"], "event": "COMPLAINT"}).status == 200
+    found, later = statuses(api, since=writes)
+    assert later > writes and found[email_sent]["deliveryStatus"] == "COMPLAINED" and sms_sent not in found
+    # WHEN the carrier reports on the SMS, THEN likewise, found through its number's messages
     assert api.local("events", {"to": sms["to"], "messageId": sms["id"], "event": "SMS_FAILURE"}).status == 200
-    found = statuses(api)
-    assert found[email_entry["providerMessageId"]]["deliveryStatus"] == "COMPLAINED"
-    assert found[sms_entry["providerMessageId"]]["deliveryStatus"] == "FAILED"
+    found, _ = statuses(api, since=later)
+    assert found[sms_sent]["deliveryStatus"] == "FAILED" and email_sent not in found
+    # AND a count this stack never reached (the client followed one that restarted) reads them all again
+    found, _ = statuses(api, since=10**9)
+    assert found[email_sent]["deliveryStatus"] == "COMPLAINED" and found[sms_sent]["deliveryStatus"] == "FAILED"
 
 
 def test_clearing_the_outbox_keeps_the_records_and_what_ses_knows_of_them(own_api: LocalApi, fresh_email: str) -> None:
@@ -253,7 +260,7 @@ def test_clearing_the_outbox_keeps_the_records_and_what_ses_knows_of_them(own_ap
     reply = own_api.request("DELETE", "/local/outbox", headers={"x-api-key": own_api.api_key})
     # THEN it is empty, and has nothing to read statuses for
     assert reply.status == 200 and reply.body["cleared"] >= 1
-    assert own_api.outbox() == [] and statuses(own_api) == {}
+    assert own_api.outbox() == [] and statuses(own_api)[0] == {}
     # AND the record stays, and SES's events for the email still reach it
     assert [record["id"] for record in history(own_api, fresh_email)] == [message["id"]]
     played = own_api.local("events", {"to": fresh_email, "messageId": message["id"], "event": "BOUNCE"})

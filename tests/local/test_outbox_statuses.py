@@ -1,6 +1,6 @@
 """What the console's outbox rows show of each record (`GET /local/outbox/statuses`), read from a table made as
 the stack makes it (moto, in-process): emails by key, a hundred a request; SMS by their number's partition,
-matched on SNS's message id."""
+matched on SNS's message id; after the first read, only the records written since."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from moto import mock_aws
 
 from local.aws.emulator import table_definition
-from local.console import outbox_statuses
+from local.console import read_statuses
 from local.manifest import load_manifest
 
 TABLE = "statuses-messages"
@@ -64,9 +64,10 @@ class UnprocessedOnce:
         if len(self.batches) > 1:
             answer: dict[str, Any] = self.client.batch_get_item(RequestItems=RequestItems)
             return answer
-        half = len(request["Keys"]) // 2
+        half = (len(request["Keys"]) + 1) // 2
         answer = self.client.batch_get_item(RequestItems={TABLE: {**request, "Keys": request["Keys"][:half]}})
-        return {**answer, "UnprocessedKeys": {TABLE: {**request, "Keys": request["Keys"][half:]}}}
+        rest = request["Keys"][half:]
+        return {**answer, "UnprocessedKeys": {TABLE: {**request, "Keys": rest}} if rest else {}}
 
 
 def test_every_email_and_sms_gets_its_records_status_whatever_their_number(dynamodb: Any) -> None:
@@ -84,9 +85,9 @@ def test_every_email_and_sms_gets_its_records_status_whatever_their_number(dynam
     entries.append(email_entry("gone@example.com", f"{PREFIX}01JGONE", "ses-gone"))
     client = UnprocessedOnce(dynamodb)
     # WHEN the statuses are read
-    statuses = outbox_statuses(client, TABLE, PREFIX, entries)["statuses"]
+    statuses = read_statuses(client, TABLE, PREFIX, entries, None)
     # THEN each entry has its own record's, keyed by the provider's message id; the gone one has none
-    assert len(statuses) == 153 and "ses-gone" not in statuses
+    assert len(statuses) == 154 and statuses["ses-gone"] is None
     assert statuses["ses-7"] == {"messageId": entries[7]["messageId"], "deliveryStatus": "BOUNCED", "statusReason": "why 7"}
     assert statuses["ses-8"]["deliveryStatus"] == "DELIVERED"
     assert {name: statuses[name]["messageId"] for name in ("sns-a", "sns-b", "sns-c")} == {"sns-a": first, "sns-b": second, "sns-c": third}
@@ -95,7 +96,28 @@ def test_every_email_and_sms_gets_its_records_status_whatever_their_number(dynam
     assert client.batches == [100, 50, 51]
 
 
+def test_after_the_first_read_only_the_records_written_since_are_read(dynamodb: Any) -> None:
+    # GIVEN two emails, and two SMS to one number and one to another
+    first_email = record(dynamodb, "a@example.com", 1, "ACCEPTED")
+    second_email = record(dynamodb, "b@example.com", 2, "ACCEPTED")
+    record(dynamodb, "+14155550100", 3, "ACCEPTED", "sns-a")
+    record(dynamodb, "+14155550100", 4, "ACCEPTED", "sns-b")
+    record(dynamodb, "+14155550199", 5, "ACCEPTED", "sns-c")
+    entries = [email_entry("a@example.com", first_email, "ses-a"), email_entry("b@example.com", second_email, "ses-b")]
+    entries += [sms_entry("+14155550100", "sns-a"), sms_entry("+14155550100", "sns-b"), sms_entry("+14155550199", "sns-c")]
+    # WHEN the written items are the second email and a message to the first number (and an item of no entry)
+    written = {(f"{PREFIX}b@example.com", second_email), (f"{PREFIX}+14155550100", f"{PREFIX}01J{4:023d}"), ("LIMIT#EMAIL", "HOUR#1")}
+    client = UnprocessedOnce(dynamodb)
+    statuses = read_statuses(client, TABLE, PREFIX, entries, written)
+    # THEN the second email is read by its key, the first number's messages through their partition, nothing else
+    assert set(statuses) == {"ses-b", "sns-a", "sns-b"}
+    assert client.batches == [1]
+    # AND with nothing written, nothing is read
+    assert read_statuses(client, TABLE, PREFIX, entries, set()) == {}
+    assert client.batches == [1]
+
+
 def test_an_empty_outbox_reads_nothing(dynamodb: Any) -> None:
     client = UnprocessedOnce(dynamodb)
-    assert outbox_statuses(client, TABLE, PREFIX, []) == {"statuses": {}}
+    assert read_statuses(client, TABLE, PREFIX, [], None) == {}
     assert client.batches == []
