@@ -15,9 +15,12 @@ TERRAFORM ?= terraform
 TF := $(TERRAFORM) -chdir=terraform
 # Checked before `terraform init`; empty skips the check (for a provider mirror in Terraform's CLI configuration).
 TERRAFORM_REGISTRY ?= https://registry.terraform.io
-# Before Terraform runs: `init` (the registry or installed providers; AWS credentials with --credentials), and
-# `select ENV` (an applied environment's workspace). See tools/environments.py.
+# Before Terraform runs (tools/environments.py): TF_INIT checks that the registry answers or the providers are
+# installed (and AWS credentials with --credentials), then runs terraform init; SELECT_ENV selects an applied
+# environment's workspace. Each says what is missing in one line, and stops.
 ENVIRONMENTS = $(PY) -m tools.environments --terraform "$(TERRAFORM)" --chdir terraform
+TF_INIT = $(ENVIRONMENTS) init --registry "$(TERRAFORM_REGISTRY)"
+SELECT_ENV = $(ENVIRONMENTS) select $(ENV)
 CHECKOV := $(TOOLS)/checkov/bin/checkov
 
 .PHONY: help install chromium dev test test-python lint-js lint-python checkov terraform-test fmt docs bench bench-quick clean init plan apply outputs destroy channels pause resume
@@ -78,7 +81,7 @@ lint-python: $(VENV)/.synced ## ruff, and mypy (strict on the Lambda handlers)
 checkov: $(CHECKOV) ## Policy-check the Terraform (zero failed checks; skips are inline with reasons)
 	$(CHECKOV) --config-file .checkov.yaml
 
-test-python: $(VENV)/.synced ## pytest (PYTEST_ARGS="tests/e2e -x" runs a part)
+test-python: $(VENV)/.synced ## Run pytest alone (PYTEST_ARGS="tests/e2e -x" picks a part)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 terraform-test: $(VENV)/.synced ## terraform fmt, validate and test of every module, the root and each environment (offline: schema-only providers)
@@ -101,10 +104,10 @@ env-check:
 	@test -f envs/$(ENV).tfvars || { echo "envs/$(ENV).tfvars does not exist"; exit 2; }
 
 init: $(VENV)/.synced ## terraform init; offline from installed providers when the registry is out of reach (remote state: envs/backend.tf.example)
-	@$(ENVIRONMENTS) init --registry "$(TERRAFORM_REGISTRY)"
+	@$(TF_INIT)
 
 plan: env-check $(VENV)/.synced ## Plan an environment: make plan ENV=dev (checks the registry and AWS credentials first; selects or creates the workspace)
-	@$(ENVIRONMENTS) init --registry "$(TERRAFORM_REGISTRY)" --credentials
+	@$(TF_INIT) --credentials
 	$(TF) workspace select -or-create $(ENV)
 	$(TF) plan -input=false -var-file=../envs/$(ENV).tfvars -out=$(ENV).tfplan
 
@@ -114,7 +117,7 @@ apply: plan ## Apply an environment's plan, then print its URL (the key only wit
 	@$(MAKE) --no-print-directory outputs ENV=$(ENV)
 
 outputs: env-check $(VENV)/.synced ## Print an environment's GraphQL URL, key expiry and dashboard; the key itself with SHOW_KEY=1
-	@$(ENVIRONMENTS) select $(ENV)
+	@$(SELECT_ENV)
 	@echo "graphql_url = $$($(TF) output -raw graphql_url)"
 	@echo "graphql_api_arn = $$($(TF) output -raw graphql_api_arn)   (IAM callers: appsync:GraphQL on <arn>/types/<Type>/fields/<field>)"
 	@echo "dashboard_url = $$($(TF) output -raw dashboard_url)"
@@ -124,20 +127,20 @@ outputs: env-check $(VENV)/.synced ## Print an environment's GraphQL URL, key ex
 # The channel guardrail of an environment (docs/operations.md#the-channel-guardrail): CHANNEL and REASON reach the
 # tool through the environment (make exports command-line variables), so quotes in a reason stay intact.
 channels: env-check $(VENV)/.synced ## Print whether EMAIL and SMS are paused, since when and why: make channels ENV=prod
-	@$(ENVIRONMENTS) select $(ENV)
+	@$(SELECT_ENV)
 	@$(PY) -m tools.channels --terraform "$(TERRAFORM)" status
 
 pause: env-check $(VENV)/.synced ## Pause a channel now: make pause ENV=prod CHANNEL=EMAIL|SMS REASON="..."
-	@$(ENVIRONMENTS) select $(ENV)
+	@$(SELECT_ENV)
 	@$(PY) -m tools.channels --terraform "$(TERRAFORM)" pause "$$CHANNEL" --reason "$$REASON"
 
 resume: env-check $(VENV)/.synced ## Resume a paused channel (deliberately: see the runbook): make resume ENV=prod CHANNEL=EMAIL|SMS
-	@$(ENVIRONMENTS) select $(ENV)
+	@$(SELECT_ENV)
 	@$(PY) -m tools.channels --terraform "$(TERRAFORM)" resume "$$CHANNEL" --reason "$$REASON"
 
 destroy: env-check $(VENV)/.synced ## Destroy an environment (prod's table refuses while deletion protection is on)
-	@$(ENVIRONMENTS) init --registry "$(TERRAFORM_REGISTRY)" --credentials
-	@$(ENVIRONMENTS) select $(ENV)
+	@$(TF_INIT) --credentials
+	@$(SELECT_ENV)
 	$(TF) destroy -input=false -var-file=../envs/$(ENV).tfvars
 
 bench: $(VENV)/.synced ## Measure the handlers, DynamoDB work, packages, the local stack (~3 min; figures go into bench/results)
