@@ -21,6 +21,7 @@ from local.appsync.datasources import (
     LambdaDataSource,
     NoneDataSource,
     load_handler,
+    load_lambda_module,
 )
 from local.appsync.host import GraphQLHost, load_schema
 from local.appsync.js_engine import JsEngine
@@ -128,7 +129,10 @@ def assemble_stack(settings: Settings) -> LocalStack:
     session = boto3.Session()
     session._session.set_default_client_config(Config(max_pool_connections=WORKERS))
     boto3.DEFAULT_SESSION = session
-    outbox = Outbox(manifest.storage.key_prefixes["message"])
+    # The outbox names each email's record as SES's events find it: by the status handler's own reading of its tags.
+    email_events = next(handler for handler in manifest.event_handlers.values() if handler.trigger == "sesEvents")
+    record_key = load_lambda_module(REPO_ROOT, email_events.source, email_events.handler.rsplit(".", 1)[0]).record_key_from_tags
+    outbox = Outbox(manifest.storage.key_prefixes["message"], record_key)
     outbox.attach(session)
     messages = manifest.tables["messages"]
     activity = Activity(outbox, (messages["partitionKey"], messages["sortKey"]))
