@@ -15,6 +15,8 @@ from local.manifest import Manifest, StorageContract
 DEFAULT_API_KEY = "local-dev-api-key"
 LOCAL_ACCESS_KEY_ID = "LOCALDEVACCESSKEY"
 LOCAL_SECRET_ACCESS_KEY = "local-dev-secret-access-key"
+LOCAL_LIVE_KEY = "sm_live_00000000000000000000000001_local-development-live-key-0000000000000000"
+LOCAL_TEST_KEY = "sm_test_00000000000000000000000002_local-development-test-key-0000000000000000"
 _LOOPBACK_ORIGIN = re.compile(r"http://(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", re.IGNORECASE)
 
 
@@ -60,6 +62,10 @@ class Settings:
     client_email_per_day: int = field(default_factory=lambda: int(_env("CLIENT_EMAIL_PER_DAY", "10000")))
     client_sms_per_day: int = field(default_factory=lambda: int(_env("CLIENT_SMS_PER_DAY", "1000")))
     client_key_max_days: int = field(default_factory=lambda: int(_env("CLIENT_KEY_MAX_DAYS", "365")))
+    # The local client's keys, the same on every start so that scripts and the README can name them (a local
+    # development stack only; a deployed environment's keys are made by `make client` and shown once).
+    local_live_key: str = field(default_factory=lambda: _env("LOCAL_LIVE_KEY", LOCAL_LIVE_KEY))
+    local_test_key: str = field(default_factory=lambda: _env("LOCAL_TEST_KEY", LOCAL_TEST_KEY))
     # As terraform/variables.tf's iam_clients: IAM principals (ARNs) that act as a client, as JSON {"arn": "client id"}.
     iam_clients: str = field(default_factory=lambda: _env("IAM_CLIENTS", "{}"))
     # Seconds from SES accepting an email to a mailbox-simulator address to its events (local/providers/ses_simulator.py).
@@ -70,6 +76,9 @@ class Settings:
             raise ValueError("SES_SIMULATOR_DELAY_SECONDS must be a number of seconds from 0 to 3600")
         if not 0 <= self.authorizer_cache_seconds <= 3600:
             raise ValueError("AUTHORIZER_CACHE_SECONDS must be a number of seconds from 0 to 3600 (AppSync's range)")
+        for name, key, prefix in (("LOCAL_LIVE_KEY", self.local_live_key, "sm_live_"), ("LOCAL_TEST_KEY", self.local_test_key, "sm_test_")):
+            if not re.fullmatch(rf"{prefix}[0-9A-HJKMNP-TV-Z]{{26}}_[A-Za-z0-9_-]{{43}}", key):
+                raise ValueError(f"{name} must be a key of the form {prefix}<26-character ULID>_<43 characters of base64url>")
         mapping = json.loads(self.iam_clients)
         if not isinstance(mapping, dict) or not all(isinstance(value, str) for value in mapping.values()):
             raise ValueError('IAM_CLIENTS must be a JSON object of IAM ARNs to client ids, e.g. {"arn:aws:iam::000000000000:user/local": "local"}')

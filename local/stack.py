@@ -9,7 +9,7 @@ import dataclasses
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime
 
 import boto3
 from botocore.config import Config
@@ -30,7 +30,6 @@ from local.appsync.pipeline import PipelineExecutor
 from local.aws.activity import Activity
 from local.aws.emulator import EmulatedAws, delete_expired, provision, start_moto
 from local.aws.event_sources import SqsEventSource
-from local.aws.lambda_context import LambdaContext
 from local.config import Settings
 from local.manifest import REPO_ROOT, TRIGGERS, Manifest, load_manifest
 from local.providers.outbox import Outbox
@@ -169,19 +168,17 @@ LOCAL_OPERATOR = "arn:aws:iam::000000000000:user/local-stack"
 
 
 def provision_local_client(settings: Settings, manifest: Manifest) -> dict[str, str]:
-    """A `local` client and a LIVE and a TEST key of it, made through the operators' function as an operator
-    makes them; the keys' secrets by mode (make dev prints them, and the console uses them)."""
+    """A `local` client, made through the operators' function as an operator makes one, with a LIVE and a TEST key
+    whose secrets are the settings' (the same on every start, so scripts and the README can use them); the keys by
+    mode (make dev prints them, and the console uses them)."""
     operators = manifest.data_sources["operatorsFunction"]
-    act = load_handler(REPO_ROOT, operators["source"], operators["handler"])
-
-    def call(field: str, arguments: dict[str, Any]) -> Any:
-        answer = act({"field": field, "arguments": arguments, "actor": LOCAL_OPERATOR}, LambdaContext(function_name=f"{settings.stage}-operators"))
-        if "error" in answer:
-            raise RuntimeError(f"the local client could not be made: {answer['error']['message']}")
-        return answer["result"]
-
-    client = call("createClient", {"input": {"name": "local"}})
-    return {mode: call("createClientKey", {"clientId": client["id"], "mode": mode})["secret"] for mode in ("LIVE", "TEST")}
+    module = load_lambda_module(REPO_ROOT, operators["source"], operators["handler"].rsplit(".", 1)[0])
+    now = datetime.now(UTC)
+    client = module.create_client("local", None, LOCAL_OPERATOR, now)
+    keys = {"LIVE": settings.local_live_key, "TEST": settings.local_test_key}
+    for mode, secret in keys.items():
+        module.create_key(client["id"], mode, None, LOCAL_OPERATOR, now, secret=secret)
+    return keys
 
 
 def start_stack(settings: Settings | None = None) -> LocalStack:
