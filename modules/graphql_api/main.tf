@@ -35,7 +35,7 @@ locals {
 }
 
 resource "aws_appsync_graphql_api" "this" {
-  #checkov:skip=CKV2_AWS_78:The web ACL comes from modules/api_firewall, whose AWSManagedRulesKnownBadInputsRuleSet holds the Log4j (Log4JRCE) rules; checkov cannot follow an ACL passed in by ARN, so tests/terraform/test_security.py asserts it.
+  #checkov:skip=CKV2_AWS_78:The web ACL comes from modules/api_firewall, whose AWSManagedRulesKnownBadInputsRuleSet holds the Log4j (Log4JRCE) rules; checkov cannot follow an ACL passed in by ARN, so modules/api_firewall/tests/main.tftest.hcl asserts the rule group and modules/graphql_api/tests/main.tftest.hcl the ACL's association with the API.
   name                 = var.name
   authentication_type  = "API_KEY"
   resolver_count_limit = var.resolver_count_limit

@@ -109,3 +109,23 @@ def test_environment_files_say_who_owns_the_account_wide_sms_settings() -> None:
         assert re.search(r"^  manage_account_preferences = true$", text, re.MULTILINE), env
         comment = " ".join(line.lstrip("# ") for line in text.splitlines() if line.startswith("#"))
         assert "if environments share one AWS account and sns_region, set manage_account_preferences = false in all but one" in comment, env
+
+
+# A path in a skip reason: a top-level folder of the repository, then folders and a file or folder name.
+_REPO_PATH = re.compile(r"\b(?:terraform|modules|envs|tests|tools|handlers|graphql|local|docs|bench)/[\w./-]*[\w]")
+
+
+def test_every_checkov_skip_reason_names_only_files_that_exist() -> None:
+    # GIVEN every inline checkov skip of the Terraform files (checkov reads no others)
+    skips = [
+        (path.relative_to(REPO_ROOT), line.split("#checkov:skip=", 1)[1])
+        for path in sorted(REPO_ROOT.rglob("*.tf"))
+        if not {".terraform", ".venv", "node_modules"} & set(path.parts)
+        for line in path.read_text().splitlines()
+        if "#checkov:skip=" in line
+    ]
+    assert len(skips) >= 5, "the stack's skips were not found: has the skip syntax changed?"
+    # THEN every file or folder a reason cites is in the repository
+    cited = {(str(path), cited) for path, reason in skips for cited in _REPO_PATH.findall(reason)}
+    assert cited, "some reasons cite the tests that stand in for the skipped check"
+    assert {(path, name) for path, name in cited if not (REPO_ROOT / name).exists()} == set()
