@@ -125,7 +125,7 @@ resume: env-check $(VENV)/.synced ## Resume a paused channel (deliberately: see 
 	@$(TF) workspace select $(ENV) >/dev/null
 	@$(PY) -m tools.channels --terraform "$(TERRAFORM)" resume "$$CHANNEL" --reason "$$REASON"
 
-destroy: env-check init ## Destroy an environment (prod's table refuses while deletion protection is on)
+destroy: env-check init ## Destroy an environment (stage's and prod's tables refuse while deletion protection is on)
 	$(TF) workspace select $(ENV)
 	$(TF) destroy -input=false -var-file=../envs/$(ENV).tfvars
 

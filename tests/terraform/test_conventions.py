@@ -129,3 +129,22 @@ def test_every_checkov_skip_reason_names_only_files_that_exist() -> None:
     cited = {(str(path), cited) for path, reason in skips for cited in _REPO_PATH.findall(reason)}
     assert cited, "some reasons cite the tests that stand in for the skipped check"
     assert {(path, name) for path, name in cited if not (REPO_ROOT / name).exists()} == set()
+
+
+def test_the_docs_name_every_environment_whose_table_refuses_destroy() -> None:
+    # GIVEN the environments whose table keeps deletion protection (on unless a file turns it off)
+    options = SerializationOptions(strip_string_quotes=True, preserve_heredocs=False, explicit_blocks=False)
+    environments = {path.stem: hcl2.loads(path.read_text(), serialization_options=options) for path in sorted((REPO_ROOT / "envs").glob("*.tfvars"))}
+    protected = {env for env, values in environments.items() if values.get("table", {}).get("deletion_protection_enabled", True)}
+    assert protected and protected != set(environments)
+    # WHEN `make destroy` is described (the README's table, the deployment guide, `make help`)
+    lines = [
+        (name, re.sub(r"ENV=[\w|]+", "", line))
+        for name in ("README.md", "docs/deployment.md", "Makefile")
+        for line in (REPO_ROOT / name).read_text().splitlines()
+        if "destroy" in line.lower() and "deletion protection" in line
+    ]
+    assert {name for name, _ in lines} == {"README.md", "docs/deployment.md", "Makefile"}
+    # THEN each names exactly those environments
+    for name, line in lines:
+        assert set(re.findall(rf"\b({'|'.join(environments)})\b", line)) == protected, f"{name}: {line.strip()}"
