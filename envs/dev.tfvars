@@ -13,6 +13,9 @@ sms_allowed_prefixes = ["+1", "+44"]
 # Message records are deleted this long after they were sent (DynamoDB TTL).
 message_retention_days = 14
 
+# Resolvers one request may run: 1, so a request selecting sendMessage twice (aliases) is refused.
+resolver_count_limit = 1
+
 log_retention_days = 14
 api_key = {
   validity_days = 30

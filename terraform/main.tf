@@ -261,6 +261,8 @@ module "api" {
     erasureFunction  = module.erasure_function.arn
   }
   web_acl_arn = module.firewall.web_acl_arn
+
+  resolver_count_limit = var.resolver_count_limit
 }
 
 module "firewall" {

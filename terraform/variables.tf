@@ -95,6 +95,17 @@ variable "api_key" {
   }
 }
 
+variable "resolver_count_limit" {
+  description = "Resolvers one GraphQL request may run (AppSync's resolverCountLimit, 1-10000; default 1). Every operation of the schema resolves one root field and nothing nested, so 1 admits any single operation and refuses a request that selects a mutation twice (aliases): the guard behind one message per request, with the firewall's one-send-message-per-request rule as a second line. Raise it only for operations that resolve nested fields."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.resolver_count_limit >= 1 && var.resolver_count_limit <= 10000 && floor(var.resolver_count_limit) == var.resolver_count_limit
+    error_message = "resolver_count_limit is a whole number from 1 to 10000 (AppSync's range)."
+  }
+}
+
 variable "table" {
   description = "Messages table settings."
   type = object({

@@ -318,6 +318,11 @@ run "apply" {
     condition     = output.ses_events_topic_arn == aws_sns_topic.ses_events.arn && jsonencode(keys(output.status_function_names)) == jsonencode(["emailEvents", "smsEvents", "stalePending"])
     error_message = "The outputs name the events topic and the status functions."
   }
+
+  assert {
+    condition     = module.api.resolver_count_limit == 1
+    error_message = "One resolver per request by default: a request selecting sendMessage twice sends one message."
+  }
 }
 
 run "regions_may_differ" {
@@ -359,6 +364,19 @@ run "regions_may_differ" {
   assert {
     condition     = jsonencode(module.delivery_function.environment) == jsonencode(merge(module.delivery_function.environment, { SES_REGION = "eu-west-1", SNS_REGION = "us-east-1", MESSAGES_TABLE_REGION = "eu-central-1" }))
     error_message = "The delivery function sends email and SMS in their own regions."
+  }
+}
+
+run "a_request_runs_as_many_resolvers_as_the_environment_allows" {
+  command = plan
+
+  variables {
+    resolver_count_limit = 3
+  }
+
+  assert {
+    condition     = module.api.resolver_count_limit == 3
+    error_message = "The API takes its resolver count limit from the environment's setting."
   }
 }
 
@@ -495,4 +513,18 @@ run "refuses_a_key_lifetime_appsync_does_not_allow" {
   }
 
   expect_failures = [var.api_key]
+}
+
+run "refuses_a_resolver_count_appsync_does_not_allow" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    resolver_count_limit = 0
+  }
+
+  expect_failures = [var.resolver_count_limit]
 }
