@@ -83,8 +83,23 @@ resource "aws_cloudwatch_log_group" "this" {
 
 # --- API key -----------------------------------------------------------------
 
+# What the key's anchor stands on. A change of the lifetime settings, or a new API, replaces the anchor at that
+# apply (replace_triggered_by, which Terraform itself evaluates): a key made late in a cycle from the old anchor
+# could expire within days or, after validity_days was shortened, in the past, which AppSync refuses.
+resource "terraform_data" "api_key_lifetime" {
+  input = {
+    api_id        = aws_appsync_graphql_api.this.id
+    validity_days = var.api_key.validity_days
+    rotation_days = var.api_key.rotation_days
+  }
+}
+
 resource "time_rotating" "api_key" {
   rotation_days = var.api_key.rotation_days
+
+  lifecycle {
+    replace_triggered_by = [terraform_data.api_key_lifetime]
+  }
 }
 
 resource "aws_appsync_api_key" "this" {

@@ -257,3 +257,30 @@ run "what_it_sends_fits_the_aws_apis" {
     error_message = "Every data source, function and role name must be one the AWS APIs accept."
   }
 }
+
+# 52 days into the key's 60-day rotation (anchored 2026-11-29 by the mock), an environment shortens its keys to
+# 30 days: a key anchored at the old time would expire on 2026-12-29, already past. The anchor moves to the
+# apply that changes the setting (the override stands in for the time of that apply).
+run "a_changed_lifetime_anchors_the_key_at_the_change" {
+  command = plan
+
+  variables {
+    api_key = { validity_days = 30, rotation_days = 20 }
+  }
+
+  override_resource {
+    target          = time_rotating.api_key
+    override_during = plan
+    values          = { rfc3339 = "2027-01-20T09:30:00Z" }
+  }
+
+  assert {
+    condition     = timecmp(aws_appsync_api_key.this.expires, "2027-01-20T09:30:00Z") > 0
+    error_message = "The key expires after the apply that made it, not 30 days after the old anchor."
+  }
+
+  assert {
+    condition     = aws_appsync_api_key.this.expires == "2027-02-19T09:00:00Z"
+    error_message = "The new key is valid validity_days (30) from the new anchor, on the hour."
+  }
+}
