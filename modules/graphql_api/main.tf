@@ -5,7 +5,9 @@ data "aws_region" "current" {}
 locals {
   manifest   = jsondecode(file("${var.graphql_dir}/manifest.json"))
   account_id = data.aws_caller_identity.current.account_id
-  runtime    = { name = "APPSYNC_JS", runtime_version = "1.0.0" }
+  # AppSync writes to this group, named by the API's ID.
+  log_group_name = "/aws/appsync/apis/${aws_appsync_graphql_api.this.id}"
+  runtime        = { name = "APPSYNC_JS", runtime_version = "1.0.0" }
 
   # The manifest's entries differ in shape; give every entry every attribute so they form maps.
   data_sources = {
@@ -76,9 +78,21 @@ resource "aws_wafv2_web_acl_association" "this" {
 }
 
 resource "aws_cloudwatch_log_group" "this" {
-  name              = "/aws/appsync/apis/${aws_appsync_graphql_api.this.id}"
+  name              = local.log_group_name
   retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
+  kms_key_id        = module.log_key.arn
+}
+
+# The log group's own key, whose policy lets CloudWatch Logs use it for this API's group alone. A key the API's
+# backends share could not name the group: its ID exists only once the API does, and the API depends on that
+# key already (its data sources' tables and functions are encrypted with it), so the key's policy and the API
+# would wait for each other.
+module "log_key" {
+  source = "../kms_key"
+
+  alias                  = "${var.name}-logs"
+  description            = "Encrypts the ${var.name} API's log group"
+  log_group_arn_patterns = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${local.account_id}:log-group:${local.log_group_name}"]
 }
 
 # --- API key -----------------------------------------------------------------

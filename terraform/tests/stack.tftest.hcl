@@ -266,6 +266,11 @@ run "plan" {
   }
 
   assert {
+    condition     = length(module.kms_key.log_group_arn_patterns) > 0 && length([for pattern in module.kms_key.log_group_arn_patterns : pattern if strcontains(pattern, "/aws/appsync/")]) == 0
+    error_message = "The stack's key lets CloudWatch Logs in for the stack's own log groups, and for no AppSync API's: the API's log group has a key of its own (modules/graphql_api)."
+  }
+
+  assert {
     condition     = jsonencode(data.aws_iam_policy_document.sms_delivery_status_assume.statement[0].principals) == jsonencode([{ identifiers = ["sns.amazonaws.com"], type = "Service" }])
     error_message = "The delivery-status role trusts SNS."
   }

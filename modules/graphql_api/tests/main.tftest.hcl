@@ -33,7 +33,6 @@ mock_provider "time" {
 variables {
   name        = "test-messenger-api"
   graphql_dir = "../../graphql"
-  kms_key_arn = "arn:aws:kms:eu-central-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   web_acl_arn = "arn:aws:wafv2:eu-central-1:123456789012:regional/webacl/test-messenger-api/1"
   tables = {
     messages = {
@@ -109,8 +108,8 @@ run "plan" {
   }
 
   assert {
-    condition     = aws_cloudwatch_log_group.this.kms_key_id == var.kms_key_arn && aws_cloudwatch_log_group.this.retention_in_days == 365
-    error_message = "The API's log group is encrypted and kept a bounded time."
+    condition     = aws_cloudwatch_log_group.this.retention_in_days == 365
+    error_message = "The API's log group is kept a bounded time."
   }
 
   # --- Roles trust appsync of this account and api only
@@ -179,6 +178,11 @@ run "data_sources_may_do_exactly_what_the_manifest_lists" {
   assert {
     condition     = aws_wafv2_web_acl_association.this.web_acl_arn == var.web_acl_arn && aws_cloudwatch_log_group.this.name == "/aws/appsync/apis/abcdefghijklmnopqrstuvwxyz"
     error_message = "The firewall screens the API; the log group is the one AppSync writes to."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.this.kms_key_id == module.log_key.arn && jsonencode(module.log_key.log_group_arn_patterns) == jsonencode(["arn:aws:logs:eu-central-1:123456789012:log-group:/aws/appsync/apis/abcdefghijklmnopqrstuvwxyz"])
+    error_message = "The API's log group is encrypted with a key of its own, which CloudWatch Logs may use for that group alone, not every AppSync API's."
   }
 }
 
