@@ -105,12 +105,22 @@ def test_the_originals_nonexistent_phone_number_condition_key_is_not_used(stack:
     assert [variable for variable in variables if "PhoneNumber" in variable] == []
 
 
-def test_environment_files_say_who_owns_the_account_wide_sms_settings() -> None:
-    for env in ("dev", "stage", "prod"):
-        text = (REPO_ROOT / "envs" / f"{env}.tfvars").read_text()
-        assert re.search(r"^  manage_account_preferences = true$", text, re.MULTILINE), env
-        comment = " ".join(line.lstrip("# ") for line in text.splitlines() if line.startswith("#"))
-        assert "if environments share one AWS account and sns_region, set manage_account_preferences = false in all but one" in comment, env
+def test_one_environment_file_per_sns_region_owns_the_account_wide_sms_settings() -> None:
+    # GIVEN what each environment file says about the account's SMS settings (not the owner unless it says so)
+    options = SerializationOptions(strip_string_quotes=True, preserve_heredocs=False, explicit_blocks=False)
+    files = {path.stem: hcl2.loads(path.read_text(), serialization_options=options) for path in sorted((REPO_ROOT / "envs").glob("*.tfvars"))}
+    owners: dict[str, list[str]] = {}
+    for env, values in files.items():
+        sms = values.get("sms", {})
+        if sms.get("manage_account_preferences", False):
+            # THEN an owner names itself (the plan refuses otherwise)
+            assert sms.get("account_preferences_owner") == values["stage"], env
+            owners.setdefault(values["sns_region"], []).append(env)
+        else:
+            assert sms.get("account_preferences_owner") in (None, *files), env
+    # AND the environments that may share an account and sns_region have exactly one owner between them
+    assert owners and all(len(found) == 1 for found in owners.values()), owners
+    assert {values["sns_region"] for values in files.values()} == set(owners)
 
 
 # A path in a skip reason: a top-level folder of the repository, then folders and a file or folder name.
