@@ -246,6 +246,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _outbox(self) -> None:
         self._local_tool(lambda _: {"messages": self.stack.outbox.entries()})
 
+    def _clear_outbox(self) -> None:
+        self._local_tool(lambda _: {"cleared": self.stack.outbox.clear()})
+
+    def _outbox_statuses(self) -> None:
+        since = parse_qs(urlsplit(self.path).query).get("since", [None])[0]
+        self._local_tool(lambda _: console.outbox_statuses(self.stack, since))
+
     def _events(self) -> None:
         self._local_tool(self.stack.reporter.report)
 
@@ -264,7 +271,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _stream(self) -> None:
         """Server-sent events, for as long as the client stays: `outbox` (each captured send, from the
         `after`-th on; its `id` is its position), `table` (the table was written; data: the count of writes),
-        and `reset` (`after` is past the end of the outbox: the client followed a stack that was restarted).
+        and `reset` (the outbox was cleared, or `after` is past its end because the client followed a stack that
+        was restarted: the client forgets what it had, and the entries follow from the first).
         The API key comes as a header, so the console reads it with fetch() rather than EventSource."""
         if self._read_body() is None or self._key_refused():
             return
@@ -276,16 +284,22 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         self.close_connection = True
-        activity, writes = self.stack.activity, -1
+        activity, outbox, writes = self.stack.activity, self.stack.outbox, -1
+        clears = outbox.clears
         try:
-            if sent > len(self.stack.outbox):
+            if sent > len(outbox):
                 # The client saw more than this stack has sent: it follows a stack that was restarted.
                 self.wfile.write(b"event: reset\ndata: {}\n\n")
                 sent = 0
             while not activity.closed:
-                changed = activity.wait(sent, writes, STREAM_KEEPALIVE_SECONDS)
-                events = [f"id: {index}\nevent: outbox\ndata: {json.dumps(entry)}\n\n" for index, entry in enumerate(self.stack.outbox.entries(sent), sent + 1)]
-                sent += len(events)
+                changed = activity.wait(sent, clears, writes, STREAM_KEEPALIVE_SECONDS)
+                events = []
+                if outbox.clears != clears:
+                    clears, sent = outbox.clears, 0
+                    events.append("event: reset\ndata: {}\n\n")
+                entries = [f"id: {index}\nevent: outbox\ndata: {json.dumps(entry)}\n\n" for index, entry in enumerate(outbox.entries(sent), sent + 1)]
+                sent += len(entries)
+                events += entries
                 if activity.writes != writes:
                     writes = activity.writes
                     events.append(f"event: table\ndata: {writes}\n\n")
@@ -310,6 +324,8 @@ ROUTES: dict[tuple[str, str], Callable[[_RequestHandler], None]] = {
     ("GET", "/local/stream"): _RequestHandler._stream,
     ("GET", "/health"): _RequestHandler._health,
     ("GET", "/local/outbox"): _RequestHandler._outbox,
+    ("DELETE", "/local/outbox"): _RequestHandler._clear_outbox,
+    ("GET", "/local/outbox/statuses"): _RequestHandler._outbox_statuses,
     ("POST", "/local/events"): _RequestHandler._events,
     ("POST", "/local/sweep"): _RequestHandler._sweep,
     ("POST", "/local/expire"): _RequestHandler._expire,

@@ -124,7 +124,8 @@ def assemble_stack(settings: Settings) -> LocalStack:
     boto3.DEFAULT_SESSION = session
     outbox = Outbox(manifest.storage.key_prefixes["message"])
     outbox.attach(session)
-    activity = Activity(outbox)
+    messages = manifest.tables["messages"]
+    activity = Activity(outbox, (messages["partitionKey"], messages["sortKey"]))
     activity.attach(session)
     engine = JsEngine()
     executor = PipelineExecutor(manifest, engine, build_data_sources(settings, manifest), env={})

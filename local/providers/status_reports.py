@@ -144,7 +144,7 @@ class StatusReporter:
             raise ReportError(HTTPStatus.BAD_REQUEST, f"{event} is an email event; this message is an SMS")
         # Found by the tags it was sent with, as SES events find their record: even one whose outcome was never recorded.
         ulid = record["id"].removeprefix(self.message_prefix)
-        sent = next((entry for entry in self.outbox.entries() if entry.get("tags", {}).get("message") == ulid), None)
+        sent = self.outbox.sent_email(ulid)
         if sent is None:
             raise ReportError(HTTPStatus.CONFLICT, "SES never accepted this message, so it sends no events for it")
         ses_event = provider_events.ses_event(event, sent, self.ses_region, self.configuration_set, now, bounce_sub_type)
