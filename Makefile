@@ -138,7 +138,7 @@ resume: env-check $(VENV)/.synced ## Resume a paused channel (deliberately: see 
 	@$(SELECT_ENV)
 	@$(PY) -m tools.channels --terraform "$(TERRAFORM)" resume "$$CHANNEL" --reason "$$REASON"
 
-destroy: env-check $(VENV)/.synced ## Destroy an environment (prod's table refuses while deletion protection is on)
+destroy: env-check $(VENV)/.synced ## Destroy an environment (stage's and prod's tables refuse while deletion protection is on)
 	@$(TF_INIT) --credentials
 	@$(SELECT_ENV)
 	$(TF) destroy -input=false -var-file=../envs/$(ENV).tfvars

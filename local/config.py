@@ -111,19 +111,28 @@ class Settings:
         """The handlers' CloudWatch metrics namespace, as Terraform names it (terraform/main.tf: metrics_namespace)."""
         return f"serverless-messenger/{self.stage}"
 
-    @property
-    def guardrail_alarms(self) -> dict[str, str]:
-        """The alarms whose ALARM pauses a channel (alarm name -> channel), named as Terraform names them."""
-        prefix = f"{self.stage}-messenger"
-        return {
-            f"{prefix}-ses-bounce-rate-critical": "EMAIL",
-            f"{prefix}-ses-complaint-rate-critical": "EMAIL",
-            f"{prefix}-sms-spend-critical": "SMS",
-        }
+    def alarm_region(self, name: str) -> str:
+        """Where one of the stack's alarms lives, as Terraform places it (terraform/operations.tf): the SES
+        reputation alarms in the SES region, the SMS ones (spend, the smsEvents queue) in the SNS region, the
+        rest beside the table."""
+        after_prefix = name.removeprefix(f"{self.stage}-messenger-")
+        if after_prefix.startswith("ses-"):
+            return self.ses_region
+        return self.sns_region if after_prefix.startswith("sms-") else self.table_region
+
+    def alarm_arn(self, name: str) -> str:
+        return f"arn:aws:cloudwatch:{self.alarm_region(name)}:123456789012:alarm:{name}"
 
     @property
-    def alarm_topic_arn(self) -> str:
-        return f"arn:aws:sns:{self.ses_region}:123456789012:{self.stage}-messenger-alarms"
+    def guardrail_alarms(self) -> dict[str, str]:
+        """The alarms whose ALARM pauses a channel (alarm ARN -> channel), named and placed as Terraform does."""
+        prefix = f"{self.stage}-messenger"
+        channels = {"ses-bounce-rate-critical": "EMAIL", "ses-complaint-rate-critical": "EMAIL", "sms-spend-critical": "SMS"}
+        return {self.alarm_arn(f"{prefix}-{name}"): channel for name, channel in channels.items()}
+
+    def alarm_topic_arn(self, region: str) -> str:
+        """The alarm topic of a region: every alarm notifies the one of its own region."""
+        return f"arn:aws:sns:{region}:123456789012:{self.stage}-messenger-alarms"
 
     def status_env(self, storage: StorageContract) -> dict[str, str]:
         """What the status Lambdas get as their environment in AWS (terraform/main.tf: status_environment)."""

@@ -103,6 +103,7 @@ def build_status_reporter(settings: Settings, manifest: Manifest, engine: JsEngi
         sns_region=settings.sns_region,
         configuration_set=settings.configuration_set,
         topic_arn=settings.email_events_topic_arn,
+        alarm_region=settings.alarm_region,
         alarm_topic_arn=settings.alarm_topic_arn,
     )
 

@@ -24,6 +24,11 @@ output "api_key_expires" {
   value       = aws_appsync_api_key.this.expires
 }
 
+output "resolver_count_limit" {
+  description = "Resolvers one request may run (AppSync's resolverCountLimit)."
+  value       = aws_appsync_graphql_api.this.resolver_count_limit
+}
+
 output "resolvers" {
   description = "Type.field of every resolver created from the manifest."
   value       = keys(aws_appsync_resolver.this)

@@ -45,4 +45,9 @@ run "plan" {
     condition     = var.api_key.validity_days <= 365 && var.api_key.rotation_days < var.api_key.validity_days
     error_message = "Keys are bounded and replaced before they expire."
   }
+
+  assert {
+    condition     = var.sms.manage_account_preferences == (var.sms.account_preferences_owner == var.stage)
+    error_message = "An environment owns the account's SMS settings exactly when its file names it the owner."
+  }
 }
