@@ -50,6 +50,8 @@ class Settings:
     secret_access_key: str = field(default_factory=lambda: _env("AWS_SECRET_ACCESS_KEY", LOCAL_SECRET_ACCESS_KEY))
     # Resolvers one request may run (AppSync's resolverCountLimit): one, so one sendMessage per request.
     resolver_count_limit: int = field(default_factory=lambda: int(_env("RESOLVER_COUNT_LIMIT", "1")))
+    # Seconds a client has to send a request's headers, and again its whole body, before the connection is closed.
+    read_timeout_seconds: float = field(default_factory=lambda: float(_env("READ_TIMEOUT_SECONDS", "10")))
     # As terraform/variables.tf's message_retention_days.
     message_retention_days: int = field(default_factory=lambda: int(_env("MESSAGE_RETENTION_DAYS", "90")))
     # Seconds from SES accepting an email to a mailbox-simulator address to its events (local/providers/ses_simulator.py).
@@ -58,6 +60,8 @@ class Settings:
     def __post_init__(self) -> None:
         if not 0 <= self.ses_simulator_delay_seconds <= 3600:
             raise ValueError("SES_SIMULATOR_DELAY_SECONDS must be a number of seconds from 0 to 3600")
+        if not 0 < self.read_timeout_seconds <= 300:
+            raise ValueError("READ_TIMEOUT_SECONDS must be a number of seconds above 0, at most 300")
 
     @property
     def authorizer(self) -> Authorizer:
