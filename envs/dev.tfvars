@@ -13,6 +13,12 @@ sms_allowed_prefixes = ["+1", "+44"]
 # Message records are deleted this long after they were sent (DynamoDB TTL).
 message_retention_days = 14
 
+# The API answers introspection here, so developers can explore the schema and generate clients from it;
+# stage and prod keep it off (clients load graphql/client-schema.graphql).
+introspection_enabled = true
+# The deepest document the API accepts (the operations clients send reach depth 4).
+query_depth_limit = 10
+
 log_retention_days = 14
 api_key = {
   validity_days = 30

@@ -13,6 +13,11 @@ sms_allowed_prefixes = ["+1", "+44"]
 # Message records are deleted this long after they were sent (DynamoDB TTL).
 message_retention_days = 180
 
+# No introspection, as AppSync defaults: clients load graphql/client-schema.graphql.
+introspection_enabled = false
+# The deepest document the API accepts (the operations clients send reach depth 4).
+query_depth_limit = 10
+
 log_retention_days = 365
 api_key = {
   validity_days = 180

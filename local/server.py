@@ -191,13 +191,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if isinstance(caller, Refusal):
             self._send_json(caller.status, caller.body(), cors=True)
             return
+        # AppSync's answers to a body that holds no GraphQL request (https://github.com/graphql/graphql-over-http/issues/81).
+        if not raw.strip():
+            self._error(HTTPStatus.BAD_REQUEST, "MalformedHttpRequestException", "Request body is empty.", cors=True)
+            return
         try:
             body = self._parse_json(raw)
-        except ValueError as error:
-            self._error(HTTPStatus.BAD_REQUEST, "MalformedHttpRequestException", f"The body is not valid JSON: {error}", cors=True)
-            return
-        if not isinstance(body, dict):
-            self._error(HTTPStatus.BAD_REQUEST, "MalformedHttpRequestException", "The body must be a JSON object with a query", cors=True)
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str) or not body["query"].strip():
+            self._error(HTTPStatus.BAD_REQUEST, "MalformedHttpRequestException", "Unable to parse GraphQL query.", cors=True)
             return
         with self.stack.executing:
             result = self.stack.graphql.execute(body, headers, caller)

@@ -131,7 +131,13 @@ def assemble_stack(settings: Settings) -> LocalStack:
     simulator = MailboxSimulator(reporter.play, settings.ses_simulator_delay_seconds)
     outbox.subscribe(simulator.on_sent)
     simulator.start()
-    graphql = GraphQLHost(load_schema(manifest), executor, settings.resolver_count_limit)
+    graphql = GraphQLHost(
+        load_schema(manifest),
+        executor,
+        settings.resolver_count_limit,
+        query_depth_limit=settings.query_depth_limit,
+        introspection=settings.introspection,
+    )
     return LocalStack(settings, manifest, engine, executor, graphql, outbox, reporter, activity, simulator)
 
 

@@ -248,6 +248,10 @@ module "api" {
   kms_key_arn        = module.kms_key.arn
   log_retention_days = var.log_retention_days
   api_key            = var.api_key
+
+  introspection_enabled = var.introspection_enabled
+  query_depth_limit     = var.query_depth_limit
+
   tables = {
     messages = {
       name        = module.messages_table.name

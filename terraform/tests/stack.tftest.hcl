@@ -48,6 +48,12 @@ variables {
 run "plan" {
   command = plan
 
+  # --- The API's query limits: AppSync's defaults unless an environment says otherwise
+  assert {
+    condition     = module.graphql_api.query_limits == { introspection_enabled = false, query_depth_limit = 10, resolver_count_limit = 1 }
+    error_message = "No introspection, depth 10 and one resolver per request unless an environment says otherwise."
+  }
+
   # --- Event handlers are wired by their manifest trigger
   assert {
     condition     = jsonencode(keys(module.event_handlers)) == jsonencode(sort([for name, handler in jsondecode(file("../graphql/manifest.json")).eventHandlers : name if handler.trigger != "alarms"]))
@@ -495,4 +501,32 @@ run "refuses_a_key_lifetime_appsync_does_not_allow" {
   }
 
   expect_failures = [var.api_key]
+}
+
+run "an_environment_may_open_introspection_and_set_its_depth" {
+  command = plan
+
+  variables {
+    introspection_enabled = true
+    query_depth_limit     = 6
+  }
+
+  assert {
+    condition     = module.graphql_api.query_limits.introspection_enabled && module.graphql_api.query_limits.query_depth_limit == 6
+    error_message = "introspection_enabled and query_depth_limit reach the API."
+  }
+}
+
+run "refuses_a_query_depth_appsync_does_not_allow" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    query_depth_limit = 76
+  }
+
+  expect_failures = [var.query_depth_limit]
 }
