@@ -15,7 +15,7 @@ TERRAFORM ?= terraform
 TF := $(TERRAFORM) -chdir=terraform
 CHECKOV := $(TOOLS)/checkov/bin/checkov
 
-.PHONY: help install chromium dev test test-python lint-js lint-python checkov terraform-test fmt docs bench clean init plan apply outputs destroy env-check channels pause resume
+.PHONY: help install chromium dev test test-python lint-js lint-python checkov terraform-test fmt docs schema bench clean init plan apply outputs destroy env-check channels pause resume
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -79,6 +79,9 @@ test: install chromium lint-js lint-python checkov terraform-test test-python ##
 
 docs: $(VENV)/.synced ## Regenerate the inputs/outputs tables of the module READMEs
 	$(PY) tools/module_docs.py
+
+schema: $(VENV)/.synced ## Regenerate graphql/client-schema.graphql (the schema clients and code generators load) from graphql/schema.graphql
+	$(PY) -m tools.client_schema
 
 fmt: $(VENV)/.synced ## Format the Terraform files
 	CHECKPOINT_DISABLE=1 $(TERRAFORM) fmt -recursive terraform

@@ -47,12 +47,12 @@ run "plan" {
   }
 
   assert {
-    condition     = module.graphql_api.query_limits.introspection_enabled == (var.stage == "dev")
+    condition     = module.api.query_limits.introspection_enabled == (var.stage == "dev")
     error_message = "Only dev answers introspection; stage and prod keep AppSync's default (off)."
   }
 
   assert {
-    condition     = module.graphql_api.query_limits.query_depth_limit == var.query_depth_limit && var.query_depth_limit >= 4
+    condition     = module.api.query_limits.query_depth_limit == var.query_depth_limit && var.query_depth_limit >= 4
     error_message = "Each environment's query depth limit reaches the API, and admits the operations clients send (depth 4)."
   }
 }

@@ -50,7 +50,7 @@ run "plan" {
 
   # --- The API's query limits: AppSync's defaults unless an environment says otherwise
   assert {
-    condition     = module.graphql_api.query_limits == { introspection_enabled = false, query_depth_limit = 10, resolver_count_limit = 1 }
+    condition     = module.api.query_limits == { introspection_enabled = false, query_depth_limit = 10, resolver_count_limit = 1 }
     error_message = "No introspection, depth 10 and one resolver per request unless an environment says otherwise."
   }
 
@@ -512,7 +512,7 @@ run "an_environment_may_open_introspection_and_set_its_depth" {
   }
 
   assert {
-    condition     = module.graphql_api.query_limits.introspection_enabled && module.graphql_api.query_limits.query_depth_limit == 6
+    condition     = module.api.query_limits.introspection_enabled && module.api.query_limits.query_depth_limit == 6
     error_message = "introspection_enabled and query_depth_limit reach the API."
   }
 }
