@@ -15,6 +15,12 @@ DEFAULT_API_KEY = "local-dev-api-key"
 LOCAL_ACCESS_KEY_ID = "LOCALDEVACCESSKEY"
 LOCAL_SECRET_ACCESS_KEY = "local-dev-secret-access-key"
 _LOOPBACK_ORIGIN = re.compile(r"http://(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", re.IGNORECASE)
+_LOOPBACK_HOST = re.compile(r"(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", re.IGNORECASE)
+
+
+def host_is_loopback(host: str | None) -> bool:
+    """A Host header naming this machine by a loopback name: a DNS-rebinding page reaches the stack under its own."""
+    return host is not None and _LOOPBACK_HOST.fullmatch(host.strip()) is not None
 
 
 def _env(name: str, default: str) -> str:

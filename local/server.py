@@ -5,7 +5,6 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import re
 import time
 from collections.abc import Callable
 from http import HTTPStatus
@@ -15,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from local import console
 from local.appsync.auth import Refusal
-from local.config import Settings
+from local.config import Settings, host_is_loopback
 from local.providers.status_reports import ReportError
 from local.stack import WORKERS, LocalStack
 
@@ -349,11 +348,6 @@ ROUTES: dict[tuple[str, str], Callable[[_RequestHandler], None]] = {
 }
 # What a browser may send to /graphql: the API key, or a SigV4 signature.
 CORS_REQUEST_HEADERS = ["content-type", "x-api-key", "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"]
-_LOOPBACK_HOST = re.compile(r"(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", re.IGNORECASE)
-
-
-def host_is_loopback(host: str | None) -> bool:
-    return host is not None and _LOOPBACK_HOST.fullmatch(host.strip()) is not None
 
 
 class LocalServer(ThreadingHTTPServer):

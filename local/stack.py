@@ -143,9 +143,10 @@ def assemble_stack(settings: Settings) -> LocalStack:
 
 def start_stack(settings: Settings | None = None) -> LocalStack:
     """The whole local stack, with its own moto server."""
-    aws = start_moto()
+    settings = settings or Settings()
+    aws = start_moto(settings)
     try:
-        stack = assemble_stack(settings or Settings())
+        stack = assemble_stack(settings)
     except Exception:
         aws.stop()
         raise
