@@ -37,6 +37,7 @@ from local.appsync.validation import (
     Operation,
     appsync_refusal,
     field_paths,
+    node_locations,
     refusal,
     root_type_name,
     syntax_refusal,
@@ -125,7 +126,7 @@ def _field_resolver(executor: PipelineExecutor, field_path: str, resolver_count_
         state: RequestState = info.context
         # As AppSync does: past the limit, a resolver fails during execution; what ran before stands.
         if state.resolvers_run >= resolver_count_limit:
-            raise FieldError(message="Resolver invocation limit reached.", error_type="ResolverExecutionLimitReached")
+            raise FieldError(message=LIMIT_MESSAGE, error_type=LIMIT_ERROR_TYPE)
         state.resolvers_run += 1
         node = info.field_nodes[0]
         selection = state.selections.get(id(node))
@@ -226,29 +227,26 @@ class GraphQLHost:
 
         - More resolver fields at the root than `resolver_count_limit` allows, by more than one: AppSync would run
           the first and fail the next, and a client repeating an operation by mistake gets just that (the next
-          one fails in execution). A document that selects dozens can only be an attempt to make the server
-          work: it is refused here, with AppSync's limit error at the first field past the limit, and nothing runs.
+          one fails in execution). A document that selects more can only be an attempt to make the server work:
+          it is refused here, with AppSync's limit error at the first field past the limit, and nothing runs.
         - Deeper than `query_depth_limit` (root fields are at depth 1), as AppSync's query_depth_limit refuses it.
         """
         root = root_type_name(self.schema, operation.node)
         resolved = [node for node in operation.root_fields() if (root, node.name.value) in self.resolved_fields]
         if len(resolved) > self.resolver_count_limit + 1:
             first_refused = resolved[self.resolver_count_limit]
-            location = first_refused.loc.source.get_location(first_refused.loc.start) if first_refused.loc and first_refused.loc.source else None
             return {
                 "path": [(first_refused.alias or first_refused.name).value],
                 "data": None,
                 "errorType": LIMIT_ERROR_TYPE,
                 "errorInfo": None,
-                "locations": [{"line": location.line, "column": location.column, "sourceName": None}] if location else None,
+                "locations": node_locations(first_refused),
                 "message": LIMIT_MESSAGE,
             }
         if self.query_depth_limit is not None:
             depth, deepest = operation.depth()
             if depth > self.query_depth_limit:
-                location = deepest.loc.source.get_location(deepest.loc.start) if deepest and deepest.loc and deepest.loc.source else None
-                where = [{"line": location.line, "column": location.column, "sourceName": None}] if location else None
-                return refusal(f"maximum query depth exceeded {depth} > {self.query_depth_limit}", where)
+                return refusal(f"maximum query depth exceeded {depth} > {self.query_depth_limit}", node_locations(deepest))
         return None
 
     def execute(self, body: dict[str, Any], headers: dict[str, str], caller: Caller | None = None) -> dict[str, Any]:

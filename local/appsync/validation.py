@@ -63,6 +63,14 @@ def _location(line: int, column: int) -> dict[str, Any]:
     return {"line": line, "column": column, "sourceName": None}
 
 
+def node_locations(node: Node | None) -> list[dict[str, Any]] | None:
+    """Where `node` starts in its document, as AppSync writes locations."""
+    if node is None or node.loc is None or node.loc.source is None:
+        return None
+    location = node.loc.source.get_location(node.loc.start)
+    return [_location(location.line, location.column)]
+
+
 def refusal(message: str, locations: list[dict[str, Any]] | None) -> dict[str, Any]:
     """One error of a document AppSync refuses before running it."""
     return {"path": None, "locations": locations, "message": message}
