@@ -23,7 +23,7 @@ TF_INIT = $(ENVIRONMENTS) init --registry "$(TERRAFORM_REGISTRY)"
 SELECT_ENV = $(ENVIRONMENTS) select $(ENV)
 CHECKOV := $(TOOLS)/checkov/bin/checkov
 
-.PHONY: help install chromium dev test test-python lint-js lint-python checkov terraform-test fmt docs bench bench-quick clean init plan apply outputs destroy channels pause resume
+.PHONY: help install chromium dev test test-python lint-js lint-python checkov terraform-test fmt docs schema bench bench-quick clean init plan apply outputs destroy channels pause resume
 # Prerequisites of the targets above, not run by hand (the only phony targets without a `##` help line).
 INTERNAL_TARGETS := env-check
 .PHONY: $(INTERNAL_TARGETS)
@@ -91,6 +91,9 @@ test: install chromium lint-js lint-python checkov terraform-test test-python ##
 
 docs: $(VENV)/.synced ## Regenerate the inputs/outputs tables of the module READMEs
 	$(PY) tools/module_docs.py
+
+schema: $(VENV)/.synced ## Regenerate graphql/client-schema.graphql (the schema clients and code generators load) from graphql/schema.graphql
+	$(PY) -m tools.client_schema
 
 fmt: $(VENV)/.synced ## Format the Terraform files
 	CHECKPOINT_DISABLE=1 $(TERRAFORM) fmt -recursive terraform

@@ -15,6 +15,11 @@ message_retention_days = 14
 
 # Resolvers one request may run: 1, so a request selecting sendMessage twice (aliases) is refused.
 resolver_count_limit = 1
+# The API answers introspection here, so developers can explore the schema and generate clients from it;
+# stage and prod keep it off (clients load graphql/client-schema.graphql).
+introspection_enabled = true
+# The deepest document the API accepts (the operations clients send reach depth 4).
+query_depth_limit = 10
 
 log_retention_days = 14
 api_key = {

@@ -15,6 +15,10 @@ message_retention_days = 180
 
 # Resolvers one request may run: 1, so a request selecting sendMessage twice (aliases) is refused.
 resolver_count_limit = 1
+# No introspection, as AppSync defaults: clients load graphql/client-schema.graphql.
+introspection_enabled = false
+# The deepest document the API accepts (the operations clients send reach depth 4).
+query_depth_limit = 10
 
 log_retention_days = 365
 api_key = {

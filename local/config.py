@@ -15,10 +15,26 @@ DEFAULT_API_KEY = "local-dev-api-key"
 LOCAL_ACCESS_KEY_ID = "LOCALDEVACCESSKEY"
 LOCAL_SECRET_ACCESS_KEY = "local-dev-secret-access-key"
 _LOOPBACK_ORIGIN = re.compile(r"http://(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", re.IGNORECASE)
+_LOOPBACK_HOST = re.compile(r"(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", re.IGNORECASE)
+
+
+def host_is_loopback(host: str | None) -> bool:
+    """A Host header naming this machine by a loopback name: a DNS-rebinding page reaches the stack under its own."""
+    return host is not None and _LOOPBACK_HOST.fullmatch(host.strip()) is not None
 
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name) or default
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = _env(name, "on" if default else "off").strip().lower()
+    if value not in _FLAG_VALUES:
+        raise ValueError(f"{name} must be one of {', '.join(sorted(_FLAG_VALUES))}")
+    return _FLAG_VALUES[value]
+
+
+_FLAG_VALUES = {"1": True, "true": True, "on": True, "yes": True, "0": False, "false": False, "off": False, "no": False}
 
 
 @dataclass(frozen=True)
@@ -50,6 +66,13 @@ class Settings:
     secret_access_key: str = field(default_factory=lambda: _env("AWS_SECRET_ACCESS_KEY", LOCAL_SECRET_ACCESS_KEY))
     # Resolvers one request may run (AppSync's resolverCountLimit): one, so one sendMessage per request.
     resolver_count_limit: int = field(default_factory=lambda: int(_env("RESOLVER_COUNT_LIMIT", "1")))
+    # As terraform/variables.tf's query_depth_limit (the same default): the deepest document AppSync accepts.
+    query_depth_limit: int = field(default_factory=lambda: int(_env("QUERY_DEPTH_LIMIT", "10")))
+    # As terraform/variables.tf's introspection_enabled; on here, as in dev, so the console's explorer and
+    # clients that fetch the schema work (stage and prod have it off).
+    introspection: bool = field(default_factory=lambda: _flag("INTROSPECTION", True))
+    # Seconds a client has to send a request's headers, and again its whole body, before the connection is closed.
+    read_timeout_seconds: float = field(default_factory=lambda: float(_env("READ_TIMEOUT_SECONDS", "10")))
     # As terraform/variables.tf's message_retention_days.
     message_retention_days: int = field(default_factory=lambda: int(_env("MESSAGE_RETENTION_DAYS", "90")))
     # Seconds from SES accepting an email to a mailbox-simulator address to its events (local/providers/ses_simulator.py).
@@ -58,6 +81,10 @@ class Settings:
     def __post_init__(self) -> None:
         if not 0 <= self.ses_simulator_delay_seconds <= 3600:
             raise ValueError("SES_SIMULATOR_DELAY_SECONDS must be a number of seconds from 0 to 3600")
+        if not 1 <= self.query_depth_limit <= 75:
+            raise ValueError("QUERY_DEPTH_LIMIT must be a whole number from 1 to 75 (AppSync's range)")
+        if not 0 < self.read_timeout_seconds <= 300:
+            raise ValueError("READ_TIMEOUT_SECONDS must be a number of seconds above 0, at most 300")
 
     @property
     def authorizer(self) -> Authorizer:

@@ -133,15 +133,22 @@ def assemble_stack(settings: Settings) -> LocalStack:
     simulator = MailboxSimulator(reporter.play, settings.ses_simulator_delay_seconds)
     outbox.subscribe(simulator.on_sent)
     simulator.start()
-    graphql = GraphQLHost(load_schema(manifest), executor, settings.resolver_count_limit)
+    graphql = GraphQLHost(
+        load_schema(manifest),
+        executor,
+        settings.resolver_count_limit,
+        query_depth_limit=settings.query_depth_limit,
+        introspection=settings.introspection,
+    )
     return LocalStack(settings, manifest, engine, executor, graphql, outbox, reporter, activity, simulator)
 
 
 def start_stack(settings: Settings | None = None) -> LocalStack:
     """The whole local stack, with its own moto server."""
-    aws = start_moto()
+    settings = settings or Settings()
+    aws = start_moto(settings)
     try:
-        stack = assemble_stack(settings or Settings())
+        stack = assemble_stack(settings)
     except Exception:
         aws.stop()
         raise

@@ -246,6 +246,10 @@ module "api" {
   graphql_dir        = local.graphql_dir
   log_retention_days = var.log_retention_days
   api_key            = var.api_key
+
+  introspection_enabled = var.introspection_enabled
+  query_depth_limit     = var.query_depth_limit
+
   tables = {
     messages = {
       name        = module.messages_table.name

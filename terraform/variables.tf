@@ -206,6 +206,23 @@ variable "firewall" {
   }
 }
 
+variable "introspection_enabled" {
+  description = "Whether the API answers introspection queries (__schema, __type): on where developers explore the schema or generate clients from it; off elsewhere, as AppSync's default, so the schema is not published to every key holder. Clients load graphql/client-schema.graphql instead."
+  type        = bool
+  default     = false
+}
+
+variable "query_depth_limit" {
+  description = "The deepest document the API accepts (AppSync's queryDepthLimit, 1-75; a root field is at depth 1). The operations clients send reach depth 4 (getMessages { data { statusHistory { status } } })."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.query_depth_limit >= 1 && var.query_depth_limit <= 75 && floor(var.query_depth_limit) == var.query_depth_limit
+    error_message = "query_depth_limit must be a whole number from 1 to 75 (AppSync's range)."
+  }
+}
+
 variable "send_limits" {
   description = "Sending limits, checked before a message is recorded (a refused send records and sends nothing and gets errorType RateLimited): per recipient and channel, per hour (far above a transactional sender's needs, far below a loop's or an attacker's), and a stack-wide ceiling per channel, per minute, as a spend guard."
   type = object({

@@ -38,3 +38,12 @@ output "log_group_name" {
   description = "Log group of the API's field-level error logs."
   value       = aws_cloudwatch_log_group.this.name
 }
+
+output "query_limits" {
+  description = "What the API refuses before running a document: whether it answers introspection, its deepest query, and the resolvers one request may run."
+  value = {
+    introspection_enabled = aws_appsync_graphql_api.this.introspection_config == "ENABLED"
+    query_depth_limit     = aws_appsync_graphql_api.this.query_depth_limit
+    resolver_count_limit  = aws_appsync_graphql_api.this.resolver_count_limit
+  }
+}

@@ -586,3 +586,31 @@ run "refuses_a_resolver_count_appsync_does_not_allow" {
 
   expect_failures = [var.resolver_count_limit]
 }
+
+run "an_environment_may_open_introspection_and_set_its_depth" {
+  command = plan
+
+  variables {
+    introspection_enabled = true
+    query_depth_limit     = 6
+  }
+
+  assert {
+    condition     = module.api.query_limits.introspection_enabled && module.api.query_limits.query_depth_limit == 6
+    error_message = "introspection_enabled and query_depth_limit reach the API."
+  }
+}
+
+run "refuses_a_query_depth_appsync_does_not_allow" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    query_depth_limit = 76
+  }
+
+  expect_failures = [var.query_depth_limit]
+}
