@@ -17,7 +17,11 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.dynamodb.models.table import Table
 
-from local.aws.emulator import delete_expired, index_dynamodb_partitions, isolate_dynamodb_transactions
+from local.aws.emulator import (
+    delete_expired,
+    index_dynamodb_partitions,
+    isolate_dynamodb_transactions,
+)
 from local.config import Settings
 
 REGION = Settings().table_region
