@@ -110,6 +110,7 @@ def build_status_reporter(settings: Settings, manifest: Manifest, engine: JsEngi
         sns_region=settings.sns_region,
         configuration_set=settings.configuration_set,
         topic_arn=settings.email_events_topic_arn,
+        alarm_region=settings.alarm_region,
         alarm_topic_arn=settings.alarm_topic_arn,
     )
 
@@ -150,7 +151,13 @@ def assemble_stack(settings: Settings) -> LocalStack:
         reporter.handlers["testOutcomes"],
     )
     test_outcomes.start()
-    graphql = GraphQLHost(load_schema(manifest), executor, settings.resolver_count_limit)
+    graphql = GraphQLHost(
+        load_schema(manifest),
+        executor,
+        settings.resolver_count_limit,
+        query_depth_limit=settings.query_depth_limit,
+        introspection=settings.introspection,
+    )
     clients = manifest.clients
     lambda_authorizer = LambdaAuthorizer(
         load_handler(REPO_ROOT, clients["authorizer"]["source"], clients["authorizer"]["handler"]),
@@ -183,9 +190,10 @@ def provision_local_client(settings: Settings, manifest: Manifest) -> dict[str, 
 
 def start_stack(settings: Settings | None = None) -> LocalStack:
     """The whole local stack, with its own moto server."""
-    aws = start_moto()
+    settings = settings or Settings()
+    aws = start_moto(settings)
     try:
-        stack = assemble_stack(settings or Settings())
+        stack = assemble_stack(settings)
     except Exception:
         aws.stop()
         raise

@@ -69,7 +69,7 @@ def history(api: LocalApi, to: str, first: int = 100, key: str | None = None) ->
 
 
 def table(api: LocalApi) -> Any:
-    return boto3.resource("dynamodb", region_name="eu-central-1", endpoint_url=api.aws_endpoint, aws_access_key_id="local", aws_secret_access_key="local").Table("local-messages")
+    return boto3.resource("dynamodb", region_name="eu-central-1", endpoint_url=api.aws_endpoint, aws_access_key_id=api.access_key_id, aws_secret_access_key=api.secret_access_key).Table("local-messages")
 
 
 def items_of(api: LocalApi, partition: str) -> list[dict[str, Any]]:

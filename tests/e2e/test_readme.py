@@ -26,7 +26,7 @@ def test_the_readmes_examples_run_top_to_bottom_with_a_result_at_every_step(tmp_
         port = stack.base_url.rsplit(":", 1)[1]
         script = try_it_block().replace("127.0.0.1:4000", f"127.0.0.1:{port}").replace("/tmp/sent.json", str(tmp_path / "sent.json"))
         # WHEN the block runs in bash, one line after the other
-        ran = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], capture_output=True, text=True, timeout=120)
+        ran = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], check=False, capture_output=True, text=True, timeout=120)
     assert ran.returncode == 0, ran.stderr
     # THEN every answer is JSON without errors
     answers = [json.loads(line) for line in ran.stdout.splitlines() if line.startswith("{")]
