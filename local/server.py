@@ -5,7 +5,6 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import re
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,7 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from local import console
 from local.appsync.auth import Refusal
-from local.config import Settings
+from local.appsync.realtime import read_handshake
+from local.appsync.websocket import WebSocketChannel, subprotocols, upgrade
+from local.config import Settings, host_is_loopback
 from local.providers.status_reports import ReportError
 from local.stack import WORKERS, LocalStack
 
@@ -176,6 +177,26 @@ class _RequestHandler(BaseHTTPRequestHandler):
             result = self.stack.graphql.execute(body, headers, caller)
         self._send_json(HTTPStatus.OK, result, cors=True)
 
+    def _realtime(self) -> None:
+        """AppSync's real-time endpoint: a WebSocket (local/appsync/websocket.py) speaking AppSync's protocol
+        (local/appsync/realtime.py) until either side closes it. Its credentials travel inside the protocol."""
+        answer = upgrade(self.headers)
+        if not isinstance(answer, dict):
+            self._read_body()
+            status, message = answer
+            self._error(status, status.phrase.replace(" ", "").replace("-", ""), message)
+            return
+        handshake = read_handshake(urlsplit(self.path).query, subprotocols(self.headers))
+        self.send_response(HTTPStatus.SWITCHING_PROTOCOLS)
+        for name, value in answer.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        realtime = self.stack.realtime
+        channel = WebSocketChannel(self.connection, self.rfile, realtime.keepalive_seconds)
+        channel.serve(lambda outbound: realtime.connect(handshake, outbound))
+
     def _graphql_page(self) -> None:
         """A browser opening /graphql is taken to the console's explorer; any other GET is refused as before."""
         self._read_body()
@@ -321,6 +342,7 @@ ROUTES: dict[tuple[str, str], Callable[[_RequestHandler], None]] = {
     ("OPTIONS", "/graphql"): _RequestHandler._preflight,
     ("POST", "/graphql"): _RequestHandler._graphql,
     ("GET", "/graphql"): _RequestHandler._graphql_page,
+    ("GET", "/graphql/realtime"): _RequestHandler._realtime,
     ("GET", "/local/stream"): _RequestHandler._stream,
     ("GET", "/health"): _RequestHandler._health,
     ("GET", "/local/outbox"): _RequestHandler._outbox,
@@ -335,13 +357,6 @@ ROUTES: dict[tuple[str, str], Callable[[_RequestHandler], None]] = {
 }
 # What a browser may send to /graphql: the API key, or a SigV4 signature.
 CORS_REQUEST_HEADERS = ["content-type", "x-api-key", "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"]
-_LOOPBACK_HOST = re.compile(r"(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", re.IGNORECASE)
-
-
-def host_is_loopback(host: str | None) -> bool:
-    return host is not None and _LOOPBACK_HOST.fullmatch(host.strip()) is not None
-
-
 class LocalServer(ThreadingHTTPServer):
     """Binds first (so a busy port fails fast), serves once a stack is attached."""
 
