@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 
 from local.appsync.js_engine import JsEngine, Outcome
-from local.appsync.subscription_filters import FilterError, matches, matches_arguments, validate
+from local.appsync.subscription_filters import (
+    FilterError,
+    matches,
+    matches_arguments,
+    validate,
+)
 
 
 def _filter(*groups: list[tuple[str, str, Any]]) -> dict[str, Any]:
