@@ -15,7 +15,15 @@ import pytest
 
 from local.launcher import LocalStackProcess
 from local.manifest import REPO_ROOT
-from tests.realtime.conftest import API_KEY, ON_MESSAGE_STATUS, PROBE_PREFIX, event, new_client, probe, publish
+from tests.realtime.conftest import (
+    API_KEY,
+    ON_MESSAGE_STATUS,
+    PROBE_PREFIX,
+    event,
+    new_client,
+    probe,
+    publish,
+)
 
 SUBSCRIBER = REPO_ROOT / "tests" / "realtime" / "node" / "amplify_subscriber.mjs"
 pytestmark = pytest.mark.skipif(
