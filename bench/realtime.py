@@ -27,17 +27,19 @@ from gql.transport.appsync_websockets import AppSyncWebsocketsTransport
 from bench.stats import percentile
 from local.config import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
 from local.launcher import LocalStackProcess, running_stack
+from local.manifest import load_manifest
 
 API_KEY = "bench-realtime-key"
 SUBSCRIPTION = "subscription { onMessageStatus { id status clientId mode } }"
 PUBLISH = "mutation($event: MessageEventInput!) { publishMessageEvent(event: $event) { id messageId senderId status reason at clientId mode } }"
 TIMEOUT_SECONDS = 10
+MESSAGE_PREFIX = load_manifest().storage.key_prefixes["message"]
 
 
 def _event(number: int) -> dict[str, Any]:
     return {
         "id": f"01BENCH{number:019d}",
-        "messageId": f"MESSAGE#01BENCH{number:019d}",
+        "messageId": f"{MESSAGE_PREFIX}01BENCH{number:019d}",
         "senderId": "bench",
         "status": "DELIVERED",
         "reason": "Delivered",
