@@ -22,7 +22,8 @@ _LOOPBACK_HOST = re.compile(r"(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", re.I
 
 
 def host_is_loopback(host: str | None) -> bool:
-    """A Host header naming this machine by a loopback name: a DNS-rebinding page reaches the stack under its own."""
+    """A loopback Host (localhost, 127.0.0.1, [::1], any port): the only names the local stack answers to (no DNS
+    rebinding), for HTTP requests and for the host a real-time connection names in its header object."""
     return host is not None and _LOOPBACK_HOST.fullmatch(host.strip()) is not None
 
 
@@ -91,12 +92,16 @@ class Settings:
     local_test_key: str = field(default_factory=lambda: _env("LOCAL_TEST_KEY", LOCAL_TEST_KEY))
     # As terraform/variables.tf's iam_clients: IAM principals (ARNs) that act as a client, as JSON {"arn": "client id"}.
     iam_clients: str = field(default_factory=lambda: _env("IAM_CLIENTS", "{}"))
+    # How often the real-time endpoint sends a `ka` keep-alive to each connection (AppSync: about once a minute).
+    realtime_keepalive_seconds: float = field(default_factory=lambda: float(_env("REALTIME_KEEPALIVE_SECONDS", "60")))
     # Seconds from SES accepting an email to a mailbox-simulator address to its events (local/providers/ses_simulator.py).
     ses_simulator_delay_seconds: float = field(default_factory=lambda: float(_env("SES_SIMULATOR_DELAY_SECONDS", "1")))
 
     def __post_init__(self) -> None:
         if not 0 <= self.ses_simulator_delay_seconds <= 3600:
             raise ValueError("SES_SIMULATOR_DELAY_SECONDS must be a number of seconds from 0 to 3600")
+        if not 0.05 <= self.realtime_keepalive_seconds <= 3600:
+            raise ValueError("REALTIME_KEEPALIVE_SECONDS must be a number of seconds from 0.05 to 3600")
         if not 0 <= self.authorizer_cache_seconds <= 3600:
             raise ValueError("AUTHORIZER_CACHE_SECONDS must be a number of seconds from 0 to 3600 (AppSync's range)")
         for name, key, prefix in (("LOCAL_LIVE_KEY", self.local_live_key, "sm_live_"), ("LOCAL_TEST_KEY", self.local_test_key, "sm_test_")):

@@ -14,6 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from local import console
 from local.appsync.auth import Refusal
+from local.appsync.realtime import read_handshake
+from local.appsync.websocket import WebSocketChannel, subprotocols, upgrade
 from local.config import Settings, host_is_loopback
 from local.providers.status_reports import ReportError
 from local.stack import WORKERS, LocalStack
@@ -205,6 +207,26 @@ class _RequestHandler(BaseHTTPRequestHandler):
             result = self.stack.graphql.execute(body, headers, caller)
         self._send_json(HTTPStatus.OK, result, cors=True)
 
+    def _realtime(self) -> None:
+        """AppSync's real-time endpoint: a WebSocket (local/appsync/websocket.py) speaking AppSync's protocol
+        (local/appsync/realtime.py) until either side closes it. Its credentials travel inside the protocol."""
+        answer = upgrade(self.headers)
+        if not isinstance(answer, dict):
+            self._read_body()
+            status, message = answer
+            self._error(status, status.phrase.replace(" ", "").replace("-", ""), message)
+            return
+        handshake = read_handshake(urlsplit(self.path).query, subprotocols(self.headers))
+        self.send_response(HTTPStatus.SWITCHING_PROTOCOLS)
+        for name, value in answer.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        realtime = self.stack.realtime
+        channel = WebSocketChannel(self.connection, self.rfile, realtime.keepalive_seconds)
+        channel.serve(lambda outbound: realtime.connect(handshake, outbound))
+
     def _graphql_page(self) -> None:
         """A browser opening /graphql is taken to the console's explorer; any other GET is refused as before."""
         self._read_body()
@@ -350,6 +372,7 @@ ROUTES: dict[tuple[str, str], Callable[[_RequestHandler], None]] = {
     ("OPTIONS", "/graphql"): _RequestHandler._preflight,
     ("POST", "/graphql"): _RequestHandler._graphql,
     ("GET", "/graphql"): _RequestHandler._graphql_page,
+    ("GET", "/graphql/realtime"): _RequestHandler._realtime,
     ("GET", "/local/stream"): _RequestHandler._stream,
     ("GET", "/health"): _RequestHandler._health,
     ("GET", "/local/outbox"): _RequestHandler._outbox,

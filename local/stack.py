@@ -27,6 +27,7 @@ from local.appsync.host import GraphQLHost, load_schema
 from local.appsync.js_engine import JsEngine
 from local.appsync.lambda_authorizer import LambdaAuthorizer
 from local.appsync.pipeline import PipelineExecutor
+from local.appsync.realtime import Realtime
 from local.aws.activity import Activity
 from local.aws.emulator import EmulatedAws, delete_expired, provision, start_moto
 from local.aws.event_sources import SqsEventSource
@@ -58,6 +59,11 @@ class LocalStack:
     local_keys: dict[str, str]
     aws: EmulatedAws | None = None
     executing: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(WORKERS))
+    realtime: Realtime = field(init=False)
+
+    def __post_init__(self) -> None:
+        # The real-time endpoint's subscriptions, fed by the mutations the GraphQL host runs.
+        self.realtime = Realtime(self.graphql, self.authorizer, self.executing, self.settings.realtime_keepalive_seconds)
 
     def expire(self) -> int:
         """Delete the records whose time is up, as DynamoDB's TTL does in AWS; how many were deleted."""
