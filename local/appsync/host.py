@@ -92,6 +92,14 @@ class PreparedDocument:
     selections: dict[int, Selection] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Admitted:
+    """A document AppSync would run: parsed, within its limits, valid."""
+
+    document: DocumentNode
+    selections: dict[int, Selection]
+
+
 @dataclass
 class RequestState:
     """Per-request context: the caller, headers for ctx.request, errors appended by util.appendError,
@@ -365,26 +373,26 @@ class GraphQLHost:
             return {"errors": [{"errorType": "BadRequestException", "message": "operationName must be a string"}]}
         return None
 
-    def _admitted(self, body: dict[str, Any]) -> tuple[PreparedDocument, None] | tuple[None, list[dict[str, Any]]]:
+    def _admitted(self, body: dict[str, Any]) -> Admitted | list[dict[str, Any]]:
         """The parsed document, or AppSync's refusals of it: a syntax error, a limit its shape breaks, or what
         validation finds (in that order, so a document refused by its shape is never validated)."""
         prepared = self._prepare(body["query"])
         if prepared.syntax_error is not None or prepared.document is None:
-            return None, [syntax_refusal(prepared.syntax_error)] if prepared.syntax_error else []
+            return [syntax_refusal(prepared.syntax_error)] if prepared.syntax_error else []
         operation = Operation.of(prepared.document, body.get("operationName"))
         refused = self._refused_before_validation(operation) if operation is not None else None
         if refused is not None:
-            return None, [refused]
+            return [refused]
         problems = self._problems(prepared)
         if problems:
             paths = field_paths(prepared.document)
-            return None, [appsync_refusal(problem, paths) for problem in problems]
-        return prepared, None
+            return [appsync_refusal(problem, paths) for problem in problems]
+        return Admitted(prepared.document, prepared.selections)
 
-    def _run(self, prepared: PreparedDocument, body: dict[str, Any], state: RequestState) -> dict[str, Any]:
+    def _run(self, admitted: Admitted, body: dict[str, Any], state: RequestState) -> dict[str, Any]:
         # Every resolver here is synchronous, so execution is too.
         result: ExecutionResult = execute_sync(
-            self.schema, prepared.document, variable_values=state.variables, operation_name=body.get("operationName"), context_value=state
+            self.schema, admitted.document, variable_values=state.variables, operation_name=body.get("operationName"), context_value=state
         )
         response: dict[str, Any] = {"data": result.data}
         errors = [appsync_error(error) for error in result.errors or []]
@@ -400,18 +408,18 @@ class GraphQLHost:
         problem = self._request_problem(body)
         if problem is not None:
             return problem
-        prepared, refusals = self._admitted(body)
-        if prepared is None:
-            return {"data": None, "errors": refusals}
-        state = RequestState(headers=headers, variables=body.get("variables") or {}, selections=prepared.selections, caller=caller or Caller(API_KEY))
-        operation = get_operation_ast(prepared.document, body.get("operationName"))
+        admitted = self._admitted(body)
+        if not isinstance(admitted, Admitted):
+            return {"data": None, "errors": admitted}
+        state = RequestState(headers=headers, variables=body.get("variables") or {}, selections=admitted.selections, caller=caller or Caller(API_KEY))
+        operation = get_operation_ast(admitted.document, body.get("operationName"))
         if operation is not None and operation.operation == OperationType.SUBSCRIPTION:
             # As AppSync: subscriptions go over the real-time endpoint, not POST /graphql.
             message = "Subscriptions are not supported over HTTP: connect to the real-time endpoint (/graphql/realtime)"
             return {"data": None, "errors": [{"errorType": "UnsupportedOperation", "message": message}]}
-        response = self._run(prepared, body, state)
+        response = self._run(admitted, body, state)
         if operation is not None and operation.operation == OperationType.MUTATION:
-            self._announce(operation, prepared.document, response, state)
+            self._announce(operation, admitted.document, response, state)
         return response
 
     def _announce(self, operation: OperationDefinitionNode, document: DocumentNode | None, response: dict[str, Any], state: RequestState) -> None:
@@ -442,22 +450,22 @@ class GraphQLHost:
         if problem is not None:
             errors: list[dict[str, Any]] = problem["errors"]
             return errors
-        prepared, refusals = self._admitted(body)
-        if prepared is None:
-            return refusals or []
-        operation = get_operation_ast(prepared.document, body.get("operationName"))
+        admitted = self._admitted(body)
+        if not isinstance(admitted, Admitted):
+            return admitted
+        operation = get_operation_ast(admitted.document, body.get("operationName"))
         if operation is None:
             return [{"errorType": "BadRequestException", "message": "The document names no operation to run (give operationName)"}]
         if operation.operation != OperationType.SUBSCRIPTION:
             return [{"errorType": "UnsupportedOperation", "message": f"{operation.operation.value} not supported through the realtime channel"}]
-        state = RequestState(headers=headers, variables=body.get("variables") or {}, selections=prepared.selections, caller=caller)
-        response = self._run(prepared, body, state)
+        state = RequestState(headers=headers, variables=body.get("variables") or {}, selections=admitted.selections, caller=caller)
+        response = self._run(admitted, body, state)
         if response.get("errors"):
             failures: list[dict[str, Any]] = response["errors"]
             return failures
-        (node,) = _root_fields(operation, _fragments(prepared.document))
+        (node,) = _root_fields(operation, _fragments(admitted.document))
         arguments, extensions = state.root_fields[node.alias.value if node.alias else node.name.value]
-        return SubscriptionStart(node.name.value, arguments, extensions, prepared.document, state.variables, body.get("operationName"))
+        return SubscriptionStart(node.name.value, arguments, extensions, admitted.document, state.variables, body.get("operationName"))
 
     def render(self, start: SubscriptionStart, payload: dict[str, Any], caller: Caller) -> dict[str, Any]:
         """What a subscriber receives for a published payload: its own selection of it, as `{data[, errors]}`."""
