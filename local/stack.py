@@ -167,7 +167,11 @@ def assemble_stack(settings: Settings) -> LocalStack:
         settings.authorizer_cache_seconds,
         function_name=f"{settings.stage}-authorizer",
     )
-    authorizer = dataclasses.replace(settings.authorizer, lambda_authorizer=lambda_authorizer)
+    # The functions sign their calls to the API (publishMessageEvent) with what this process's session
+    # resolves, the emulated account's credentials: the API takes them as the functions' role.
+    functions_role = session.get_credentials()
+    function_credentials = None if functions_role is None else (functions_role.access_key, functions_role.secret_key)
+    authorizer = dataclasses.replace(settings.authorizer, lambda_authorizer=lambda_authorizer, function_credentials=function_credentials)
     local_keys = provision_local_client(settings, manifest)
     return LocalStack(settings, manifest, engine, executor, graphql, outbox, reporter, activity, simulator, test_outcomes, stream, authorizer, local_keys)
 

@@ -2,9 +2,10 @@
 
 The API key is compared in constant time. A SigV4 request (service `appsync`) is verified against the
 credentials and region the local stack was given (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION;
-local defaults otherwise): botocore's own signer recomputes the signature over what the client says it
-signed, so any SigV4 client that works against AppSync works here. A refusal carries AppSync's status and
-error shape.
+local defaults otherwise), the IAM user `local`, or against the credentials the stack's own Lambda functions
+run with (the emulated account's), their role: the event publisher calls publishMessageEvent as its role does
+in AWS. botocore's own signer recomputes the signature over what the client says it signed, so any SigV4
+client that works against AppSync works here. A refusal carries AppSync's status and error shape.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ SIGV4 = "AWS4-HMAC-SHA256"
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 _AUTHORIZATION = re.compile(r"AWS4-HMAC-SHA256 Credential=(?P<credential>[^,\s]+),\s*SignedHeaders=(?P<signed>[^,\s]+),\s*Signature=(?P<signature>[0-9a-f]{64})")
 LOCAL_ACCOUNT_ID = "000000000000"
+# The identity of a request the stack's functions sign, as AppSync gives an assumed role's.
+FUNCTIONS_ROLE_ARN = f"arn:aws:sts::{LOCAL_ACCOUNT_ID}:assumed-role/local-functions/local"
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ class Authorizer:
     region: str
     # The API's default mode (AWS_LAMBDA): a client's key in the Authorization header.
     lambda_authorizer: LambdaAuthorizer | None = None
+    # The access key id and secret the stack's functions sign with (their role's), when they differ.
+    function_credentials: tuple[str, str] | None = None
 
     def authenticate(self, method: str, url: str, headers: dict[str, str], body: bytes) -> Caller | Refusal:
         """`headers` with lower-case names, as received."""
@@ -78,8 +83,12 @@ class Authorizer:
         if parsed is None:
             return _incomplete("the Authorization header is not a SigV4 signature")
         access_key_id, date, region, service, terminal = (parsed["credential"].split("/") + [""] * 5)[:5]
-        if access_key_id != self.access_key_id:
+        principals = {self.access_key_id: (self.secret_access_key, f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:user/local")}
+        if self.function_credentials is not None and self.function_credentials[0] != self.access_key_id:
+            principals[self.function_credentials[0]] = (self.function_credentials[1], FUNCTIONS_ROLE_ARN)
+        if access_key_id not in principals:
             return Refusal(HTTPStatus.FORBIDDEN, "UnrecognizedClientException", "The security token included in the request is invalid.")
+        secret_access_key, user_arn = principals[access_key_id]
         if (service, terminal, region) != ("appsync", "aws4_request", self.region):
             return _incomplete(f"the credential scope must be <date>/{self.region}/appsync/aws4_request")
         signed_names = parsed["signed"].split(";")
@@ -98,7 +107,7 @@ class Authorizer:
                 f"Signature expired: {amz_date} is now earlier than {(now - MAX_CLOCK_SKEW):%Y%m%dT%H%M%SZ} "
                 f"({now:%Y%m%dT%H%M%SZ} - 5 min.)",
             )
-        expected = self._signature(method, url, {name: headers[name] for name in signed_names}, body, amz_date)
+        expected = self._signature(access_key_id, secret_access_key, method, url, {name: headers[name] for name in signed_names}, body, amz_date)
         if not hmac.compare_digest(expected, parsed["signature"]):
             return Refusal(
                 HTTPStatus.FORBIDDEN,
@@ -106,11 +115,10 @@ class Authorizer:
                 "The request signature we calculated does not match the signature you provided. "
                 "Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
             )
-        user_arn = f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:user/local"
         return Caller(AWS_IAM, {"accountId": LOCAL_ACCOUNT_ID, "userArn": user_arn, "username": access_key_id, "sourceIp": ["127.0.0.1"]})
 
-    def _signature(self, method: str, url: str, signed_headers: dict[str, str], body: bytes, amz_date: str) -> str:
-        signer = SigV4Auth(Credentials(self.access_key_id, self.secret_access_key), "appsync", self.region)
+    def _signature(self, access_key_id: str, secret_access_key: str, method: str, url: str, signed_headers: dict[str, str], body: bytes, amz_date: str) -> str:
+        signer = SigV4Auth(Credentials(access_key_id, secret_access_key), "appsync", self.region)
         request = AWSRequest(method=method, url=url, data=body, headers=signed_headers)
         request.context["timestamp"] = amz_date
         canonical = signer.canonical_request(request)
