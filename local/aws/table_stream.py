@@ -211,7 +211,7 @@ class TableStream:
         for lock in capture.locks:
             lock.acquire()
         try:
-            capture.before = [self._read(key) for key in keys]
+            capture.before = self._read(keys)
         except BaseException:
             self._release(capture)
             raise
@@ -222,8 +222,7 @@ class TableStream:
         if capture is None or capture.released:
             return
         try:
-            for key, before in zip(capture.keys, capture.before, strict=True):
-                after = self._read(key)
+            for key, before, after in zip(capture.keys, capture.before, self._read(capture.keys), strict=True):
                 if after != before:
                     # Numbered and offered in one step: every function gets records in sequence-number order.
                     with self._sequencing:
@@ -261,9 +260,19 @@ class TableStream:
     def _identity(key: Key) -> str:
         return json.dumps(key, sort_keys=True)
 
-    def _read(self, key: Key) -> Item | None:
-        item: Item | None = self._reader.get_item(TableName=self.table_name, Key=key, ConsistentRead=True).get("Item")
-        return item
+    def _read(self, keys: list[Key]) -> list[Item | None]:
+        """The items as they stand (strongly consistent), in the keys' order: one GetItem, or for a batch's or a
+        transaction's items one BatchGetItem (at most 100 keys; a write names at most 100 items)."""
+        if len(keys) == 1:
+            return [self._reader.get_item(TableName=self.table_name, Key=keys[0], ConsistentRead=True).get("Item")]
+        found: dict[str, Item] = {}
+        pending: list[Key] = keys
+        while pending:
+            answer = self._reader.batch_get_item(RequestItems={self.table_name: {"Keys": pending, "ConsistentRead": True}})
+            for item in answer.get("Responses", {}).get(self.table_name, []):
+                found[self._identity({name: item[name] for name in self._key_names})] = item
+            pending = answer.get("UnprocessedKeys", {}).get(self.table_name, {}).get("Keys", [])
+        return [found.get(self._identity(key)) for key in keys]
 
     def _record(self, key: Key, before: Item | None, after: Item | None) -> dict[str, Any]:
         """The next record: one item's change, in the form Lambda hands it to a function (under _sequencing)."""
