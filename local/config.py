@@ -236,12 +236,27 @@ class Settings:
             "POWERTOOLS_METRICS_NAMESPACE": self.metrics_namespace,
         }
 
+    @property
+    def graphql_url(self) -> str:
+        """The stack's own GraphQL endpoint, which the event publisher calls as it calls AppSync's."""
+        return f"http://{self.host}:{self.port}/graphql"
+
+    @property
+    def webhook_queue_url(self) -> str:
+        """The queue of webhook deliveries: the event publisher queues them, the webhook sender sends them."""
+        return f"https://sqs.{self.table_region}.amazonaws.com/123456789012/{self.stage}-messenger-webhook-deliveries"
+
     def clients_env(self) -> dict[str, str]:
-        """What the authorizer, operators' and erasure Lambdas (handlers/clients) get as their environment in AWS."""
+        """What the authorizer, operators', erasure and event publisher Lambdas (handlers/clients) get as their
+        environment in AWS."""
         return {
             "MESSAGES_TABLE": self.table_names["messages"],
             "MESSAGES_TABLE_REGION": self.table_region,
             "AUTHORIZER_CACHE_SECONDS": str(self.authorizer_cache_seconds),
+            "GRAPHQL_API_URL": self.graphql_url,
+            "GRAPHQL_API_REGION": self.table_region,
+            "WEBHOOK_QUEUE_URL": self.webhook_queue_url,
+            "POWERTOOLS_METRICS_NAMESPACE": self.metrics_namespace,
         }
 
     def handler_env(self, source: str, manifest: Manifest) -> dict[str, str]:

@@ -353,7 +353,9 @@ def provision(settings: Settings, manifest: Manifest) -> None:
     messages.put_item(Item={**manifest.storage.config_item, **settings.delivery_config})
     # The `default` client, whose LIVE key the API key is (terraform/main.tf writes the same item).
     messages.put_item(Item=settings.default_client_item(manifest))
-    boto3.client("sqs", region_name=settings.table_region).create_queue(QueueName=settings.test_outcomes_queue_url.rsplit("/", 1)[1])
+    sqs = boto3.client("sqs", region_name=settings.table_region)
+    for queue_url in (settings.test_outcomes_queue_url, settings.webhook_queue_url):
+        sqs.create_queue(QueueName=queue_url.rsplit("/", 1)[1])
     sesv2 = boto3.client("sesv2", region_name=settings.ses_region)
     sesv2.create_configuration_set(ConfigurationSetName=settings.configuration_set, DeliveryOptions={"TlsPolicy": "REQUIRE"})
     for sender in settings.email_senders:
