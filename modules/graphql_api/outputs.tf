@@ -14,14 +14,14 @@ output "graphql_url" {
 }
 
 output "api_key" {
-  description = "Value of the current API key; send it as the x-api-key header."
-  value       = aws_appsync_api_key.this.key
+  description = "Value of the current API key, sent as the x-api-key header; null when api_key.enabled is false."
+  value       = try(aws_appsync_api_key.this[0].key, null)
   sensitive   = true
 }
 
 output "api_key_expires" {
-  description = "When the current API key stops working (RFC 3339)."
-  value       = aws_appsync_api_key.this.expires
+  description = "When the current API key stops working (RFC 3339); null when api_key.enabled is false."
+  value       = try(aws_appsync_api_key.this[0].expires, null)
 }
 
 output "resolvers" {
