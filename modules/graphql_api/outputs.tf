@@ -33,3 +33,13 @@ output "log_group_name" {
   description = "Log group of the API's field-level error logs."
   value       = aws_cloudwatch_log_group.this.name
 }
+
+output "authorization" {
+  description = "How callers are authorized: the default mode (AWS_LAMBDA), the additional modes (AWS_IAM, and API_KEY while enabled), and the authorizer function with its cache time."
+  value = {
+    default_mode       = aws_appsync_graphql_api.this.authentication_type
+    additional_modes   = aws_appsync_graphql_api.this.additional_authentication_provider[*].authentication_type
+    authorizer_uri     = aws_appsync_graphql_api.this.lambda_authorizer_config[0].authorizer_uri
+    result_ttl_seconds = aws_appsync_graphql_api.this.lambda_authorizer_config[0].authorizer_result_ttl_in_seconds
+  }
+}

@@ -68,11 +68,6 @@ variable "authorizer" {
   })
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}$", var.authorizer.function_arn))
-    error_message = "authorizer.function_arn must be a Lambda function ARN (unqualified)."
-  }
-
-  validation {
     condition     = var.authorizer.result_ttl_seconds >= 0 && var.authorizer.result_ttl_seconds <= 3600 && floor(var.authorizer.result_ttl_seconds) == var.authorizer.result_ttl_seconds
     error_message = "authorizer.result_ttl_seconds must be a whole number of seconds from 0 to 3600 (AppSync's range)."
   }

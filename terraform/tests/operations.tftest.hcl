@@ -208,7 +208,7 @@ run "plan" {
 
   # --- Every function on arm64, traced only when sampled upstream, Lambda's own logs from WARN
   assert {
-    condition = alltrue([for function in concat([module.delivery_function, module.erasure_function], values(module.event_handlers), values(module.guardrail)) :
+    condition = alltrue([for function in concat([module.delivery_function], values(module.clients_functions), values(module.event_handlers), values(module.guardrail)) :
     function.architecture == "arm64" && function.tracing_mode == "PassThrough" && function.system_log_level == "WARN"])
     error_message = "Every function: arm64, PassThrough tracing, system logs at WARN."
   }
@@ -358,10 +358,12 @@ run "apply" {
 
   assert {
     condition = alltrue([for metric in ["Errors", "Throttles", "Duration"] : jsonencode(one([for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : [for line in widget.properties.metrics : [line[1], line[3], line[4].region]] if startswith(try(widget.properties.title, ""), "Lambda ${lower(metric)}")])) == jsonencode([
+      [metric, "default-messenger-authorizer", "eu-central-1"],
       [metric, "default-messenger-channel-guardrail", "eu-central-1"],
       [metric, "default-messenger-delivery", "eu-central-1"],
       [metric, "default-messenger-email-events", "eu-central-1"],
       [metric, "default-messenger-erasure", "eu-central-1"],
+      [metric, "default-messenger-operators", "eu-central-1"],
       [metric, "default-messenger-sms-events", "eu-central-1"],
       [metric, "default-messenger-stale-pending", "eu-central-1"],
     ])])

@@ -117,6 +117,16 @@ run "plan" {
   }
 
   assert {
+    condition = output.authorization == {
+      default_mode       = "AWS_LAMBDA"
+      additional_modes   = ["AWS_IAM", "API_KEY"]
+      authorizer_uri     = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-authorizer"
+      result_ttl_seconds = 60
+    }
+    error_message = "The authorization output says how callers are admitted."
+  }
+
+  assert {
     condition     = length(aws_appsync_api_key.this) == 1 && length(time_rotating.api_key) == 1
     error_message = "One rotating API key while api_key.enabled (the default)."
   }
@@ -290,16 +300,6 @@ run "refuses_an_authorizer_cache_time_appsync_does_not_allow" {
       function_arn       = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-authorizer"
       result_ttl_seconds = 3601
     }
-  }
-
-  expect_failures = [var.authorizer]
-}
-
-run "refuses_an_authorizer_that_is_not_a_function_arn" {
-  command = plan
-
-  variables {
-    authorizer = { function_arn = "test-messenger-authorizer" }
   }
 
   expect_failures = [var.authorizer]
