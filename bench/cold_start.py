@@ -1,12 +1,16 @@
-"""Cold start: importing each Lambda handler module next to `import boto3` alone, in fresh processes.
+"""Cold start: importing each Lambda function's handler module next to `import boto3` alone, in fresh processes.
 
 Every sample is a new Python process that times one import with time.perf_counter (interpreter
 start-up is not counted). The variants take turns, round after round, so that the machine's load
 drifts over all of them alike; the figures are medians and the ratio of medians.
 
+Each function is measured as Lambda loads it: its folder on sys.path, then `import <module>` of its
+handler setting (graphql/manifest.json). The status functions share handlers/status, each with its own
+module, so each is measured apart, with the shared module it imports.
+
 As in Lambda, library bytecode is cached (a warm-up process compiles it into a private
-PYTHONPYCACHEPREFIX, nothing is written into the venv) and the handler's own app.py is compiled
-from source each time (its zip carries no .pyc and /var/task is read-only).
+PYTHONPYCACHEPREFIX, nothing is written into the venv) and the handlers' own modules are compiled
+from source each time (the zip carries no .pyc and /var/task is read-only).
 
 `-X importtime` runs then say where each handler's import time goes. Two more variants add the
 first client a new instance makes (the handlers make their clients on first use), so the ratio
@@ -29,13 +33,28 @@ from bench.stats import summary
 from local.manifest import load_manifest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-STORAGE = load_manifest().storage
+MANIFEST = load_manifest()
 GOAL_RATIO = 1.25
 
+
+def _slug(name: str) -> str:
+    """emailEvents -> email-events, as Terraform names a function (terraform/main.tf: event_handler_slugs)."""
+    return re.sub(r"([A-Z])", r"-\1", name).lower()
+
+
 # What Terraform sets (terraform/main.tf, terraform/status.tf), with dummy values.
+STATUS_ENV = {
+    "MESSAGES_TABLE": "bench-messenger-messages",
+    "MESSAGES_TABLE_REGION": "eu-central-1",
+    "STALE_AFTER_SECONDS": "300",
+    **MANIFEST.storage.index_environment(),
+    "POWERTOOLS_METRICS_NAMESPACE": "serverless-messenger/bench",
+}
+# Each function: the folder Terraform zips, the module its handler setting names, and its environment.
 HANDLERS: dict[str, dict[str, Any]] = {
     "delivery": {
         "dir": REPO_ROOT / "handlers" / "delivery",
+        "module": "app",
         "env": {
             "SES_REGION": "eu-west-1",
             "SNS_REGION": "us-east-1",
@@ -46,41 +65,45 @@ HANDLERS: dict[str, dict[str, Any]] = {
             "POWERTOOLS_METRICS_NAMESPACE": "serverless-messenger/bench",
         },
     },
-    "status": {
-        "dir": REPO_ROOT / "handlers" / "status",
-        "env": {
-            "MESSAGES_TABLE": "bench-messenger-messages",
-            "MESSAGES_TABLE_REGION": "eu-central-1",
-            "STALE_AFTER_SECONDS": "300",
-            **STORAGE.index_environment(),
-            "POWERTOOLS_SERVICE_NAME": "bench-messenger-email-events",
-            "POWERTOOLS_METRICS_NAMESPACE": "serverless-messenger/bench",
-        },
+    **{
+        name: {
+            "dir": REPO_ROOT / handler.source,
+            "module": handler.handler.rsplit(".", 1)[0],
+            "env": {**STATUS_ENV, "POWERTOOLS_SERVICE_NAME": f"bench-messenger-{_slug(name)}"},
+        }
+        for name, handler in MANIFEST.event_handlers.items()
+        if handler.source == "handlers/status"
     },
 }
 
 _TIMED = "import sys, time\n{setup}started = time.perf_counter()\n{body}\nprint(time.perf_counter() - started)\n"
 
 # The handlers make their boto3 clients on first use, so an import does not pay for them. What a new
-# instance pays before its first send is the import plus the one client it needs: measured too.
+# instance pays before its first send is the import plus the one client it needs: measured too (the status
+# functions all make the one DynamoDB client of their shared module).
 FIRST_USE = {
-    "delivery handler + SES client (first email)": ("delivery", "app.ses_client()"),
-    "status handler + DynamoDB client (first event)": ("status", "app.dynamodb()"),
+    "delivery + SES client (first email)": ("delivery", "import app\napp.ses_client()"),
+    "emailEvents + DynamoDB client (first event)": ("emailEvents", "import recording\nrecording.dynamodb()"),
 }
+
+
+def handler_variant(name: str) -> str:
+    handler = HANDLERS[name]
+    return f"{name} ({handler['dir'].name}/{handler['module']}.py)"
 
 
 def _variants() -> dict[str, dict[str, Any]]:
     variants: dict[str, dict[str, Any]] = {"import boto3": {"code": _TIMED.format(setup="", body="import boto3"), "env": {}}}
     for name, handler in HANDLERS.items():
-        variants[f"{name} handler"] = {
-            "code": _TIMED.format(setup=f"sys.path.insert(0, {str(handler['dir'])!r})\n", body="import app"),
+        variants[handler_variant(name)] = {
+            "code": _TIMED.format(setup=f"sys.path.insert(0, {str(handler['dir'])!r})\n", body=f"import {handler['module']}"),
             "env": handler["env"],
-            "dir": handler["dir"],
+            "handler": name,
         }
     for name, (handler_name, first_call) in FIRST_USE.items():
         handler = HANDLERS[handler_name]
         variants[name] = {
-            "code": _TIMED.format(setup=f"sys.path.insert(0, {str(handler['dir'])!r})\n", body=f"import app\n{first_call}"),
+            "code": _TIMED.format(setup=f"sys.path.insert(0, {str(handler['dir'])!r})\n", body=f"import {handler['module']}\n{first_call}"),
             "env": handler["env"],
         }
     return variants
@@ -136,7 +159,7 @@ def import_tree(stderr: str, top: str = "app") -> dict[str, Any]:
     raise RuntimeError(f"no top-level import of {top!r} in the -X importtime output")
 
 
-def attribute(trees: list[dict[str, Any]], keep: int = 6) -> list[dict[str, Any]]:
+def attribute(trees: list[dict[str, Any]], keep: int = 6, module: str = "app") -> list[dict[str, Any]]:
     """Median milliseconds per direct import of the handler module, biggest first, and the module's own code."""
     names = {child["name"] for tree in trees for child in tree["children"]}
     per_name = {
@@ -145,7 +168,7 @@ def attribute(trees: list[dict[str, Any]], keep: int = 6) -> list[dict[str, Any]
     }
     ranked = sorted(per_name.items(), key=lambda entry: -entry[1])
     rows = [
-        {"part": "app.py module body (clients, logger, definitions; not its imports)", "ms": round(statistics.median(t["self_us"] for t in trees) / 1000, 1)}
+        {"part": f"{module}.py module body (clients, logger, definitions; not its imports)", "ms": round(statistics.median(t["self_us"] for t in trees) / 1000, 1)}
     ]
     for name, micros in ranked[:keep]:
         children: dict[str, list[float]] = {}
@@ -165,7 +188,7 @@ def attribute(trees: list[dict[str, Any]], keep: int = 6) -> list[dict[str, Any]
     rest = sum(micros for _, micros in ranked[keep:])
     if rest:
         rows.append({"part": f"{len(ranked) - keep} other imports", "ms": round(rest / 1000, 1)})
-    rows.append({"part": "total (cumulative of app)", "ms": round(statistics.median(t["cumulative_us"] for t in trees) / 1000, 1)})
+    rows.append({"part": f"total (cumulative of {module})", "ms": round(statistics.median(t["cumulative_us"] for t in trees) / 1000, 1)})
     return rows
 
 
@@ -190,19 +213,19 @@ def run(quick: bool = False) -> dict[str, Any]:
                 samples[name].append(float(done.stdout.strip().splitlines()[-1]))
 
         attribution = {}
-        for handler in HANDLERS:
-            variant = variants[f"{handler} handler"]
+        for handler, settings in HANDLERS.items():
+            variant = variants[handler_variant(handler)]
             trees = [
-                import_tree(_run(variant["code"], _child_env(pycache, variant["env"], write_bytecode=False), "-X", "importtime").stderr)
+                import_tree(_run(variant["code"], _child_env(pycache, variant["env"], write_bytecode=False), "-X", "importtime").stderr, settings["module"])
                 for _ in range(importtime_runs)
             ]
-            attribution[handler] = attribute(trees)
+            attribution[handler_variant(handler)] = attribute(trees, module=settings["module"])
     finally:
         shutil.rmtree(pycache, ignore_errors=True)
 
     figures = {name: summary(values, scale=1000) for name, values in samples.items()}
     baseline = figures["import boto3"]["p50"]
-    comparisons = {}
+    comparisons: dict[str, dict[str, Any]] = {}
     for name in names[1:]:
         paired = [mine / base for mine, base in zip(samples[name], samples["import boto3"])]
         ratio = round(figures[name]["p50"] / baseline, 2)
@@ -210,14 +233,16 @@ def run(quick: bool = False) -> dict[str, Any]:
             "ratio_of_medians": ratio,
             "median_of_paired_ratios": round(statistics.median(paired), 2),
             "extra_ms_over_boto3": round(figures[name]["p50"] - baseline, 1),
-            "goal": f"<= {GOAL_RATIO}x",
-            "goal_met": ratio <= GOAL_RATIO,
         }
+        # The goal judges each function's import; the first client is reported beside it.
+        if "handler" in variants[name]:
+            comparisons[name] |= {"goal": f"<= {GOAL_RATIO}x", "goal_met": ratio <= GOAL_RATIO}
     return {
         "rounds": rounds,
-        "condition": "library bytecode cached, handler compiled from source; import time only, interpreter start-up excluded",
+        "condition": "library bytecode cached, handler modules compiled from source; import time only, interpreter start-up excluded",
         "import_ms": figures,
         "versus_import_boto3": comparisons,
+        "goal_met": all(comparison["goal_met"] for comparison in comparisons.values() if "goal_met" in comparison),
         "attribution_ms": attribution,
         "importtime_runs": importtime_runs,
     }
@@ -233,10 +258,11 @@ def report(results: dict[str, Any]) -> str:
         comparison = results["versus_import_boto3"].get(name)
         ratio = f"{comparison['ratio_of_medians']}x" if comparison else "1x"
         paired = f"{comparison['median_of_paired_ratios']}x" if comparison else ""
-        goal = ("met" if comparison["goal_met"] else "missed") if comparison and name.endswith(" handler") else ""
+        goal = ("met" if comparison["goal_met"] else "missed") if comparison and "goal_met" in comparison else ""
         lines.append(f"| {name} | {figures['p50']} | {figures['p25']}-{figures['p75']} | {ratio} | {paired} | {goal} |")
+    lines.append(f"every function's import within {GOAL_RATIO}x of import boto3: {'met' if results['goal_met'] else 'missed'}")
     for handler, rows in results["attribution_ms"].items():
-        lines.append(f"\n{handler} handler, where the import goes (-X importtime, median of {results['importtime_runs']}):")
+        lines.append(f"\n{handler}, where the import goes (-X importtime, median of {results['importtime_runs']}):")
         for row in rows:
             inside = ", ".join(f"{name} {ms}" for name, ms in row.get("biggest_inside_ms", {}).items())
             lines.append(f"  {row['ms']:>7} ms  {row['part']}" + (f"  ({inside})" if inside else ""))

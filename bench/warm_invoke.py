@@ -8,8 +8,8 @@ method, after a warm-up, in two set-ups:
 - "fake clients": the module's `ses`/`sns` replaced by objects whose send_email/publish return
   {"MessageId": ...} at once: the handler's own code and its logging, nothing of botocore.
 
-The status handlers (SES events through SNS, SMS delivery logs through CloudWatch Logs) run with a
-fake DynamoDB client, for their time and log bytes. Everything the handlers log is counted (bytes,
+The status functions (SES events through SNS, SMS delivery logs through CloudWatch Logs), each its own
+module, run with a fake DynamoDB client, for their time and log bytes. Everything the handlers log is counted (bytes,
 lines) instead of printed: those are the bytes CloudWatch Logs would ingest, less Lambda's own
 platform lines.
 """
@@ -27,7 +27,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from unittest import mock
 
+import boto3
 from botocore.stub import Stubber
 
 from bench.cold_start import HANDLERS
@@ -36,7 +38,8 @@ from local.appsync.datasources import load_lambda_module
 from local.aws.lambda_context import LambdaContext as Context
 from local.manifest import load_manifest
 
-MESSAGE_PREFIX = load_manifest().storage.key_prefixes["message"]
+MANIFEST = load_manifest()
+MESSAGE_PREFIX = MANIFEST.storage.key_prefixes["message"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GOAL_P99_US = 1000
@@ -87,10 +90,10 @@ DUMMY_AWS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AW
 
 
 def load_handler_module(name: str, sink: CountingSink) -> ModuleType:
-    """Import a handler's app.py afresh under its own name, with its Lambda environment and logs into `sink`."""
+    """Import a function's handler module afresh under its own name, with its Lambda environment and logs into `sink`."""
     handler = HANDLERS[name]
     with environment({**DUMMY_AWS, **handler["env"]}), contextlib.redirect_stdout(sink):
-        module = load_lambda_module(REPO_ROOT, str(handler["dir"].relative_to(REPO_ROOT)), "app")
+        module = load_lambda_module(REPO_ROOT, str(handler["dir"].relative_to(REPO_ROOT)), handler["module"])
     # Powertools keeps the stream it found at import; make sure it is the sink.
     registered = getattr(getattr(module, "logger", None), "registered_handler", None)
     if registered is not None and hasattr(registered, "setStream") and registered.stream is not sink:
@@ -243,22 +246,30 @@ def status_events() -> dict[str, dict[str, Any]]:
     }
 
 
+def _status_function(function_name: str) -> str:
+    """The manifest's name of the status function whose handler is `function_name`."""
+    [name] = [name for name, handler in MANIFEST.event_handlers.items() if handler.handler.endswith(f".{function_name}")]
+    return name
+
+
 def bench_status(count: int, warm_up: int) -> dict[str, Any]:
     sink = CountingSink()
-    module = load_handler_module("status", sink)
-    fake = _FakeDynamoDB()
-    setattr(module, "dynamodb", lambda: fake)  # noqa: B010 - the handler's client accessor, replaced
     events = status_events()
     sizes = events.pop("_sizes")
     results: dict[str, Any] = {}
     for name, event in events.items():
-        function = getattr(module, name.split(" ", 1)[0])
+        function_name = name.split(" ", 1)[0]
+        module = load_handler_module(_status_function(function_name), sink)
+        function = getattr(module, function_name)
 
         def call(index: int, function: Any = function, event: dict[str, Any] = event) -> Any:
             return function(event, Context(function_name="bench-messenger-status"))
 
-        with contextlib.redirect_stdout(sink):
+        # The functions make their one client on first use and keep it: the first call's is the fake.
+        fake = _FakeDynamoDB()
+        with contextlib.redirect_stdout(sink), mock.patch.object(boto3, "client", return_value=fake):
             summary_ = call(-1)
+        with contextlib.redirect_stdout(sink):
             if summary_.get("changed") != 1:
                 raise RuntimeError(f"{name} did not record the change: {summary_}")
             sink.reset()

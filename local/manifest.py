@@ -13,7 +13,7 @@ MANIFEST_PATH = GRAPHQL_DIR / "manifest.json"
 
 DATA_SOURCE_TYPES = {"NONE", "AMAZON_DYNAMODB", "AWS_LAMBDA"}
 # What starts an event handler, in AWS and in the local stack (terraform/main.tf: trigger_regions).
-TRIGGERS = {"sesEvents", "smsDeliveryLogs", "schedule", "alarms"}
+TRIGGERS = {"sesEvents", "smsDeliveryLogs", "schedule", "alarms", "testOutcomes"}
 
 
 class ManifestError(Exception):

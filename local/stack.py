@@ -28,6 +28,7 @@ from local.appsync.lambda_authorizer import LambdaAuthorizer
 from local.appsync.pipeline import PipelineExecutor
 from local.aws.activity import Activity
 from local.aws.emulator import EmulatedAws, delete_expired, provision, start_moto
+from local.aws.event_sources import SqsEventSource
 from local.aws.lambda_context import LambdaContext
 from local.config import Settings
 from local.manifest import REPO_ROOT, TRIGGERS, Manifest, load_manifest
@@ -52,6 +53,7 @@ class LocalStack:
     reporter: StatusReporter
     activity: Activity
     simulator: MailboxSimulator
+    test_outcomes: SqsEventSource
     authorizer: Authorizer
     local_keys: dict[str, str]
     aws: EmulatedAws | None = None
@@ -66,6 +68,7 @@ class LocalStack:
         if self.authorizer.lambda_authorizer is not None:
             self.authorizer.lambda_authorizer.close()
         self.simulator.stop()
+        self.test_outcomes.stop()
         self.activity.close()
         self.engine.close()
         if self.aws is not None:
@@ -135,6 +138,14 @@ def assemble_stack(settings: Settings) -> LocalStack:
     simulator = MailboxSimulator(reporter.play, settings.ses_simulator_delay_seconds)
     outbox.subscribe(simulator.on_sent)
     simulator.start()
+    # TEST keys' simulated outcomes: the delivery function's queue, polled into the testOutcomes handler.
+    test_outcomes = SqsEventSource(
+        boto3.client("sqs", region_name=settings.table_region),
+        settings.test_outcomes_queue_url,
+        f"arn:aws:sqs:{settings.table_region}:123456789012:{settings.test_outcomes_queue_url.rsplit('/', 1)[1]}",
+        reporter.handlers["testOutcomes"],
+    )
+    test_outcomes.start()
     graphql = GraphQLHost(load_schema(manifest), executor, settings.resolver_count_limit)
     clients = manifest.clients
     lambda_authorizer = LambdaAuthorizer(
@@ -145,7 +156,7 @@ def assemble_stack(settings: Settings) -> LocalStack:
     )
     authorizer = dataclasses.replace(settings.authorizer, lambda_authorizer=lambda_authorizer)
     local_keys = provision_local_client(settings, manifest)
-    return LocalStack(settings, manifest, engine, executor, graphql, outbox, reporter, activity, simulator, authorizer, local_keys)
+    return LocalStack(settings, manifest, engine, executor, graphql, outbox, reporter, activity, simulator, test_outcomes, authorizer, local_keys)
 
 
 # Who the audit log names for what the local stack does at start-up.

@@ -102,7 +102,7 @@ locals {
   item_update_attributes = {
     # The SNS message ID of an accepted SMS (handlers/delivery: remember_provider_message_id).
     delivery = ["providerMessageId"]
-    # A status change (handlers/status: record_status).
+    # A status change (handlers/status/recording.py: record_status).
     status = ["deliveryStatus", "statusReason", "updatedAt", "statusHistory"]
   }
 }

@@ -54,8 +54,8 @@ locals {
   handlers_by_trigger = {
     for trigger in keys(local.trigger_regions) : trigger => toset([for name, handler in local.event_handlers : name if handler.trigger == trigger])
   }
-  # One environment for the whole status package (handlers/status reads every setting at import), with the
-  # name of each index the manifest hands to the handlers through a variable.
+  # One environment for every function of the status package (each reads at import the settings its modules
+  # use), with the name of each index the manifest hands to the handlers through a variable.
   status_environment = merge({
     POWERTOOLS_METRICS_NAMESPACE = local.metrics_namespace
     MESSAGES_TABLE               = module.messages_table.name

@@ -25,8 +25,10 @@ resource "terraform_data" "event_handler_guard" {
   }
 }
 
-# One Lambda per manifest entry, built like the delivery function. Their asynchronous invocations (SNS,
-# CloudWatch Logs, EventBridge) that keep failing end in each function's encrypted dead-letter queue.
+# One Lambda per manifest entry, built like the delivery function. Each zips the whole source folder, and its
+# handler (from the manifest) names its own module there, which imports only the folder's shared module: a cold
+# start loads what that function uses. Their asynchronous invocations (SNS, CloudWatch Logs, EventBridge) that
+# keep failing end in each function's encrypted dead-letter queue.
 module "event_handlers" {
   source   = "../modules/lambda_function"
   for_each = local.status_handlers

@@ -14,7 +14,8 @@ SOURCES = MANIFEST.handler_sources
 
 
 def read_by(source: str) -> set[str]:
-    return set(re.findall(r'os\.environ\["(\w+)"\]', (REPO_ROOT / source / "app.py").read_text()))
+    """What the modules of a Lambda's folder read (the status functions share one environment and one module)."""
+    return {name for module in (REPO_ROOT / source).glob("*.py") for name in re.findall(r'os\.environ\["(\w+)"\]', module.read_text())}
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -36,5 +37,5 @@ def test_handlers_that_share_a_setting_get_the_same_value() -> None:
 
 
 def test_every_handler_folder_is_a_lambda_of_the_manifest() -> None:
-    folders = {f"handlers/{path.parent.name}" for path in (REPO_ROOT / "handlers").glob("*/app.py")}
+    folders = {f"handlers/{path.parent.name}" for path in (REPO_ROOT / "handlers").glob("*/*.py")}
     assert folders == set(SOURCES)

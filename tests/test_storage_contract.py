@@ -15,34 +15,55 @@ from graphql import GraphQLEnumType
 
 from local.appsync.datasources import load_lambda_module
 from local.appsync.host import load_schema
-from local.manifest import Manifest, StorageContract
+from local.manifest import Manifest, StorageContract, load_manifest
 from tests.conftest import REPO_ROOT
 
 # (file, constant) -> where its value lives in the contract.
 PINNED_CONSTANTS = {
+    ("graphql/functions/identifyCaller.js", "CONFIG_PK"): ("configItem", "PK"),
+    ("graphql/functions/identifyCaller.js", "CONFIG_SK"): ("configItem", "SK"),
+    ("graphql/functions/identifyCaller.js", "CHANNELS_SK"): ("channelsItem", "SK"),
+    ("graphql/functions/identifyCaller.js", "SCOPE_PREFIX"): ("keyPrefixes", "scope"),
+    ("graphql/functions/identifyCaller.js", "DEFAULT_CLIENT_ID"): ("clients", "defaultClientId"),
     ("graphql/functions/validateInput.js", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
     ("graphql/functions/validateInput.js", "SENDER_PREFIX"): ("keyPrefixes", "sender"),
-    ("graphql/functions/queryMessages.js", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
-    ("graphql/functions/queryMessages.js", "SENDER_PREFIX"): ("keyPrefixes", "sender"),
-    ("graphql/functions/findClaim.js", "IDEMPOTENCY_PREFIX"): ("keyPrefixes", "idempotencyClaim"),
-    ("graphql/functions/limitChannel.js", "LIMIT_PREFIX"): ("keyPrefixes", "limit"),
+    ("graphql/functions/loadClient.js", "CLIENTS_PK"): ("clientsItem", "PK"),
+    ("graphql/functions/loadClient.js", "CLIENT_PREFIX"): ("keyPrefixes", "client"),
+    ("graphql/functions/claimKey.js", "IDEMPOTENCY_PREFIX"): ("keyPrefixes", "idempotencyClaim"),
     ("graphql/functions/limitRecipient.js", "LIMIT_PREFIX"): ("keyPrefixes", "limit"),
     ("graphql/functions/limitRecipient.js", "RECIPIENT_HOUR_PREFIX"): ("keyPrefixes", "recipientHour"),
-    ("graphql/functions/loadConfig.js", "CONFIG_PK"): ("configItem", "PK"),
-    ("graphql/functions/loadConfig.js", "CONFIG_SK"): ("configItem", "SK"),
-    ("graphql/functions/loadConfig.js", "CHANNELS_SK"): ("channelsItem", "SK"),
+    ("graphql/functions/limitClient.js", "LIMIT_PREFIX"): ("keyPrefixes", "limit"),
+    ("graphql/functions/limitClient.js", "CLIENT_PREFIX"): ("keyPrefixes", "client"),
+    ("graphql/functions/limitClient.js", "CLIENT_DAY_PREFIX"): ("keyPrefixes", "clientDay"),
+    ("graphql/functions/limitChannel.js", "LIMIT_PREFIX"): ("keyPrefixes", "limit"),
+    ("graphql/functions/limitChannel.js", "CHANNEL_MINUTE_PREFIX"): ("keyPrefixes", "channelMinute"),
+    ("graphql/functions/queryMessages.js", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
+    ("graphql/functions/queryMessages.js", "SENDER_PREFIX"): ("keyPrefixes", "sender"),
     ("handlers/guardrail/app.py", "CONFIG_PK"): ("channelsItem", "PK"),
     ("handlers/guardrail/app.py", "CHANNELS_SK"): ("channelsItem", "SK"),
     ("handlers/delivery/app.py", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
-    ("handlers/status/app.py", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
-    ("handlers/status/app.py", "LIMIT_PREFIX"): ("keyPrefixes", "limit"),
-    ("handlers/status/app.py", "RECIPIENT_HOUR_PREFIX"): ("keyPrefixes", "recipientHour"),
-    ("handlers/status/app.py", "SWEEP_PK"): ("sweepItem", "PK"),
-    ("handlers/status/app.py", "SWEEP_SK"): ("sweepItem", "SK"),
-    ("handlers/erasure/app.py", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
-    ("handlers/erasure/app.py", "IDEMPOTENCY_PREFIX"): ("keyPrefixes", "idempotencyClaim"),
-    ("handlers/erasure/app.py", "LIMIT_PREFIX"): ("keyPrefixes", "limit"),
-    ("handlers/erasure/app.py", "RECIPIENT_HOUR_PREFIX"): ("keyPrefixes", "recipientHour"),
+    ("handlers/status/recording.py", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
+    ("handlers/status/sweep.py", "LIMIT_PREFIX"): ("keyPrefixes", "limit"),
+    ("handlers/status/sweep.py", "RECIPIENT_HOUR_PREFIX"): ("keyPrefixes", "recipientHour"),
+    ("handlers/status/sweep.py", "SWEEP_PK"): ("sweepItem", "PK"),
+    ("handlers/status/sweep.py", "SCOPE_PREFIX"): ("keyPrefixes", "scope"),
+    ("handlers/status/sweep.py", "DEFAULT_CLIENT_ID"): ("clients", "defaultClientId"),
+    ("handlers/status/sweep.py", "SWEEP_SK"): ("sweepItem", "SK"),
+    ("handlers/clients/clients_common.py", "API_KEY_PREFIX"): ("keyPrefixes", "apiKey"),
+    ("handlers/clients/clients_common.py", "CLIENT_PREFIX"): ("keyPrefixes", "client"),
+    ("handlers/clients/clients_common.py", "CLIENT_KEY_PREFIX"): ("keyPrefixes", "clientKey"),
+    ("handlers/clients/clients_common.py", "CLIENTS_PK"): ("clientsItem", "PK"),
+    ("handlers/clients/clients_common.py", "AUDIT_PK"): ("auditItem", "PK"),
+    ("handlers/clients/operators.py", "CONFIG_PK"): ("configItem", "PK"),
+    ("handlers/clients/operators.py", "CONFIG_SK"): ("configItem", "SK"),
+    ("handlers/clients/erasure.py", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
+    ("handlers/clients/erasure.py", "IDEMPOTENCY_PREFIX"): ("keyPrefixes", "idempotencyClaim"),
+}
+# Numbers of the contract a resolver keeps as a constant.
+PINNED_NUMBERS = {
+    ("graphql/functions/limitRecipient.js", "SHARDS"): "recipientHour",
+    ("graphql/functions/limitChannel.js", "SHARD_CAPACITY"): "channelMinuteCapacity",
+    ("handlers/status/sweep.py", "RECIPIENT_SHARDS"): "recipientHour",
 }
 # Index names the resolvers use, and the partition key each assumes.
 PINNED_INDEXES = {("graphql/functions/queryMessages.js", "SENDER_INDEX"): "senderKey"}
@@ -61,8 +82,23 @@ def _declared(path: str, name: str) -> str:
     return found[0]
 
 
+def _settings_read_in(folder: str) -> set[str]:
+    """The environment variables a Lambda's modules read at import (a status function reads its own and the shared one's)."""
+    return {name for module in sorted((REPO_ROOT / folder).glob("*.py")) for name in re.findall(r'os\.environ\["(\w+)"\]', module.read_text())}
+
+
 def _contract_value(storage: StorageContract, where: tuple[str, ...]) -> str:
-    return {"keyPrefixes": storage.key_prefixes, "configItem": storage.config_item, "channelsItem": storage.channels_item, "sweepItem": storage.sweep_item}[where[0]][where[1]]
+    tables = {
+        "keyPrefixes": storage.key_prefixes,
+        "configItem": storage.config_item,
+        "channelsItem": storage.channels_item,
+        "sweepItem": storage.sweep_item,
+        "clientsItem": storage.clients_item,
+        "auditItem": storage.audit_item,
+        "clients": load_manifest().clients,
+    }
+    value: str = tables[where[0]][where[1]]
+    return value
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +109,25 @@ def storage(manifest: Manifest) -> StorageContract:
 @pytest.mark.parametrize(("path", "name"), sorted(PINNED_CONSTANTS))
 def test_each_copy_in_the_resolvers_and_handlers_equals_the_contract(storage: StorageContract, path: str, name: str) -> None:
     assert _declared(path, name) == _contract_value(storage, PINNED_CONSTANTS[path, name])
+
+
+@pytest.mark.parametrize(("path", "name"), sorted(PINNED_NUMBERS))
+def test_each_number_a_resolver_keeps_equals_the_contract(storage: StorageContract, path: str, name: str) -> None:
+    [declared] = re.findall(rf"^(?:const )?{name} = (\d+);?$", (REPO_ROOT / path).read_text(), re.MULTILINE)
+    assert int(declared) == storage.limit_shards[PINNED_NUMBERS[path, name]]
+
+
+def test_the_handlers_know_the_keys_form_and_prefixes_as_the_manifest_does(manifest: Manifest, monkeypatch: pytest.MonkeyPatch) -> None:
+    common = load_lambda_module(REPO_ROOT, "handlers/clients", "clients_common")
+    assert common.KEY_PREFIXES == manifest.clients["keyPrefixes"]
+    # The handler's form and AppSync's validation expression accept the same keys.
+    validation = re.compile(manifest.clients["identityValidationExpression"])
+    keys = [common.new_key(mode, "01JAAAAAAAAAAAAAAAAAAAAAAA") for mode in ("LIVE", "TEST")]
+    variants = [key[:-1] for key in keys] + [key + "x" for key in keys] + [key.replace("_", "-", 1) for key in keys]
+    variants += [key.replace("01JAAAA", "01JIAAA") for key in keys] + [key.upper() for key in keys] + ["sm_prod_" + keys[0][8:]]
+    for key in keys + variants:
+        assert (common.KEY_FORM.fullmatch(key) is not None) == (validation.match(key) is not None), key
+    assert all(common.KEY_FORM.fullmatch(key) for key in keys)
 
 
 @pytest.mark.parametrize(("path", "name"), sorted(PINNED_INDEXES))
@@ -109,15 +164,14 @@ def test_the_status_ranking_covers_exactly_the_schemas_delivery_statuses(manifes
 
 
 def test_the_status_handlers_rank_statuses_as_the_contract_does(storage: StorageContract, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in re.findall(r'os\.environ\["(\w+)"\]', (REPO_ROOT / "handlers/status/app.py").read_text()):
+    for name in _settings_read_in("handlers/status"):
         monkeypatch.setenv(name, "1")
-    status = load_lambda_module(REPO_ROOT, "handlers/status", "app")
-    assert status.STATUS_RANK == storage.status_ranks
+    recording = load_lambda_module(REPO_ROOT, "handlers/status", "recording")
+    assert recording.STATUS_RANK == storage.status_ranks
 
 
 def test_every_index_variable_is_one_the_status_handlers_read(storage: StorageContract) -> None:
-    read = set(re.findall(r'os\.environ\["(\w+)"\]', (REPO_ROOT / "handlers/status/app.py").read_text()))
-    assert set(storage.index_environment()) <= read
+    assert set(storage.index_environment()) <= _settings_read_in("handlers/status")
 
 
 def test_references_inside_the_manifest_resolve(manifest: Manifest, storage: StorageContract) -> None:
@@ -127,13 +181,11 @@ def test_references_inside_the_manifest_resolve(manifest: Manifest, storage: Sto
         assert set(handler.queries) <= set(storage.indexes)
 
 
-def test_the_sweep_and_erasure_know_how_long_a_recipients_counter_lives(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The sweep finds messages through the counters only while they live; erasure deletes them by key for as long.
+def test_the_sweep_knows_how_long_a_recipients_counter_lives(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The sweep finds messages through the counters only while they live.
     [expression] = re.findall(r"^const KEPT_SECONDS = ([0-9 *]+);$", (REPO_ROOT / "graphql/functions/limitRecipient.js").read_text(), re.MULTILINE)
     kept_seconds = math.prod(int(factor) for factor in expression.split("*"))
-    for handler in ("status", "erasure"):
-        for name in re.findall(r'os\.environ\["(\w+)"\]', (REPO_ROOT / f"handlers/{handler}/app.py").read_text()):
-            monkeypatch.setenv(name, "1")
-    status = load_lambda_module(REPO_ROOT, "handlers/status", "app")
-    erasure = load_lambda_module(REPO_ROOT, "handlers/erasure", "app")
-    assert status.RECIPIENT_COUNTER_KEPT.total_seconds() == kept_seconds == erasure.RECIPIENT_COUNTER_KEPT_HOURS * erasure.HOUR_SECONDS
+    for name in _settings_read_in("handlers/status"):
+        monkeypatch.setenv(name, "1")
+    sweep = load_lambda_module(REPO_ROOT, "handlers/status", "sweep")
+    assert sweep.RECIPIENT_COUNTER_KEPT.total_seconds() == kept_seconds

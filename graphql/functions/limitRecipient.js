@@ -16,17 +16,18 @@ const SHARDS = 16;
 const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=';
 const WINDOW_SECONDS = 3600;
 // Counters outlive their window by a day, so the stale-pending sweep can still find a stretch's messages
-// after an outage (handlers/status: RECIPIENT_COUNTER_KEPT; a test pins the two); then TTL deletes them.
+// after an outage (handlers/status/sweep.py: RECIPIENT_COUNTER_KEPT; a test pins the two); then TTL deletes them.
 const KEPT_SECONDS = 26 * 3600;
 const LIMIT = { EMAIL: 'emailPerRecipientPerHour', SMS: 'smsPerRecipientPerHour' };
 
-// A stable spread of mailboxes over the shards (charCodeAt is not available: the base64 form has a fixed alphabet).
+// A stable spread of mailboxes over the shards: djb2 over the base64 form (charCodeAt is not available; the
+// base64 alphabet is fixed), kept to 32 bits.
 function shardOf(mailbox) {
-  const sum = util
+  const hash = util
     .base64Encode(mailbox)
     .split('')
-    .reduce((total, symbol, position) => total + (position + 1) * BASE64_ALPHABET.indexOf(symbol), 0);
-  return sum % SHARDS;
+    .reduce((sum, symbol) => (((sum << 5) >>> 0) + sum + BASE64_ALPHABET.indexOf(symbol)) >>> 0, 5381);
+  return hash % SHARDS;
 }
 
 export function request(ctx) {

@@ -107,7 +107,7 @@ def settings() -> Settings:
     clients = item.get("clients", {}).get("M", {})
     limits = clients.get("defaultLimits", {}).get("M", {})
     if not limits or "keyMaxDays" not in clients:
-        raise RuntimeError("CONFIG/DELIVERY has no client settings")
+        raise RuntimeError("the delivery configuration has no client settings")
     return Settings(
         default_limits={name: int(value["N"]) for name, value in limits.items()},
         key_max_days=int(clients["keyMaxDays"]["N"]),
@@ -182,8 +182,8 @@ def page(
     size = page_size(first)
     if after is not None and not cursor_form.fullmatch(after):
         raise Refused("after: is not a cursor returned by this field", field="after", rule="cursor")
-    condition = "PK = :pk AND begins_with(SK, :prefix)"
-    values: dict[str, Any] = {":pk": _s(partition), ":prefix": _s(sort_prefix)}
+    condition = "PK = :pk AND begins_with(SK, :prefix)" if sort_prefix else "PK = :pk"
+    values: dict[str, Any] = {":pk": _s(partition)} | ({":prefix": _s(sort_prefix)} if sort_prefix else {})
     if after is not None:
         condition = "PK = :pk AND SK " + ("<" if newest_first else ">") + " :after"
         values = {":pk": _s(partition), ":after": _s(f"{sort_prefix}{after}")}

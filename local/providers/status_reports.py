@@ -122,16 +122,22 @@ class StatusReporter:
         return fields["to"], fields["messageId"], fields["event"]
 
     def _record(self, to: str, message_id: str) -> dict[str, Any]:
-        # The resolvers' own normalisation, so `to` may be typed as it was for sendMessage.
+        # The resolvers' own normalisation, so `to` may be typed as it was for sendMessage; the message is found
+        # in its mailbox's partition by its id, whichever client's scope its key begins with.
         normalised = self.engine.invoke(
             "function:validateInput",
             "request",
             {"args": {"filter": {"to": to}}, "stash": {}, "prev": {"result": None}, "info": {"fieldName": "getMessages"}},
         )
-        recipient = normalised.value["payload"]
-        item = self.dynamodb.get_item(
-            TableName=self.table_name, Key={"PK": {"S": f"{self.message_prefix}{recipient}"}, "SK": {"S": message_id}}, ConsistentRead=True
-        ).get("Item")
+        mailbox = normalised.stash.get("mailbox") or ""
+        pages = self.dynamodb.get_paginator("query").paginate(
+            TableName=self.table_name,
+            KeyConditionExpression="PK = :pk",
+            FilterExpression="id = :id",
+            ExpressionAttributeValues={":pk": {"S": f"{self.message_prefix}{mailbox}"}, ":id": {"S": message_id}},
+            ConsistentRead=True,
+        )
+        item = next((item for page in pages for item in page.get("Items", [])), None)
         if item is None:
             raise ReportError(HTTPStatus.NOT_FOUND, "no message with this id was sent to this recipient")
         return from_item(item) or {}

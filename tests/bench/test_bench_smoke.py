@@ -9,6 +9,7 @@ import boto3
 
 from bench import dynamodb_cost, package_size, warm_invoke
 from bench.cold_start import attribute, import_tree
+from local.manifest import Manifest
 
 IMPORTTIME = """import time: self [us] | cumulative | imported package
 import time:       100 |        100 | _io
@@ -49,13 +50,16 @@ def test_index_writes_count_only_what_the_projection_changes() -> None:
     assert dynamodb_cost.index_write_units(everything, with_sender, after) == 1  # leaves the index
 
 
-def test_packages_are_code_only() -> None:
+def test_packages_are_code_only(manifest: Manifest) -> None:
     results = package_size.run()
     assert results["excludes"], "the archive_file excludes were not found"
     for source, package in results["packages"].items():
         assert package["sdk_inside"] == [], source
         assert package["imports_not_provided"] == [], source
-        assert "app.py" in package["files"], source
+    # Each function's package holds the module its handler setting names.
+    handlers = [(source["source"], source["handler"]) for source in manifest.data_sources.values() if "source" in source]
+    for source, handler in handlers + [(handler.source, handler.handler) for handler in manifest.event_handlers.values()]:
+        assert f"{handler.rsplit('.', 1)[0]}.py" in results["packages"][source]["files"], (source, handler)
 
 
 def test_warm_invocations_run_the_public_handlers_and_count_their_logs() -> None:

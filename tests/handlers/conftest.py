@@ -12,6 +12,7 @@ from moto import mock_aws
 from local.appsync.datasources import load_lambda_module
 from local.aws.emulator import emulate_ses_sending_options
 from local.aws.lambda_context import LambdaContext
+from local.manifest import load_manifest
 from tests.conftest import REPO_ROOT
 
 SES_REGION = "eu-west-1"
@@ -20,6 +21,7 @@ SENDER = "no-reply@example.com"
 CONFIGURATION_SET = "test-messenger-messages"
 METRICS_NAMESPACE = "serverless-messenger/test"
 EVENTS_DIR = Path(__file__).parent / "events"
+TEST_OUTCOMES_QUEUE_URL = "https://sqs.eu-central-1.amazonaws.com/123456789012/test-messenger-test-outcomes"
 
 
 @pytest.fixture
@@ -45,11 +47,15 @@ def aws(monkeypatch):
         "SES_CONFIGURATION_SET": CONFIGURATION_SET,
         "POWERTOOLS_SERVICE_NAME": "delivery",
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+        "TEST_OUTCOMES_QUEUE_URL": TEST_OUTCOMES_QUEUE_URL,
+        "AUTHORIZER_CACHE_SECONDS": "60",
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("TEST_OUTCOMES", json.dumps(load_manifest().test_mode))
     emulate_ses_sending_options()
     with mock_aws():
+        boto3.client("sqs", region_name=TABLE_REGION).create_queue(QueueName=TEST_OUTCOMES_QUEUE_URL.rsplit("/", 1)[1])
         boto3.client("sesv2", region_name=SES_REGION).create_email_identity(EmailIdentity=SENDER)
         boto3.client("sesv2", region_name=SES_REGION).create_configuration_set(ConfigurationSetName=CONFIGURATION_SET)
         yield
@@ -79,10 +85,29 @@ def messages_table(aws, monkeypatch, manifest):
     return boto3.resource("dynamodb", region_name=TABLE_REGION).Table(MESSAGES_TABLE)
 
 
+# Each status function's own module (graphql/manifest.json: eventHandlers), imported fresh against this test's
+# table with the shared module it imports, as a new Lambda instance would.
+
+
 @pytest.fixture
-def status(messages_table):
-    """The status handlers' module, imported fresh against this test's table."""
-    return load_lambda_module(REPO_ROOT, "handlers/status", "app")
+def ses_events(messages_table):
+    return load_lambda_module(REPO_ROOT, "handlers/status", "ses_events")
+
+
+@pytest.fixture
+def sms_events(messages_table):
+    return load_lambda_module(REPO_ROOT, "handlers/status", "sms_events")
+
+
+@pytest.fixture
+def sweep(messages_table):
+    return load_lambda_module(REPO_ROOT, "handlers/status", "sweep")
+
+
+@pytest.fixture
+def recording(messages_table):
+    """What the status functions share: the rank rule and the record's time format."""
+    return load_lambda_module(REPO_ROOT, "handlers/status", "recording")
 
 
 GUARDRAIL_ALARMS = {"test-messenger-ses-bounce-rate-critical": "EMAIL", "test-messenger-sms-spend-critical": "SMS"}
@@ -117,3 +142,17 @@ def emitted_metrics(capsys) -> Callable[[], list[dict[str, Any]]]:
         return found
 
     return read
+
+
+def clients_module(name: str) -> Any:
+    """A module of handlers/clients (authorizer, operators, erasure), imported fresh against this test's table."""
+    return load_lambda_module(REPO_ROOT, "handlers/clients", name)
+
+
+@pytest.fixture
+def configured_table(messages_table):
+    """The table with the CONFIG/DELIVERY item's client settings, as Terraform writes them."""
+    messages_table.put_item(
+        Item={"PK": "CONFIG", "SK": "DELIVERY", "clients": {"defaultLimits": {"emailPerDay": 500, "smsPerDay": 50}, "keyMaxDays": 90}}
+    )
+    return messages_table

@@ -1,4 +1,5 @@
-"""The status handlers: SES events and SMS delivery logs, as AWS delivers them, against an emulated table."""
+"""The status functions, each through its own module: SES events and SMS delivery logs as AWS delivers them, and the
+stale-pending sweep, against an emulated table."""
 
 from __future__ import annotations
 
@@ -106,11 +107,11 @@ def history(item: dict[str, Any]) -> list[str]:
         ("delivery_delay", "DELAYED", "Delivery delayed: TransientCommunicationFailure; SES keeps trying until 2020-06-16T00:25:40.914Z"),
     ],
 )
-def test_each_ses_event_becomes_its_status_with_a_reason(status, record, stored, ses_notification, kind, expected, reason, lambda_context) -> None:
+def test_each_ses_event_becomes_its_status_with_a_reason(ses_events, record, stored, ses_notification, kind, expected, reason, lambda_context) -> None:
     # GIVEN an accepted email
     record("ACCEPTED")
     # WHEN SES reports on it
-    summary = status.ses_event_handler(ses_notification(kind), lambda_context)
+    summary = ses_events.ses_event_handler(ses_notification(kind), lambda_context)
     # THEN the record moves to the event's status, with the reason, and keeps its history
     item = stored()
     assert summary["changed"] == 1
@@ -119,38 +120,38 @@ def test_each_ses_event_becomes_its_status_with_a_reason(status, record, stored,
     assert item["statusHistory"][-1]["reason"] == reason
 
 
-def test_a_soft_bounce_fails_with_its_type(status, record, stored, ses_notification, lambda_context) -> None:
+def test_a_soft_bounce_fails_with_its_type(ses_events, record, stored, ses_notification, lambda_context) -> None:
     record("ACCEPTED")
-    status.ses_event_handler(ses_notification("soft_bounce"), lambda_context)
+    ses_events.ses_event_handler(ses_notification("soft_bounce"), lambda_context)
     assert stored()["deliveryStatus"] == "FAILED"
     assert stored()["statusReason"].startswith("Transient bounce (MailboxFull)")
 
 
-def test_the_tags_carry_any_recipient_to_its_record(status, delivery) -> None:
+def test_the_tags_carry_any_recipient_to_its_record(ses_events, delivery) -> None:
     # The longest address there is needs more than one 256-character tag value.
     longest = "a" * 64 + "@" + ".".join(["b" * 61] * 3) + ".example"
     for to in (RECIPIENT, "Ünïcode@example.com", longest[:254]):
         tags = delivery.message_tags({"id": MESSAGE_ID, "to": to})
         assert all(re.fullmatch(r"[A-Za-z0-9_-]{1,256}", tag["Name"] + tag["Value"][:200]) for tag in tags)
         assert all(re.fullmatch(r"[A-Za-z0-9_-]{1,256}", tag["Value"]) for tag in tags)
-        key = status.record_key_from_tags({tag["Name"]: [tag["Value"]] for tag in tags})
+        key = ses_events.record_key_from_tags({tag["Name"]: [tag["Value"]] for tag in tags})
         assert (key.partition, key.sort) == (f"MESSAGE#{to}", MESSAGE_ID)
 
 
-def test_a_late_delivery_does_not_overwrite_a_bounce(status, record, stored, ses_notification, lambda_context) -> None:
+def test_a_late_delivery_does_not_overwrite_a_bounce(ses_events, record, stored, ses_notification, lambda_context) -> None:
     record("ACCEPTED")
-    status.ses_event_handler(ses_notification("bounce"), lambda_context)
-    summary = status.ses_event_handler(ses_notification("delivery"), lambda_context)
+    ses_events.ses_event_handler(ses_notification("bounce"), lambda_context)
+    summary = ses_events.ses_event_handler(ses_notification("delivery"), lambda_context)
     assert summary == {"changed": 0, "unchanged": 1, "unmatched": 0, "ignored": 0}
     assert stored()["deliveryStatus"] == "BOUNCED"
     assert history(stored()) == ["ACCEPTED", "BOUNCED"]
 
 
-def test_a_duplicate_event_changes_nothing(status, record, stored, ses_notification, lambda_context) -> None:
+def test_a_duplicate_event_changes_nothing(ses_events, record, stored, ses_notification, lambda_context) -> None:
     record("ACCEPTED")
-    status.ses_event_handler(ses_notification("delivery"), lambda_context)
+    ses_events.ses_event_handler(ses_notification("delivery"), lambda_context)
     before = stored()
-    status.ses_event_handler(ses_notification("delivery"), lambda_context)
+    ses_events.ses_event_handler(ses_notification("delivery"), lambda_context)
     assert stored() == before
 
 
@@ -165,45 +166,45 @@ def test_a_duplicate_event_changes_nothing(status, record, stored, ses_notificat
         (("reject", "delivery_delay"), "REJECTED"),
     ],
 )
-def test_events_in_any_order_end_in_the_same_state(status, record, stored, ses_notification, lambda_context, kinds, final) -> None:
+def test_events_in_any_order_end_in_the_same_state(ses_events, recording, record, stored, ses_notification, lambda_context, kinds, final) -> None:
     for order in itertools.permutations(kinds):
         # GIVEN an accepted email, WHEN its events arrive in this order
         record("ACCEPTED")
         for kind in order:
-            status.ses_event_handler(ses_notification(kind), lambda_context)
+            ses_events.ses_event_handler(ses_notification(kind), lambda_context)
         # THEN it ends in the furthest status, reached by forward steps only
         statuses = history(stored())
         assert stored()["deliveryStatus"] == final, order
-        ranks = [status.STATUS_RANK[s] for s in statuses]
+        ranks = [recording.STATUS_RANK[s] for s in statuses]
         assert ranks == sorted(set(ranks)), (order, statuses)
 
 
-def test_an_event_can_overtake_the_pipelines_own_outcome(status, record, stored, ses_notification, lambda_context) -> None:
+def test_an_event_can_overtake_the_pipelines_own_outcome(ses_events, record, stored, ses_notification, lambda_context) -> None:
     # SES may report before the pipeline records ACCEPTED; PENDING moves straight on.
     record("PENDING")
-    status.ses_event_handler(ses_notification("delivery"), lambda_context)
+    ses_events.ses_event_handler(ses_notification("delivery"), lambda_context)
     assert history(stored()) == ["PENDING", "DELIVERED"]
 
 
-def test_an_event_without_a_record_creates_nothing(status, stored, ses_notification, messages_table, lambda_context) -> None:
-    summary = status.ses_event_handler(ses_notification("delivery"), lambda_context)
+def test_an_event_without_a_record_creates_nothing(ses_events, stored, ses_notification, messages_table, lambda_context) -> None:
+    summary = ses_events.ses_event_handler(ses_notification("delivery"), lambda_context)
     assert summary["unchanged"] == 1 and stored() is None
     assert messages_table.scan()["Items"] == []
 
 
-def test_events_that_are_not_delivery_outcomes_are_ignored(status, record, stored, ses_notification, lambda_context) -> None:
+def test_events_that_are_not_delivery_outcomes_are_ignored(ses_events, record, stored, ses_notification, lambda_context) -> None:
     record("ACCEPTED")
     notification = ses_notification("delivery")
     ses_event = json.loads(notification["Records"][0]["Sns"]["Message"])
     notification["Records"][0]["Sns"]["Message"] = json.dumps({"eventType": "Open", "mail": ses_event["mail"], "open": {}})
-    assert status.ses_event_handler(notification, lambda_context)["ignored"] == 1
+    assert ses_events.ses_event_handler(notification, lambda_context)["ignored"] == 1
     assert stored()["deliveryStatus"] == "ACCEPTED"
 
 
-def test_an_email_without_our_tags_is_unmatched(status, event, lambda_context) -> None:
+def test_an_email_without_our_tags_is_unmatched(ses_events, event, lambda_context) -> None:
     notification = event("sns_notification")
     notification["Records"][0]["Sns"]["Message"] = json.dumps(event("ses_delivery"))
-    assert status.ses_event_handler(notification, lambda_context)["unmatched"] == 1
+    assert ses_events.ses_event_handler(notification, lambda_context)["unmatched"] == 1
 
 
 @pytest.mark.parametrize(
@@ -213,11 +214,11 @@ def test_an_email_without_our_tags_is_unmatched(status, event, lambda_context) -
         ("failure", "FAILED", "The phone carrier did not deliver the SMS: Unknown error attempting to reach phone"),
     ],
 )
-def test_sms_delivery_logs_find_their_record_by_provider_id(status, record, stored, delivery_logs, sms_log, lambda_context, outcome, final, reason) -> None:
+def test_sms_delivery_logs_find_their_record_by_provider_id(sms_events, record, stored, delivery_logs, sms_log, lambda_context, outcome, final, reason) -> None:
     # GIVEN an accepted SMS
     record("ACCEPTED", to="+14155550100", method="SMS")
     # WHEN its delivery log arrives through the subscription filter
-    summary = status.sms_delivery_log_handler(delivery_logs(sms_log(outcome)), lambda_context)
+    summary = sms_events.sms_delivery_log_handler(delivery_logs(sms_log(outcome)), lambda_context)
     # THEN the record found through the provider id index has the carrier's outcome, timed by SNS
     item = stored("+14155550100")
     assert summary["changed"] == 1
@@ -226,42 +227,42 @@ def test_sms_delivery_logs_find_their_record_by_provider_id(status, record, stor
 
 
 @pytest.mark.parametrize("order", [("failure", "success"), ("success", "failure")])
-def test_sms_reports_in_either_order_end_delivered(status, record, stored, delivery_logs, sms_log, lambda_context, order) -> None:
+def test_sms_reports_in_either_order_end_delivered(sms_events, record, stored, delivery_logs, sms_log, lambda_context, order) -> None:
     record("ACCEPTED", to="+14155550100", method="SMS")
-    status.sms_delivery_log_handler(delivery_logs(*(sms_log(outcome) for outcome in order)), lambda_context)
+    sms_events.sms_delivery_log_handler(delivery_logs(*(sms_log(outcome) for outcome in order)), lambda_context)
     assert stored("+14155550100")["deliveryStatus"] == "DELIVERED"
 
 
-def test_sms_sent_outside_this_stack_are_unmatched(status, record, stored, delivery_logs, sms_log, lambda_context) -> None:
+def test_sms_sent_outside_this_stack_are_unmatched(sms_events, record, stored, delivery_logs, sms_log, lambda_context) -> None:
     # Delivery logs are account-wide: other applications' SMS pass through too.
     record("ACCEPTED", to="+14155550100", method="SMS")
-    summary = status.sms_delivery_log_handler(delivery_logs(sms_log("success", provider_id="someone-elses")), lambda_context)
+    summary = sms_events.sms_delivery_log_handler(delivery_logs(sms_log("success", provider_id="someone-elses")), lambda_context)
     assert summary == {"changed": 0, "unchanged": 0, "unmatched": 1, "ignored": 0}
     assert stored("+14155550100")["deliveryStatus"] == "ACCEPTED"
 
 
-def test_a_control_message_is_not_a_delivery_log(status, delivery_logs, lambda_context) -> None:
+def test_a_control_message_is_not_a_delivery_log(sms_events, delivery_logs, lambda_context) -> None:
     payload = delivery_logs({"not": "json of an SMS"}, message_type="CONTROL_MESSAGE")
-    assert sum(status.sms_delivery_log_handler(payload, lambda_context).values()) == 0
+    assert sum(sms_events.sms_delivery_log_handler(payload, lambda_context).values()) == 0
 
 
-def test_status_logs_hold_no_address_number_or_body(status, record, ses_notification, delivery_logs, sms_log, lambda_context, caplog, capsys) -> None:
+def test_status_logs_hold_no_address_number_or_body(ses_events, sms_events, record, ses_notification, delivery_logs, sms_log, lambda_context, caplog, capsys) -> None:
     caplog.set_level(logging.INFO)
     record("ACCEPTED")
-    status.ses_event_handler(ses_notification("bounce"), lambda_context)
-    status.ses_event_handler(ses_notification("delivery"), lambda_context)
+    ses_events.ses_event_handler(ses_notification("bounce"), lambda_context)
+    ses_events.ses_event_handler(ses_notification("delivery"), lambda_context)
     record("ACCEPTED", to="+14155550100", method="SMS")
-    status.sms_delivery_log_handler(delivery_logs(sms_log("failure")), lambda_context)
+    sms_events.sms_delivery_log_handler(delivery_logs(sms_log("failure")), lambda_context)
     logs = capsys.readouterr().out + caplog.text
     assert '"outcome":"changed"' in logs.replace(" ", "") and '"outcome":"unchanged"' in logs.replace(" ", "")
     for secret in (RECIPIENT, "+14155550100", "must never reach a log", "user unknown"):
         assert secret not in logs
 
 
-def test_an_unreadable_log_entry_is_counted_and_the_rest_still_applied(status, record, stored, delivery_logs, sms_log, lambda_context) -> None:
+def test_an_unreadable_log_entry_is_counted_and_the_rest_still_applied(sms_events, record, stored, delivery_logs, sms_log, lambda_context) -> None:
     record("ACCEPTED", to="+14155550100", method="SMS")
     payload = delivery_logs({"notification": "not what SNS writes"}, sms_log("success"))
-    summary = status.sms_delivery_log_handler(payload, lambda_context)
+    summary = sms_events.sms_delivery_log_handler(payload, lambda_context)
     assert (summary["malformed"], summary["changed"]) == (1, 1)
     assert stored("+14155550100")["deliveryStatus"] == "DELIVERED"
 
@@ -269,14 +270,14 @@ def test_an_unreadable_log_entry_is_counted_and_the_rest_still_applied(status, r
 # --- Metrics: CloudWatch EMF lines, with dimensions that never hold an address or a number ---------
 
 
-def test_each_provider_event_is_counted_by_channel_and_status(status, record, ses_notification, delivery_logs, sms_log, lambda_context, emitted_metrics) -> None:
+def test_each_provider_event_is_counted_by_channel_and_status(ses_events, sms_events, record, ses_notification, delivery_logs, sms_log, lambda_context, emitted_metrics) -> None:
     # GIVEN an email and an SMS, both accepted
     record("ACCEPTED")
     record("ACCEPTED", to="+14155550100", method="SMS")
     # WHEN SES reports a bounce (and then a late delivery, which changes nothing) and the carrier a failure
-    status.ses_event_handler(ses_notification("bounce"), lambda_context)
-    status.ses_event_handler(ses_notification("delivery"), lambda_context)
-    status.sms_delivery_log_handler(delivery_logs(sms_log("failure")), lambda_context)
+    ses_events.ses_event_handler(ses_notification("bounce"), lambda_context)
+    ses_events.ses_event_handler(ses_notification("delivery"), lambda_context)
+    sms_events.sms_delivery_log_handler(delivery_logs(sms_log("failure")), lambda_context)
     # THEN each provider event is one StatusEvents count, by channel and the status it reported
     metrics = emitted_metrics()
     assert [(m["name"], m["value"], m["dimensions"]) for m in metrics] == [
@@ -292,22 +293,22 @@ def test_each_provider_event_is_counted_by_channel_and_status(status, record, se
     assert RECIPIENT not in json.dumps(metrics) and "+14155550100" not in json.dumps(metrics)
 
 
-def test_a_report_on_an_email_sent_elsewhere_is_counted_too(status, event, lambda_context, emitted_metrics) -> None:
+def test_a_report_on_an_email_sent_elsewhere_is_counted_too(ses_events, event, lambda_context, emitted_metrics) -> None:
     notification = event("sns_notification")
     notification["Records"][0]["Sns"]["Message"] = json.dumps(event("ses_delivery"))
-    status.ses_event_handler(notification, lambda_context)
+    ses_events.ses_event_handler(notification, lambda_context)
     [metric] = emitted_metrics()
     assert (metric["name"], metric["dimensions"]["Status"], metric["properties"]["outcome"]) == ("StatusEvents", "DELIVERED", "unmatched")
 
 
-def test_every_sweep_reports_how_many_stale_pending_messages_it_found(status, pending_record, lambda_context, emitted_metrics) -> None:
+def test_every_sweep_reports_how_many_stale_pending_messages_it_found(sweep, pending_record, lambda_context, emitted_metrics) -> None:
     # GIVEN nothing stale, THEN the sweep still reports 0, so the alarm on it always has data
-    status.stale_pending_handler({}, lambda_context)
+    sweep.stale_pending_handler({}, lambda_context)
     assert [(m["name"], m["value"], m["dimensions"]) for m in emitted_metrics()] == [("StalePendingFound", 0, {"service": "delivery-status"})]
     # GIVEN a message recorded PENDING two minutes ago (its request failed mid-way)
     pending_record(minutes_ago=2)
     # WHEN the sweep runs with a one-minute threshold THEN it marks it UNKNOWN and reports 1
-    assert status.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)["changed"] == 1
+    assert sweep.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)["changed"] == 1
     [metric] = emitted_metrics()
     assert (metric["name"], metric["value"]) == ("StalePendingFound", 1)
 
@@ -316,7 +317,7 @@ def test_every_sweep_reports_how_many_stale_pending_messages_it_found(status, pe
 
 
 @pytest.fixture
-def pending_record(messages_table, status) -> Callable[..., dict[str, Any]]:
+def pending_record(messages_table, sweep) -> Callable[..., dict[str, Any]]:
     """A message recorded `minutes_ago` (or `at`) as the pipeline records it, after counting it against its
     recipient's hourly limit as graphql/functions/limitRecipient.js does: in the counter of the hour in which
     it counts (`counted_seconds_later`), the first send's time kept, the last one's overwritten, both the
@@ -325,14 +326,14 @@ def pending_record(messages_table, status) -> Callable[..., dict[str, Any]]:
 
     def put(minutes_ago: float = 0, state: str = "PENDING", counted_seconds_later: float = 0, at: datetime | None = None, to: str = RECIPIENT) -> dict[str, Any]:
         recorded = at or datetime.now(UTC) - timedelta(minutes=minutes_ago)
-        ulid = status.ulid_time_prefix(recorded) + f"{next(numbers):016d}"
+        ulid = sweep.ulid_time_prefix(recorded) + f"{next(numbers):016d}"
         item = {"PK": f"MESSAGE#{to}", "SK": f"MESSAGE#{ulid}", "deliveryStatus": state, "statusHistory": []}
         messages_table.put_item(Item=item)
         hour = int((recorded + timedelta(seconds=counted_seconds_later)).timestamp()) // 3600 * 3600
         messages_table.update_item(
             Key={"PK": "LIMIT#EMAIL", "SK": f"HOUR#{hour}#{to}"},
             UpdateExpression="ADD sends :one SET firstSentAt = if_not_exists(firstSentAt, :at), lastSentAt = :at",
-            ExpressionAttributeValues={":one": 1, ":at": status._iso(recorded)},
+            ExpressionAttributeValues={":one": 1, ":at": sweep.iso_time(recorded)},
         )
         return item
 
@@ -340,16 +341,16 @@ def pending_record(messages_table, status) -> Callable[..., dict[str, Any]]:
 
 
 @pytest.fixture
-def message_partitions_read(status, monkeypatch) -> list[str]:
+def message_partitions_read(sweep, monkeypatch) -> list[str]:
     """The message partitions the sweep Queries from now on (it reads the limit counters by channel apart)."""
     read: list[str] = []
-    real_query = status.dynamodb().query
+    real_query = sweep.dynamodb().query
 
     def recording_query(**kwargs: Any) -> Any:
         read.extend(value["S"] for name, value in kwargs["ExpressionAttributeValues"].items() if name == ":partition")
         return real_query(**kwargs)
 
-    monkeypatch.setattr(status.dynamodb(), "query", recording_query)
+    monkeypatch.setattr(sweep.dynamodb(), "query", recording_query)
     return read
 
 
@@ -362,48 +363,48 @@ def swept_until(messages_table) -> str | None:
     return item["sweptUntil"] if item else None
 
 
-def test_the_sweep_marks_only_messages_still_pending(status, pending_record, messages_table, lambda_context) -> None:
+def test_the_sweep_marks_only_messages_still_pending(sweep, pending_record, messages_table, lambda_context) -> None:
     # GIVEN two messages of two minutes ago: one whose outcome was recorded, one left PENDING
     accepted = pending_record(minutes_ago=2, state="ACCEPTED")
     stale = pending_record(minutes_ago=2)
     # WHEN the sweep runs
-    summary = status.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)
+    summary = sweep.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)
     # THEN only the PENDING one became UNKNOWN, with why; the other is untouched
     assert summary["changed"] == 1 and summary["unchanged"] == 0
     stored_stale = messages_table.get_item(Key={"PK": stale["PK"], "SK": stale["SK"]})["Item"]
-    assert stored_stale["deliveryStatus"] == "UNKNOWN" and stored_stale["statusHistory"][-1]["reason"] == status.STALE_REASON
+    assert stored_stale["deliveryStatus"] == "UNKNOWN" and stored_stale["statusHistory"][-1]["reason"] == sweep.STALE_REASON
     assert messages_table.get_item(Key={"PK": accepted["PK"], "SK": accepted["SK"]})["Item"] == accepted
 
 
-def test_each_stretch_of_time_is_swept_once(status, pending_record, messages_table, lambda_context, message_partitions_read) -> None:
+def test_each_stretch_of_time_is_swept_once(sweep, pending_record, messages_table, lambda_context, message_partitions_read) -> None:
     # GIVEN a sweep that checked everything up to a minute ago
-    status.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)
+    sweep.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)
     mark = swept_until(messages_table)
     assert mark is not None
     # WHEN it runs again at once
     pending_record(minutes_ago=5)  # recorded before the mark: already covered by the first run's window
-    status.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)
+    sweep.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)
     # THEN it starts at the mark: the older message's partition is not read again, and the mark only moves forward
     new_mark = swept_until(messages_table)
     assert message_partitions_read == []
     assert new_mark is not None and new_mark >= mark
 
 
-def test_the_sweep_finds_a_message_counted_in_the_hour_after_its_window(status, pending_record, messages_table, lambda_context) -> None:
+def test_the_sweep_finds_a_message_counted_in_the_hour_after_its_window(sweep, pending_record, messages_table, lambda_context) -> None:
     # GIVEN a message recorded 30 s before an hour began, left PENDING, whose request counted it against its
     # recipient's limit 40 s later: in the next hour's counter
     hour = datetime.fromtimestamp((datetime.now(UTC) - timedelta(minutes=6)).timestamp() // 3600 * 3600, UTC)
     stale = pending_record(at=hour - timedelta(seconds=30), counted_seconds_later=40)
     # AND a sweep whose window ends 20 s before that hour
-    window_start = hour - timedelta(seconds=20) - status.SWEEP_WINDOW
-    messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": status._iso(window_start)})
+    window_start = hour - timedelta(seconds=20) - sweep.SWEEP_WINDOW
+    messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": sweep.iso_time(window_start)})
     # WHEN it runs THEN it reads the next hour's counters too, and finds the message
-    assert status.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)["changed"] == 1
+    assert sweep.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)["changed"] == 1
     assert messages_table.get_item(Key={"PK": stale["PK"], "SK": stale["SK"]})["Item"]["deliveryStatus"] == "UNKNOWN"
-    assert swept_until(messages_table) == status._iso(hour - timedelta(seconds=20))
+    assert swept_until(messages_table) == sweep.iso_time(hour - timedelta(seconds=20))
 
 
-def test_the_sweep_finds_a_message_whose_counter_a_later_send_wrote_first(status, pending_record, messages_table, lambda_context) -> None:
+def test_the_sweep_finds_a_message_whose_counter_a_later_send_wrote_first(sweep, pending_record, messages_table, lambda_context) -> None:
     # GIVEN two sends to one recipient 20 s apart whose counter updates landed in the opposite order: the
     # counter's first send is the later one's time, its last send the earlier one's
     later = datetime.now(UTC) - timedelta(minutes=3)
@@ -412,64 +413,64 @@ def test_the_sweep_finds_a_message_whose_counter_a_later_send_wrote_first(status
     counter = next(item for item in messages_table.scan()["Items"] if item["PK"] == "LIMIT#EMAIL")
     assert counter["firstSentAt"] > counter["lastSentAt"]
     # WHEN a sweep covers only the earlier message's time
-    messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": status._iso(later - timedelta(seconds=25))})
-    assert status.stale_pending_handler({"staleAfterSeconds": 60 * 3 + 15}, lambda_context)["changed"] == 1
+    messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": sweep.iso_time(later - timedelta(seconds=25))})
+    assert sweep.stale_pending_handler({"staleAfterSeconds": 60 * 3 + 15}, lambda_context)["changed"] == 1
     # THEN it finds it all the same
     assert messages_table.get_item(Key={"PK": stale["PK"], "SK": stale["SK"]})["Item"]["deliveryStatus"] == "UNKNOWN"
 
 
-def test_a_run_short_of_time_records_how_far_it_got_and_the_next_goes_on(status, pending_record, messages_table) -> None:
+def test_a_run_short_of_time_records_how_far_it_got_and_the_next_goes_on(sweep, pending_record, messages_table) -> None:
     # GIVEN 20 recipients each with a message left PENDING, a second apart
     first = datetime.now(UTC) - timedelta(minutes=10)
     for number in range(20):
         pending_record(at=first + timedelta(seconds=number), to=f"r{number}@example.com")
-    messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": status._iso(first - timedelta(minutes=1))})
+    messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": sweep.iso_time(first - timedelta(minutes=1))})
     # WHEN a run has time for one batch of readers only
-    short = LambdaContext(function_name="test-sweep", timeout_seconds=status.SWEEP_RESERVE_MILLIS / 1000 - 1)
-    assert status.stale_pending_handler({"staleAfterSeconds": 60}, short)["changed"] == status.SWEEP_READERS
+    short = LambdaContext(function_name="test-sweep", timeout_seconds=sweep.SWEEP_RESERVE_MILLIS / 1000 - 1)
+    assert sweep.stale_pending_handler({"staleAfterSeconds": 60}, short)["changed"] == sweep.SWEEP_READERS
     # THEN its mark stops before the first recipient it did not read, less the margin
-    unread_first_send = first + timedelta(seconds=status.SWEEP_READERS)
-    assert swept_until(messages_table) == status._iso(unread_first_send - status.COUNTER_MARGIN)
+    unread_first_send = first + timedelta(seconds=sweep.SWEEP_READERS)
+    assert swept_until(messages_table) == sweep.iso_time(unread_first_send - sweep.COUNTER_MARGIN)
     # AND the next run finds the rest
-    assert status.stale_pending_handler({"staleAfterSeconds": 60}, LambdaContext(function_name="test-sweep"))["changed"] == 20 - status.SWEEP_READERS
+    assert sweep.stale_pending_handler({"staleAfterSeconds": 60}, LambdaContext(function_name="test-sweep"))["changed"] == 20 - sweep.SWEEP_READERS
 
 
-def test_a_sweep_behind_its_counters_says_what_it_could_not_check_and_goes_on(status, messages_table, lambda_context, caplog) -> None:
+def test_a_sweep_behind_its_counters_says_what_it_could_not_check_and_goes_on(sweep, messages_table, lambda_context, caplog) -> None:
     # GIVEN a sweep that last ran two days ago
-    messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": status._iso(datetime.now(UTC) - timedelta(days=2))})
+    messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": sweep.iso_time(datetime.now(UTC) - timedelta(days=2))})
     # WHEN it runs
-    status.stale_pending_handler({}, lambda_context)
+    sweep.stale_pending_handler({}, lambda_context)
     # THEN it logs, at ERROR, the stretch its counters no longer cover, and goes on from the oldest they do
     [gap] = [record for record in caplog.records if "fell behind its limit counters" in record.getMessage()]
     assert gap.levelname == "ERROR"
-    assert datetime.fromisoformat(swept_until(messages_table) or "") > datetime.now(UTC) - status.RECIPIENT_COUNTER_KEPT + timedelta(hours=1)
+    assert datetime.fromisoformat(swept_until(messages_table) or "") > datetime.now(UTC) - sweep.RECIPIENT_COUNTER_KEPT + timedelta(hours=1)
 
 
-def test_the_sweep_reads_only_the_partitions_of_recipients_sent_to_in_its_window(status, pending_record, messages_table, lambda_context, message_partitions_read) -> None:
+def test_the_sweep_reads_only_the_partitions_of_recipients_sent_to_in_its_window(sweep, pending_record, messages_table, lambda_context, message_partitions_read) -> None:
     # GIVEN a message of 40 minutes ago, and a sweep that checked everything up to 20 minutes ago
     pending_record(minutes_ago=40)
-    messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": status._iso(datetime.now(UTC) - timedelta(minutes=20))})
+    messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": sweep.iso_time(datetime.now(UTC) - timedelta(minutes=20))})
     # WHEN the sweep runs THEN it reads the counters but not the recipient's messages: none were sent since
-    assert status.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)["changed"] == 0
+    assert sweep.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)["changed"] == 0
     assert message_partitions_read == []
 
 
-def test_a_sweep_catching_up_covers_one_window_per_run(status, pending_record, messages_table, lambda_context) -> None:
+def test_a_sweep_catching_up_covers_one_window_per_run(sweep, pending_record, messages_table, lambda_context) -> None:
     # GIVEN the last sweep stopped an hour ago, and a message left PENDING 40 minutes ago
     earlier = datetime.now(UTC) - timedelta(hours=1)
-    messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": status._iso(earlier)})
+    messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": sweep.iso_time(earlier)})
     pending_record(minutes_ago=40)
     # WHEN the sweep runs THEN it covers one window (15 minutes): not yet the message
-    assert status.stale_pending_handler({}, lambda_context)["changed"] == 0
-    assert swept_until(messages_table) == status._iso(earlier + status.SWEEP_WINDOW)
+    assert sweep.stale_pending_handler({}, lambda_context)["changed"] == 0
+    assert swept_until(messages_table) == sweep.iso_time(earlier + sweep.SWEEP_WINDOW)
     # AND the next run reaches it
-    assert status.stale_pending_handler({}, lambda_context)["changed"] == 1
+    assert sweep.stale_pending_handler({}, lambda_context)["changed"] == 1
 
 
-def test_an_overlapping_sweep_leaves_the_mark_where_the_first_put_it(status, messages_table, lambda_context) -> None:
+def test_an_overlapping_sweep_leaves_the_mark_where_the_first_put_it(sweep, messages_table, lambda_context) -> None:
     # GIVEN a run that read the mark, while another run moved it first
     earlier = datetime.now(UTC) - timedelta(minutes=10)
-    messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": status._iso(earlier + timedelta(minutes=5))})
+    messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": sweep.iso_time(earlier + timedelta(minutes=5))})
     # WHEN the slower run records where it stopped THEN the mark stays where the faster one put it
-    status.record_swept_until(earlier + timedelta(minutes=3), previous=earlier)
-    assert swept_until(messages_table) == status._iso(earlier + timedelta(minutes=5))
+    sweep.record_swept_until(earlier + timedelta(minutes=3), previous=earlier)
+    assert swept_until(messages_table) == sweep.iso_time(earlier + timedelta(minutes=5))

@@ -15,7 +15,12 @@ CONFIG = {
     "allowedSmsSenderIds": ["Messenger"],
     "limits": {"smsPerRecipientPerHour": 10, "emailPerRecipientPerHour": 50, "smsPerMinute": 100, "emailPerMinute": 1000},
     "messageRetentionDays": 90,
+    "testMessageRetentionDays": 7,
+    "messagesTable": "local-messages",
 }
+# The API key's caller (the default client's LIVE key, whose records keep the keys they had before clients).
+DEFAULT_CALLER = {"clientId": "default", "mode": "LIVE", "scope": ""}
+CLIENT = {"PK": "CLIENTS", "SK": "CLIENT#default", "clientId": "default", "name": "default", "limits": {"emailPerDay": 1000, "smsPerDay": 100}}
 
 Run = Callable[..., Outcome]
 
@@ -25,7 +30,8 @@ def run(engine: JsEngine) -> Run:
     """Run one handler of one manifest unit, e.g. run("function:queryMessages", "request", args=...)."""
 
     def invoke(unit: str, phase: str, *, args: Any = None, stash: Any = None, **extra: Any) -> Outcome:
-        context = {"args": args or {}, "stash": {"config": CONFIG, "channels": {}, **(stash or {})}, "env": {}, "prev": {"result": None}, **extra}
+        stash = {"config": CONFIG, "channels": {}, "caller": DEFAULT_CALLER, "client": CLIENT, **(stash or {})}
+        context = {"args": args or {}, "stash": stash, "env": {}, "prev": {"result": None}, **extra}
         return engine.invoke(unit, phase, context)
 
     return invoke

@@ -18,19 +18,22 @@ def page(run: Run, items: list, page_size: int, next_token: str | None = None):
     return run(
         "function:queryMessages",
         "response",
-        stash={"pageSize": page_size, "partition": PARTITION},
+        stash={"pageSize": page_size, "bound": PARTITION},
         result={"items": items, "nextToken": next_token, "scannedCount": len(items)},
     )
 
 
-def query(run: Run, after: str | None, page_size: int = 2, recipient: str = "alice@example.com"):
+def query(run: Run, after: str | None, page_size: int = 2, recipient: str = "alice@example.com", stash: dict | None = None):
     return run(
-        "function:queryMessages", "request", args={"filter": {"to": recipient}, "after": after}, stash={"pageSize": page_size, "recipient": recipient}
+        "function:queryMessages",
+        "request",
+        args={"filter": {"to": recipient}, "after": after},
+        stash={"pageSize": page_size, "recipient": recipient, "mailbox": recipient, **(stash or {})},
     )
 
 
 def query_by_sender(run: Run, sender_id: str, after: str | None = None, page_size: int = 2):
-    return run("function:queryMessages", "request", args={"filter": {"senderId": sender_id}, "after": after}, stash={"pageSize": page_size, "recipient": ""})
+    return run("function:queryMessages", "request", args={"filter": {"senderId": sender_id}, "after": after}, stash={"pageSize": page_size, "recipient": "", "mailbox": ""})
 
 
 @pytest.mark.parametrize("first", [0, -1, 101])
@@ -59,7 +62,11 @@ def test_a_sender_filter_queries_the_sparse_sender_index(run: Run) -> None:
     request = query_by_sender(run, "shop-1", page_size=7).value
     assert request["index"] == "bySender" and request["limit"] == 8 and request["scanIndexForward"] is True
     assert request["query"]["expressionNames"] == {"#senderKey": "senderKey", "#SK": "SK"}
-    assert request["query"]["expressionValues"] == {":senderKey_eq": {"S": "SENDER#shop-1"}, ":SK_gt": {"S": "MESSAGE#"}}
+    assert request["query"]["expressionValues"] == {
+        ":senderKey_eq": {"S": "SENDER#shop-1"},
+        ":SK_between_start": {"S": "MESSAGE#"},
+        ":SK_between_end": {"S": "MESSAGE#~"},
+    }
 
 
 def test_a_recipient_cursor_does_not_continue_a_sender_listing(run: Run) -> None:
@@ -76,7 +83,7 @@ def test_first_defaults_to_100(run: Run) -> None:
 def test_first_page_reads_one_item_more_than_it_shows(run: Run) -> None:
     request = query(run, after=None, page_size=7).value
     assert request["operation"] == "Query" and request["limit"] == 8 and request["scanIndexForward"] is True
-    assert request["query"]["expressionValues"] == {":PK_eq": {"S": PARTITION}, ":SK_gt": {"S": "MESSAGE#"}}
+    assert request["query"]["expressionValues"] == {":PK_eq": {"S": PARTITION}, ":SK_between_start": {"S": "MESSAGE#"}, ":SK_between_end": {"S": "MESSAGE#~"}}
 
 
 def test_a_full_extra_item_means_a_next_page(run: Run) -> None:
@@ -106,7 +113,8 @@ def test_an_empty_page_has_no_cursor(run: Run) -> None:
 def test_a_cursor_continues_after_its_message_in_its_own_partition(run: Run) -> None:
     cursor = page(run, [item(u) for u in ULIDS[:3]], page_size=2).value["pageInfo"]["endCursor"]
     request = query(run, after=cursor).value
-    assert request["query"]["expressionValues"][":SK_gt"] == {"S": f"MESSAGE#{ULIDS[1]}"}
+    # Just past the cursor's ULID: every later ULID sorts after it, the cursor's own before it.
+    assert request["query"]["expressionValues"][":SK_between_start"] == {"S": f"MESSAGE#{ULIDS[1]}0"}
     assert request["query"]["expressionValues"][":PK_eq"] == {"S": PARTITION}
 
 
@@ -121,3 +129,21 @@ def test_a_tampered_cursor_is_refused(run: Run, tamper) -> None:
     cursor = page(run, [item(u) for u in ULIDS[:3]], page_size=2).value["pageInfo"]["endCursor"]
     outcome = query(run, after=tamper(cursor))
     assert outcome.kind == "error" and outcome.error["errorInfo"]["rule"] == "cursor"
+
+
+def test_a_clients_query_reaches_only_its_own_scope_of_the_mailbox(run: Run) -> None:
+    # GIVEN a caller of another client, in TEST mode
+    caller = {"clientId": "01JCLIENTAAAAAAAAAAAAAAAAA", "mode": "TEST", "scope": "SCOPE#01JCLIENTAAAAAAAAAAAAAAAAA#TEST#"}
+    # WHEN it reads a recipient's messages
+    request = query(run, after=None, stash={"caller": caller}).value
+    # THEN the key condition holds its scope at both ends: no other client's or mode's sort key lies between
+    values = request["query"]["expressionValues"]
+    assert values[":SK_between_start"] == {"S": "SCOPE#01JCLIENTAAAAAAAAAAAAAAAAA#TEST#MESSAGE#"}
+    assert values[":SK_between_end"] == {"S": "SCOPE#01JCLIENTAAAAAAAAAAAAAAAAA#TEST#MESSAGE#~"}
+
+
+def test_a_cursor_of_one_scope_is_refused_in_another(run: Run) -> None:
+    cursor = page(run, [item(u) for u in ULIDS[:3]], page_size=2).value["pageInfo"]["endCursor"]
+    caller = {"clientId": "01JCLIENTAAAAAAAAAAAAAAAAA", "mode": "LIVE", "scope": "SCOPE#01JCLIENTAAAAAAAAAAAAAAAAA#LIVE#"}
+    outcome = query(run, after=cursor, stash={"caller": caller})
+    assert outcome.kind == "error" and outcome.error["errorInfo"] == {"field": "after", "rule": "cursor"}

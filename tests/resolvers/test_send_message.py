@@ -142,89 +142,6 @@ def test_record_is_written_only_if_new(run: Run) -> None:
     assert request["condition"]["expression"] == "(attribute_not_exists(#PK))"
 
 
-def record_request(run: Run, record: dict, table: str) -> dict:
-    """recordMessage's request for a validated record, after findClaim (which names the key's claim) found none."""
-    stash = {"config": {"messagesTable": table}}
-    looked_up = run("function:findClaim", "request", prev={"result": record}, stash=stash)
-    return run("function:recordMessage", "request", prev={"result": record}, stash=looked_up.stash).value
-
-
-def test_an_idempotency_key_is_claimed_in_the_same_transaction_as_the_record(run: Run, clock) -> None:
-    # GIVEN a validated message with an idempotency key
-    record = {"PK": "MESSAGE#a@b.co", "SK": "MESSAGE#1", "id": "MESSAGE#1", "body": "x", "idempotencyKey": "order-42"}
-    # WHEN it is recorded
-    request = record_request(run, record, "dev-messages")
-    # THEN one transaction writes the claim (new, or expired) and the record (new)
-    assert request["operation"] == "TransactWriteItems"
-    claim, message = request["transactItems"]
-    assert (claim["table"], message["table"]) == ("dev-messages", "dev-messages")
-    assert claim["key"] == {"PK": {"S": "IDEMPOTENCY##order-42"}, "SK": {"S": "IDEMPOTENCY"}}
-    now = clock.fixed_millis // 1000
-    assert claim["attributeValues"] == {"messagePK": {"S": "MESSAGE#a@b.co"}, "messageSK": {"S": "MESSAGE#1"}, "expiresAt": {"N": now + 86400}}
-    assert claim["condition"]["expression"] == "((attribute_not_exists(#PK)) OR (#expiresAt < :or_1_expiresAt_lt))"
-    assert claim["condition"]["expressionValues"] == {":or_1_expiresAt_lt": {"N": now}}
-    assert message["key"] == {"PK": {"S": "MESSAGE#a@b.co"}, "SK": {"S": "MESSAGE#1"}}
-    assert message["condition"]["expression"] == "(attribute_not_exists(#PK))"
-
-
-def test_keys_are_scoped_by_sender(run: Run) -> None:
-    def claim_of(sender_id: str, key: str) -> str:
-        record = {"PK": "MESSAGE#a@b.co", "SK": "MESSAGE#1", "id": "MESSAGE#1", "senderId": sender_id, "idempotencyKey": key}
-        request = record_request(run, record, "t")
-        return request["transactItems"][0]["key"]["PK"]["S"]
-
-    assert claim_of("shop-1", "order-42") == "IDEMPOTENCY#c2hvcC0x#order-42"
-    # A '#' in either part cannot make two different pairs share a claim.
-    assert claim_of("a#b", "c") != claim_of("a", "b#c")
-
-
-def test_a_transaction_that_overlaps_another_with_the_key_is_told_to_retry(run: Run) -> None:
-    conflict = {"keys": None, "cancellationReasons": [{"type": "TransactionConflict", "message": "Transaction is ongoing for the item"}, {"type": "None", "message": "None"}]}
-    outcome = run("function:recordMessage", "response", error={"type": "DynamoDB:TransactionCanceledException", "message": "cancelled"}, result=conflict, stash={"message": {"id": "MESSAGE#1"}})
-    assert outcome.kind == "error" and outcome.error["errorType"] == "IdempotencyKeyInFlight"
-    assert outcome.error["errorInfo"] == {"field": "input.idempotencyKey", "rule": "inFlight"}
-
-
-def test_a_claimed_key_leads_to_the_original_message(run: Run) -> None:
-    cancelled = {
-        "keys": None,
-        "cancellationReasons": [
-            {"type": "ConditionalCheckFailed", "message": "The conditional request failed", "item": {"messagePK": "MESSAGE#a@b.co", "messageSK": "MESSAGE#0"}},
-            {"type": "None", "message": "None"},
-        ],
-    }
-    outcome = run(
-        "function:recordMessage", "response", error={"type": "DynamoDB:TransactionCanceledException", "message": "cancelled"}, result=cancelled, stash={"message": {"id": "MESSAGE#1"}}
-    )
-    assert outcome.kind == "value" and outcome.stash["original"] == {"PK": "MESSAGE#a@b.co", "SK": "MESSAGE#0"}
-    request = run("function:replayOriginal", "request", stash={"original": outcome.stash["original"]}).value
-    assert request == {"operation": "GetItem", "key": {"PK": {"S": "MESSAGE#a@b.co"}, "SK": {"S": "MESSAGE#0"}}, "consistentRead": True}
-
-
-def test_without_a_claimed_key_the_replay_step_passes_the_record_on(run: Run) -> None:
-    outcome = run("function:replayOriginal", "request", prev={"result": {"id": "MESSAGE#1"}})
-    assert outcome.kind == "earlyReturn" and outcome.value == {"id": "MESSAGE#1"} and outcome.skip_to is None
-
-
-ORIGINAL = {"PK": "MESSAGE#a@b.co", "SK": "MESSAGE#0", "id": "MESSAGE#0", "to": "a@b.co", "body": "x", "deliveryMethod": "EMAIL", "from": "f@b.co", "subject": "Message", "deliveryStatus": "ACCEPTED"}
-
-
-def test_the_same_input_replays_the_original_and_skips_delivery(run: Run) -> None:
-    attempted = {**ORIGINAL, "id": "MESSAGE#1", "SK": "MESSAGE#1", "deliveryStatus": "PENDING"}
-    outcome = run("function:replayOriginal", "response", result=ORIGINAL, stash={"message": attempted})
-    assert outcome.value == ORIGINAL and outcome.stash["replayed"] is True
-    skipped = run("function:deliverMessage", "request", prev={"result": ORIGINAL}, stash={"replayed": True})
-    assert (skipped.kind, skipped.skip_to, skipped.value) == ("earlyReturn", "END", ORIGINAL)
-
-
-@pytest.mark.parametrize("change", [{"body": "y"}, {"to": "b@b.co"}, {"subject": "Other"}, {"senderId": "shop-2"}, {"deliveryMethod": "SMS"}])
-def test_a_different_input_under_a_used_key_is_an_error(run: Run, change: dict) -> None:
-    attempted = {**ORIGINAL, "id": "MESSAGE#1", **change}
-    outcome = run("function:replayOriginal", "response", result=ORIGINAL, stash={"message": attempted})
-    assert outcome.kind == "error" and outcome.error["errorInfo"] == {"field": "input.idempotencyKey", "rule": "sameInput"}
-    assert f"({next(iter(change))} differ)" in outcome.error["message"]
-
-
 def test_a_failed_record_stops_the_pipeline_before_delivery(run: Run) -> None:
     outcome = run("function:recordMessage", "response", error={"type": "DynamoDB:ProvisionedThroughputExceededException", "message": "slow down"})
     assert outcome.kind == "error" and outcome.error["errorType"] == "RecordFailed"
@@ -235,7 +152,10 @@ def test_delivery_gets_only_what_it_needs(run: Run) -> None:
     request = run("function:deliverMessage", "request", prev={"result": record}).value
     assert request == {
         "operation": "Invoke",
-        "payload": {"message": {"id": "MESSAGE#1", "to": "a@b.co", "from": "f@b.co", "subject": "s", "body": "x", "deliveryMethod": "EMAIL"}},
+        "payload": {
+            "message": {"id": "MESSAGE#1", "to": "a@b.co", "from": "f@b.co", "subject": "s", "body": "x", "deliveryMethod": "EMAIL", "key": {"PK": "MESSAGE#a@b.co", "SK": "MESSAGE#1"}},
+            "mode": "LIVE",
+        },
     }
 
 
@@ -249,23 +169,6 @@ def test_a_failed_invocation_is_an_unknown_outcome(run: Run) -> None:
 def test_an_invocation_the_lambda_service_refused_sent_nothing(run: Run, error_type: str) -> None:
     outcome = run("function:deliverMessage", "response", error={"type": error_type, "message": "Rate Exceeded."})
     assert outcome.value == {"deliveryStatus": "FAILED", "statusReason": "The delivery function could not be invoked, so nothing was sent"}
-
-
-def test_a_recipients_counter_sits_in_its_channels_partition_by_hour_with_the_records_time(run: Run) -> None:
-    # GIVEN a validated message
-    message = validate(run, EMAIL).value["payload"]
-    # WHEN its recipient's hourly limit counter is updated
-    request = run("function:limitRecipient", "request", stash={"config": {"limits": {"emailPerRecipientPerHour": 50}}}, prev={"result": message}).value
-    # THEN the counter is keyed by channel, then hour, then recipient: the sweep lists an hour's recipients from it
-    partition, sort = request["key"]["PK"]["S"], request["key"]["SK"]["S"]
-    hour = sort.split("#")[1]
-    assert (partition, sort) == ("LIMIT#EMAIL", f"HOUR#{hour}#{message['to']}") and int(hour) % 3600 == 0
-    # AND it keeps the hour's first and last send, at the record's own time
-    update = request["update"]
-    assert "#firstSentAt = if_not_exists(#firstSentAt, :sentAt)" in update["expression"] and "#lastSentAt = :sentAt" in update["expression"]
-    assert update["expressionValues"][":sentAt"] == {"S": message["createdAt"]}
-    # AND the record carries no key for the sweep: it needs no index
-    assert "pendingShard" not in message
 
 
 def test_outcome_update_only_moves_a_pending_record(run: Run) -> None:
@@ -329,21 +232,6 @@ def test_an_outcome_update_that_fails(run: Run, error_type: str, current: dict |
     assert (outcome.kind, outcome.value["deliveryStatus"] if outcome.value else outcome.error["errorType"]) == expected
     if outcome.kind == "error":
         assert outcome.error["errorInfo"] == {"id": "MESSAGE#1", "deliveryStatus": "ACCEPTED"}
-
-
-def test_config_and_channel_states_are_read_in_one_query_and_passed_through_the_stash(run: Run) -> None:
-    request = run("function:loadConfig", "request").value
-    assert request["operation"] == "Query" and not request.get("consistentRead")  # half the read cost
-    assert request["query"]["expressionValues"] == {":PK_eq": {"S": "CONFIG"}}
-    item = {"PK": "CONFIG", "SK": "DELIVERY", "defaultEmailFrom": "a@b.co", "allowedEmailSenders": [], "allowedSmsSenderIds": []}
-    channels = {"PK": "CONFIG", "SK": "CHANNELS", "SMS": {"paused": True, "reason": "spend", "since": "2026-11-29T00:00:00.000Z"}}
-    outcome = run("function:loadConfig", "response", result={"items": [channels, item]}, prev={"result": {"kept": True}})
-    assert outcome.stash["config"] == item and outcome.stash["channels"] == channels and outcome.value == {"kept": True}
-
-
-def test_a_missing_config_item_stops_the_send(run: Run) -> None:
-    outcome = run("function:loadConfig", "response", result={"items": []})
-    assert outcome.kind == "error" and outcome.error["errorType"] == "ConfigurationMissing"
 
 
 @pytest.mark.parametrize(("method", "channel_name"), [("EMAIL", "Email"), ("SMS", "SMS")])

@@ -13,16 +13,21 @@ from tests.conftest import REPO_ROOT
 from tests.markdown import anchors as heading_anchors
 from tests.terraform.conftest import Stack
 
-HANDLERS = {"delivery": "handlers/delivery/app.py", "status": "handlers/status/app.py"}
+# The Lambda folders that emit metrics; a folder's functions share its SERVICE.
+HANDLERS = {"delivery": "handlers/delivery", "status": "handlers/status"}
 
 
-def _service(path: str) -> str:
-    [service] = re.findall(r'^SERVICE = "([^"]+)"$', (REPO_ROOT / path).read_text(), re.MULTILINE)
+def _code(folder: str) -> str:
+    return "\n".join(module.read_text() for module in sorted((REPO_ROOT / folder).glob("*.py")))
+
+
+def _service(folder: str) -> str:
+    [service] = re.findall(r'^SERVICE = "([^"]+)"$', _code(folder), re.MULTILINE)
     return service
 
 
 def _emitted() -> set[str]:
-    return {name for path in HANDLERS.values() for name in re.findall(r'\bemit\(\s*"(\w+)"', (REPO_ROOT / path).read_text())}
+    return {name for folder in HANDLERS.values() for name in re.findall(r'\bemit\(\s*"(\w+)"', _code(folder))}
 
 
 @pytest.mark.parametrize("handler", sorted(HANDLERS))

@@ -1,0 +1,79 @@
+"""The smsEvents function: SNS SMS delivery-status logs, through a CloudWatch Logs subscription, become status
+changes. The record is found by the provider's message id through a KEYS_ONLY index.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import (
+    CloudWatchLogsEvent,
+    event_source,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from recording import (
+    MESSAGES_TABLE,
+    MessageKey,
+    StatusChange,
+    apply,
+    dynamodb,
+    iso_time,
+    join_reason,
+    logger,
+    summary,
+)
+
+# The index's name, from the manifest (tables.messages.indexes: environment).
+PROVIDER_MESSAGE_ID_INDEX = os.environ["PROVIDER_MESSAGE_ID_INDEX"]
+
+
+def sms_status_change(log_entry: dict[str, Any]) -> tuple[str, StatusChange]:
+    """The provider message id of an SNS SMS delivery log entry, and the status it means."""
+    notification = log_entry["notification"]
+    response = (log_entry.get("delivery") or {}).get("providerResponse")
+    at = _sns_log_time(notification["timestamp"])
+    if log_entry.get("status") == "SUCCESS":
+        return notification["messageId"], StatusChange("DELIVERED", join_reason("Delivered to the phone carrier", response), at)
+    return notification["messageId"], StatusChange("FAILED", join_reason("The phone carrier did not deliver the SMS", response), at)
+
+
+def _sns_log_time(text: str) -> str:
+    """SNS writes '2026-11-25 12:00:00.123' (UTC); records use ISO 8601 with a Z."""
+    moment = datetime.fromisoformat(text.replace("Z", "")).replace(tzinfo=UTC)
+    return iso_time(moment)
+
+
+def find_by_provider_message_id(provider_message_id: str) -> MessageKey | None:
+    page = dynamodb().query(
+        TableName=MESSAGES_TABLE,
+        IndexName=PROVIDER_MESSAGE_ID_INDEX,
+        KeyConditionExpression="providerMessageId = :id",
+        ExpressionAttributeValues={":id": {"S": provider_message_id}},
+        Limit=1,
+    )
+    items = page.get("Items") or []
+    return MessageKey(items[0]["PK"]["S"], items[0]["SK"]["S"]) if items else None
+
+
+@logger.inject_lambda_context(clear_state=True)
+@event_source(data_class=CloudWatchLogsEvent)
+def sms_delivery_log_handler(event: CloudWatchLogsEvent, context: LambdaContext) -> dict[str, int]:
+    logs = event.parse_logs_data()
+    if logs.message_type != "DATA_MESSAGE":
+        return summary([])  # CloudWatch Logs checking that the destination is reachable
+    outcomes = []
+    for log_event in logs.log_events:
+        try:
+            provider_message_id, change = sms_status_change(json.loads(log_event.message))
+        except (ValueError, KeyError, TypeError):
+            # One unreadable entry must not send the whole batch to the dead-letter queue.
+            logger.warning("unreadable SMS delivery log entry", extra={"log_event_id": log_event.get_id})
+            outcomes.append("malformed")
+            continue
+        # Delivery logs are account-wide: SMS sent outside this stack find no record.
+        outcomes.append(apply("sms", find_by_provider_message_id(provider_message_id), change))
+    return summary(outcomes)

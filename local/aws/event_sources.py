@@ -1,0 +1,77 @@
+"""Lambda's SQS event source mapping, locally: a queue's messages handed to its function in batches.
+
+As in AWS, a message is hidden while its delay lasts (moto honours DelaySeconds), handed to the function in an
+SQS event with up to ten records, and deleted once the function returns; a failed invocation leaves the batch
+on the queue, to come back after its visibility timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from local.appsync.datasources import LambdaDataSource
+
+logger = logging.getLogger("local.aws.event_sources")
+
+BATCH_SIZE = 10
+# Short polls keep a simulated outcome's delay close to the one asked for.
+POLL_SECONDS = 0.2
+VISIBILITY_TIMEOUT_SECONDS = 30
+
+
+class SqsEventSource:
+    def __init__(self, sqs: Any, queue_url: str, queue_arn: str, functions: list[LambdaDataSource]) -> None:
+        self.sqs = sqs
+        self.queue_url = queue_url
+        self.queue_arn = queue_arn
+        self.functions = functions
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"sqs-{queue_url.rsplit('/', 1)[-1]}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=5)
+
+    def poll_once(self) -> int:
+        """Hand every visible message to the functions, in batches; how many were handled."""
+        handled = 0
+        while True:
+            received = self.sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=BATCH_SIZE, VisibilityTimeout=VISIBILITY_TIMEOUT_SECONDS, AttributeNames=["All"]
+            ).get("Messages", [])
+            if not received:
+                return handled
+            event = {"Records": [self._record(message) for message in received]}
+            failed = [function.function_name for function in self.functions if function.invoke({"operation": "Invoke", "payload": event})[1] is not None]
+            if failed:
+                logger.error("%s failed on a batch of %d: it stays on the queue", ", ".join(failed), len(received))
+                return handled
+            self.sqs.delete_message_batch(
+                QueueUrl=self.queue_url, Entries=[{"Id": str(n), "ReceiptHandle": message["ReceiptHandle"]} for n, message in enumerate(received)]
+            )
+            handled += len(received)
+
+    def _record(self, message: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": message.get("Attributes", {}),
+            "messageAttributes": {},
+            "md5OfBody": message.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": self.queue_arn,
+            "awsRegion": self.queue_arn.split(":")[3],
+        }
+
+    def _run(self) -> None:
+        while not self._stopping.wait(POLL_SECONDS):
+            try:
+                self.poll_once()
+            except Exception:
+                logger.exception("polling %s failed", self.queue_url)
