@@ -252,10 +252,10 @@ data "aws_iam_policy_document" "event_handler" {
   }
 
   # The sweep finds whose partitions hold messages of a stretch of time from the hourly limit counters (their
-  # key and the times of the hour's first and last send), then reads those messages' status.
+  # key, the times of the hour's first and last send, and which clients sent), then reads those messages' status.
   dynamic "statement" {
     for_each = each.value.trigger == "schedule" ? {
-      ReadSendTimesOfLimitCountersOnly = { partitions = "${local.key_prefixes.limit}*", attributes = ["firstSentAt", "lastSentAt"] }
+      ReadSendTimesOfLimitCountersOnly = { partitions = "${local.key_prefixes.limit}*", attributes = ["firstSentAt", "lastSentAt", "clients"] }
       ReadTheStatusOfMessagesOnly      = { partitions = "${local.key_prefixes.message}*", attributes = ["deliveryStatus"] }
     } : {}
 

@@ -353,16 +353,15 @@ resource "aws_sqs_queue_policy" "test_outcomes" {
   policy    = data.aws_iam_policy_document.test_outcomes_queue.json
 }
 
-# Lambda polls the queue with the handler's own role (iam.tf: ReceiveSimulatedOutcomesOfTestKeys). The handler
-# reports the messages of a batch it could not record (ReportBatchItemFailures), so only those are tried again.
+# Lambda polls the queue with the handler's own role (iam.tf: ReceiveSimulatedOutcomesOfTestKeys). A batch the
+# handler fails on is tried again whole: recording a status is idempotent (a status never moves backwards).
 resource "aws_lambda_event_source_mapping" "test_outcomes" {
   for_each = local.handlers_by_trigger.testOutcomes
 
-  region                  = local.event_handler_regions[each.key]
-  event_source_arn        = aws_sqs_queue.test_outcomes.arn
-  function_name           = module.event_handlers[each.key].arn
-  batch_size              = 10
-  function_response_types = ["ReportBatchItemFailures"]
+  region           = local.event_handler_regions[each.key]
+  event_source_arn = aws_sqs_queue.test_outcomes.arn
+  function_name    = module.event_handlers[each.key].arn
+  batch_size       = 10
 
   # No more pollers than the function may run at once (SQS's floor is 2), so batches are not throttled back.
   dynamic "scaling_config" {

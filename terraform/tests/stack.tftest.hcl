@@ -245,11 +245,28 @@ run "plan" {
     error_message = "The queue refuses every request without TLS, and grants nothing (the roles' own policies do)."
   }
 
-  # The testOutcomes trigger, wired from the manifest like the others (tests/upgrade_and_test_outcomes.py
-  # plans it with the handler in place).
+  # --- The testOutcomes handler reads the queue, and only it
   assert {
-    condition     = jsonencode(keys(aws_lambda_event_source_mapping.test_outcomes)) == jsonencode(sort([for name, handler in jsondecode(file("../graphql/manifest.json")).eventHandlers : name if handler.trigger == "testOutcomes"])) && jsonencode(keys(aws_sqs_queue_redrive_policy.test_outcomes)) == jsonencode(keys(aws_lambda_event_source_mapping.test_outcomes))
-    error_message = "The queue feeds each testOutcomes handler of the manifest, whose dead-letter queue takes what keeps failing."
+    condition     = jsonencode(keys(aws_lambda_event_source_mapping.test_outcomes)) == jsonencode(["testOutcomes"]) && jsonencode(keys(aws_sqs_queue_redrive_policy.test_outcomes)) == jsonencode(["testOutcomes"])
+    error_message = "The queue feeds the manifest's testOutcomes handler, whose dead-letter queue takes what keeps failing."
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.test_outcomes["testOutcomes"].batch_size == 10 && aws_lambda_event_source_mapping.test_outcomes["testOutcomes"].scaling_config[0].maximum_concurrency == 5
+    error_message = "Batches of 10, read by no more pollers than the handler may run at once (status_functions.reserved_concurrency)."
+  }
+
+  assert {
+    condition = jsonencode([for statement in data.aws_iam_policy_document.event_handler["testOutcomes"].statement : [statement.sid, statement.actions]]) == jsonencode([
+      ["ReceiveSimulatedOutcomesOfTestKeys", ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]],
+      ["DecryptSimulatedOutcomesThroughSqs", ["kms:Decrypt"]],
+    ]) && alltrue([for name, document in data.aws_iam_policy_document.event_handler : length([for statement in document.statement : statement if strcontains(statement.sid, "SimulatedOutcomes")]) == 0 if name != "testOutcomes"])
+    error_message = "testOutcomes may read and delete the queue's messages and decrypt them (with the status update of every status function); no other status function may."
+  }
+
+  assert {
+    condition     = jsonencode(module.event_handlers["testOutcomes"].environment) == jsonencode(merge(module.event_handlers["smsEvents"].environment, { POWERTOOLS_SERVICE_NAME = "default-messenger-test-outcomes" }))
+    error_message = "testOutcomes gets the status package's environment."
   }
 
   # --- Status functions may query only their own index
@@ -269,12 +286,12 @@ run "plan" {
       ["ReadTheStatusOfMessagesOnly", ["dynamodb:Query"]],
       ["KeepTheSweepMarkOnly", ["dynamodb:GetItem", "dynamodb:UpdateItem"]],
     ])
-    error_message = "stalePending may read the limit counters' send times and messages' status, and keep its mark."
+    error_message = "stalePending may read the limit counters' send times and senders and messages' status, and keep its mark."
   }
 
   assert {
     condition = jsonencode({ for c in data.aws_iam_policy_document.event_handler["stalePending"].statement[0].condition : c.variable => [c.test, c.values] }) == jsonencode({
-      "dynamodb:Attributes"  = ["ForAllValues:StringEquals", ["PK", "SK", "firstSentAt", "lastSentAt"]]
+      "dynamodb:Attributes"  = ["ForAllValues:StringEquals", ["PK", "SK", "firstSentAt", "lastSentAt", "clients"]]
       "dynamodb:LeadingKeys" = ["ForAllValues:StringLike", ["LIMIT#*"]]
       "dynamodb:Select"      = ["StringEqualsIfExists", ["SPECIFIC_ATTRIBUTES"]]
       }) && jsonencode({ for c in data.aws_iam_policy_document.event_handler["stalePending"].statement[1].condition : c.variable => [c.test, c.values] }) == jsonencode({
@@ -457,7 +474,25 @@ run "apply" {
   }
 
   assert {
-    condition     = output.ses_events_topic_arn == aws_sns_topic.ses_events.arn && jsonencode(keys(output.status_function_names)) == jsonencode(["emailEvents", "smsEvents", "stalePending"])
+    condition     = aws_lambda_event_source_mapping.test_outcomes["testOutcomes"].event_source_arn == aws_sqs_queue.test_outcomes.arn && aws_lambda_event_source_mapping.test_outcomes["testOutcomes"].function_name == module.event_handlers["testOutcomes"].arn
+    error_message = "Lambda hands the queue's messages to testOutcomes."
+  }
+
+  assert {
+    condition = jsondecode(aws_sqs_queue_redrive_policy.test_outcomes["testOutcomes"].redrive_policy) == {
+      deadLetterTargetArn = module.event_handlers["testOutcomes"].dead_letter_queue_arn
+      maxReceiveCount     = 5
+    } && aws_sqs_queue_redrive_policy.test_outcomes["testOutcomes"].queue_url == aws_sqs_queue.test_outcomes.id
+    error_message = "A message testOutcomes failed on five times moves to its dead-letter queue (and its alarm)."
+  }
+
+  assert {
+    condition     = jsonencode(data.aws_iam_policy_document.event_handler["testOutcomes"].statement[0].resources) == jsonencode([aws_sqs_queue.test_outcomes.arn]) && one([for condition in data.aws_iam_policy_document.event_handler["testOutcomes"].statement[1].condition : condition.values if condition.variable == "kms:EncryptionContext:aws:sqs:arn"]) == tolist([aws_sqs_queue.test_outcomes.arn])
+    error_message = "testOutcomes reads that queue only, and decrypts for it only."
+  }
+
+  assert {
+    condition     = output.ses_events_topic_arn == aws_sns_topic.ses_events.arn && jsonencode(keys(output.status_function_names)) == jsonencode(["emailEvents", "smsEvents", "stalePending", "testOutcomes"])
     error_message = "The outputs name the events topic and the status functions."
   }
 }
