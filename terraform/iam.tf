@@ -218,14 +218,25 @@ data "aws_iam_policy_document" "clients_function" {
         }
       }
 
-      # A read limited to attributes must name them (a projection); a write may return nothing beyond them.
+      # A write limited to attributes returns nothing beyond them; a read limited to them must name them (a
+      # projection), as in the DynamoDB guide's attribute-limiting policy.
       dynamic "condition" {
-        for_each = length(statement.value.attributes) > 0 ? [contains(statement.value.actions, "dynamodb:UpdateItem") ? ["dynamodb:ReturnValues", "NONE"] : ["dynamodb:Select", "SPECIFIC_ATTRIBUTES"]] : []
+        for_each = length(statement.value.attributes) > 0 && contains(statement.value.actions, "dynamodb:UpdateItem") ? [1] : []
 
         content {
           test     = "StringEqualsIfExists"
-          variable = condition.value[0]
-          values   = [condition.value[1]]
+          variable = "dynamodb:ReturnValues"
+          values   = ["NONE"]
+        }
+      }
+
+      dynamic "condition" {
+        for_each = length(statement.value.attributes) > 0 && !contains(statement.value.actions, "dynamodb:UpdateItem") ? [1] : []
+
+        content {
+          test     = "StringEqualsIfExists"
+          variable = "dynamodb:Select"
+          values   = ["SPECIFIC_ATTRIBUTES"]
         }
       }
     }
