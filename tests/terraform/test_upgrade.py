@@ -17,7 +17,16 @@ DEPLOYED_BEFORE = "48dc743bd4f6809403a7c22746b8d7e6535b20ab"
 STACK = ("terraform", "modules", "graphql", "handlers")
 UPGRADE_TESTS = "tests/upgrade"
 
-needs_terraform = pytest.mark.skipif(runner.find_terraform() is None, reason="no terraform >= 1.7 on PATH: the Terraform gate skips too")
+# Runs that share a state across configurations (`state_key`) came with Terraform 1.11.
+STATE_KEY_TERRAFORM = (1, 11)
+
+
+def _terraform_with_state_key() -> bool:
+    terraform = runner.find_terraform()
+    return terraform is not None and runner.terraform_version(terraform) >= STATE_KEY_TERRAFORM
+
+
+needs_terraform = pytest.mark.skipif(not _terraform_with_state_key(), reason="no terraform >= 1.11 on PATH (run blocks' state_key)")
 
 
 def has_commit(commit: str) -> bool:

@@ -117,12 +117,12 @@ run "plan" {
   }
 
   assert {
-    condition = output.authorization == {
-      default_mode       = "AWS_LAMBDA"
+    condition = jsonencode(output.authorization) == jsonencode({
       additional_modes   = ["AWS_IAM", "API_KEY"]
       authorizer_uri     = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-authorizer"
+      default_mode       = "AWS_LAMBDA"
       result_ttl_seconds = 60
-    }
+    })
     error_message = "The authorization output says how callers are admitted."
   }
 
