@@ -107,7 +107,8 @@ class Manifest:
     def handler_sources(self) -> list[str]:
         """Every folder a Lambda is built from (handlers/<name>): the Lambda data sources' and the event handlers'."""
         sources = {source["source"] for source in self.data_sources.values() if "source" in source}
-        return sorted(sources | {handler.source for handler in self.event_handlers.values()} | {self.clients["authorizer"]["source"]})
+        authorizer = {self.clients["authorizer"]["source"]} if "authorizer" in self.clients else set()
+        return sorted(sources | {handler.source for handler in self.event_handlers.values()} | authorizer)
 
     def handlers_triggered_by(self, trigger: str) -> list[EventHandler]:
         return [handler for handler in self.event_handlers.values() if handler.trigger == trigger]
@@ -172,6 +173,6 @@ def load_manifest(path: Path = MANIFEST_PATH) -> Manifest:
         functions=functions,
         resolvers=resolvers,
         event_handlers=event_handlers,
-        clients=raw["clients"],
-        test_mode=raw["testMode"],
+        clients=raw.get("clients", {}),
+        test_mode=raw.get("testMode", {}),
     )

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -24,21 +23,15 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from tools.terraform_outputs import OperatorError, terraform_output
+
 CHANNELS = ("EMAIL", "SMS")
-# What handlers/guardrail accepts as a reason (MAX_REASON_LENGTH): shown in every refused message's statusReason.
+# What handlers/guardrail accepts as a reason (MAX_REASON_LENGTH): kept with the channel's state, shown by `status`.
 MAX_REASON_LENGTH = 200
 
 
-class ChannelsError(Exception):
+class ChannelsError(OperatorError):
     """Something the operator must fix; printed without a traceback."""
-
-
-def terraform_output(terraform: str, name: str) -> str:
-    """One output of the selected workspace, as `terraform output -raw` prints it."""
-    result = subprocess.run([terraform, "-chdir=terraform", "output", "-raw", name], capture_output=True, text=True, check=False)
-    if result.returncode != 0 or not result.stdout.strip():
-        raise ChannelsError(f"terraform output {name} failed (has this environment been applied?): {result.stderr.strip() or result.stdout.strip()}")
-    return result.stdout.strip()
 
 
 def request(action: str, channel: str | None, reason: str | None) -> dict[str, str]:
@@ -50,10 +43,10 @@ def request(action: str, channel: str | None, reason: str | None) -> dict[str, s
         payload["channel"] = str(channel)
     if reason is not None and reason.strip():
         if len(reason.strip()) > MAX_REASON_LENGTH:
-            raise ChannelsError(f"REASON is at most {MAX_REASON_LENGTH} characters: it is shown in every refused message")
+            raise ChannelsError(f"REASON is at most {MAX_REASON_LENGTH} characters")
         payload["reason"] = reason.strip()
     elif action == "pause":
-        raise ChannelsError('pausing needs a REASON="..." (shown in every message refused while the channel is paused)')
+        raise ChannelsError('pausing needs a REASON="..." (kept with the channel\'s state: make channels shows it)')
     return payload
 
 
@@ -100,7 +93,7 @@ def main(argv: Sequence[str], client_factory: Callable[[str], Any] | None = None
         region = read_output(options.terraform, "region")
         client = (client_factory or _lambda_client)(region)
         states = invoke(client, function_name, payload)
-    except ChannelsError as error:
+    except OperatorError as error:
         print(f"channels: {error}", file=sys.stderr)
         return 1
     except (BotoCoreError, ClientError) as error:  # no credentials, no permission, throttled, ...

@@ -1,20 +1,37 @@
-// The console's only ways out: the GraphQL API and the stack's /local tools, with the key the stack gave the page.
+// The console's only ways out: the GraphQL API, as the local client with its LIVE or TEST key, and the stack's
+// /local tools, with the API key. The stack gave the page all three.
 
 const meta = document.querySelector('meta[name="console-config"]');
 export const config = JSON.parse(meta.content);
 
 const headers = { 'content-type': 'application/json', 'x-api-key': config.apiKey };
+const MODE_STORAGE = 'serverless-messenger-console-mode';
+
+// LIVE or TEST: which of the local client's keys the console calls the API with (kept across reloads).
+export function keyMode() {
+  return sessionStorage.getItem(MODE_STORAGE) === 'TEST' ? 'TEST' : 'LIVE';
+}
+
+export function setKeyMode(mode) {
+  sessionStorage.setItem(MODE_STORAGE, mode === 'TEST' ? 'TEST' : 'LIVE');
+}
+
+// The headers a GraphQL request carries: the key of the mode chosen, as a client sends it.
+export function apiHeaders() {
+  return { 'content-type': 'application/json', authorization: config.clientKeys[keyMode()] };
+}
 
 // POST /graphql, as any client does. Resolves to {data, errors}; rejects only when the stack cannot be reached.
 export async function graphql(query, variables) {
-  const reply = await fetch('/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const reply = await fetch('/graphql', { method: 'POST', headers: apiHeaders(), body: JSON.stringify({ query, variables }) });
   const body = await reply.json();
   return { data: body.data ?? null, errors: body.errors ?? [] };
 }
 
-// A /local tool: GET without a body, POST with one. Rejects with the tool's own message on an error status.
-export async function local(path, body) {
-  const init = body === undefined ? { headers } : { method: 'POST', headers, body: JSON.stringify(body) };
+// A /local tool: GET without a body, POST with one, or the method given. Rejects with the tool's own message on an
+// error status.
+export async function local(path, body, method = body === undefined ? 'GET' : 'POST') {
+  const init = body === undefined ? { method, headers } : { method, headers, body: JSON.stringify(body) };
   const reply = await fetch(`/local/${path}`, init);
   const answer = await reply.json();
   if (!reply.ok) throw new Error(answer.errors?.[0]?.message ?? `${reply.status} ${reply.statusText}`);

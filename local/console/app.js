@@ -1,6 +1,6 @@
 // The console's views, one per #hash (#outbox, #messages?to=..., #send, #explorer, #channels), and the live
 // stream that keeps the outbox, the shown history and the channels current.
-import { follow } from './api.js';
+import { follow, keyMode, setKeyMode } from './api.js';
 import { debounce } from './dom.js';
 import * as channels from './channels.js';
 import * as explorer from './explorer.js';
@@ -24,14 +24,27 @@ function route() {
   if (view === 'channels') channels.refresh();
 }
 
+// The local client's LIVE or TEST key: a TEST message is recorded and gets simulated outcomes, but reaches no
+// outbox, and each key sees only its own mode's messages.
+const modeSwitch = document.getElementById('key-mode');
+modeSwitch.value = keyMode();
+modeSwitch.addEventListener('change', () => {
+  setKeyMode(modeSwitch.value);
+  document.body.dataset.keyMode = modeSwitch.value;
+  messages.refresh();
+});
+document.body.dataset.keyMode = keyMode();
+
 window.addEventListener('hashchange', route);
 route();
 channels.refresh();
 
 const streamState = document.getElementById('stream-state');
-// Any write to the table may have moved a shown message or a channel: read them again, once per burst.
+// Any write to the table may have moved a shown message, an outbox entry's status or a channel: read them again,
+// once per burst.
 const tableChanged = debounce(() => {
   messages.refresh();
+  outbox.refreshStatuses();
   channels.refresh();
 }, 150);
 follow(
@@ -41,6 +54,7 @@ follow(
     else if (name === 'reset') outbox.clear();
   },
   (state) => {
+    if (state === 'live') outbox.connected();
     streamState.textContent = state === 'live' ? 'live' : 'reconnecting…';
     streamState.dataset.state = state;
   },

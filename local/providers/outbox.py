@@ -28,12 +28,19 @@ Subscriber = Callable[[dict[str, Any]], None]
 
 
 class Outbox:
-    def __init__(self, message_prefix: str = "") -> None:
-        # The record's id is the message prefix and the ULID the email's `message` tag carries.
+    def __init__(self, message_prefix: str = "", record_key: Callable[[dict[str, list[str]]], Any] | None = None) -> None:
+        # The record's id is the message prefix and the ULID the email's `message` tag carries; its key, what
+        # the status handler reads from the tags (handlers/status/ses_events.py: record_key_from_tags).
         self._message_prefix = message_prefix
+        self._record_key = record_key
         self._lock = threading.Lock()
         self._entries: list[dict[str, Any]] = []
+        # Every email SES accepted, by its `message` tag, cleared or not: SES still sends events for mail that
+        # left the outbox, so a report played for one finds what it was sent with.
+        self._emails: dict[str, dict[str, Any]] = {}
+        self._clears = 0
         self._subscribers: list[Subscriber] = []
+        self._clear_subscribers: list[Callable[[], None]] = []
 
     def attach(self, session: boto3.Session) -> None:
         """Hook the session whose clients the handlers create; call before they are created."""
@@ -41,8 +48,11 @@ class Outbox:
             session.events.register(f"before-parameter-build.{operation}", self._remember_params)
             session.events.register(f"after-call.{operation}", self._record)
 
-    def subscribe(self, subscriber: Subscriber) -> None:
+    def subscribe(self, subscriber: Subscriber, on_clear: Callable[[], None] | None = None) -> None:
+        """Tell `subscriber` of each entry as it is recorded, and `on_clear` (if given) of each clear."""
         self._subscribers.append(subscriber)
+        if on_clear is not None:
+            self._clear_subscribers.append(on_clear)
 
     @staticmethod
     def _remember_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
@@ -59,6 +69,8 @@ class Outbox:
         entry |= {"channel": channel, "providerMessageId": parsed.get("MessageId"), "sentAt": iso8601(datetime.now(UTC))}
         with self._lock:
             self._entries.append(entry)
+            if (tag := entry.get("tags", {}).get("message")) is not None:
+                self._emails.setdefault(tag, entry)
         for subscriber in self._subscribers:
             try:
                 subscriber(entry)
@@ -74,6 +86,28 @@ class Outbox:
         with self._lock:
             return len(self._entries)
 
+    @property
+    def clears(self) -> int:
+        """How many times the outbox was cleared: a follower that saw fewer starts again from its first entry."""
+        with self._lock:
+            return self._clears
+
+    def clear(self) -> int:
+        """Empty the outbox; how many entries it held. The records stay, and so does what SES remembers
+        (`sent_email`): only the list of captured sends starts again."""
+        with self._lock:
+            cleared = len(self._entries)
+            self._entries = []
+            self._clears += 1
+        for subscriber in self._clear_subscribers:
+            subscriber()
+        return cleared
+
+    def sent_email(self, message_tag: str) -> dict[str, Any] | None:
+        """The email SES accepted with this `message` tag (the record's ULID), even after a clear; None if none."""
+        with self._lock:
+            return self._emails.get(message_tag)
+
     def _email_entry(self, params: dict[str, Any]) -> dict[str, Any]:
         simple = params.get("Content", {}).get("Simple", {})
         body = simple.get("Body", {})
@@ -87,7 +121,12 @@ class Outbox:
             "configurationSet": params.get("ConfigurationSetName"),
             "tags": tags,
             "messageId": f"{self._message_prefix}{tags['message']}" if "message" in tags else None,
+            "recordKey": self._key_of(tags),
         }
+
+    def _key_of(self, tags: dict[str, str]) -> list[str] | None:
+        key = self._record_key({name: [value] for name, value in tags.items()}) if self._record_key else None
+        return [key.partition, key.sort] if key is not None else None
 
 
 def _sms_entry(params: dict[str, Any]) -> dict[str, Any] | None:

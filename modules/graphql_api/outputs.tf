@@ -24,6 +24,11 @@ output "api_key_expires" {
   value       = try(aws_appsync_api_key.this[0].expires, null)
 }
 
+output "resolver_count_limit" {
+  description = "Resolvers one request may run (AppSync's resolverCountLimit)."
+  value       = aws_appsync_graphql_api.this.resolver_count_limit
+}
+
 output "resolvers" {
   description = "Type.field of every resolver created from the manifest."
   value       = keys(aws_appsync_resolver.this)
@@ -41,5 +46,14 @@ output "authorization" {
     additional_modes   = aws_appsync_graphql_api.this.additional_authentication_provider[*].authentication_type
     authorizer_uri     = aws_appsync_graphql_api.this.lambda_authorizer_config[0].authorizer_uri
     result_ttl_seconds = aws_appsync_graphql_api.this.lambda_authorizer_config[0].authorizer_result_ttl_in_seconds
+  }
+}
+
+output "query_limits" {
+  description = "What the API refuses before running a document: whether it answers introspection, its deepest query, and the resolvers one request may run."
+  value = {
+    introspection_enabled = aws_appsync_graphql_api.this.introspection_config == "ENABLED"
+    query_depth_limit     = aws_appsync_graphql_api.this.query_depth_limit
+    resolver_count_limit  = aws_appsync_graphql_api.this.resolver_count_limit
   }
 }

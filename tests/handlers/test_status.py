@@ -60,7 +60,7 @@ def ses_notification(event, delivery) -> Callable[..., dict[str, Any]]:
         ses_event = event(f"ses_{kind.removeprefix('soft_')}")
         if kind == "soft_bounce":
             ses_event["bounce"] |= {"bounceType": "Transient", "bounceSubType": "MailboxFull"}
-        tags = delivery.message_tags({"id": MESSAGE_ID, "to": to})
+        tags = delivery.message_tags({"id": MESSAGE_ID, "to": to, "key": {"PK": f"MESSAGE#{to}", "SK": MESSAGE_ID}})
         ses_event["mail"]["tags"] |= {tag["Name"]: [tag["Value"]] for tag in tags}
         notification = event("sns_notification")
         notification["Records"][0]["Sns"]["Message"] = json.dumps(ses_event)
@@ -127,15 +127,17 @@ def test_a_soft_bounce_fails_with_its_type(ses_events, record, stored, ses_notif
     assert stored()["statusReason"].startswith("Transient bounce (MailboxFull)")
 
 
-def test_the_tags_carry_any_recipient_to_its_record(ses_events, delivery) -> None:
+@pytest.mark.parametrize("scope", ["", "SCOPE#01JCLIENTAAAAAAAAAAAAAAAAA#TEST#", "SCOPE#default#TEST#"])
+def test_the_tags_carry_any_mailbox_and_scope_to_its_record(ses_events, delivery, scope: str) -> None:
     # The longest address there is needs more than one 256-character tag value.
     longest = "a" * 64 + "@" + ".".join(["b" * 61] * 3) + ".example"
     for to in (RECIPIENT, "Ünïcode@example.com", longest[:254]):
-        tags = delivery.message_tags({"id": MESSAGE_ID, "to": to})
+        record_key = {"PK": f"MESSAGE#{to}", "SK": f"{scope}{MESSAGE_ID}"}
+        tags = delivery.message_tags({"id": MESSAGE_ID, "to": to, "key": record_key})
         assert all(re.fullmatch(r"[A-Za-z0-9_-]{1,256}", tag["Name"] + tag["Value"][:200]) for tag in tags)
         assert all(re.fullmatch(r"[A-Za-z0-9_-]{1,256}", tag["Value"]) for tag in tags)
         key = ses_events.record_key_from_tags({tag["Name"]: [tag["Value"]] for tag in tags})
-        assert (key.partition, key.sort) == (f"MESSAGE#{to}", MESSAGE_ID)
+        assert (key.partition, key.sort) == (record_key["PK"], record_key["SK"])
 
 
 def test_a_late_delivery_does_not_overwrite_a_bounce(ses_events, record, stored, ses_notification, lambda_context) -> None:
@@ -324,16 +326,27 @@ def pending_record(messages_table, sweep) -> Callable[..., dict[str, Any]]:
     record's own time."""
     numbers = itertools.count()
 
-    def put(minutes_ago: float = 0, state: str = "PENDING", counted_seconds_later: float = 0, at: datetime | None = None, to: str = RECIPIENT) -> dict[str, Any]:
+    def put(
+        minutes_ago: float = 0,
+        state: str = "PENDING",
+        counted_seconds_later: float = 0,
+        at: datetime | None = None,
+        to: str = RECIPIENT,
+        client_id: str = "default",
+        mode: str = "LIVE",
+    ) -> dict[str, Any]:
         recorded = at or datetime.now(UTC) - timedelta(minutes=minutes_ago)
         ulid = sweep.ulid_time_prefix(recorded) + f"{next(numbers):016d}"
-        item = {"PK": f"MESSAGE#{to}", "SK": f"MESSAGE#{ulid}", "deliveryStatus": state, "statusHistory": []}
+        scope = sweep.scope_of(client_id, mode)
+        item = {"PK": f"MESSAGE#{to}", "SK": f"{scope}MESSAGE#{ulid}", "deliveryStatus": state, "statusHistory": []}
         messages_table.put_item(Item=item)
         hour = int((recorded + timedelta(seconds=counted_seconds_later)).timestamp()) // 3600 * 3600
+        # Any of the channel's shards (the resolver spreads mailboxes over them; the sweep reads them all).
+        shard = sum(to.encode()) % sweep.RECIPIENT_SHARDS
         messages_table.update_item(
-            Key={"PK": "LIMIT#EMAIL", "SK": f"HOUR#{hour}#{to}"},
-            UpdateExpression="ADD sends :one SET firstSentAt = if_not_exists(firstSentAt, :at), lastSentAt = :at",
-            ExpressionAttributeValues={":one": 1, ":at": sweep.iso_time(recorded)},
+            Key={"PK": f"LIMIT#{mode}#EMAIL#{shard}", "SK": f"HOUR#{hour}#{to}"},
+            UpdateExpression="ADD sends :one, clients :client SET firstSentAt = if_not_exists(firstSentAt, :at), lastSentAt = :at",
+            ExpressionAttributeValues={":one": 1, ":client": {client_id}, ":at": sweep.iso_time(recorded)},
         )
         return item
 
@@ -410,13 +423,28 @@ def test_the_sweep_finds_a_message_whose_counter_a_later_send_wrote_first(sweep,
     later = datetime.now(UTC) - timedelta(minutes=3)
     pending_record(at=later, state="ACCEPTED")
     stale = pending_record(at=later - timedelta(seconds=20))
-    counter = next(item for item in messages_table.scan()["Items"] if item["PK"] == "LIMIT#EMAIL")
+    counter = next(item for item in messages_table.scan()["Items"] if item["PK"].startswith("LIMIT#LIVE#EMAIL#"))
     assert counter["firstSentAt"] > counter["lastSentAt"]
     # WHEN a sweep covers only the earlier message's time
     messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": sweep.iso_time(later - timedelta(seconds=25))})
     assert sweep.stale_pending_handler({"staleAfterSeconds": 60 * 3 + 15}, lambda_context)["changed"] == 1
     # THEN it finds it all the same
     assert messages_table.get_item(Key={"PK": stale["PK"], "SK": stale["SK"]})["Item"]["deliveryStatus"] == "UNKNOWN"
+
+
+def test_the_sweep_finds_every_clients_and_modes_messages_in_a_shared_mailbox(sweep, pending_record, messages_table, lambda_context) -> None:
+    # GIVEN one mailbox with messages left PENDING by the default client, another client's LIVE and TEST keys
+    recorded = datetime.now(UTC) - timedelta(minutes=10)
+    stale = [
+        pending_record(at=recorded),
+        pending_record(at=recorded + timedelta(seconds=1), client_id="01JCLIENTAAAAAAAAAAAAAAAAA"),
+        pending_record(at=recorded + timedelta(seconds=2), client_id="01JCLIENTAAAAAAAAAAAAAAAAA", mode="TEST"),
+    ]
+    messages_table.put_item(Item={**SWEEP_KEY, "sweptUntil": sweep.iso_time(recorded - timedelta(minutes=1))})
+    # WHEN the sweep runs
+    assert sweep.stale_pending_handler({"staleAfterSeconds": 60}, lambda_context)["changed"] == 3
+    # THEN each is UNKNOWN
+    assert {messages_table.get_item(Key={"PK": m["PK"], "SK": m["SK"]})["Item"]["deliveryStatus"] for m in stale} == {"UNKNOWN"}
 
 
 def test_a_run_short_of_time_records_how_far_it_got_and_the_next_goes_on(sweep, pending_record, messages_table) -> None:

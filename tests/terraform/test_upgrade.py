@@ -12,8 +12,8 @@ import pytest
 from tests.conftest import REPO_ROOT
 from tools.tfprovider import runner
 
-# The stack as environments ran it before clients: the last commit of main before the change.
-DEPLOYED_BEFORE = "48dc743bd4f6809403a7c22746b8d7e6535b20ab"
+# The stack as environments run it before clients: main as it stood when clients was merged with it.
+DEPLOYED_BEFORE = "d186147c49bc998ddd165b9757558626ceaa3da3"
 STACK = ("terraform", "modules", "graphql", "handlers")
 UPGRADE_TESTS = "tests/upgrade"
 
