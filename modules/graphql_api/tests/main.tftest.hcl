@@ -386,12 +386,12 @@ run "a_changed_lifetime_anchors_the_key_at_the_change" {
   }
 
   assert {
-    condition     = timecmp(aws_appsync_api_key.this.expires, "2027-01-20T09:30:00Z") > 0
+    condition     = timecmp(aws_appsync_api_key.this[0].expires, "2027-01-20T09:30:00Z") > 0
     error_message = "The key expires after the apply that made it, not 30 days after the old anchor."
   }
 
   assert {
-    condition     = aws_appsync_api_key.this.expires == "2027-02-19T09:00:00Z"
+    condition     = aws_appsync_api_key.this[0].expires == "2027-02-19T09:00:00Z"
     error_message = "The new key is valid validity_days (30) from the new anchor, on the hour."
   }
 }
