@@ -76,7 +76,7 @@ def test_environment_files_set_only_declared_variables_and_attributes(stack: Sta
 
 def test_no_policy_anywhere_grants_a_wildcard_action(stack: Stack) -> None:
     # GIVEN every action every policy document allows (a Deny may name a wildcard: it refuses, grants nothing),
-    # and those the manifest grants the resolvers' roles
+    # and those the manifest grants the resolvers' roles and terraform/iam.tf the functions of handlers/clients
     actions = [
         action
         for document in stack.find("data", "aws_iam_policy_document")
@@ -86,6 +86,8 @@ def test_no_policy_anywhere_grants_a_wildcard_action(stack: Stack) -> None:
     ]
     for source in MANIFEST["dataSources"].values():
         actions += source.get("readActions", []) + source.get("writeActions", [])
+    for entries in stack.locals()["clients_function_statements"].values():
+        actions += [action for entry in entries.values() for action in entry["actions"]]
     # THEN none is a wildcard
     assert len(actions) > 20
     assert [action for action in actions if "*" in action] == []
@@ -93,7 +95,12 @@ def test_no_policy_anywhere_grants_a_wildcard_action(stack: Stack) -> None:
 
 def test_every_statement_names_its_actions_literally_or_from_the_manifest(stack: Stack) -> None:
     # (So the wildcard check above sees every action.)
-    computed = {"${each.value.read_actions}", "${each.value.write_actions}", "${concat(local.administration_actions, local.usage_actions)}"}
+    computed = {
+        "${each.value.read_actions}",
+        "${each.value.write_actions}",
+        "${concat(local.administration_actions, local.usage_actions)}",
+        "${statement.value.actions}",  # terraform/iam.tf: clients_function_statements
+    }
     for document in stack.find("data", "aws_iam_policy_document"):
         for statement in statements(document):
             assert isinstance(statement.get("actions"), list) or statement.get("actions") in computed, document.address
