@@ -419,9 +419,9 @@ class Smoke:
             if self.api.local:
                 return "the local stack simulates no SMS outcome: play one (POST /local/events, SMS_SUCCESS) or leave SMOKE_SMS_TO unset"
             return (
-                "SMS delivery status is not arriving: the account's SMS delivery-status logging belongs to the environment that owns the "
-                "account's SMS settings (sms.manage_account_preferences; docs/deployment.md#sms-settings-have-one-owner), and the smsEvents "
-                "function reads its log groups (sms_delivery_log_groups)"
+                "SMS delivery status is not arriving: only the environment that owns the account's SMS settings gets it "
+                "(sms.manage_account_preferences, prod by default; docs/deployment.md#sms-settings-have-one-owner); in the owner, check the "
+                "delivery-status role and the smsEvents function's subscription to sms_delivery_log_groups"
             )
         event = "DELIVERY" if message.expected == "DELIVERED" else "BOUNCE"
         return (
