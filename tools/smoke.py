@@ -243,6 +243,7 @@ class Smoke:
         self.summary: list[tuple[str, str]] = []
         self.client_id: str | None = None
         self.key_id: str | None = None
+        self.key_expires: str | None = None
         self.sender_id = f"smoke-{options.run_id}"
 
     # What the run says ------------------------------------------------------------------------------------
@@ -289,10 +290,10 @@ class Smoke:
         expires = self.now() + timedelta(seconds=2 * self.options.wait_seconds) + KEY_MARGIN
         variables = {"clientId": self.client_id, "mode": "LIVE", "expiresAt": expires.isoformat(timespec="seconds").replace("+00:00", "Z")}
         made = self.operator("key", "createClientKey", variables)["createClientKey"]
-        self.key_id = made["key"]["id"]
+        self.key_id, self.key_expires = made["key"]["id"], made["key"]["expiresAt"]
         self.out(
             f"smoke: run {self.options.run_id} of ENV={self.options.env}: LIVE key {self.key_id} made for client {CLIENT_NAME} ({self.client_id}), "
-            f"expiring {made['key']['expiresAt']}; its secret is held in this process's memory only, and the key is revoked at the end"
+            f"expiring {self.key_expires}; its secret is held in this process's memory only, and the key is revoked at the end"
         )
         return str(made["secret"])
 
@@ -318,7 +319,7 @@ class Smoke:
                 SmokeFailure(
                     "revoke",
                     f"the smoke's key {self.key_id} could not be revoked: {one_line(str(error))}",
-                    f"{cause_of(error, self.options.env, self.api.local, with_key=False)}; it expires by itself within the hour, or: make revoke ENV={self.options.env} KEY={self.key_id}",
+                    f"{cause_of(error, self.options.env, self.api.local, with_key=False)}; it expires by itself at {self.key_expires}, or: make revoke ENV={self.options.env} KEY={self.key_id}",
                 )
             )
             return
