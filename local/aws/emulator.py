@@ -23,6 +23,8 @@ from moto.server import ThreadedMotoServer
 from local.config import Settings
 from local.manifest import Manifest
 
+logger = logging.getLogger(__name__)
+
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",
@@ -153,6 +155,8 @@ def provision(settings: Settings, manifest: Manifest) -> None:
             dynamodb.update_time_to_live(
                 TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": table["ttlAttribute"]}
             )
+    for deprecation in settings.deprecations:
+        logger.warning(deprecation)
     boto3.resource("dynamodb", region_name=settings.table_region).Table(settings.table_names["messages"]).put_item(
         Item={**manifest.storage.config_item, **settings.delivery_config}
     )
