@@ -114,6 +114,23 @@ def canonical_recipient(typed: str) -> str:
     return js_trim("".join(character for character in text if character not in PHONE_FORMATTING))
 
 
+GMAIL_DOMAINS = ("gmail.com", "googlemail.com")
+
+
+def mailbox(typed: str) -> str:
+    """The README's mailbox: the inbox an address's variants reach. An email address lower-cased, without its tag
+    (from a "+" after the local part's first character to the "@"), and on gmail.com and googlemail.com (one
+    domain, gmail.com) without dots in the local part; anything else, its canonical form."""
+    recipient = canonical_recipient(typed)
+    if "@" not in recipient:
+        return recipient
+    local, _, domain = recipient.rpartition("@")
+    untagged = local[:1] + local[1:].split("+")[0]
+    if domain in GMAIL_DOMAINS:
+        return untagged.replace(".", "") + "@gmail.com"
+    return f"{untagged}@{domain}"
+
+
 def sms_recipient_rules(typed: str, countries: frozenset[str]) -> set[str]:
     """An SMS goes to a valid number (libphonenumber's is_valid_number) of an allowed country. Validity is told
     only for the calling codes of allowed countries; any other code's number is simply not allowed."""
