@@ -13,12 +13,24 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 TERRAFORM ?= terraform
 TF := $(TERRAFORM) -chdir=terraform
+# Checked before `terraform init`; empty skips the check (for a provider mirror in Terraform's CLI configuration).
+TERRAFORM_REGISTRY ?= https://registry.terraform.io
+# Before Terraform runs (tools/environments.py): TF_INIT checks that the registry answers or the providers are
+# installed (and AWS credentials with --credentials), then runs terraform init; SELECT_ENV selects an applied
+# environment's workspace. Each says what is missing in one line, and stops.
+ENVIRONMENTS = $(PY) -m tools.environments --terraform "$(TERRAFORM)" --chdir terraform
+TF_INIT = $(ENVIRONMENTS) init --registry "$(TERRAFORM_REGISTRY)"
+SELECT_ENV = $(ENVIRONMENTS) select $(ENV)
 CHECKOV := $(TOOLS)/checkov/bin/checkov
 
-.PHONY: help install chromium dev test test-python lint-js lint-python checkov terraform-test fmt docs bench clean init plan apply outputs destroy env-check channels pause resume
+.PHONY: help install chromium dev test test-python lint-js lint-python checkov terraform-test fmt docs schema bench bench-quick clean init plan apply outputs destroy channels pause resume
+# Prerequisites of the targets above, not run by hand (the only phony targets without a `##` help line).
+INTERNAL_TARGETS := env-check
+.PHONY: $(INTERNAL_TARGETS)
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
+		'{ name[NR] = $$1; text[NR] = $$2; if (length($$1) > width) width = length($$1) } END { for (i = 1; i <= NR; i++) printf "  make %-" width "s  %s\n", name[i], text[i] }'
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)/uv
@@ -69,7 +81,7 @@ lint-python: $(VENV)/.synced ## ruff, and mypy (strict on the Lambda handlers)
 checkov: $(CHECKOV) ## Policy-check the Terraform (zero failed checks; skips are inline with reasons)
 	$(CHECKOV) --config-file .checkov.yaml
 
-test-python: $(VENV)/.synced
+test-python: $(VENV)/.synced ## Run pytest alone (PYTEST_ARGS="tests/e2e -x" picks a part)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 terraform-test: $(VENV)/.synced ## terraform fmt, validate and test of every module, the root and each environment (offline: schema-only providers)
@@ -79,6 +91,9 @@ test: install chromium lint-js lint-python checkov terraform-test test-python ##
 
 docs: $(VENV)/.synced ## Regenerate the inputs/outputs tables of the module READMEs
 	$(PY) tools/module_docs.py
+
+schema: $(VENV)/.synced ## Regenerate graphql/client-schema.graphql (the schema clients and code generators load) from graphql/schema.graphql
+	$(PY) -m tools.client_schema
 
 fmt: $(VENV)/.synced ## Format the Terraform files
 	CHECKPOINT_DISABLE=1 $(TERRAFORM) fmt -recursive terraform
@@ -91,10 +106,11 @@ env-check:
 	@test -n "$(ENV)" || { echo "usage: make $(firstword $(MAKECMDGOALS)) ENV=dev|stage|prod"; exit 2; }
 	@test -f envs/$(ENV).tfvars || { echo "envs/$(ENV).tfvars does not exist"; exit 2; }
 
-init: ## terraform init (copy envs/backend.tf.example to terraform/backend.tf first for remote state)
-	$(TF) init -input=false
+init: $(VENV)/.synced ## terraform init; offline from installed providers when the registry is out of reach (remote state: envs/backend.tf.example)
+	@$(TF_INIT)
 
-plan: env-check init ## Plan an environment: make plan ENV=dev (selects or creates the workspace)
+plan: env-check $(VENV)/.synced ## Plan an environment: make plan ENV=dev (checks the registry and AWS credentials first; selects or creates the workspace)
+	@$(TF_INIT) --credentials
 	$(TF) workspace select -or-create $(ENV)
 	$(TF) plan -input=false -var-file=../envs/$(ENV).tfvars -out=$(ENV).tfplan
 
@@ -103,8 +119,8 @@ apply: plan ## Apply an environment's plan, then print its URL (the key only wit
 	$(TF) apply -input=false $(ENV).tfplan; status=$$?; rm -f terraform/$(ENV).tfplan; exit $$status
 	@$(MAKE) --no-print-directory outputs ENV=$(ENV)
 
-outputs: env-check ## Print an environment's GraphQL URL, key expiry and dashboard; the key itself with SHOW_KEY=1
-	@$(TF) workspace select $(ENV) >/dev/null
+outputs: env-check $(VENV)/.synced ## Print an environment's GraphQL URL, key expiry and dashboard; the key itself with SHOW_KEY=1
+	@$(SELECT_ENV)
 	@echo "graphql_url = $$($(TF) output -raw graphql_url)"
 	@echo "graphql_api_arn = $$($(TF) output -raw graphql_api_arn)   (IAM callers: appsync:GraphQL on <arn>/types/<Type>/fields/<field>)"
 	@echo "dashboard_url = $$($(TF) output -raw dashboard_url)"
@@ -114,25 +130,25 @@ outputs: env-check ## Print an environment's GraphQL URL, key expiry and dashboa
 # The channel guardrail of an environment (docs/operations.md#the-channel-guardrail): CHANNEL and REASON reach the
 # tool through the environment (make exports command-line variables), so quotes in a reason stay intact.
 channels: env-check $(VENV)/.synced ## Print whether EMAIL and SMS are paused, since when and why: make channels ENV=prod
-	@$(TF) workspace select $(ENV) >/dev/null
+	@$(SELECT_ENV)
 	@$(PY) -m tools.channels --terraform "$(TERRAFORM)" status
 
 pause: env-check $(VENV)/.synced ## Pause a channel now: make pause ENV=prod CHANNEL=EMAIL|SMS REASON="..."
-	@$(TF) workspace select $(ENV) >/dev/null
+	@$(SELECT_ENV)
 	@$(PY) -m tools.channels --terraform "$(TERRAFORM)" pause "$$CHANNEL" --reason "$$REASON"
 
 resume: env-check $(VENV)/.synced ## Resume a paused channel (deliberately: see the runbook): make resume ENV=prod CHANNEL=EMAIL|SMS
-	@$(TF) workspace select $(ENV) >/dev/null
+	@$(SELECT_ENV)
 	@$(PY) -m tools.channels --terraform "$(TERRAFORM)" resume "$$CHANNEL" --reason "$$REASON"
 
-destroy: env-check init ## Destroy an environment (prod's table refuses while deletion protection is on)
-	$(TF) workspace select $(ENV)
+destroy: env-check $(VENV)/.synced ## Destroy an environment (stage's and prod's tables refuse while deletion protection is on)
+	@$(TF_INIT) --credentials
+	@$(SELECT_ENV)
 	$(TF) destroy -input=false -var-file=../envs/$(ENV).tfvars
 
 bench: $(VENV)/.synced ## Measure the handlers, DynamoDB work, packages, the local stack (~3 min; figures go into bench/results)
 	$(PY) -m bench $(BENCH_ARGS)
 
-.PHONY: bench-quick
 bench-quick: $(VENV)/.synced ## Run every benchmark with small counts (~30 s), to check they work; writes no results
 	$(PY) -m bench --quick $(BENCH_ARGS)
 

@@ -19,10 +19,26 @@ DEFAULT_API_KEY = "local-dev-api-key"
 LOCAL_ACCESS_KEY_ID = "LOCALDEVACCESSKEY"
 LOCAL_SECRET_ACCESS_KEY = "local-dev-secret-access-key"
 _LOOPBACK_ORIGIN = re.compile(r"http://(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", re.IGNORECASE)
+_LOOPBACK_HOST = re.compile(r"(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", re.IGNORECASE)
+
+
+def host_is_loopback(host: str | None) -> bool:
+    """A Host header naming this machine by a loopback name: a DNS-rebinding page reaches the stack under its own."""
+    return host is not None and _LOOPBACK_HOST.fullmatch(host.strip()) is not None
 
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name) or default
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = _env(name, "on" if default else "off").strip().lower()
+    if value not in _FLAG_VALUES:
+        raise ValueError(f"{name} must be one of {', '.join(sorted(_FLAG_VALUES))}")
+    return _FLAG_VALUES[value]
+
+
+_FLAG_VALUES = {"1": True, "true": True, "on": True, "yes": True, "0": False, "false": False, "off": False, "no": False}
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,13 @@ class Settings:
     secret_access_key: str = field(default_factory=lambda: _env("AWS_SECRET_ACCESS_KEY", LOCAL_SECRET_ACCESS_KEY))
     # Resolvers one request may run (AppSync's resolverCountLimit): one, so one sendMessage per request.
     resolver_count_limit: int = field(default_factory=lambda: int(_env("RESOLVER_COUNT_LIMIT", "1")))
+    # As terraform/variables.tf's query_depth_limit (the same default): the deepest document AppSync accepts.
+    query_depth_limit: int = field(default_factory=lambda: int(_env("QUERY_DEPTH_LIMIT", "10")))
+    # As terraform/variables.tf's introspection_enabled; on here, as in dev, so the console's explorer and
+    # clients that fetch the schema work (stage and prod have it off).
+    introspection: bool = field(default_factory=lambda: _flag("INTROSPECTION", True))
+    # Seconds a client has to send a request's headers, and again its whole body, before the connection is closed.
+    read_timeout_seconds: float = field(default_factory=lambda: float(_env("READ_TIMEOUT_SECONDS", "10")))
     # As terraform/variables.tf's message_retention_days.
     message_retention_days: int = field(default_factory=lambda: int(_env("MESSAGE_RETENTION_DAYS", "90")))
     # Seconds from SES accepting an email to a mailbox-simulator address to its events (local/providers/ses_simulator.py).
@@ -71,6 +94,10 @@ class Settings:
             raise ValueError("SMS_ALLOWED_PREFIXES is deprecated and replaced by SMS_ALLOWED_COUNTRIES: set only SMS_ALLOWED_COUNTRIES")
         if any(not re.fullmatch(r"\+[1-9][0-9]{0,5}", prefix) for prefix in _split(self.sms_allowed_prefixes)):
             raise ValueError("SMS_ALLOWED_PREFIXES lists E.164 prefixes: + and 1-6 digits, the first not 0 (e.g. +1,+44)")
+        if not 1 <= self.query_depth_limit <= 75:
+            raise ValueError("QUERY_DEPTH_LIMIT must be a whole number from 1 to 75 (AppSync's range)")
+        if not 0 < self.read_timeout_seconds <= 300:
+            raise ValueError("READ_TIMEOUT_SECONDS must be a number of seconds above 0, at most 300")
 
     @property
     def deprecations(self) -> list[str]:
@@ -147,19 +174,28 @@ class Settings:
         """The handlers' CloudWatch metrics namespace, as Terraform names it (terraform/main.tf: metrics_namespace)."""
         return f"serverless-messenger/{self.stage}"
 
-    @property
-    def guardrail_alarms(self) -> dict[str, str]:
-        """The alarms whose ALARM pauses a channel (alarm name -> channel), named as Terraform names them."""
-        prefix = f"{self.stage}-messenger"
-        return {
-            f"{prefix}-ses-bounce-rate-critical": "EMAIL",
-            f"{prefix}-ses-complaint-rate-critical": "EMAIL",
-            f"{prefix}-sms-spend-critical": "SMS",
-        }
+    def alarm_region(self, name: str) -> str:
+        """Where one of the stack's alarms lives, as Terraform places it (terraform/operations.tf): the SES
+        reputation alarms in the SES region, the SMS ones (spend, the smsEvents queue) in the SNS region, the
+        rest beside the table."""
+        after_prefix = name.removeprefix(f"{self.stage}-messenger-")
+        if after_prefix.startswith("ses-"):
+            return self.ses_region
+        return self.sns_region if after_prefix.startswith("sms-") else self.table_region
+
+    def alarm_arn(self, name: str) -> str:
+        return f"arn:aws:cloudwatch:{self.alarm_region(name)}:123456789012:alarm:{name}"
 
     @property
-    def alarm_topic_arn(self) -> str:
-        return f"arn:aws:sns:{self.ses_region}:123456789012:{self.stage}-messenger-alarms"
+    def guardrail_alarms(self) -> dict[str, str]:
+        """The alarms whose ALARM pauses a channel (alarm ARN -> channel), named and placed as Terraform does."""
+        prefix = f"{self.stage}-messenger"
+        channels = {"ses-bounce-rate-critical": "EMAIL", "ses-complaint-rate-critical": "EMAIL", "sms-spend-critical": "SMS"}
+        return {self.alarm_arn(f"{prefix}-{name}"): channel for name, channel in channels.items()}
+
+    def alarm_topic_arn(self, region: str) -> str:
+        """The alarm topic of a region: every alarm notifies the one of its own region."""
+        return f"arn:aws:sns:{region}:123456789012:{self.stage}-messenger-alarms"
 
     def status_env(self, storage: StorageContract) -> dict[str, str]:
         """What the status Lambdas get as their environment in AWS (terraform/main.tf: status_environment)."""

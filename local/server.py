@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import re
+import time
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from local import console
 from local.appsync.auth import Refusal
-from local.config import Settings
+from local.config import Settings, host_is_loopback
 from local.providers.status_reports import ReportError
 from local.stack import WORKERS, LocalStack
 
@@ -67,7 +67,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
     # --- reading ------------------------------------------------------------------------------
 
     def _read_body(self) -> bytes | None:
-        """The request body, or None after answering a request whose length is missing, wrong or too big."""
+        """The request body, or None after answering a request whose length is missing, wrong or too big, or
+        whose body did not arrive within READ_TIMEOUT_SECONDS (a client sending part of a body and then nothing,
+        or a byte at a time, holds no connection and no thread for longer)."""
         declared = self.headers.get("Content-Length") or "0"
         if not declared.isdigit():
             self._error(HTTPStatus.BAD_REQUEST, "MalformedHttpRequestException", "Content-Length must be a whole number of bytes")
@@ -79,7 +81,31 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "PayloadTooLarge", f"The request is larger than {MAX_REQUEST_BYTES} bytes")
             self.close_connection = True
             return None
-        return self.rfile.read(length)
+        body = self._read_within(length, time.monotonic() + self.stack.settings.read_timeout_seconds)
+        if body is None:
+            self._error(HTTPStatus.REQUEST_TIMEOUT, "RequestTimeoutException", f"The request body did not arrive within {self.stack.settings.read_timeout_seconds:g} s")
+            self.close_connection = True
+        return body
+
+    def _read_within(self, length: int, deadline: float) -> bytes | None:
+        """`length` bytes of the body, or None if they have not all arrived by `deadline` (or the client left)."""
+        chunks, remaining = [], length
+        try:
+            while remaining > 0:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self.connection.settimeout(left)
+                chunk = self.rfile.read1(min(remaining, 1 << 16))
+                if not chunk:
+                    return None
+                chunks.append(chunk)
+                remaining -= len(chunk)
+        except TimeoutError:
+            return None
+        finally:
+            self.connection.settimeout(self.timeout)
+        return b"".join(chunks)
 
     def _discard(self, length: int) -> None:
         # Read what the client is still sending (up to a bound, and only while it keeps sending), so that
@@ -164,13 +190,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if isinstance(caller, Refusal):
             self._send_json(caller.status, caller.body(), cors=True)
             return
+        # AppSync's answers to a body that holds no GraphQL request (https://github.com/graphql/graphql-over-http/issues/81).
+        if not raw.strip():
+            self._error(HTTPStatus.BAD_REQUEST, "MalformedHttpRequestException", "Request body is empty.", cors=True)
+            return
         try:
             body = self._parse_json(raw)
-        except ValueError as error:
-            self._error(HTTPStatus.BAD_REQUEST, "MalformedHttpRequestException", f"The body is not valid JSON: {error}", cors=True)
-            return
-        if not isinstance(body, dict):
-            self._error(HTTPStatus.BAD_REQUEST, "MalformedHttpRequestException", "The body must be a JSON object with a query", cors=True)
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str) or not body["query"].strip():
+            self._error(HTTPStatus.BAD_REQUEST, "MalformedHttpRequestException", "Unable to parse GraphQL query.", cors=True)
             return
         with self.stack.executing:
             result = self.stack.graphql.execute(body, headers, caller)
@@ -246,6 +275,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _outbox(self) -> None:
         self._local_tool(lambda _: {"messages": self.stack.outbox.entries()})
 
+    def _clear_outbox(self) -> None:
+        self._local_tool(lambda _: {"cleared": self.stack.outbox.clear()})
+
+    def _outbox_statuses(self) -> None:
+        since = parse_qs(urlsplit(self.path).query).get("since", [None])[0]
+        self._local_tool(lambda _: console.outbox_statuses(self.stack, since))
+
     def _events(self) -> None:
         self._local_tool(self.stack.reporter.report)
 
@@ -264,7 +300,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _stream(self) -> None:
         """Server-sent events, for as long as the client stays: `outbox` (each captured send, from the
         `after`-th on; its `id` is its position), `table` (the table was written; data: the count of writes),
-        and `reset` (`after` is past the end of the outbox: the client followed a stack that was restarted).
+        and `reset` (the outbox was cleared, or `after` is past its end because the client followed a stack that
+        was restarted: the client forgets what it had, and the entries follow from the first).
         The API key comes as a header, so the console reads it with fetch() rather than EventSource."""
         if self._read_body() is None or self._key_refused():
             return
@@ -276,16 +313,22 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         self.close_connection = True
-        activity, writes = self.stack.activity, -1
+        activity, outbox, writes = self.stack.activity, self.stack.outbox, -1
+        clears = outbox.clears
         try:
-            if sent > len(self.stack.outbox):
+            if sent > len(outbox):
                 # The client saw more than this stack has sent: it follows a stack that was restarted.
                 self.wfile.write(b"event: reset\ndata: {}\n\n")
                 sent = 0
             while not activity.closed:
-                changed = activity.wait(sent, writes, STREAM_KEEPALIVE_SECONDS)
-                events = [f"id: {index}\nevent: outbox\ndata: {json.dumps(entry)}\n\n" for index, entry in enumerate(self.stack.outbox.entries(sent), sent + 1)]
-                sent += len(events)
+                changed = activity.wait(sent, clears, writes, STREAM_KEEPALIVE_SECONDS)
+                events = []
+                if outbox.clears != clears:
+                    clears, sent = outbox.clears, 0
+                    events.append("event: reset\ndata: {}\n\n")
+                entries = [f"id: {index}\nevent: outbox\ndata: {json.dumps(entry)}\n\n" for index, entry in enumerate(outbox.entries(sent), sent + 1)]
+                sent += len(entries)
+                events += entries
                 if activity.writes != writes:
                     writes = activity.writes
                     events.append(f"event: table\ndata: {writes}\n\n")
@@ -310,6 +353,8 @@ ROUTES: dict[tuple[str, str], Callable[[_RequestHandler], None]] = {
     ("GET", "/local/stream"): _RequestHandler._stream,
     ("GET", "/health"): _RequestHandler._health,
     ("GET", "/local/outbox"): _RequestHandler._outbox,
+    ("DELETE", "/local/outbox"): _RequestHandler._clear_outbox,
+    ("GET", "/local/outbox/statuses"): _RequestHandler._outbox_statuses,
     ("POST", "/local/events"): _RequestHandler._events,
     ("POST", "/local/sweep"): _RequestHandler._sweep,
     ("POST", "/local/expire"): _RequestHandler._expire,
@@ -319,11 +364,6 @@ ROUTES: dict[tuple[str, str], Callable[[_RequestHandler], None]] = {
 }
 # What a browser may send to /graphql: the API key, or a SigV4 signature.
 CORS_REQUEST_HEADERS = ["content-type", "x-api-key", "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"]
-_LOOPBACK_HOST = re.compile(r"(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", re.IGNORECASE)
-
-
-def host_is_loopback(host: str | None) -> bool:
-    return host is not None and _LOOPBACK_HOST.fullmatch(host.strip()) is not None
 
 
 class LocalServer(ThreadingHTTPServer):
@@ -334,7 +374,9 @@ class LocalServer(ThreadingHTTPServer):
     request_queue_size = 2 * WORKERS
 
     def __init__(self, settings: Settings) -> None:
-        self.handler_class: type[_RequestHandler] = type("RequestHandler", (_RequestHandler,), {})
+        # The socket timeout bounds every wait for the client: the request line and headers, and an idle
+        # keep-alive connection; the body has one deadline for all of it (_read_body).
+        self.handler_class: type[_RequestHandler] = type("RequestHandler", (_RequestHandler,), {"timeout": settings.read_timeout_seconds})
         super().__init__((settings.host, settings.port), self.handler_class)
 
     def attach(self, stack: LocalStack) -> None:

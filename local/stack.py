@@ -103,6 +103,7 @@ def build_status_reporter(settings: Settings, manifest: Manifest, engine: JsEngi
         sns_region=settings.sns_region,
         configuration_set=settings.configuration_set,
         topic_arn=settings.email_events_topic_arn,
+        alarm_region=settings.alarm_region,
         alarm_topic_arn=settings.alarm_topic_arn,
     )
 
@@ -123,7 +124,8 @@ def assemble_stack(settings: Settings) -> LocalStack:
     boto3.DEFAULT_SESSION = session
     outbox = Outbox(manifest.storage.key_prefixes["message"])
     outbox.attach(session)
-    activity = Activity(outbox)
+    messages = manifest.tables["messages"]
+    activity = Activity(outbox, (messages["partitionKey"], messages["sortKey"]))
     activity.attach(session)
     engine = JsEngine()
     executor = PipelineExecutor(manifest, engine, build_data_sources(settings, manifest), env={})
@@ -131,15 +133,22 @@ def assemble_stack(settings: Settings) -> LocalStack:
     simulator = MailboxSimulator(reporter.play, settings.ses_simulator_delay_seconds)
     outbox.subscribe(simulator.on_sent)
     simulator.start()
-    graphql = GraphQLHost(load_schema(manifest), executor, settings.resolver_count_limit)
+    graphql = GraphQLHost(
+        load_schema(manifest),
+        executor,
+        settings.resolver_count_limit,
+        query_depth_limit=settings.query_depth_limit,
+        introspection=settings.introspection,
+    )
     return LocalStack(settings, manifest, engine, executor, graphql, outbox, reporter, activity, simulator)
 
 
 def start_stack(settings: Settings | None = None) -> LocalStack:
     """The whole local stack, with its own moto server."""
-    aws = start_moto()
+    settings = settings or Settings()
+    aws = start_moto(settings)
     try:
-        stack = assemble_stack(settings or Settings())
+        stack = assemble_stack(settings)
     except Exception:
         aws.stop()
         raise

@@ -1,11 +1,21 @@
-"""The deploy targets keep the API key out of logs: `make apply` prints no key and leaves no plan file
-(which holds every value, the key included); `make outputs SHOW_KEY=1` prints it when asked, and the dashboard's
-URL always. `make pause|resume|channels` select the environment's workspace, then hand the request to
-tools/channels.py (tested with botocore's Stubber in tests/test_channels.py)."""
+"""The Makefile's user-facing targets.
+
+- `make help` lists every target a user runs, its descriptions aligned whatever the names' length.
+- The deploy targets keep the API key out of logs: `make apply` prints no key and leaves no plan file (which holds
+  every value, the key included); `make outputs SHOW_KEY=1` prints it when asked, and the dashboard's URL always.
+- Before Terraform starts, `make plan` says in one line each what is missing (the registry or installed
+  providers, AWS credentials) and how to fix it; `make outputs|channels` say an environment was never applied.
+- `make pause|resume|channels` select the environment's workspace, then hand the request to tools/channels.py
+  (tested with botocore's Stubber in tests/test_channels.py).
+
+Terraform is a fake here (a shell script, named by TERRAFORM or found on PATH) that answers as the real one does;
+tools/environments.py, which the targets run first, has its own tests in tests/test_environments.py.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -14,11 +24,16 @@ import pytest
 from tests.conftest import REPO_ROOT
 
 KEY = "da2-this-is-the-secret-key"
+# Nothing listens on port 9 (discard) of the loopback: the connection is refused at once, so the registry check
+# fails fast and the tests need no network.
+NO_REGISTRY = "http://127.0.0.1:9"
 
-# Stands in for terraform: answers outputs, and writes the plan file a real `plan -out` would write.
+# Stands in for terraform after an apply of dev: answers outputs, and writes the plan file a real `plan -out` would.
 FAKE_TERRAFORM = f"""#!/bin/sh
 echo "$*" >> "$TERRAFORM_LOG"
 case "$*" in
+  *"workspace list"*) printf '  default\\n* dev\\n\\n' ;;
+  *"output -json"*) echo '{{"graphql_url": {{"sensitive": false, "type": "string", "value": "https://example"}}}}' ;;
   *"output -raw api_key_expires"*) echo "2027-02-27T17:00:00Z" ;;
   *"output -raw api_key"*) echo "{KEY}" ;;
   *"output -raw graphql_url"*) echo "https://example.appsync-api.eu-central-1.amazonaws.com/graphql" ;;
@@ -29,20 +44,174 @@ esac
 exit 0
 """
 
+# Stands in for terraform where dev was never applied: the workspaces are the default one and those in WORKSPACES
+# (make plan makes one), with states that have no outputs; selecting a missing one fails with the real one's words
+# (Terraform 1.11, on stderr; colours left out).
+NEVER_APPLIED_TERRAFORM = """#!/bin/sh
+echo "$*" >> "$TERRAFORM_LOG"
+case "$2 $3" in
+  "workspace list") printf '* default\\n'; for name in $WORKSPACES; do printf '  %s\\n' "$name"; done; printf '\\n' ;;
+  "workspace select")
+    case " $WORKSPACES " in
+      *" $4 "*) printf 'Switched to workspace "%s".\\n' "$4" ;;
+      *) printf '\\nWorkspace "%s" doesn'"'"'t exist.\\n\\nYou can create this workspace with the "new" subcommand \\nor include the "-or-create" flag with the "select" subcommand.\\n' "$4" >&2
+         exit 1 ;;
+    esac ;;
+  "output -json") echo '{}' ;;
+  "output -raw") printf '\\nWarning: No outputs found\\n' >&2 ;;
+esac
+exit 0
+"""
+
+
+def script(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text)
+    path.chmod(0o755)
+    return path
+
 
 @pytest.fixture
 def fake_terraform(tmp_path: Path) -> Path:
-    script = tmp_path / "terraform"
-    script.write_text(FAKE_TERRAFORM)
-    script.chmod(0o755)
-    return script
+    return script(tmp_path, "terraform", FAKE_TERRAFORM)
+
+
+def no_aws_credentials(tmp_path: Path) -> dict[str, str]:
+    """The environment of a machine where boto3's credential chain finds nothing: no variables, no ~/.aws, no
+    instance role (the metadata service is not even asked)."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+    return {**env, "HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"), "AWS_EC2_METADATA_DISABLED": "true"}
+
+
+def run_make(target: str, *variables: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["make", "--no-print-directory", target, *variables], cwd=REPO_ROOT, env=env or dict(os.environ), capture_output=True, text=True, check=False)
 
 
 def make(target: str, terraform: Path, *variables: str) -> str:
-    env = {**os.environ, "PLAN_FILE": str(REPO_ROOT / "terraform" / "dev.tfplan"), "TERRAFORM_LOG": str(terraform.parent / "terraform.log")}
-    result = subprocess.run(["make", "--no-print-directory", target, "ENV=dev", f"TERRAFORM={terraform}", *variables], cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False)
+    """A deploy target with the fake terraform, AWS credentials in the environment, and the registry check off."""
+    env = {
+        **os.environ,
+        "PLAN_FILE": str(REPO_ROOT / "terraform" / "dev.tfplan"),
+        "TERRAFORM_LOG": str(terraform.parent / "terraform.log"),
+        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "example-secret",
+    }
+    result = run_make(target, "ENV=dev", f"TERRAFORM={terraform}", "TERRAFORM_REGISTRY=", *variables, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
+
+
+# --- make help ----------------------------------------------------------------------------------------------
+
+
+def make_database(*extra: str) -> str:
+    return subprocess.run(["make", "-pRrq", "-f", "Makefile", *extra], cwd=REPO_ROOT, capture_output=True, text=True, check=False).stdout
+
+
+def variable(database: str, name: str) -> list[str]:
+    [value] = re.findall(rf"^{name} :?= (.*)$", database, re.MULTILINE)
+    return value.split()
+
+
+def listed(output: str) -> dict[str, int]:
+    """Each target `make help` lists, and the column its description starts at."""
+    rows = [re.fullmatch(r"  make (\S+)( +)\S.*", line) for line in output.splitlines()]
+    assert all(rows), output
+    return {row[1]: row.end(2) for row in rows if row}
+
+
+def test_help_lists_every_phony_target_a_user_runs() -> None:
+    database = make_database()
+    internal = set(variable(database, "INTERNAL_TARGETS"))
+    phony = {name for line in re.findall(r"^\.PHONY: (.*)$", database, re.MULTILINE) for name in line.split()}
+    assert internal and internal <= phony
+    assert set(listed(run_make("help").stdout)) == phony - internal
+
+
+def test_help_aligns_the_descriptions_whatever_the_names_length(tmp_path: Path) -> None:
+    # GIVEN a target whose name is longer than any in the Makefile, from a second makefile
+    extra = tmp_path / "extra.mk"
+    extra.write_text("a-target-with-a-rather-long-name-indeed: ## a long one\n")
+    # WHEN make help lists them all
+    columns = listed(subprocess.run(["make", "--no-print-directory", "-f", "Makefile", "-f", str(extra), "help"], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout)
+    # THEN every description starts in one column, two spaces after the longest name
+    assert "a-target-with-a-rather-long-name-indeed" in columns and "terraform-test" in columns
+    assert set(columns.values()) == {len("  make ") + len("a-target-with-a-rather-long-name-indeed") + 2}
+    # AND without it, the Makefile's own longest name sets the column
+    assert set(listed(run_make("help").stdout).values()) == {len("  make ") + len("terraform-test") + 2}
+
+
+# --- make plan: what is missing, before Terraform starts --------------------------------------------------------
+
+
+REGISTRY_LINE = re.compile(r"^Terraform's registry \(http://127\.0\.0\.1:9\) cannot be reached \(.+\) and the providers are not installed: run `make init` once where it can be reached, or set TERRAFORM_REGISTRY= when a provider mirror is configured$")
+CREDENTIALS_LINE = re.compile(r"^no AWS credentials found \(boto3's chain: .*\): run `aws configure` or `aws sso login --profile <name>`, then export AWS_PROFILE=<name>$")
+
+
+def test_plan_without_registry_or_credentials_says_both_in_a_line_each_and_never_starts_terraform(fake_terraform: Path, tmp_path: Path) -> None:
+    # GIVEN no registry, no providers installed (an empty data directory) and no AWS credentials
+    env = {**no_aws_credentials(tmp_path), "TERRAFORM_LOG": str(tmp_path / "terraform.log"), "TF_DATA_DIR": str(tmp_path / "tf-data")}
+    # WHEN a plan is asked for
+    result = run_make("plan", "ENV=dev", f"TERRAFORM={fake_terraform}", f"TERRAFORM_REGISTRY={NO_REGISTRY}", env=env)
+    # THEN it stops with one line for each, saying how to fix it, and nothing of Terraform's
+    assert result.returncode != 0
+    problems = [line for line in result.stderr.splitlines() if not line.startswith("make: ***")]
+    assert len(problems) == 2, result.stderr
+    assert REGISTRY_LINE.match(problems[0]) and CREDENTIALS_LINE.match(problems[1]), problems
+    assert result.stdout == ""
+    assert not (tmp_path / "terraform.log").exists(), "terraform must not start"
+
+
+def test_plan_with_credentials_but_no_registry_says_only_that(fake_terraform: Path, tmp_path: Path) -> None:
+    env = {**no_aws_credentials(tmp_path), "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "example-secret", "TERRAFORM_LOG": str(tmp_path / "terraform.log"), "TF_DATA_DIR": str(tmp_path / "tf-data")}
+    result = run_make("plan", "ENV=dev", f"TERRAFORM={fake_terraform}", f"TERRAFORM_REGISTRY={NO_REGISTRY}", env=env)
+    problems = [line for line in result.stderr.splitlines() if not line.startswith("make: ***")]
+    assert result.returncode != 0 and len(problems) == 1 and REGISTRY_LINE.match(problems[0]), result.stderr
+    assert not (tmp_path / "terraform.log").exists()
+
+
+def test_plan_with_the_registry_check_off_and_no_credentials_says_only_that(fake_terraform: Path, tmp_path: Path) -> None:
+    env = {**no_aws_credentials(tmp_path), "TERRAFORM_LOG": str(tmp_path / "terraform.log")}
+    result = run_make("plan", "ENV=dev", f"TERRAFORM={fake_terraform}", "TERRAFORM_REGISTRY=", env=env)
+    problems = [line for line in result.stderr.splitlines() if not line.startswith("make: ***")]
+    assert result.returncode != 0 and len(problems) == 1 and CREDENTIALS_LINE.match(problems[0]), result.stderr
+    assert not (tmp_path / "terraform.log").exists()
+
+
+def test_plan_runs_init_then_selects_or_creates_the_workspace(fake_terraform: Path) -> None:
+    make("plan", fake_terraform)
+    (REPO_ROOT / "terraform" / "dev.tfplan").unlink()
+    calls = (fake_terraform.parent / "terraform.log").read_text().splitlines()
+    assert calls == ["-chdir=terraform init -input=false", "-chdir=terraform workspace select -or-create dev", "-chdir=terraform plan -input=false -var-file=../envs/dev.tfvars -out=dev.tfplan"]
+
+
+# --- an environment never applied -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["outputs", "channels", "pause"])
+def test_an_environment_never_applied_is_said_to_be_not_deployed_yet(tmp_path: Path, target: str) -> None:
+    # GIVEN a terraform on PATH that has no workspace for dev, as the real one before the first apply
+    script(tmp_path, "terraform", NEVER_APPLIED_TERRAFORM)
+    env = {**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}", "TERRAFORM_LOG": str(tmp_path / "terraform.log")}
+    # WHEN its outputs or its channels are asked for
+    result = run_make(target, "ENV=dev", "CHANNEL=EMAIL", "REASON=drill", env=env)
+    # THEN one line says so, and what to run
+    assert result.returncode != 0
+    assert [line for line in result.stderr.splitlines() if not line.startswith("make: ***")] == ["not deployed yet: make apply ENV=dev"]
+    assert "doesn't exist" not in result.stdout + result.stderr and result.stdout == ""
+    # AND nothing was selected, read or invoked
+    assert (tmp_path / "terraform.log").read_text().splitlines() == ["-chdir=terraform workspace list"]
+
+
+def test_a_workspace_that_was_planned_but_never_applied_is_not_deployed_yet(tmp_path: Path) -> None:
+    # GIVEN dev's workspace (made by make plan) with a state that has no outputs
+    script(tmp_path, "terraform", NEVER_APPLIED_TERRAFORM)
+    env = {**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}", "TERRAFORM_LOG": str(tmp_path / "terraform.log"), "WORKSPACES": "dev"}
+    result = run_make("outputs", "ENV=dev", env=env)
+    assert result.returncode != 0 and "not deployed yet: make apply ENV=dev" in result.stderr and result.stdout == ""
+
+
+# --- apply, outputs and the channel targets -----------------------------------------------------------------
 
 
 def test_apply_prints_the_url_but_not_the_key_and_removes_the_plan_file(fake_terraform: Path) -> None:
@@ -60,9 +229,11 @@ def test_outputs_prints_the_dashboard(fake_terraform: Path) -> None:
     assert "dashboard_url = https://eu-central-1.console.aws.amazon.com/cloudwatch/home?region=eu-central-1#dashboards/dashboard/dev-messenger" in make("outputs", fake_terraform)
 
 
-# Stands in for the virtualenv's python: writes the arguments it was given, one a line.
-FAKE_PYTHON = """#!/bin/sh
-printf '%s\\n' "$@" > "$(dirname "$0")/python.args"
+# Stands in for the virtualenv's python when it runs tools/channels.py (writes the arguments it was given, one a
+# line); anything else it hands to the real one.
+FAKE_PYTHON = f"""#!/bin/sh
+if [ "$2" = tools.channels ]; then printf '%s\\n' "$@" > "$(dirname "$0")/python.args"; exit 0; fi
+exec "{REPO_ROOT / ".venv" / "bin" / "python"}" "$@"
 """
 
 
@@ -75,10 +246,13 @@ printf '%s\\n' "$@" > "$(dirname "$0")/python.args"
     ],
 )
 def test_channel_targets_select_the_workspace_and_hand_the_request_to_the_tool(fake_terraform: Path, target: str, variables: list[str], arguments: list[str]) -> None:
-    python = fake_terraform.parent / "python"
-    python.write_text(FAKE_PYTHON)
-    python.chmod(0o755)
+    python = script(fake_terraform.parent, "python", FAKE_PYTHON)
     make(target, fake_terraform, f"PY={python}", *variables)
-    # The environment's workspace first, as make outputs does; then the tool, with the same terraform.
-    assert (fake_terraform.parent / "terraform.log").read_text().splitlines() == ["-chdir=terraform workspace select dev"]
+    # The environment's workspace first, as make outputs does: one that exists and was applied (it has outputs)
+    assert (fake_terraform.parent / "terraform.log").read_text().splitlines() == [
+        "-chdir=terraform workspace list",
+        "-chdir=terraform workspace select dev",
+        "-chdir=terraform output -json",
+    ]
+    # THEN the tool, with the same terraform, and the request as it was typed (quotes intact)
     assert (fake_terraform.parent / "python.args").read_text().splitlines() == ["-m", "tools.channels", "--terraform", str(fake_terraform), *arguments]

@@ -52,6 +52,9 @@ def main() -> int:
         expect(page.locator("#stream-state")).to_have_text("live")
         page.locator(".outbox-item", has_text="alice@example.com").click()
         expect(page.locator("#outbox-detail h3")).to_have_text("Your order #1042 has shipped")
+        # Each row with its record's status, the simulator's outcomes included.
+        expect(page.locator(".outbox-status .badge", has_text="COMPLAINED")).to_have_count(1)
+        expect(page.locator(".outbox-status .badge", has_text="BOUNCED")).to_have_count(1)
         page.screenshot(path=IMAGES / "console.png")
         page.goto(stack.base_url + "/#messages?senderId=shop-1")
         expect(page.locator("li.message")).to_have_count(len(SENDS))

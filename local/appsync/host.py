@@ -23,12 +23,25 @@ from graphql import (
     execute_sync,
     parse,
     print_ast,
+    specified_rules,
     validate,
 )
 
 from local.appsync.auth import API_KEY, Caller
 from local.appsync.authorization import enforce_auth_directives
 from local.appsync.pipeline import FieldError, PipelineExecutor, RequestInfo
+from local.appsync.validation import (
+    LIMIT_ERROR_TYPE,
+    LIMIT_MESSAGE,
+    NoIntrospection,
+    Operation,
+    appsync_refusal,
+    field_paths,
+    node_locations,
+    refusal,
+    root_type_name,
+    syntax_refusal,
+)
 from local.manifest import Manifest
 
 logger = logging.getLogger("local.graphql")
@@ -65,10 +78,12 @@ Selection = tuple[list[str], str]
 
 @dataclass
 class PreparedDocument:
-    """A parsed and validated document, and what its field nodes select (worked out once, on first use)."""
+    """A parsed document, its validation errors and what its field nodes select (each worked out once, on first
+    use: a document refused before validation is never validated)."""
 
     document: DocumentNode | None
-    problems: tuple[GraphQLError, ...]
+    syntax_error: GraphQLError | None = None
+    problems: tuple[GraphQLError, ...] | None = None
     # By id() of a field node of `document`, which this object keeps alive.
     selections: dict[int, Selection] = field(default_factory=dict)
 
@@ -111,7 +126,7 @@ def _field_resolver(executor: PipelineExecutor, field_path: str, resolver_count_
         state: RequestState = info.context
         # As AppSync does: past the limit, a resolver fails during execution; what ran before stands.
         if state.resolvers_run >= resolver_count_limit:
-            raise FieldError(message="Resolver invocation limit reached.", error_type="ResolverExecutionLimitReached")
+            raise FieldError(message=LIMIT_MESSAGE, error_type=LIMIT_ERROR_TYPE)
         state.resolvers_run += 1
         node = info.field_nodes[0]
         selection = state.selections.get(id(node))
@@ -173,23 +188,66 @@ def appsync_error(error: GraphQLError) -> dict[str, Any]:
             "locations": _locations(error),
             "message": "An internal failure occurred while resolving this field",
         }
-    return {"path": error.path, "locations": _locations(error), "message": error.message, "errorType": "ValidationError"}
+    # Not a field's: the variables could not be coerced.
+    return appsync_refusal(error)
 
 
 class GraphQLHost:
-    def __init__(self, schema: GraphQLSchema, executor: PipelineExecutor, resolver_count_limit: int = 10_000) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        executor: PipelineExecutor,
+        resolver_count_limit: int = 10_000,
+        query_depth_limit: int | None = None,
+        introspection: bool = True,
+    ) -> None:
         self.schema = schema
+        self.resolver_count_limit = resolver_count_limit
+        self.query_depth_limit = query_depth_limit
+        self.rules = (*specified_rules, *(() if introspection else (NoIntrospection,)))
+        self.resolved_fields = {(resolver.type_name, resolver.field_name) for resolver in executor.manifest.resolvers.values()}
         attach_resolvers(schema, executor, resolver_count_limit)
         enforce_auth_directives(schema)
-        # Clients send the same few documents over and over: parse and validate each once.
-        self._prepare = lru_cache(maxsize=256)(self._parse_and_validate)
+        # Clients send the same few documents over and over: parse each once (and validate it once, if it gets there).
+        self._prepare = lru_cache(maxsize=256)(self._parse)
 
-    def _parse_and_validate(self, query: str) -> PreparedDocument:
+    def _parse(self, query: str) -> PreparedDocument:
         try:
-            document = parse(query)
+            return PreparedDocument(parse(query))
         except GraphQLError as error:
-            return PreparedDocument(None, (error,))
-        return PreparedDocument(document, tuple(validate(self.schema, document)))
+            return PreparedDocument(None, syntax_error=error)
+
+    def _problems(self, prepared: PreparedDocument) -> tuple[GraphQLError, ...]:
+        if prepared.problems is None and prepared.document is not None:
+            prepared.problems = tuple(validate(self.schema, prepared.document, self.rules))
+        return prepared.problems or ()
+
+    def _refused_before_validation(self, operation: Operation) -> dict[str, Any] | None:
+        """AppSync's limits that a document's shape alone breaks, checked before the (costlier) validation.
+
+        - More resolver fields at the root than `resolver_count_limit` allows, by more than one: AppSync would run
+          the first and fail the next, and a client repeating an operation by mistake gets just that (the next
+          one fails in execution). A document that selects more can only be an attempt to make the server work:
+          it is refused here, with AppSync's limit error at the first field past the limit, and nothing runs.
+        - Deeper than `query_depth_limit` (root fields are at depth 1), as AppSync's query_depth_limit refuses it.
+        """
+        root = root_type_name(self.schema, operation.node)
+        resolved = [node for node in operation.root_fields() if (root, node.name.value) in self.resolved_fields]
+        if len(resolved) > self.resolver_count_limit + 1:
+            first_refused = resolved[self.resolver_count_limit]
+            return {
+                "path": [(first_refused.alias or first_refused.name).value],
+                "data": None,
+                "errorType": LIMIT_ERROR_TYPE,
+                "errorInfo": None,
+                "locations": node_locations(first_refused),
+                "message": LIMIT_MESSAGE,
+            }
+        if self.query_depth_limit is not None:
+            depth, deepest = operation.depth()
+            if depth > self.query_depth_limit:
+                return refusal(f"maximum query depth exceeded {depth} > {self.query_depth_limit}", node_locations(deepest))
+        return None
 
     def execute(self, body: dict[str, Any], headers: dict[str, str], caller: Caller | None = None) -> dict[str, Any]:
         query = body.get("query")
@@ -202,14 +260,21 @@ class GraphQLHost:
         if operation_name is not None and not isinstance(operation_name, str):
             return {"errors": [{"errorType": "BadRequestException", "message": "operationName must be a string"}]}
         prepared = self._prepare(query)
+        if prepared.syntax_error is not None or prepared.document is None:
+            return {"data": None, "errors": [syntax_refusal(prepared.syntax_error)] if prepared.syntax_error else []}
+        operation = Operation.of(prepared.document, operation_name)
+        refused = self._refused_before_validation(operation) if operation is not None else None
+        if refused is not None:
+            return {"data": None, "errors": [refused]}
+        problems = self._problems(prepared)
+        if problems:
+            paths = field_paths(prepared.document)
+            return {"data": None, "errors": [appsync_refusal(problem, paths) for problem in problems]}
         state = RequestState(headers=headers, variables=variables or {}, selections=prepared.selections, caller=caller or Caller(API_KEY))
-        if prepared.document is None or prepared.problems:
-            result = ExecutionResult(data=None, errors=list(prepared.problems))
-        else:
-            # Every resolver here is synchronous, so execution is too.
-            result = execute_sync(
-                self.schema, prepared.document, variable_values=variables, operation_name=operation_name, context_value=state
-            )
+        # Every resolver here is synchronous, so execution is too.
+        result: ExecutionResult = execute_sync(
+            self.schema, prepared.document, variable_values=variables, operation_name=operation_name, context_value=state
+        )
         response: dict[str, Any] = {"data": result.data}
         errors = [appsync_error(error) for error in result.errors or []]
         errors.extend(

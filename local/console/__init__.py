@@ -13,13 +13,19 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from local.appsync.datasources import from_item
 from local.config import Settings
 from local.manifest import REPO_ROOT
 from local.operations import GET_MESSAGES, SEND_MESSAGE
 from local.providers import provider_events
 from local.providers.ses_simulator import SCENARIOS, SIMULATOR_DOMAIN
+
+if TYPE_CHECKING:
+    from local.stack import LocalStack
 
 CONSOLE_DIR = Path(__file__).resolve().parent
 NODE_MODULES = REPO_ROOT / "node_modules"
@@ -90,3 +96,89 @@ def missing_hint(path: str) -> str:
     if path.removeprefix("/vendor/") in VENDOR:
         return ": the console's libraries come from package-lock.json (run make install)"
     return ""
+
+
+# BatchGetItem's limit of keys per request.
+_BATCH_KEYS = 100
+_STATUS_FIELDS = "PK, SK, providerMessageId, deliveryStatus, statusReason"
+
+
+def outbox_statuses(stack: LocalStack, since: str | None) -> dict[str, Any]:
+    """`GET /local/outbox/statuses[?since=<writes>]`: what the outbox rows show of each entry's record as it is now,
+    `{"writes": <the table's count of writes>, "statuses": {<providerMessageId>: {"messageId", "deliveryStatus",
+    "statusReason"} | null}}`, keyed by the id SES or SNS gave the send, which every entry carries.
+
+    With `since` (the `writes` of the asker's last answer), only the entries whose record was written after it
+    are read again: the console asks whenever the stream reports writes, and most writes touch one message. A
+    count the stack has not reached (it was restarted) reads them all.
+    """
+    writes, written = stack.activity.written_since(int(since) if since and since.isdigit() else 0)
+    everything = not (since and since.isdigit()) or int(since) > writes
+    reporter = stack.reporter
+    statuses = read_statuses(reporter.dynamodb, reporter.table_name, reporter.message_prefix, stack.outbox.entries(), None if everything else written)
+    return {"writes": writes, "statuses": statuses}
+
+
+def read_statuses(dynamodb: Any, table_name: str, message_prefix: str, entries: list[dict[str, Any]], written: set[tuple[str, str]] | None) -> dict[str, Any]:
+    """Each entry's record's status by the entry's provider message id; with `written` (the keys of the items
+    written since the last read), only the entries whose record may have changed. An entry read whose record is
+    gone (expired, erased) is None.
+
+    An email's record is read by its key (the recipient and the record id its `message` tag names), a hundred a
+    request; an SMS's by its number's partition, one query a number, matched on the SNS message id the record
+    keeps for SNS's reports. Consistent reads: the console asks right after the stream reports a write.
+    """
+    emails = {
+        (f"{message_prefix}{entry['to'][0]}", entry["messageId"]): entry["providerMessageId"]
+        for entry in entries
+        if entry["channel"] == "EMAIL" and entry.get("messageId") and entry["to"]
+    }
+    texts: dict[str, set[str]] = {}
+    for entry in entries:
+        if entry["channel"] == "SMS":
+            texts.setdefault(f"{message_prefix}{entry['to']}", set()).add(entry["providerMessageId"])
+    keys = sorted(emails.keys() if written is None else emails.keys() & written)
+    partitions = sorted(texts.keys() if written is None else texts.keys() & {partition for partition, _ in written})
+    statuses: dict[str, Any] = {emails[key]: None for key in keys} | {sent: None for partition in partitions for sent in texts[partition]}
+    for record in _records_by_key(dynamodb, table_name, keys):
+        statuses[emails[record["PK"], record["SK"]]] = _status(record)
+    for partition in partitions:
+        for record in _partition(dynamodb, table_name, partition):
+            if record.get("providerMessageId") in texts[partition]:
+                statuses[record["providerMessageId"]] = _status(record)
+    return statuses
+
+
+def _status(record: dict[str, Any]) -> dict[str, Any]:
+    return {"messageId": record["SK"], "deliveryStatus": record.get("deliveryStatus"), "statusReason": record.get("statusReason")}
+
+
+def _records_by_key(dynamodb: Any, table_name: str, keys: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:
+    for start in range(0, len(keys), _BATCH_KEYS):
+        request: dict[str, Any] = {
+            table_name: {
+                "Keys": [{"PK": {"S": pk}, "SK": {"S": sk}} for pk, sk in keys[start : start + _BATCH_KEYS]],
+                "ProjectionExpression": _STATUS_FIELDS,
+                "ConsistentRead": True,
+            }
+        }
+        while request:
+            answer = dynamodb.batch_get_item(RequestItems=request)
+            yield from (from_item(item) or {} for item in answer["Responses"].get(table_name, []))
+            request = answer.get("UnprocessedKeys") or {}
+
+
+def _partition(dynamodb: Any, table_name: str, partition_key: str) -> Iterator[dict[str, Any]]:
+    query: dict[str, Any] = {
+        "TableName": table_name,
+        "KeyConditionExpression": "PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": partition_key}},
+        "ProjectionExpression": _STATUS_FIELDS,
+        "ConsistentRead": True,
+    }
+    while True:
+        page = dynamodb.query(**query)
+        yield from (from_item(item) or {} for item in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]

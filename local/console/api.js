@@ -12,9 +12,10 @@ export async function graphql(query, variables) {
   return { data: body.data ?? null, errors: body.errors ?? [] };
 }
 
-// A /local tool: GET without a body, POST with one. Rejects with the tool's own message on an error status.
-export async function local(path, body) {
-  const init = body === undefined ? { headers } : { method: 'POST', headers, body: JSON.stringify(body) };
+// A /local tool: GET without a body, POST with one, or the method given. Rejects with the tool's own message on an
+// error status.
+export async function local(path, body, method = body === undefined ? 'GET' : 'POST') {
+  const init = body === undefined ? { method, headers } : { method, headers, body: JSON.stringify(body) };
   const reply = await fetch(`/local/${path}`, init);
   const answer = await reply.json();
   if (!reply.ok) throw new Error(answer.errors?.[0]?.message ?? `${reply.status} ${reply.statusText}`);

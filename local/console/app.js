@@ -29,9 +29,11 @@ route();
 channels.refresh();
 
 const streamState = document.getElementById('stream-state');
-// Any write to the table may have moved a shown message or a channel: read them again, once per burst.
+// Any write to the table may have moved a shown message, an outbox entry's status or a channel: read them again,
+// once per burst.
 const tableChanged = debounce(() => {
   messages.refresh();
+  outbox.refreshStatuses();
   channels.refresh();
 }, 150);
 follow(
@@ -41,6 +43,7 @@ follow(
     else if (name === 'reset') outbox.clear();
   },
   (state) => {
+    if (state === 'live') outbox.connected();
     streamState.textContent = state === 'live' ? 'live' : 'reconnecting…';
     streamState.dataset.state = state;
   },

@@ -12,9 +12,15 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
+// A moment as every view shows it: ISO 8601's order in the browser's time zone, on a 24-hour clock
+// (2026-06-12 07:56:17), whatever the locale; the exact UTC value as the record holds it in the title.
 export function when(iso) {
   const moment = new Date(iso);
-  return h('time', { datetime: iso, title: iso }, moment.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' }));
+  if (Number.isNaN(moment.getTime())) return h('time', {}, String(iso ?? ''));
+  const two = (number) => String(number).padStart(2, '0');
+  const date = `${moment.getFullYear()}-${two(moment.getMonth() + 1)}-${two(moment.getDate())}`;
+  const time = `${two(moment.getHours())}:${two(moment.getMinutes())}:${two(moment.getSeconds())}`;
+  return h('time', { datetime: iso, title: iso }, `${date} ${time}`);
 }
 
 export function statusBadge(status) {

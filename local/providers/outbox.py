@@ -33,7 +33,12 @@ class Outbox:
         self._message_prefix = message_prefix
         self._lock = threading.Lock()
         self._entries: list[dict[str, Any]] = []
+        # Every email SES accepted, by its `message` tag, cleared or not: SES still sends events for mail that
+        # left the outbox, so a report played for one finds what it was sent with.
+        self._emails: dict[str, dict[str, Any]] = {}
+        self._clears = 0
         self._subscribers: list[Subscriber] = []
+        self._clear_subscribers: list[Callable[[], None]] = []
 
     def attach(self, session: boto3.Session) -> None:
         """Hook the session whose clients the handlers create; call before they are created."""
@@ -41,8 +46,11 @@ class Outbox:
             session.events.register(f"before-parameter-build.{operation}", self._remember_params)
             session.events.register(f"after-call.{operation}", self._record)
 
-    def subscribe(self, subscriber: Subscriber) -> None:
+    def subscribe(self, subscriber: Subscriber, on_clear: Callable[[], None] | None = None) -> None:
+        """Tell `subscriber` of each entry as it is recorded, and `on_clear` (if given) of each clear."""
         self._subscribers.append(subscriber)
+        if on_clear is not None:
+            self._clear_subscribers.append(on_clear)
 
     @staticmethod
     def _remember_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
@@ -59,6 +67,8 @@ class Outbox:
         entry |= {"channel": channel, "providerMessageId": parsed.get("MessageId"), "sentAt": iso8601(datetime.now(UTC))}
         with self._lock:
             self._entries.append(entry)
+            if (tag := entry.get("tags", {}).get("message")) is not None:
+                self._emails.setdefault(tag, entry)
         for subscriber in self._subscribers:
             try:
                 subscriber(entry)
@@ -73,6 +83,28 @@ class Outbox:
     def __len__(self) -> int:
         with self._lock:
             return len(self._entries)
+
+    @property
+    def clears(self) -> int:
+        """How many times the outbox was cleared: a follower that saw fewer starts again from its first entry."""
+        with self._lock:
+            return self._clears
+
+    def clear(self) -> int:
+        """Empty the outbox; how many entries it held. The records stay, and so does what SES remembers
+        (`sent_email`): only the list of captured sends starts again."""
+        with self._lock:
+            cleared = len(self._entries)
+            self._entries = []
+            self._clears += 1
+        for subscriber in self._clear_subscribers:
+            subscriber()
+        return cleared
+
+    def sent_email(self, message_tag: str) -> dict[str, Any] | None:
+        """The email SES accepted with this `message` tag (the record's ULID), even after a clear; None if none."""
+        with self._lock:
+            return self._emails.get(message_tag)
 
     def _email_entry(self, params: dict[str, Any]) -> dict[str, Any]:
         simple = params.get("Content", {}).get("Simple", {})

@@ -5,7 +5,9 @@ Without a Chromium (or Playwright) they skip, and say what is missing: see tools
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,12 @@ HERE = Path(__file__).resolve().parent
 # Long enough to see that nothing waits for it, short enough to keep the tests quick.
 SIMULATOR_DELAY_SECONDS = "0.2"
 WAIT_MS = 20_000
+_unique = itertools.count()
+
+
+def unique(prefix: str) -> str:
+    """A name no other test (nor an earlier run against the same stack) has used."""
+    return f"{prefix}{next(_unique)}.{time.time_ns()}"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -49,15 +57,28 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def context(browser: Any) -> Iterator[Any]:
-    """A fresh browser profile at a laptop's size; every page in it must run without a script or console error."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(WAIT_MS)
+def new_context(browser: Any) -> Iterator[Callable[..., Any]]:
+    """Makes fresh browser profiles at a laptop's size (Playwright's context options, such as a locale or a time
+    zone, may be given); every page in them must run without a script or console error."""
+    contexts: list[Any] = []
     problems: list[str] = []
-    context.on("page", lambda page: watch(page, problems))
-    yield context
-    context.close()
+
+    def make(**options: Any) -> Any:
+        context = browser.new_context(**{"viewport": {"width": 1280, "height": 800}, **options})
+        context.set_default_timeout(WAIT_MS)
+        context.on("page", lambda page: watch(page, problems))
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
     assert problems == []
+
+
+@pytest.fixture
+def context(new_context: Callable[..., Any]) -> Any:
+    return new_context()
 
 
 def watch(page: Any, problems: list[str]) -> None:

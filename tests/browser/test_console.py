@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
+import re
 import time
 from typing import Any
 
@@ -10,14 +10,10 @@ import pytest
 
 from local.launcher import LocalStackProcess
 from local.operations import SEND_MESSAGE
+from tests.browser.conftest import unique
 
 # Installed from uv.lock; without it the tests skip (conftest.py says why) rather than fail to import.
 expect = pytest.importorskip("playwright.sync_api").expect
-_unique = itertools.count()
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}{next(_unique)}.{time.time_ns()}"
 
 
 def fill_send_form(page: Any, **fields: str) -> None:
@@ -94,7 +90,7 @@ def test_a_validation_error_is_shown_against_its_field(console: LocalStackProces
 def test_an_sms_is_shown_as_a_phone_shows_it_with_its_segments(console: LocalStackProcess, page: Any) -> None:
     page.goto(console.base_url + "/")
     expect(page.locator("#stream-state")).to_have_text("live")
-    number = f"+1415555{next(_unique) % 10000:04d}"
+    number = f"+1415555{time.time_ns() % 10000:04d}"
     body = "Привет! " * 9  # Cyrillic: UCS-2, 72 code units
     sent = console.graphql(SEND_MESSAGE, {"input": {"to": number, "from": "Messenger", "body": body, "deliveryMethod": "SMS"}})
     assert not sent.errors, sent.errors
@@ -167,6 +163,8 @@ def test_a_channel_is_paused_and_resumed_from_the_console(console: LocalStackPro
     row.get_by_role("button", name="Pause SMS").click()
     expect(page.locator("#channel-summary")).to_contain_text("SMS paused")
     expect(row).to_contain_text("carrier outage drill")
+    # AND since when, as every moment in the console is written (tests/browser/test_outbox.py)
+    expect(row.locator("time")).to_have_text(re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"))
     row.get_by_role("button", name="Resume SMS").click()
     expect(page.locator("#channel-summary")).to_contain_text("SMS active")
     assert console.local("channels").body["channels"]["SMS"]["paused"] is False

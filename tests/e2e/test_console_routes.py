@@ -1,19 +1,21 @@
 """The console's routes: its page (with the key, for its own origin only), its files, the libraries npm
-installed, GET /graphql from a browser, and the live stream (GET /local/stream)."""
+installed, GET /graphql from a browser, the live stream (GET /local/stream), and the outbox's statuses and
+clearing (GET /local/outbox/statuses, DELETE /local/outbox)."""
 
 from __future__ import annotations
 
 import html
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http.client import HTTPResponse
 from typing import Any
 
 import pytest
 
 from local.console import VENDOR
-from tests.e2e.conftest import LocalApi, send
+from local.launcher import GENEROUS_LIMITS, running_stack
+from tests.e2e.conftest import API_KEY, LocalApi, history, send
 
 STREAM_TIMEOUT_SECONDS = 30
 
@@ -176,3 +178,90 @@ def test_the_stream_starts_over_when_the_client_followed_a_stack_that_restarted(
         assert first["event"] == "reset"
     finally:
         reply.close()
+
+
+# --- GET /local/outbox/statuses, DELETE /local/outbox ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def own_api() -> Iterator[LocalApi]:
+    """A stack of its own, for clearing its outbox without taking another test's entries away."""
+    with running_stack(API_KEY, GENEROUS_LIMITS) as stack:
+        yield stack
+
+
+def statuses(api: LocalApi, since: int | None = None) -> tuple[dict[str, Any], int]:
+    """The statuses read (all of them, or those of records written after the `since`-th write), and the count of
+    writes they were read at."""
+    reply = api.local("outbox/statuses" if since is None else f"outbox/statuses?since={since}")
+    assert reply.status == 200, reply.body
+    return reply.body["statuses"], reply.body["writes"]
+
+
+def test_the_stream_starts_over_when_the_outbox_is_cleared(own_api: LocalApi, fresh_email: str) -> None:
+    # GIVEN a client that followed the whole outbox
+    send(own_api, to=fresh_email, body="before", deliveryMethod="EMAIL")
+    reply = open_stream(own_api, 0)
+    try:
+        read_events(reply, sent_to(fresh_email))
+        # WHEN the outbox is cleared, and a message sent after
+        assert own_api.request("DELETE", "/local/outbox", headers={"x-api-key": own_api.api_key}).body == {"cleared": 1}
+        later = fresh_email.replace("@", ".later@")
+        send(own_api, to=later, body="after", deliveryMethod="EMAIL")
+        # THEN the client is told to forget what it had, and the outbox starts again from its first place
+        events = read_events(reply, sent_to(later))
+        assert [event["event"] for event in events if event.get("event") != "table"] == ["reset", "outbox"]
+        assert events[-1]["id"] == "1"
+    finally:
+        reply.close()
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/local/outbox/statuses"), ("DELETE", "/local/outbox")])
+def test_the_outbox_tools_need_the_key(api: LocalApi, fresh_email: str, method: str, path: str) -> None:
+    send(api, to=fresh_email, body="hello", deliveryMethod="EMAIL")
+    reply = api.request(method, path, headers={"x-api-key": "wrong"})
+    assert reply.status == 401 and reply.body["errors"][0]["errorType"] == "UnauthorizedException"
+    assert any(entry["to"] == [fresh_email] for entry in api.outbox())
+
+
+def test_only_get_and_delete_reach_the_outbox(api: LocalApi) -> None:
+    reply = api.request("POST", "/local/outbox", {}, headers={"x-api-key": api.api_key})
+    assert reply.status == 405 and "use GET, DELETE" in reply.body["errors"][0]["message"]
+
+
+def test_each_outbox_entry_has_its_records_status_by_the_providers_message_id(api: LocalApi, fresh_email: str) -> None:
+    # GIVEN an email and an SMS that SES and SNS accepted
+    email = send(api, to=fresh_email, body="hello", deliveryMethod="EMAIL").data["sendMessage"]
+    sms = send(api, to="+14155550177", body=fresh_email, deliveryMethod="SMS").data["sendMessage"]
+    entries = api.outbox()
+    [email_entry] = [entry for entry in entries if entry["to"] == [fresh_email]]
+    [sms_entry] = [entry for entry in entries if entry["body"] == fresh_email]
+    email_sent, sms_sent = email_entry["providerMessageId"], sms_entry["providerMessageId"]
+    found, writes = statuses(api)
+    assert found[email_sent] == {"messageId": email["id"], "deliveryStatus": "ACCEPTED", "statusReason": email["statusReason"]}
+    assert found[sms_sent]["messageId"] == sms["id"]
+    # WHEN SES reports on the email, THEN a read of what was written since has its new status, and not the SMS's
+    assert api.local("events", {"to": fresh_email, "messageId": email["id"], "event": "COMPLAINT"}).status == 200
+    found, later = statuses(api, since=writes)
+    assert later > writes and found[email_sent]["deliveryStatus"] == "COMPLAINED" and sms_sent not in found
+    # WHEN the carrier reports on the SMS, THEN likewise, found through its number's messages
+    assert api.local("events", {"to": sms["to"], "messageId": sms["id"], "event": "SMS_FAILURE"}).status == 200
+    found, _ = statuses(api, since=later)
+    assert found[sms_sent]["deliveryStatus"] == "FAILED" and email_sent not in found
+    # AND a count this stack never reached (the client followed one that restarted) reads them all again
+    found, _ = statuses(api, since=10**9)
+    assert found[email_sent]["deliveryStatus"] == "COMPLAINED" and found[sms_sent]["deliveryStatus"] == "FAILED"
+
+
+def test_clearing_the_outbox_keeps_the_records_and_what_ses_knows_of_them(own_api: LocalApi, fresh_email: str) -> None:
+    # GIVEN a sent email
+    message = send(own_api, to=fresh_email, body="hello", deliveryMethod="EMAIL").data["sendMessage"]
+    # WHEN the outbox is cleared
+    reply = own_api.request("DELETE", "/local/outbox", headers={"x-api-key": own_api.api_key})
+    # THEN it is empty, and has nothing to read statuses for
+    assert reply.status == 200 and reply.body["cleared"] >= 1
+    assert own_api.outbox() == [] and statuses(own_api)[0] == {}
+    # AND the record stays, and SES's events for the email still reach it
+    assert [record["id"] for record in history(own_api, fresh_email)] == [message["id"]]
+    played = own_api.local("events", {"to": fresh_email, "messageId": message["id"], "event": "BOUNCE"})
+    assert played.status == 200 and played.body["message"]["deliveryStatus"] == "BOUNCED"
