@@ -20,8 +20,8 @@ from tests.conftest import REPO_ROOT
 
 # (file, constant) -> where its value lives in the contract.
 PINNED_CONSTANTS = {
-    ("graphql/functions/validateMessage.js", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
-    ("graphql/functions/validateMessage.js", "SENDER_PREFIX"): ("keyPrefixes", "sender"),
+    ("graphql/functions/validateInput.js", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
+    ("graphql/functions/validateInput.js", "SENDER_PREFIX"): ("keyPrefixes", "sender"),
     ("graphql/functions/queryMessages.js", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
     ("graphql/functions/queryMessages.js", "SENDER_PREFIX"): ("keyPrefixes", "sender"),
     ("graphql/functions/findClaim.js", "IDEMPOTENCY_PREFIX"): ("keyPrefixes", "idempotencyClaim"),

@@ -1,6 +1,6 @@
 import { util } from '@aws-appsync/utils';
 
-// Pipeline: normalizeRecipient -> eraseRecipient. IAM only (the schema's @aws_iam): an operator's call.
+// Pipeline: validateInput -> eraseRecipient. IAM only (the schema's @aws_iam): an operator's call.
 export function request(ctx) {
   if (ctx.args.to.trim() === '') {
     util.error('to: must not be empty', 'ValidationError', null, { field: 'to', rule: 'required' });

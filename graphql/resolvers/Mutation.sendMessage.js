@@ -1,6 +1,5 @@
-// Pipeline: loadConfig -> normalizeRecipient -> validateMessage -> findClaim -> limitChannel ->
-// limitRecipient -> recordMessage -> replayOriginal -> deliverMessage -> recordOutcome (AppSync's
-// limit is 10 functions).
+// Pipeline: loadConfig -> validateInput -> findClaim -> limitChannel -> limitRecipient -> recordMessage ->
+// replayOriginal -> deliverMessage -> recordOutcome (AppSync's limit is 10 functions).
 export function request() {
   return {};
 }

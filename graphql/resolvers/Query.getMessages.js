@@ -1,6 +1,6 @@
 import { util } from '@aws-appsync/utils';
 
-// Pipeline: normalizeRecipient -> queryMessages.
+// Pipeline: validateInput -> queryMessages.
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 100;
 

@@ -1,7 +1,7 @@
 """Delivers one recorded message: email through SES v2, SMS through SNS.
 
 Invoked by the AppSync `deliverMessage` pipeline function with the stored record, whose
-sender and subject the resolvers decided (validateMessage.js): this function sends what
+sender and subject the resolvers decided (validateInput.js): this function sends what
 it is given. It returns the outcome for the record instead of raising: a provider refusal
 is a FAILED delivery with a reason, not a crash. Logs carry ids and outcomes only, never
 addresses or bodies.

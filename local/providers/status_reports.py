@@ -129,7 +129,9 @@ class StatusReporter:
     def _record(self, to: str, message_id: str) -> dict[str, Any]:
         # The resolvers' own normalisation, so `to` may be typed as it was for sendMessage.
         normalised = self.engine.invoke(
-            "function:normalizeRecipient", "request", {"args": {"filter": {"to": to}}, "stash": {}, "prev": {"result": None}}
+            "function:validateInput",
+            "request",
+            {"args": {"filter": {"to": to}}, "stash": {}, "prev": {"result": None}, "info": {"fieldName": "getMessages"}},
         )
         recipient = normalised.value["payload"]
         item = self.dynamodb.get_item(

@@ -1,6 +1,6 @@
 """getMessages' arguments under random and hostile values, in-process through QuickJS.
 
-The request side of the pipeline (the resolver's checks, normalizeRecipient, queryMessages) ends in one of
+The request side of the pipeline (the resolver's checks, validateInput, queryMessages) ends in one of
 two ways: one DynamoDB Query scoped to the filter's partition, or a ValidationError naming `first`, `after`
 or the filter. Cursors are the target: random text, a genuine cursor with one character changed, and
 cursors returned for another filter.
@@ -27,7 +27,7 @@ from tests.properties.input_rules import (
     filter_rules,
     is_blank,
 )
-from tests.resolvers.conftest import Run
+from tests.resolvers.conftest import Run, validate_input
 
 PROPERTY = settings(
     max_examples=150,
@@ -50,8 +50,8 @@ def get_messages(run: Run, message_filter: dict[str, Any], first: Any = None, af
     checked = run("resolver:Query.getMessages", "request", args=args)
     if checked.kind != "value":
         return checked
-    recipient = run("function:normalizeRecipient", "request", args=args).value["payload"]
-    return run("function:queryMessages", "request", args=args, stash={"pageSize": checked.stash["pageSize"], "recipient": recipient})
+    validated = validate_input(run, "getMessages", args, stash=checked.stash)
+    return run("function:queryMessages", "request", args=args, stash=validated.stash)
 
 
 def cursor_after(run: Run, message_filter: dict[str, Any], ulid: str) -> str:

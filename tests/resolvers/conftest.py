@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from local import sms_countries
 from local.appsync.js_engine import JsEngine, Outcome
 
 CONFIG = {
@@ -16,16 +17,26 @@ CONFIG = {
     "limits": {"smsPerRecipientPerHour": 10, "emailPerRecipientPerHour": 50, "smsPerMinute": 100, "emailPerMinute": 1000},
     "messageRetentionDays": 90,
 }
+# The countries SMS may go to in these tests, and the numbering sendMessage reads (CONFIG/DELIVERY).
+SMS_COUNTRIES = ["CA", "DE", "FR", "GB", "US"]
+SMS_CONFIG = {"smsAllowedCountries": SMS_COUNTRIES, "smsNumbering": sms_countries.sms_numbering(SMS_COUNTRIES)}
 
 Run = Callable[..., Outcome]
 
 
 @pytest.fixture
 def run(engine: JsEngine) -> Run:
-    """Run one handler of one manifest unit, e.g. run("function:validateMessage", "request", args=...)."""
+    """Run one handler of one manifest unit, e.g. run("function:queryMessages", "request", args=...)."""
 
     def invoke(unit: str, phase: str, *, args: Any = None, stash: Any = None, **extra: Any) -> Outcome:
         context = {"args": args or {}, "stash": {"config": CONFIG, "channels": {}, **(stash or {})}, "env": {}, "prev": {"result": None}, **extra}
         return engine.invoke(unit, phase, context)
 
     return invoke
+
+
+def validate_input(run: Run, field: str, args: Any, stash: Any = None) -> Outcome:
+    """validateInput's request handler as the pipeline of `field` (sendMessage, getMessages, eraseRecipient) runs it:
+    sendMessage's after loadConfig (the configuration with its SMS countries), the others' with no configuration."""
+    config = {"config": {**CONFIG, **SMS_CONFIG}} if field == "sendMessage" else {"config": None}
+    return run("function:validateInput", "request", args=args, stash={**config, **(stash or {})}, info={"fieldName": field})

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.resolvers.conftest import Run
+from tests.resolvers.conftest import Run, validate_input
 
 EMAIL = {"to": "alice@example.com", "body": "Hello world", "deliveryMethod": "EMAIL"}
 SMS = {"to": "+14155550100", "body": "Hello world", "deliveryMethod": "SMS"}
 
 
 def validate(run: Run, message_input: dict):
-    recipient = run("function:normalizeRecipient", "request", args={"input": message_input}).value["payload"]
-    return run("function:validateMessage", "request", args={"input": message_input}, stash={"recipient": recipient})
+    return validate_input(run, "sendMessage", {"input": message_input})
 
 
 @pytest.mark.parametrize(
@@ -24,13 +23,39 @@ def validate(run: Run, message_input: dict):
     ],
 )
 def test_recipient_is_canonical_however_typed(run: Run, typed: str, canonical: str) -> None:
-    outcome = run("function:normalizeRecipient", "request", args={"input": {"to": typed}})
-    assert outcome.value == {"payload": canonical}
+    outcome = validate(run, {**(EMAIL if "@" in typed else SMS), "to": typed})
+    assert (outcome.stash["recipient"], outcome.value["payload"]["to"]) == (canonical, canonical)
 
 
 def test_filter_recipient_is_normalised_the_same_way(run: Run) -> None:
-    outcome = run("function:normalizeRecipient", "request", args={"filter": {"to": "ALICE@example.com"}})
+    outcome = validate_input(run, "getMessages", {"filter": {"to": "ALICE@example.com"}})
     assert outcome.value == {"payload": "alice@example.com"}
+    assert outcome.stash["recipient"] == "alice@example.com"
+
+
+def test_the_recipient_to_erase_is_normalised_the_same_way(run: Run) -> None:
+    outcome = validate_input(run, "eraseRecipient", {"to": " +1 (415) 555-0100 "})
+    assert outcome.value == {"payload": "+14155550100"}
+    assert outcome.stash["recipient"] == "+14155550100"
+
+
+def test_a_sender_filter_leaves_no_recipient(run: Run) -> None:
+    outcome = validate_input(run, "getMessages", {"filter": {"senderId": "shop-1"}})
+    assert outcome.value == {"payload": None} and "recipient" not in outcome.stash
+
+
+def test_only_sendmessage_keeps_the_record_in_the_stash(run: Run) -> None:
+    # The NONE data source hands the payload back as the result.
+    record = {"PK": "MESSAGE#a@b.co", "SK": "MESSAGE#1"}
+    sent = run("function:validateInput", "response", result=record, info={"fieldName": "sendMessage"})
+    read = run("function:validateInput", "response", result="a@b.co", info={"fieldName": "getMessages"})
+    assert (sent.value, sent.stash["message"]) == (record, record)
+    assert read.value == "a@b.co" and "message" not in read.stash
+
+
+def test_a_field_without_input_rules_is_a_code_error(run: Run) -> None:
+    outcome = validate_input(run, "messageEvents", {"after": None})
+    assert outcome.kind == "error" and outcome.error["errorType"] == "Code"
 
 
 def test_a_valid_email_becomes_a_pending_record_with_defaults(run: Run, clock) -> None:
