@@ -7,8 +7,9 @@ sns_region = "eu-central-1"
 default_email_from     = "no-reply@example.com"
 allowed_email_senders  = []
 allowed_sms_sender_ids = []
-# Countries SMS may go to (E.164 prefixes): a number elsewhere is refused, the toll-fraud guard.
-sms_allowed_prefixes = ["+1", "+44"]
+# Countries SMS may go to (ISO 3166 alpha-2): a valid number of one of them, nothing else (not the rest of +1,
+# the Caribbean's toll-fraud destinations; not the UK's crown dependencies), the toll-fraud guard.
+sms_allowed_countries = ["US", "CA", "GB"]
 
 # Message records are deleted this long after they were sent (DynamoDB TTL).
 message_retention_days = 14

@@ -157,6 +157,30 @@ module "messages_table" {
   point_in_time_recovery_days = var.table.point_in_time_recovery_days
 }
 
+locals {
+  # The countries SMS may go to (with the deprecated prefixes: every country of the calling codes they reach), and
+  # for each of their calling codes the numbering sendMessage tells a number's validity and country by: the code's
+  # regions in libphonenumber's order (graphql/phone_numbering.json, from tools/phone_numbering.py; validateInput.js).
+  phone_numbering   = jsondecode(file("${local.graphql_dir}/phone_numbering.json"))
+  sms_prefix_digits = var.sms_allowed_prefixes == null ? [] : [for prefix in var.sms_allowed_prefixes : trimprefix(prefix, "+")]
+  sms_allowed_countries = var.sms_allowed_countries != null ? sort(distinct(var.sms_allowed_countries)) : sort(distinct(flatten([
+    for code, regions in local.phone_numbering.callingCodes : [for region in regions : region.region]
+    if anytrue([for digits in local.sms_prefix_digits : startswith(code, digits) || startswith(digits, code)])
+  ])))
+  sms_numbering = {
+    for code, regions in local.phone_numbering.callingCodes : code => jsonencode(regions)
+    if anytrue([for region in regions : contains(local.sms_allowed_countries, region.region)])
+  }
+}
+
+# Until sms_allowed_prefixes is removed: a plan that still sets it says so.
+check "sms_allowed_prefixes_deprecated" {
+  assert {
+    condition     = var.sms_allowed_prefixes == null
+    error_message = "sms_allowed_prefixes is deprecated and will be removed in the next release: set sms_allowed_countries (ISO 3166 alpha-2 codes, e.g. [\"US\", \"CA\", \"GB\"]) instead. Its prefixes still apply, now to valid numbers of the countries they reach."
+  }
+}
+
 # The settings the resolvers and the operators' function read (graphql/functions/identifyCaller.js reads the
 # whole CONFIG partition). iamClients: each IAM principal that acts as a client, as identifyCaller.js matches a
 # caller's ARN: a role as the prefix of its sessions' ARNs (arn:<partition>:sts::<account>:assumed-role/<name>/,
@@ -175,7 +199,7 @@ resource "aws_dynamodb_table_item" "delivery_config" {
   table_name = module.messages_table.name
   hash_key   = local.messages_table.partitionKey
   range_key  = local.messages_table.sortKey
-  item = jsonencode({
+  item = jsonencode(merge({
     (local.messages_table.partitionKey) = { S = local.config_item.PK }
     (local.messages_table.sortKey)      = { S = local.config_item.SK }
     defaultEmailFrom                    = { S = var.default_email_from }
@@ -188,7 +212,8 @@ resource "aws_dynamodb_table_item" "delivery_config" {
       smsPerMinute             = { N = tostring(var.send_limits.sms_per_minute) }
       emailPerMinute           = { N = tostring(var.send_limits.email_per_minute) }
     } }
-    smsAllowedPrefixes       = { L = [for prefix in var.sms_allowed_prefixes : { S = prefix }] }
+    smsAllowedCountries      = { L = [for country in local.sms_allowed_countries : { S = country }] }
+    smsNumbering             = { M = { for code, regions in local.sms_numbering : code => { S = regions } } }
     messageRetentionDays     = { N = tostring(var.message_retention_days) }
     testMessageRetentionDays = { N = tostring(var.test_message_retention_days) }
     clients = { M = {
@@ -196,7 +221,16 @@ resource "aws_dynamodb_table_item" "delivery_config" {
       keyMaxDays    = { N = tostring(var.client_defaults.key_max_days) }
     } }
     iamClients = { M = { for principal, client in local.iam_client_principals : principal => { S = client } } }
-  })
+    }, var.sms_allowed_prefixes == null ? {} : {
+    smsAllowedPrefixes = { L = [for prefix in var.sms_allowed_prefixes : { S = prefix }] }
+  }))
+
+  lifecycle {
+    precondition {
+      condition     = alltrue([for country in local.sms_allowed_countries : contains(keys(local.phone_numbering.regions), country)])
+      error_message = "sms_allowed_countries names a code that is no country libphonenumber knows (graphql/phone_numbering.json lists them): use ISO 3166 alpha-2 codes such as US, CA, GB."
+    }
+  }
 }
 
 # The `default` client: the one the API key sends as (identifyCaller.js), created once with the environment's

@@ -240,12 +240,29 @@ variable "send_limits" {
   }
 }
 
-variable "sms_allowed_prefixes" {
-  description = "E.164 prefixes (country codes) SMS may go to, e.g. [\"+1\", \"+44\"]: a number outside them is a ValidationError. Each environment sets its own; there is no default, so no environment sends SMS worldwide by accident (toll fraud)."
+variable "sms_allowed_countries" {
+  description = "Countries SMS may go to, as ISO 3166 alpha-2 codes (e.g. [\"US\", \"CA\", \"GB\"]): an SMS goes only to a number libphonenumber calls valid and of one of them, so [\"US\"] does not reach Jamaica's +1 876. Any other number is a ValidationError. Each environment sets its own; there is no default, so no environment sends SMS worldwide by accident (toll fraud)."
   type        = list(string)
+  default     = null
 
   validation {
-    condition     = length(var.sms_allowed_prefixes) > 0 && alltrue([for prefix in var.sms_allowed_prefixes : can(regex("^\\+[1-9][0-9]{0,5}$", prefix))])
+    condition     = var.sms_allowed_countries == null ? true : length(var.sms_allowed_countries) > 0 && alltrue([for country in var.sms_allowed_countries : can(regex("^[A-Z]{2}$", country))])
+    error_message = "sms_allowed_countries lists at least one ISO 3166 alpha-2 code in capitals (e.g. US, CA, GB)."
+  }
+
+  validation {
+    condition     = (var.sms_allowed_countries == null) != (var.sms_allowed_prefixes == null)
+    error_message = "Set sms_allowed_countries (the deprecated sms_allowed_prefixes only instead of it, never both)."
+  }
+}
+
+variable "sms_allowed_prefixes" {
+  description = "Deprecated, kept for one release: set sms_allowed_countries instead. E.164 prefixes SMS may go to (e.g. [\"+1\", \"+44\"]); they now admit the valid numbers, starting with a prefix, of the countries of the calling codes the prefixes reach."
+  type        = list(string)
+  default     = null
+
+  validation {
+    condition     = var.sms_allowed_prefixes == null ? true : length(var.sms_allowed_prefixes) > 0 && alltrue([for prefix in var.sms_allowed_prefixes : can(regex("^\\+[1-9][0-9]{0,5}$", prefix))])
     error_message = "sms_allowed_prefixes lists at least one E.164 prefix: + and 1-6 digits, the first not 0 (e.g. +1, +44, +4917)."
   }
 }

@@ -84,8 +84,14 @@ def no_aws_credentials(tmp_path: Path) -> dict[str, str]:
     return {**env, "HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"), "AWS_EC2_METADATA_DISABLED": "true"}
 
 
+# What a make that runs these tests (make test) tells its children: a target run here must behave as a user's
+# top-level make, not as a sub-make (whose errors read "make[2]: ***" and whose variables it would pass down).
+MAKE_CONTEXT = ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES", "MAKE_TERMOUT", "MAKE_TERMERR")
+
+
 def run_make(target: str, *variables: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["make", "--no-print-directory", target, *variables], cwd=REPO_ROOT, env=env or dict(os.environ), capture_output=True, text=True, check=False)
+    child_env = {name: value for name, value in (env or os.environ).items() if name not in MAKE_CONTEXT}
+    return subprocess.run(["make", "--no-print-directory", target, *variables], cwd=REPO_ROOT, env=child_env, capture_output=True, text=True, check=False)
 
 
 def make(target: str, terraform: Path, *variables: str) -> str:

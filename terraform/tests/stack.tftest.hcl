@@ -42,7 +42,7 @@ variables {
   default_email_from     = "Support@Example.com"
   allowed_email_senders  = ["support@example.com", "Sales@Example.COM", "ops@example.com", "SALES@example.com"]
   allowed_sms_sender_ids = ["Messenger"]
-  sms_allowed_prefixes   = ["+1", "+44"]
+  sms_allowed_countries  = ["US", "GB", "US"]
 }
 
 run "plan" {
@@ -316,7 +316,11 @@ run "plan" {
         smsPerMinute             = { N = "100" }
         emailPerMinute           = { N = "1000" }
       } }
-      smsAllowedPrefixes       = { L = [{ S = "+1" }, { S = "+44" }] }
+      smsAllowedCountries = { L = [{ S = "GB" }, { S = "US" }] }
+      smsNumbering = { M = {
+        "1"  = { S = jsonencode(jsondecode(file("../graphql/phone_numbering.json")).callingCodes["1"]) }
+        "44" = { S = jsonencode(jsondecode(file("../graphql/phone_numbering.json")).callingCodes["44"]) }
+      } }
       messageRetentionDays     = { N = "90" }
       testMessageRetentionDays = { N = "7" }
       clients = { M = {
@@ -325,7 +329,7 @@ run "plan" {
       } }
       iamClients = { M = {} }
     }
-    error_message = "The CONFIG/DELIVERY item the resolvers read: senders as configured, the table transactions name, the client settings."
+    error_message = "The CONFIG/DELIVERY item the resolvers read: senders as configured, the table transactions name, the SMS countries once each with the numbering of their calling codes, the client settings."
   }
 
   # --- The default client exists once, with the environments default limits
@@ -778,10 +782,85 @@ run "refuses_an_sms_prefix_that_is_not_a_country_code" {
   }
 
   variables {
-    sms_allowed_prefixes = ["44"]
+    sms_allowed_countries = null
+    sms_allowed_prefixes  = ["44"]
   }
 
   expect_failures = [var.sms_allowed_prefixes]
+}
+
+run "refuses_an_sms_country_that_is_no_alpha_2_code" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    sms_allowed_countries = ["us", "GBR"]
+  }
+
+  expect_failures = [var.sms_allowed_countries]
+}
+
+run "refuses_sms_countries_and_prefixes_together" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    sms_allowed_prefixes = ["+1"]
+  }
+
+  expect_failures = [var.sms_allowed_countries]
+}
+
+run "refuses_no_sms_countries" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    sms_allowed_countries = null
+  }
+
+  expect_failures = [var.sms_allowed_countries]
+}
+
+run "refuses_a_country_libphonenumber_does_not_know" {
+  command = plan
+
+  variables {
+    sms_allowed_countries = ["US", "UK"] # the UK is GB
+  }
+
+  expect_failures = [aws_dynamodb_table_item.delivery_config]
+}
+
+# For one release: the prefixes allow the countries of the calling codes they reach, and still narrow them.
+run "the_deprecated_sms_prefixes_still_apply_with_a_warning" {
+  command = plan
+
+  variables {
+    sms_allowed_countries = null
+    sms_allowed_prefixes  = ["+1", "+4917"]
+  }
+
+  assert {
+    condition     = alltrue([for country in ["US", "CA", "JM", "DO", "AG", "DE"] : contains([for entry in jsondecode(aws_dynamodb_table_item.delivery_config.item).smsAllowedCountries.L : entry.S], country)]) && !contains([for entry in jsondecode(aws_dynamodb_table_item.delivery_config.item).smsAllowedCountries.L : entry.S], "GB")
+    error_message = "+1 reaches every North American country (as it always did), +4917 Germany, nothing else."
+  }
+
+  assert {
+    condition     = keys(jsondecode(aws_dynamodb_table_item.delivery_config.item).smsNumbering.M) == ["1", "49"] && jsondecode(aws_dynamodb_table_item.delivery_config.item).smsAllowedPrefixes == { L = [{ S = "+1" }, { S = "+4917" }] }
+    error_message = "The numbering of +1 and +49, and the prefixes themselves, which still narrow +49 to +4917."
+  }
+
+  expect_failures = [check.sms_allowed_prefixes_deprecated]
 }
 
 run "refuses_a_send_limit_below_one" {

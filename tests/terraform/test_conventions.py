@@ -71,7 +71,7 @@ def test_environment_files_set_only_declared_variables_and_attributes(stack: Sta
             attributes = set(re.findall(r"(\w+)\s*=\s*optional\(", type_))
             assert set(values[name]) <= attributes, f"{env}.tfvars: {name} sets {sorted(set(values[name]) - attributes)}"
     # Settings each environment decides for itself, never by default.
-    assert {"sms_allowed_prefixes", "resolver_count_limit"} <= names, f"{env}.tfvars"
+    assert {"sms_allowed_countries", "resolver_count_limit"} <= names, f"{env}.tfvars"
 
 
 def test_no_policy_anywhere_grants_a_wildcard_action(stack: Stack) -> None:
