@@ -3,6 +3,7 @@ sending limits, SMS destinations, IAM callers, erasure, retention, and a local s
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
