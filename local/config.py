@@ -183,6 +183,13 @@ class Settings:
                 "keyMaxDays": self.client_key_max_days,
             },
             "iamClients": iam_principal_prefixes(json.loads(self.iam_clients)),
+        }
+
+    @property
+    def sms_config(self) -> dict[str, Any]:
+        """The CONFIG/SMS item: the countries SMS may go to, with the numbering of their calling codes (only an SMS's
+        sendMessage reads it); Terraform writes the same."""
+        return {
             "smsAllowedCountries": self.sms_countries,
             "smsNumbering": sms_countries.sms_numbering(self.sms_countries),
             **({"smsAllowedPrefixes": _split(self.sms_allowed_prefixes)} if _split(self.sms_allowed_prefixes) else {}),

@@ -62,6 +62,7 @@ class StorageContract:
     key_prefixes: dict[str, str]
     config_item: dict[str, str]
     channels_item: dict[str, str]
+    sms_item: dict[str, str]
     sweep_item: dict[str, str]
     clients_item: dict[str, str]
     audit_item: dict[str, str]
@@ -79,6 +80,7 @@ class StorageContract:
             key_prefixes=table["keyPrefixes"],
             config_item=table["configItem"],
             channels_item=table["channelsItem"],
+            sms_item=table["smsItem"],
             sweep_item=table["sweepItem"],
             clients_item=table["clientsItem"],
             audit_item=table["auditItem"],

@@ -199,7 +199,7 @@ resource "aws_dynamodb_table_item" "delivery_config" {
   table_name = module.messages_table.name
   hash_key   = local.messages_table.partitionKey
   range_key  = local.messages_table.sortKey
-  item = jsonencode(merge({
+  item = jsonencode({
     (local.messages_table.partitionKey) = { S = local.config_item.PK }
     (local.messages_table.sortKey)      = { S = local.config_item.SK }
     defaultEmailFrom                    = { S = var.default_email_from }
@@ -212,8 +212,6 @@ resource "aws_dynamodb_table_item" "delivery_config" {
       smsPerMinute             = { N = tostring(var.send_limits.sms_per_minute) }
       emailPerMinute           = { N = tostring(var.send_limits.email_per_minute) }
     } }
-    smsAllowedCountries      = { L = [for country in local.sms_allowed_countries : { S = country }] }
-    smsNumbering             = { M = { for code, regions in local.sms_numbering : code => { S = regions } } }
     messageRetentionDays     = { N = tostring(var.message_retention_days) }
     testMessageRetentionDays = { N = tostring(var.test_message_retention_days) }
     clients = { M = {
@@ -221,6 +219,20 @@ resource "aws_dynamodb_table_item" "delivery_config" {
       keyMaxDays    = { N = tostring(var.client_defaults.key_max_days) }
     } }
     iamClients = { M = { for principal, client in local.iam_client_principals : principal => { S = client } } }
+  })
+}
+
+# The countries SMS may go to, with the numbering of their calling codes: tens of KB, in an item of its own that only
+# an SMS's sendMessage reads (graphql/functions/identifyCaller.js), so an email does not pay to read it.
+resource "aws_dynamodb_table_item" "sms_config" {
+  table_name = module.messages_table.name
+  hash_key   = local.messages_table.partitionKey
+  range_key  = local.messages_table.sortKey
+  item = jsonencode(merge({
+    (local.messages_table.partitionKey) = { S = local.messages_table.smsItem.PK }
+    (local.messages_table.sortKey)      = { S = local.messages_table.smsItem.SK }
+    smsAllowedCountries                 = { L = [for country in local.sms_allowed_countries : { S = country }] }
+    smsNumbering                        = { M = { for code, regions in local.sms_numbering : code => { S = regions } } }
     }, var.sms_allowed_prefixes == null ? {} : {
     smsAllowedPrefixes = { L = [for prefix in var.sms_allowed_prefixes : { S = prefix }] }
   }))

@@ -10,11 +10,14 @@ import * as ddb from '@aws-appsync/utils/dynamodb';
 //   An unmapped IAM caller may use the operators' fields only.
 // For sendMessage, and for an IAM caller (whose mapping it holds), it also reads the CONFIG partition in one
 // Query: the delivery settings Terraform writes (CONFIG/DELIVERY: senders, limits, retention; the AWS provider
-// cannot set AppSync environment variables) and the channels' state the guardrail writes (CONFIG/CHANNELS).
+// cannot set AppSync environment variables) and the channels' state the guardrail writes (CONFIG/CHANNELS); for an
+// SMS, the countries it may go to with the numbering of their calling codes too (CONFIG/SMS, tens of KB, which an
+// email does not pay to read).
 // The storage contract (graphql/manifest.json; tests/test_storage_contract.py pins these copies).
 const CONFIG_PK = 'CONFIG';
 const CONFIG_SK = 'DELIVERY';
 const CHANNELS_SK = 'CHANNELS';
+const SMS_SK = 'SMS';
 const SCOPE_PREFIX = 'SCOPE#';
 const DEFAULT_CLIENT_ID = 'default';
 const MODES = ['LIVE', 'TEST'];
@@ -65,8 +68,11 @@ export function request(ctx) {
       return runtime.earlyReturn(ctx.prev.result);
     }
   }
-  // Eventually consistent (half the read cost): a pause reaches every request within about a second.
-  return ddb.query({ query: { PK: { eq: CONFIG_PK } } });
+  // Eventually consistent (half the read cost): a pause reaches every request within about a second. The SMS
+  // item sorts after the others.
+  const isSms = ctx.info.fieldName === 'sendMessage' && ctx.args.input.deliveryMethod === 'SMS';
+  const sortKeys = isSms ? { le: SMS_SK } : { between: [CHANNELS_SK, CONFIG_SK] };
+  return ddb.query({ query: { PK: { eq: CONFIG_PK }, SK: sortKeys } });
 }
 
 export function response(ctx) {
@@ -86,7 +92,8 @@ export function response(ctx) {
     }
     ctx.stash.caller = mapped;
   }
-  ctx.stash.config = config;
+  const sms = items.find((item) => item.SK === SMS_SK) ?? {};
+  ctx.stash.config = { ...config, smsAllowedCountries: sms.smsAllowedCountries, smsNumbering: sms.smsNumbering, smsAllowedPrefixes: sms.smsAllowedPrefixes };
   ctx.stash.channels = items.find((item) => item.SK === CHANNELS_SK) ?? {};
   return ctx.prev.result;
 }

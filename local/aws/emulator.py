@@ -355,6 +355,7 @@ def provision(settings: Settings, manifest: Manifest) -> None:
         logger.warning(deprecation)
     messages = boto3.resource("dynamodb", region_name=settings.table_region).Table(settings.table_names["messages"])
     messages.put_item(Item={**manifest.storage.config_item, **settings.delivery_config})
+    messages.put_item(Item={**manifest.storage.sms_item, **settings.sms_config})
     # The `default` client, whose LIVE key the API key is (terraform/main.tf writes the same item).
     messages.put_item(Item=settings.default_client_item(manifest))
     sqs = boto3.client("sqs", region_name=settings.table_region)

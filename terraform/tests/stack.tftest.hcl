@@ -316,11 +316,6 @@ run "plan" {
         smsPerMinute             = { N = "100" }
         emailPerMinute           = { N = "1000" }
       } }
-      smsAllowedCountries = { L = [{ S = "GB" }, { S = "US" }] }
-      smsNumbering = { M = {
-        "1"  = { S = jsonencode(jsondecode(file("../graphql/phone_numbering.json")).callingCodes["1"]) }
-        "44" = { S = jsonencode(jsondecode(file("../graphql/phone_numbering.json")).callingCodes["44"]) }
-      } }
       messageRetentionDays     = { N = "90" }
       testMessageRetentionDays = { N = "7" }
       clients = { M = {
@@ -329,7 +324,20 @@ run "plan" {
       } }
       iamClients = { M = {} }
     }
-    error_message = "The CONFIG/DELIVERY item the resolvers read: senders as configured, the table transactions name, the SMS countries once each with the numbering of their calling codes, the client settings."
+    error_message = "The CONFIG/DELIVERY item the resolvers read: senders as configured, the table transactions name, the client settings."
+  }
+
+  assert {
+    condition = jsondecode(aws_dynamodb_table_item.sms_config.item) == {
+      PK                  = { S = "CONFIG" }
+      SK                  = { S = "SMS" }
+      smsAllowedCountries = { L = [{ S = "GB" }, { S = "US" }] }
+      smsNumbering = { M = {
+        "1"  = { S = jsonencode(jsondecode(file("../graphql/phone_numbering.json")).callingCodes["1"]) }
+        "44" = { S = jsonencode(jsondecode(file("../graphql/phone_numbering.json")).callingCodes["44"]) }
+      } }
+    }
+    error_message = "The CONFIG/SMS item only an SMS reads: the SMS countries once each, with the numbering of their calling codes."
   }
 
   # --- The default client exists once, with the environments default limits
@@ -838,7 +846,7 @@ run "refuses_a_country_libphonenumber_does_not_know" {
     sms_allowed_countries = ["US", "UK"] # the UK is GB
   }
 
-  expect_failures = [aws_dynamodb_table_item.delivery_config]
+  expect_failures = [aws_dynamodb_table_item.sms_config]
 }
 
 # For one release: the prefixes allow the countries of the calling codes they reach, and still narrow them.
@@ -851,12 +859,12 @@ run "the_deprecated_sms_prefixes_still_apply_with_a_warning" {
   }
 
   assert {
-    condition     = alltrue([for country in ["US", "CA", "JM", "DO", "AG", "DE"] : contains([for entry in jsondecode(aws_dynamodb_table_item.delivery_config.item).smsAllowedCountries.L : entry.S], country)]) && !contains([for entry in jsondecode(aws_dynamodb_table_item.delivery_config.item).smsAllowedCountries.L : entry.S], "GB")
+    condition     = alltrue([for country in ["US", "CA", "JM", "DO", "AG", "DE"] : contains([for entry in jsondecode(aws_dynamodb_table_item.sms_config.item).smsAllowedCountries.L : entry.S], country)]) && !contains([for entry in jsondecode(aws_dynamodb_table_item.sms_config.item).smsAllowedCountries.L : entry.S], "GB")
     error_message = "+1 reaches every North American country (as it always did), +4917 Germany, nothing else."
   }
 
   assert {
-    condition     = keys(jsondecode(aws_dynamodb_table_item.delivery_config.item).smsNumbering.M) == ["1", "49"] && jsondecode(aws_dynamodb_table_item.delivery_config.item).smsAllowedPrefixes == { L = [{ S = "+1" }, { S = "+4917" }] }
+    condition     = keys(jsondecode(aws_dynamodb_table_item.sms_config.item).smsNumbering.M) == ["1", "49"] && jsondecode(aws_dynamodb_table_item.sms_config.item).smsAllowedPrefixes == { L = [{ S = "+1" }, { S = "+4917" }] }
     error_message = "The numbering of +1 and +49, and the prefixes themselves, which still narrow +49 to +4917."
   }
 

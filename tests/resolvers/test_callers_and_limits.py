@@ -14,13 +14,16 @@ RECORD = {"PK": "MESSAGE#a@b.co", "SK": "MESSAGE#1", "id": "MESSAGE#1", "to": "a
 CONDITION_FAILED = {"type": "DynamoDB:ConditionalCheckFailedException", "message": "The conditional request failed"}
 
 
-def identify(run: Run, field: str, identity: dict | None, items: list[dict] | None = None):
+def identify(run: Run, field: str, identity: dict | None, items: list[dict] | None = None, args: dict | None = None):
     """identifyCaller's request, and its response when the request read the CONFIG partition."""
     info = {"fieldName": field, "parentTypeName": "Mutation" if field == "sendMessage" else "Query"}
-    request = run("function:identifyCaller", "request", identity=identity, info=info, stash={"caller": None}, prev={"result": {"kept": True}})
+    arguments = args if args is not None else ({"input": {"deliveryMethod": "EMAIL"}} if field == "sendMessage" else {})
+    request = run("function:identifyCaller", "request", args=arguments, identity=identity, info=info, stash={"caller": None}, prev={"result": {"kept": True}})
     if request.kind != "value" or items is None:
         return request
-    return run("function:identifyCaller", "response", identity=identity, info=info, stash=request.stash, result={"items": items}, prev={"result": {"kept": True}})
+    return run(
+        "function:identifyCaller", "response", args=arguments, identity=identity, info=info, stash=request.stash, result={"items": items}, prev={"result": {"kept": True}}
+    )
 
 
 CONFIG_ITEMS = [{**CONFIG, "iamClients": {"arn:aws:sts::123456789012:assumed-role/shop-backend/": CLIENT_ID, "arn:aws:iam::123456789012:user/ci": "ci"}}]
@@ -49,13 +52,27 @@ def test_an_authorization_without_a_client_and_mode_is_refused(run: Run, context
     assert outcome.error["message"] == "Not Authorized to access getMessages on type Query"
 
 
-def test_sendmessage_reads_the_config_in_one_eventually_consistent_query(run: Run) -> None:
-    request = identify(run, "sendMessage", None)
+def test_an_emails_sendmessage_reads_the_config_in_one_eventually_consistent_query_without_the_sms_numbering(run: Run) -> None:
+    request = identify(run, "sendMessage", None, args={"input": {"deliveryMethod": "EMAIL"}})
     assert request.kind == "value" and request.value["operation"] == "Query" and not request.value.get("consistentRead")
-    assert request.value["query"]["expressionValues"] == {":PK_eq": {"S": "CONFIG"}}
+    assert request.value["query"]["expressionValues"] == {
+        ":PK_eq": {"S": "CONFIG"},
+        ":SK_between_start": {"S": "CHANNELS"},
+        ":SK_between_end": {"S": "DELIVERY"},
+    }
     channels = {"PK": "CONFIG", "SK": "CHANNELS", "SMS": {"paused": True, "reason": "spend"}}
-    outcome = identify(run, "sendMessage", None, [channels, CONFIG])
-    assert outcome.stash["config"] == CONFIG and outcome.stash["channels"] == channels and outcome.value == {"kept": True}
+    outcome = identify(run, "sendMessage", None, [channels, CONFIG], args={"input": {"deliveryMethod": "EMAIL"}})
+    assert outcome.stash["config"] == CONFIG
+    assert outcome.stash["channels"] == channels and outcome.value == {"kept": True}
+
+
+def test_an_sms_reads_the_countries_and_their_numbering_too(run: Run) -> None:
+    request = identify(run, "sendMessage", None, args={"input": {"deliveryMethod": "SMS"}})
+    assert request.value["query"]["expressionValues"] == {":PK_eq": {"S": "CONFIG"}, ":SK_le": {"S": "SMS"}}
+    sms = {"PK": "CONFIG", "SK": "SMS", "smsAllowedCountries": ["US"], "smsNumbering": {"1": "[]"}}
+    outcome = identify(run, "sendMessage", None, [CONFIG, sms], args={"input": {"deliveryMethod": "SMS"}})
+    assert outcome.stash["config"]["smsAllowedCountries"] == ["US"] and outcome.stash["config"]["smsNumbering"] == {"1": "[]"}
+    assert outcome.stash["config"]["defaultEmailFrom"] == CONFIG["defaultEmailFrom"]
 
 
 def test_a_missing_config_item_stops_the_send(run: Run) -> None:

@@ -50,7 +50,7 @@ def test_a_setting_out_of_its_range_stops_the_stack_naming_it(monkeypatch, name:
 def test_sms_go_to_every_valid_number_when_no_country_is_set(monkeypatch) -> None:
     monkeypatch.delenv("SMS_ALLOWED_COUNTRIES", raising=False)
     monkeypatch.delenv("SMS_ALLOWED_PREFIXES", raising=False)
-    config = Settings().delivery_config
+    config = Settings().sms_config
     assert {"US", "JM", "GB", "JE", "FR", "001"} <= set(config["smsAllowedCountries"])
     assert set(config["smsNumbering"]) == {str(code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE}
     assert "smsAllowedPrefixes" not in config and Settings().deprecations == []
@@ -58,7 +58,7 @@ def test_sms_go_to_every_valid_number_when_no_country_is_set(monkeypatch) -> Non
 
 def test_sms_countries_carry_the_numbering_of_their_calling_codes(monkeypatch) -> None:
     monkeypatch.setenv("SMS_ALLOWED_COUNTRIES", "US, GB,US")
-    config = Settings().delivery_config
+    config = Settings().sms_config
     assert config["smsAllowedCountries"] == ["GB", "US"]
     # Every region of +1 and +44, in libphonenumber's order: a number is of the first that claims it.
     regions = {code: [region["region"] for region in json.loads(text)] for code, text in config["smsNumbering"].items()}
@@ -85,8 +85,15 @@ def test_the_deprecated_prefixes_give_the_countries_of_their_calling_codes_and_a
     monkeypatch.delenv("SMS_ALLOWED_COUNTRIES", raising=False)
     monkeypatch.setenv("SMS_ALLOWED_PREFIXES", "+1,+4917")
     settings = Settings()
-    config = settings.delivery_config
+    config = settings.sms_config
     assert {"US", "CA", "JM", "DO", "DE"} <= set(config["smsAllowedCountries"]) and "GB" not in config["smsAllowedCountries"]
     assert set(config["smsNumbering"]) == {"1", "49"} and config["smsAllowedPrefixes"] == ["+1", "+4917"]
     [warning] = settings.deprecations
     assert warning.startswith("SMS_ALLOWED_PREFIXES is deprecated") and "SMS_ALLOWED_COUNTRIES" in warning
+
+
+def test_an_email_does_not_pay_to_read_the_sms_numbering() -> None:
+    # The numbering lives in an item of its own (CONFIG/SMS), which only an SMS's sendMessage reads.
+    settings = Settings()
+    assert "smsNumbering" not in settings.delivery_config and len(json.dumps(settings.delivery_config)) < 4096
+    assert "smsNumbering" in settings.sms_config
