@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from local.launcher import running_stack
+from local.launcher import Response, running_stack
 from tests.e2e.conftest import API_KEY, LocalApi, history, send, signed
 
 ERASE = "mutation($to: String!) { eraseRecipient(to: $to) { to messagesErased } }"
