@@ -21,9 +21,9 @@ def limited() -> Iterator[LocalApi]:
         yield stack
 
 
-def refused_for(response: object) -> str | None:
-    errors = response.errors
-    return errors[0]["errorInfo"]["limit"] if errors else None
+def refused_for(response: Response) -> str | None:
+    limit: str | None = response.errors[0]["errorInfo"]["limit"] if response.errors else None
+    return limit
 
 
 def test_variants_of_one_gmail_mailbox_share_its_limit(limited: LocalApi) -> None:
