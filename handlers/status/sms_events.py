@@ -1,18 +1,19 @@
 """The smsEvents function: SNS SMS delivery-status logs, through a CloudWatch Logs subscription, become status
 changes. The record is found by the provider's message id through a KEYS_ONLY index.
+
+The subscription's payload is decoded here, into TypedDicts, as Powertools' CloudWatchLogsEvent decodes it:
+importing any of Powertools' event classes imports all of them (see ses_events).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import zlib
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, cast
 
-from aws_lambda_powertools.utilities.data_classes import (
-    CloudWatchLogsEvent,
-    event_source,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from recording import (
@@ -29,6 +30,34 @@ from recording import (
 
 # The index's name, from the manifest (tables.messages.indexes: environment).
 PROVIDER_MESSAGE_ID_INDEX = os.environ["PROVIDER_MESSAGE_ID_INDEX"]
+
+
+class AwsLogs(TypedDict):
+    data: str  # base64 of the gzipped LogsData
+
+
+class CloudWatchLogsEvent(TypedDict):
+    """What a CloudWatch Logs subscription filter delivers to its function."""
+
+    awslogs: AwsLogs
+
+
+class LogEvent(TypedDict):
+    id: str
+    timestamp: int
+    message: str  # here, one SNS delivery-status entry as JSON
+
+
+class LogsData(TypedDict):
+    """The decoded batch (the fields read here)."""
+
+    messageType: str  # DATA_MESSAGE, or CONTROL_MESSAGE when CloudWatch Logs checks the destination
+    logEvents: list[LogEvent]
+
+
+def logs_data(event: CloudWatchLogsEvent) -> LogsData:
+    """The batch a subscription event carries: base64, then gzip (zlib's header detection), then JSON."""
+    return cast(LogsData, json.loads(zlib.decompress(base64.b64decode(event["awslogs"]["data"]), zlib.MAX_WBITS | 32).decode("UTF-8")))
 
 
 def sms_status_change(log_entry: dict[str, Any]) -> tuple[str, StatusChange]:
@@ -60,18 +89,17 @@ def find_by_provider_message_id(provider_message_id: str) -> MessageKey | None:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@event_source(data_class=CloudWatchLogsEvent)
 def sms_delivery_log_handler(event: CloudWatchLogsEvent, context: LambdaContext) -> dict[str, int]:
-    logs = event.parse_logs_data()
-    if logs.message_type != "DATA_MESSAGE":
+    logs = logs_data(event)
+    if logs["messageType"] != "DATA_MESSAGE":
         return summary([])  # CloudWatch Logs checking that the destination is reachable
     outcomes = []
-    for log_event in logs.log_events:
+    for log_event in logs["logEvents"]:
         try:
-            provider_message_id, change = sms_status_change(json.loads(log_event.message))
+            provider_message_id, change = sms_status_change(json.loads(log_event["message"]))
         except (ValueError, KeyError, TypeError):
             # One unreadable entry must not send the whole batch to the dead-letter queue.
-            logger.warning("unreadable SMS delivery log entry", extra={"log_event_id": log_event.get_id})
+            logger.warning("unreadable SMS delivery log entry", extra={"log_event_id": log_event["id"]})
             outcomes.append("malformed")
             continue
         # Delivery logs are account-wide: SMS sent outside this stack find no record.

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.data_classes import CloudWatchLogsEvent, SNSEvent
 
 from local.aws.lambda_context import LambdaContext
 
@@ -267,6 +268,20 @@ def test_an_unreadable_log_entry_is_counted_and_the_rest_still_applied(sms_event
     summary = sms_events.sms_delivery_log_handler(payload, lambda_context)
     assert (summary["malformed"], summary["changed"]) == (1, 1)
     assert stored("+14155550100")["deliveryStatus"] == "DELIVERED"
+
+
+def test_the_envelopes_are_read_as_powertools_event_classes_read_them(ses_notification, delivery_logs, sms_log, sms_events) -> None:
+    # The functions read the SNS and CloudWatch Logs envelopes themselves, to spare their cold start
+    # Powertools' data_classes package: they must read them exactly as its event classes do.
+    # GIVEN a documented SNS notification and documented subscription payloads, data and control
+    notification = ses_notification("delivery")
+    payloads = [delivery_logs(sms_log("success"), sms_log("failure")), delivery_logs({"not": "an SMS"}, message_type="CONTROL_MESSAGE")]
+    # THEN the SES events, the batches' type and their entries are Powertools' own
+    assert [record["Sns"]["Message"] for record in notification["Records"]] == [record.sns.message for record in SNSEvent(notification).records]
+    for payload in payloads:
+        ours, theirs = sms_events.logs_data(payload), CloudWatchLogsEvent(payload).parse_logs_data()
+        assert ours["messageType"] == theirs.message_type
+        assert [(entry["id"], entry["message"]) for entry in ours["logEvents"]] == [(entry.get_id, entry.message) for entry in theirs.log_events]
 
 
 # --- Metrics: CloudWatch EMF lines, with dimensions that never hold an address or a number ---------
