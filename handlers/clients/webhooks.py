@@ -265,8 +265,10 @@ def post(target: Target, body: bytes, headers: dict[str, str], timeout: float = 
             continue
     if connection is None:
         return Answer(None, "the endpoint could not be reached (the connection was refused or failed)")
-    # Whatever the endpoint does (a slow handshake, headers a byte at a time), the attempt ends at the deadline.
-    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _shut, (connection,))
+    # Whatever the endpoint does (a slow handshake, headers a byte at a time), the attempt ends at the deadline:
+    # the connection is shut then, and whatever was read by then does not count.
+    expired = threading.Event()
+    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _expire, (connection, expired))
     watchdog.start()
     try:
         if target.scheme == "https":
@@ -275,11 +277,13 @@ def post(target: Target, body: bytes, headers: dict[str, str], timeout: float = 
         request.sock = connection
         request.request("POST", target.path, body=body, headers={"Host": target.host_header, **headers})
         response = request.getresponse()
+        if expired.is_set():
+            return Answer(None, f"no answer within {timeout:g} s")
         return Answer(response.status, None, response.getheader("retry-after"))
     except ssl.SSLCertVerificationError:
         return Answer(None, "the endpoint's TLS certificate could not be verified for its host name")
     except (TimeoutError, OSError, http.client.HTTPException) as error:
-        if time.monotonic() >= deadline - 0.01:
+        if expired.is_set() or isinstance(error, TimeoutError):
             return Answer(None, f"no answer within {timeout:g} s")
         if isinstance(error, ssl.SSLError):
             return Answer(None, "the TLS handshake with the endpoint failed")
@@ -291,7 +295,8 @@ def post(target: Target, body: bytes, headers: dict[str, str], timeout: float = 
         connection.close()
 
 
-def _shut(connection: socket.socket) -> None:
+def _expire(connection: socket.socket, expired: threading.Event) -> None:
+    expired.set()
     try:
         connection.shutdown(socket.SHUT_RDWR)
     except OSError:
@@ -376,7 +381,9 @@ def attempt(delivery: Delivery, now: datetime, post: Post = post, resolver: Reso
     """Make one attempt of a delivery and arrange what follows; what happened, for the logs."""
     event, webhook_id = delivery.event, delivery.webhook_id
     if delivery.not_before is not None and delivery.not_before > now.timestamp():
-        _requeue(delivery, delivery.not_before - now.timestamp(), now)
+        # Not due yet: queued again as it is, for the rest of its wait (or SQS's longest delay).
+        rest = min(MAX_QUEUE_DELAY_SECONDS, max(0, round(delivery.not_before - now.timestamp())))
+        sqs().send_message(QueueUrl=WEBHOOK_QUEUE_URL, MessageBody=delivery.body(), DelaySeconds=rest)
         return "waiting"
     key = webhook_key(event["clientId"], event["mode"], webhook_id)
     endpoint = dynamodb().get_item(TableName=MESSAGES_TABLE, Key=key).get("Item")
