@@ -208,7 +208,8 @@ class Settings:
 
     @property
     def webhook_queue_url(self) -> str:
-        return f"https://sqs.{self.table_region}.amazonaws.com/123456789012/{self.stage}-messenger-webhooks"
+        """The queue of webhook deliveries: the event publisher queues them, the webhook sender sends them."""
+        return f"https://sqs.{self.table_region}.amazonaws.com/123456789012/{self.stage}-messenger-webhook-deliveries"
 
     @property
     def webhook_dead_letter_queue_url(self) -> str:

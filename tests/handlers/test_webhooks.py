@@ -32,7 +32,7 @@ from tests.webhook_receivers import (
     tls_contexts,
 )
 
-QUEUE_URL = "https://sqs.eu-central-1.amazonaws.com/123456789012/test-messenger-webhooks"
+QUEUE_URL = "https://sqs.eu-central-1.amazonaws.com/123456789012/test-messenger-webhook-deliveries"
 DEAD_LETTER_QUEUE_URL = f"{QUEUE_URL}-dlq"
 KEY_ALIAS = "alias/test-messenger"
 SHOP = {"clientId": "01JAAAAAAAAAAAAAAAAAAAAAAA", "mode": "LIVE"}
