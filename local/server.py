@@ -202,7 +202,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _console_page(self) -> None:
         self._read_body()
-        page = console.page(self.stack.settings)
+        page = console.page(self.stack.settings, self.stack.local_keys)
         self._send_file(HTTPStatus.OK, page, "text/html; charset=utf-8", console.PAGE_HEADERS)
 
     def _console_file(self) -> None:

@@ -275,7 +275,7 @@ def post(target: Target, body: bytes, headers: dict[str, str], timeout: float = 
             connection = (context or tls_context()).wrap_socket(connection, server_hostname=target.host)
         request = http.client.HTTPConnection(target.host, target.port, timeout=max(0.001, deadline - time.monotonic()))
         request.sock = connection
-        request.request("POST", target.path, body=body, headers={"Host": target.host_header, **headers})
+        request.request("POST", target.path, body=body, headers={"Host": target.host_header, "Connection": "close", **headers})
         response = request.getresponse()
         if expired.is_set():
             return Answer(None, f"no answer within {timeout:g} s")
