@@ -19,13 +19,14 @@ expect = pytest.importorskip("playwright.sync_api").expect
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-def aws(console: LocalStackProcess, service: str) -> Any:
-    return boto3.client(service, region_name="eu-central-1", endpoint_url=console.aws_endpoint, aws_access_key_id="local", aws_secret_access_key="local")
+def local_aws(console: LocalStackProcess) -> dict[str, Any]:
+    """How a client reaches the stack's moto."""
+    return {"region_name": "eu-central-1", "endpoint_url": console.aws_endpoint, "aws_access_key_id": "local", "aws_secret_access_key": "local"}
 
 
 def publish(console: LocalStackProcess, webhook_id: str) -> dict[str, Any]:
     """What the event publisher does for a status change of the endpoint's client: record it, queue its delivery."""
-    table = aws(console, "dynamodb")
+    table = boto3.client("dynamodb", **local_aws(console))
     [endpoint] = table.scan(TableName="local-messages", FilterExpression="SK = :sk", ExpressionAttributeValues={":sk": {"S": f"WEBHOOK#{webhook_id}"}})["Items"]
     _, client_id, mode = endpoint["PK"]["S"].split("#")
     now = datetime.now(UTC)
@@ -35,7 +36,7 @@ def publish(console: LocalStackProcess, webhook_id: str) -> dict[str, Any]:
     event = {"id": event_id, "messageId": f"MESSAGE#{event_id}", "senderId": None, "status": "DELIVERED", "reason": "Delivered", "at": at, "clientId": client_id, "mode": mode}
     item = {name: {"S": value} for name, value in event.items() if value is not None}
     table.put_item(TableName="local-messages", Item={"PK": {"S": f"EVENT#{client_id}#{mode}"}, "SK": {"S": event_id}, **item})
-    sqs = aws(console, "sqs")
+    sqs = boto3.client("sqs", **local_aws(console))
     url = sqs.get_queue_url(QueueName="local-messenger-webhook-deliveries")["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"webhookId": webhook_id, "eventId": event_id, "event": event, "attempt": 1}))
     return event

@@ -49,12 +49,12 @@ def client(api: LocalApi) -> Client:
     return make_client(api, "webhook shop")
 
 
-def aws(api: LocalApi, service: str) -> Any:
-    return boto3.client(service, region_name="eu-central-1", endpoint_url=api.aws_endpoint, aws_access_key_id="local", aws_secret_access_key="local")
+def sqs(api: LocalApi) -> Any:
+    return boto3.client("sqs", region_name="eu-central-1", endpoint_url=api.aws_endpoint, aws_access_key_id="local", aws_secret_access_key="local")
 
 
 def queue_url(api: LocalApi) -> str:
-    url: str = aws(api, "sqs").get_queue_url(QueueName="local-messenger-webhook-deliveries")["QueueUrl"]
+    url: str = sqs(api).get_queue_url(QueueName="local-messenger-webhook-deliveries")["QueueUrl"]
     return url
 
 
@@ -91,23 +91,23 @@ def publish(api: LocalApi, deliveries: list[tuple[str, dict[str, Any]]], record:
         table = boto3.resource("dynamodb", region_name="eu-central-1", endpoint_url=api.aws_endpoint, aws_access_key_id="local", aws_secret_access_key="local").Table("local-messages")
         for _, event in deliveries:
             table.put_item(Item={"PK": f"EVENT#{event['clientId']}#{event['mode']}", "SK": event["id"], **event})
-    sqs, url = aws(api, "sqs"), queue_url(api)
+    queue, url = sqs(api), queue_url(api)
     for start in range(0, len(deliveries), 10):
         entries = [
             {"Id": str(n), "MessageBody": json.dumps({"webhookId": webhook_id, "eventId": event["id"], "event": event, "attempt": 1})}
             for n, (webhook_id, event) in enumerate(deliveries[start : start + 10])
         ]
-        assert not sqs.send_message_batch(QueueUrl=url, Entries=entries).get("Failed")
+        assert not queue.send_message_batch(QueueUrl=url, Entries=entries).get("Failed")
 
 
 def drained(api: LocalApi, timeout: float = 60.0) -> None:
     """Until the webhook queue holds nothing, visible, in flight or delayed (every attempt made and followed up)."""
-    sqs, url = aws(api, "sqs"), queue_url(api)
+    queue, url = sqs(api), queue_url(api)
     names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"]
     deadline = time.monotonic() + timeout
     quiet_since = None
     while time.monotonic() < deadline:
-        counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+        counts = queue.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
         if all(int(counts[name]) == 0 for name in names):
             quiet_since = quiet_since or time.monotonic()
             if time.monotonic() - quiet_since > 0.5:
