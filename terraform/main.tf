@@ -257,8 +257,9 @@ module "api" {
     }
   }
   lambda_functions = {
-    deliveryFunction = module.delivery_function.arn
-    erasureFunction  = module.erasure_function.arn
+    deliveryFunction         = module.delivery_function.arn
+    erasureFunction          = module.erasure_function.arn
+    webhookEndpointsFunction = module.webhook_endpoints_function.arn
   }
   web_acl_arn = module.firewall.web_acl_arn
 }

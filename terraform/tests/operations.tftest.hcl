@@ -68,6 +68,7 @@ run "plan" {
       sms-spend-warning              = ["eu-central-1", "AWS/SNS", "SMSMonthToDateSpentUSD", "Maximum", 300, 1, "GreaterThanThreshold", 0.8, "notBreaching"]
       stale-pending-dead-letters     = ["eu-central-1", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
       stale-pending-found            = ["eu-central-1", "serverless-messenger/default", "StalePendingFound", "Maximum", 600, 1, "GreaterThanThreshold", 0, "breaching"]
+      webhooks-dead-letters          = ["eu-central-1", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
     })
     error_message = "Each alarm watches its metric with its statistic, threshold and comparison; only the sweep's silence is an alarm."
   }
@@ -87,6 +88,7 @@ run "plan" {
       sms-spend-warning              = {}
       stale-pending-dead-letters     = { QueueName = "default-messenger-stale-pending-dlq" }
       stale-pending-found            = { service = "delivery-status" }
+      webhooks-dead-letters          = { QueueName = "default-messenger-webhook-deliveries-dlq" }
     })
     error_message = "SES reputation and SMS spend are account-wide (no dimensions); the others name their queue, function or service."
   }
@@ -364,6 +366,8 @@ run "apply" {
       [metric, "default-messenger-erasure", "eu-central-1"],
       [metric, "default-messenger-sms-events", "eu-central-1"],
       [metric, "default-messenger-stale-pending", "eu-central-1"],
+      [metric, "default-messenger-webhook-endpoints", "eu-central-1"],
+      [metric, "default-messenger-webhooks", "eu-central-1"],
     ])])
     error_message = "Errors, throttles and duration of every function, each in its region."
   }
@@ -374,6 +378,7 @@ run "apply" {
       ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "default-messenger-email-events-dlq"],
       ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "default-messenger-sms-events-dlq"],
       ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "default-messenger-stale-pending-dlq"],
+      ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "default-messenger-webhook-deliveries-dlq"],
     ]])
     error_message = "The depth of every dead-letter queue."
   }
@@ -524,6 +529,7 @@ run "regions_may_differ" {
       sms-spend-warning              = "us-east-1"
       stale-pending-dead-letters     = "eu-central-1"
       stale-pending-found            = "eu-central-1"
+      webhooks-dead-letters          = "eu-central-1"
     })
     error_message = "SES reputation in the SES region, SMS spend and smsEvents' queue in the SNS region, the rest beside the table."
   }
