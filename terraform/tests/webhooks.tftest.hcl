@@ -39,11 +39,12 @@ mock_provider "time" {
 }
 
 variables {
-  stage              = "default" # terraform test runs in the current workspace
-  region             = "eu-central-1"
-  ses_region         = "eu-central-1"
-  sns_region         = "eu-central-1"
-  default_email_from = "support@example.com"
+  stage                = "default" # terraform test runs in the current workspace
+  region               = "eu-central-1"
+  ses_region           = "eu-central-1"
+  sns_region           = "eu-central-1"
+  default_email_from   = "support@example.com"
+  sms_allowed_prefixes = ["+1", "+44"]
 }
 
 run "plan" {
@@ -106,33 +107,33 @@ run "plan" {
 
   # --- What the sender may do
   assert {
-    condition = jsonencode([for statement in data.aws_iam_policy_document.webhook_table["sender"].statement : [statement.sid, statement.actions, [for condition in statement.condition : [condition.test, condition.variable, condition.values]]]]) == jsonencode([
-      ["ReadEndpoints", ["dynamodb:GetItem"], [["ForAllValues:StringLike", "dynamodb:LeadingKeys", ["WEBHOOK#*"]]]],
-      ["RecordEndpointFailures", ["dynamodb:UpdateItem"], [
-        ["ForAllValues:StringLike", "dynamodb:LeadingKeys", ["WEBHOOK#*"]],
-        ["ForAllValues:StringEquals", "dynamodb:Attributes", ["PK", "SK", "failingSince", "disabledAt"]],
-        ["StringEqualsIfExists", "dynamodb:ReturnValues", ["NONE"]],
-      ]],
-      ["RecordAttempts", ["dynamodb:PutItem"], [["ForAllValues:StringLike", "dynamodb:LeadingKeys", ["ATTEMPT#*"]]]],
+    condition = jsonencode([for statement in data.aws_iam_policy_document.webhook_table["sender"].statement : [statement.sid, statement.actions, { for condition in statement.condition : condition.variable => [condition.test, sort(condition.values)] }]]) == jsonencode([
+      ["ReadEndpoints", ["dynamodb:GetItem"], { "dynamodb:LeadingKeys" = ["ForAllValues:StringLike", ["WEBHOOK#*"]] }],
+      ["RecordAttempts", ["dynamodb:PutItem"], { "dynamodb:LeadingKeys" = ["ForAllValues:StringLike", ["ATTEMPT#*"]] }],
+      ["RecordEndpointFailures", ["dynamodb:UpdateItem"], {
+        "dynamodb:Attributes"   = ["ForAllValues:StringEquals", ["PK", "SK", "disabledAt", "failingSince"]]
+        "dynamodb:LeadingKeys"  = ["ForAllValues:StringLike", ["WEBHOOK#*"]]
+        "dynamodb:ReturnValues" = ["StringEqualsIfExists", ["NONE"]]
+      }],
     ])
     error_message = "The sender reads endpoints, records only their failures, and writes attempts: nothing else of the table."
   }
 
   assert {
-    condition = jsonencode([for statement in data.aws_iam_policy_document.webhook_table["endpoints"].statement : [statement.sid, statement.actions, statement.condition[0].values]]) == jsonencode([
-      ["ListAttempts", ["dynamodb:Query"], ["ATTEMPT#*"]],
-      ["ManageTheCallersEndpoints", ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"], ["WEBHOOK#*"]],
-      ["ReadEventsToReplay", ["dynamodb:GetItem"], ["EVENT#*"]],
+    condition = jsonencode([for statement in data.aws_iam_policy_document.webhook_table["endpoints"].statement : [statement.sid, statement.actions, { for condition in statement.condition : condition.variable => [condition.test, sort(condition.values)] }]]) == jsonencode([
+      ["ListAttempts", ["dynamodb:Query"], { "dynamodb:LeadingKeys" = ["ForAllValues:StringLike", ["ATTEMPT#*"]] }],
+      ["ManageTheCallersEndpoints", ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"], { "dynamodb:LeadingKeys" = ["ForAllValues:StringLike", ["WEBHOOK#*"]] }],
+      ["ReadEventsToReplay", ["dynamodb:GetItem"], { "dynamodb:LeadingKeys" = ["ForAllValues:StringLike", ["EVENT#*"]] }],
     ])
     error_message = "The endpoints function manages endpoints, reads attempts and the events it replays: nothing else of the table."
   }
 
   assert {
-    condition = alltrue([for use in ["encrypt", "decrypt"] : jsonencode([for condition in one(data.aws_iam_policy_document.webhook_secret_key[use].statement).condition : [condition.test, condition.variable, condition.values]]) == jsonencode([
-      ["StringEquals", "kms:EncryptionContext:purpose", ["webhook-signing-secret"]],
-      ["ForAllValues:StringEquals", "kms:EncryptionContextKeys", ["purpose", "clientId", "mode", "webhookId"]],
-      ["Null", "kms:EncryptionContext:webhookId", ["false"]],
-    ])])
+    condition = alltrue([for use in ["encrypt", "decrypt"] : jsonencode({ for condition in one(data.aws_iam_policy_document.webhook_secret_key[use].statement).condition : condition.variable => [condition.test, sort(condition.values)] }) == jsonencode({
+      "kms:EncryptionContext:purpose"   = ["StringEquals", ["webhook-signing-secret"]]
+      "kms:EncryptionContext:webhookId" = ["Null", ["false"]]
+      "kms:EncryptionContextKeys"       = ["ForAllValues:StringEquals", ["clientId", "mode", "purpose", "webhookId"]]
+    })])
     error_message = "The key is used directly only under a signing secret's encryption context, which names its endpoint."
   }
 
@@ -200,9 +201,9 @@ run "apply" {
   }
 
   assert {
-    condition = jsonencode({ for use, document in data.aws_iam_policy_document.webhook_queue_key : use => { for condition in one(document.statement).condition : condition.variable => condition.values } }) == jsonencode({
+    condition = jsonencode({ for use, document in data.aws_iam_policy_document.webhook_queue_key : use => { for condition in one(document.statement).condition : condition.variable => sort(condition.values) } }) == jsonencode({
       endpoints = { "kms:EncryptionContext:aws:sqs:arn" = [aws_sqs_queue.webhook_deliveries.arn], "kms:ViaService" = ["sqs.eu-central-1.amazonaws.com"] }
-      sender    = { "kms:EncryptionContext:aws:sqs:arn" = [aws_sqs_queue.webhook_deliveries.arn, aws_sqs_queue.webhook_dead_letters.arn], "kms:ViaService" = ["sqs.eu-central-1.amazonaws.com"] }
+      sender    = { "kms:EncryptionContext:aws:sqs:arn" = sort([aws_sqs_queue.webhook_deliveries.arn, aws_sqs_queue.webhook_dead_letters.arn]), "kms:ViaService" = ["sqs.eu-central-1.amazonaws.com"] }
     })
     error_message = "The key through SQS only, and only for the queues each function sends to or receives from."
   }
