@@ -23,7 +23,7 @@ TF_INIT = $(ENVIRONMENTS) init --registry "$(TERRAFORM_REGISTRY)"
 SELECT_ENV = $(ENVIRONMENTS) select $(ENV)
 CHECKOV := $(TOOLS)/checkov/bin/checkov
 
-.PHONY: help install chromium dev test test-python lint-js lint-python checkov terraform-test fmt docs bench bench-quick clean init plan apply outputs destroy channels pause resume
+.PHONY: help install chromium dev test test-python lint-js lint-python checkov terraform-test fmt docs schema bench bench-quick clean init plan apply outputs destroy channels pause resume
 # Prerequisites of the targets above, not run by hand (the only phony targets without a `##` help line).
 INTERNAL_TARGETS := env-check
 .PHONY: $(INTERNAL_TARGETS)
@@ -92,6 +92,9 @@ test: install chromium lint-js lint-python checkov terraform-test test-python ##
 docs: $(VENV)/.synced ## Regenerate the inputs/outputs tables of the module READMEs
 	$(PY) tools/module_docs.py
 
+schema: $(VENV)/.synced ## Regenerate graphql/client-schema.graphql (the schema clients and code generators load) from graphql/schema.graphql
+	$(PY) -m tools.client_schema
+
 fmt: $(VENV)/.synced ## Format the Terraform files
 	CHECKPOINT_DISABLE=1 $(TERRAFORM) fmt -recursive terraform
 	CHECKPOINT_DISABLE=1 $(TERRAFORM) fmt -recursive modules
@@ -138,7 +141,7 @@ resume: env-check $(VENV)/.synced ## Resume a paused channel (deliberately: see 
 	@$(SELECT_ENV)
 	@$(PY) -m tools.channels --terraform "$(TERRAFORM)" resume "$$CHANNEL" --reason "$$REASON"
 
-destroy: env-check $(VENV)/.synced ## Destroy an environment (prod's table refuses while deletion protection is on)
+destroy: env-check $(VENV)/.synced ## Destroy an environment (stage's and prod's tables refuse while deletion protection is on)
 	@$(TF_INIT) --credentials
 	@$(SELECT_ENV)
 	$(TF) destroy -input=false -var-file=../envs/$(ENV).tfvars

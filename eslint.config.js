@@ -4,7 +4,7 @@
 import js from '@eslint/js';
 import appsync from '@aws-appsync/eslint-plugin';
 
-const BROWSER = ['window', 'document', 'location', 'fetch', 'URLSearchParams', 'FormData', 'TextDecoderStream', 'setTimeout', 'clearTimeout', 'queueMicrotask'];
+const BROWSER = ['window', 'document', 'location', 'fetch', 'URLSearchParams', 'FormData', 'TextDecoderStream', 'setTimeout', 'clearTimeout', 'queueMicrotask', 'sessionStorage'];
 
 export default [
   { ...appsync.configs.recommended, files: ['graphql/**/*.js'] },

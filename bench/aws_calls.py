@@ -193,10 +193,10 @@ def prepare(calls: list[ApiCall], replacements: dict[str, str]) -> list[ApiCall]
 class Replayer:
     """Makes prepared calls through boto3 against one endpoint (a client per service and region)."""
 
-    def __init__(self, endpoint_url: str, max_pool_connections: int = 10) -> None:
+    def __init__(self, endpoint_url: str, access_key_id: str, secret_access_key: str, max_pool_connections: int = 10) -> None:
         from botocore.config import Config
 
-        self._session: Any = boto3.Session(aws_access_key_id="local", aws_secret_access_key="local")
+        self._session: Any = boto3.Session(aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key)
         self._endpoint_url = endpoint_url
         self._config = Config(max_pool_connections=max_pool_connections)
         self._clients: dict[tuple[str, str], Any] = {}

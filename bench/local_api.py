@@ -12,6 +12,12 @@ on top of the emulated AWS calls the request makes.
 The two sides take turns in blocks (local, raw, raw, local, ...), so that a change in the machine's load
 during the run weighs on both alike. The stack raises the sending limits (the run sends more a minute
 than their defaults allow), and is not recording while it is timed.
+
+Then the same requests against two stacks side by side, one holding 10 messages and one 10,000 (the 9,990 more
+seeded in a few seconds: copies of a record the pipeline wrote, put straight into the emulated table, over
+hundreds of recipients and senders): getMessages of one recipient's page and of one sender's (a Query of the
+table, and of the bySender index), and sendMessage, whose config read is a Query too. The p50 at 10,000 over
+the p50 at 10 says whether a request's cost grows with the table (goal: at most 1.3x).
 """
 
 from __future__ import annotations
@@ -21,12 +27,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import boto3
 from ulid import ULID
 
-from bench.aws_calls import ApiCall, Replayer, describe, prepare, text_forms
+from bench.aws_calls import ApiCall, Replayer, describe, prepare, substitute, text_forms
+from bench.dynamodb_cost import seed, ulids
 from bench.recording_stack import RecorderControl, recording_stack
 from bench.stats import measure_side_by_side, ratio
-from local.launcher import GENEROUS_LIMITS, LocalStackProcess, Response
+from local.config import Settings
+from local.launcher import GENEROUS_LIMITS, LocalStackProcess, Response, running_stack
 from local.manifest import load_manifest
 from local.operations import GET_MESSAGES, SEND_MESSAGE
 
@@ -43,6 +52,13 @@ WARM_UP = 10
 SENDS_PER_RECIPIENT = 6
 PAGE_SIZE = 10
 API_KEY = "bench-key"
+# Table sizes compared, and how many requests of each kind at each (in alternating blocks).
+SMALL_TABLE, LARGE_TABLE, QUICK_LARGE_TABLE = 10, 10_000, 500
+SIZE_REQUESTS = int(os.environ.get("BENCH_SIZE_REQUESTS", "150"))
+SIZE_ROUNDS, QUICK_SIZE_REQUESTS = 6, 12
+# The recipient and sender whose pages are read: 10 messages each in both stacks.
+READ_TO, READ_SENDER = "page-reader@example.com", "page-shop"
+SEED_RECIPIENTS, SEED_SENDERS = 500, 100
 # Addresses of one length, so that the records of both sides are of one size.
 CAPTURED = "captured@example.com"
 BODY = "message {index:06d}"
@@ -102,7 +118,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     rounds = QUICK_ROUNDS if quick else ROUNDS
     recipients = max(1, min(100, sends // SENDS_PER_RECIPIENT))
     with recording_stack(API_KEY, GENEROUS_LIMITS) as (stack, recorder):
-        replayer = Replayer(stack.aws_endpoint, max_pool_connections=CONCURRENCY + 2)
+        replayer = Replayer(stack.aws_endpoint, stack.access_key_id, stack.secret_access_key, max_pool_connections=CONCURRENCY + 2)
 
         def local_send(index: int) -> None:
             to = local_recipient(index, recipients)
@@ -141,7 +157,75 @@ def run(quick: bool = False) -> dict[str, Any]:
             raw_read = replaying(replayer, read_replays(captured_read, captured_to, range(reads), recipients))
             figures = measure_side_by_side({"local": local_read, "raw": raw_read}, reads, concurrency, rounds)
             results[f"getMessages x{concurrency}"] = _compare(figures["local"].as_dict(), figures["raw"].as_dict())
+    # After the replay's stack has stopped: two more run side by side.
+    results["table size"] = run_table_sizes(quick)
+    return results
+
+
+def run_table_sizes(quick: bool = False) -> dict[str, Any]:
+    """p50 of getMessages (by recipient, by sender) and sendMessage on a stack holding SMALL_TABLE messages and
+    one holding LARGE_TABLE, side by side."""
+    large_size = QUICK_LARGE_TABLE if quick else LARGE_TABLE
+    count = QUICK_SIZE_REQUESTS if quick else SIZE_REQUESTS
+    rounds = QUICK_ROUNDS if quick else SIZE_ROUNDS
+    with running_stack(API_KEY, GENEROUS_LIMITS) as small, running_stack(API_KEY, GENEROUS_LIMITS) as large:
+        stacks = {SMALL_TABLE: small, large_size: large}
+        template = None
+        for stack in stacks.values():
+            for index in range(SMALL_TABLE):
+                sent = _call(stack, SEND_MESSAGE, {"input": {"to": READ_TO, "body": BODY.format(index=index), "deliveryMethod": "EMAIL", "senderId": READ_SENDER}})
+                template = template or (stack, sent.data["sendMessage"]["id"])
+        assert template is not None
+        started = time.monotonic()
+        seeded = _seed_copies(large, large_size - SMALL_TABLE, template)
+        results: dict[str, Any] = {"table_sizes": list(stacks), "seeded": seeded, "seed_seconds": round(time.monotonic() - started, 1), "rounds": rounds}
+
+        def reader(stack: LocalStackProcess, message_filter: dict[str, str]) -> Callable[[int], object]:
+            return lambda _index: _call(stack, GET_MESSAGES, {"filter": message_filter, "first": PAGE_SIZE})
+
+        def sender(stack: LocalStackProcess, size: int) -> Callable[[int], object]:
+            return lambda index: _call(stack, SEND_MESSAGE, {"input": {"to": local_recipient(index, 50).replace("local-", f"size{size}-"), "body": BODY.format(index=index), "deliveryMethod": "EMAIL"}})
+
+        operations = {
+            "getMessages by recipient": {size: reader(stack, {"to": READ_TO}) for size, stack in stacks.items()},
+            "getMessages by sender": {size: reader(stack, {"senderId": READ_SENDER}) for size, stack in stacks.items()},
+            # Last: each send adds a message to its table (the smaller ends at SMALL_TABLE + count).
+            "sendMessage": {size: sender(stack, size) for size, stack in stacks.items()},
+        }
+        for name, by_size in operations.items():
+            for operation in by_size.values():
+                for index in range(WARM_UP):
+                    operation(-1 - index)
+            figures = measure_side_by_side({str(size): operation for size, operation in by_size.items()}, count, 1, rounds)
+            small_figures, large_figures = figures[str(SMALL_TABLE)].as_dict(), figures[str(large_size)].as_dict()
+            results[name] = {
+                str(SMALL_TABLE): small_figures,
+                str(large_size): large_figures,
+                "p50_ratio": ratio(large_figures["p50_ms"], small_figures["p50_ms"]),
+            }
         return results
+
+
+def _seed_copies(stack: LocalStackProcess, count: int, template_of: tuple[LocalStackProcess, str]) -> int:
+    """`count` copies of a record the pipeline wrote (to READ_TO, from READ_SENDER), each to one of
+    SEED_RECIPIENTS recipients from one of SEED_SENDERS senders with an id of its own, put straight into
+    `stack`'s table: how many were written."""
+    settings = Settings()
+    table_name = settings.table_names["messages"]
+
+    def client(of: LocalStackProcess) -> Any:
+        return boto3.client("dynamodb", region_name=settings.table_region, endpoint_url=of.aws_endpoint, aws_access_key_id=of.access_key_id, aws_secret_access_key=of.secret_access_key)
+
+    source, message_id = template_of
+    key = {"PK": {"S": f"{MESSAGE_PREFIX}{READ_TO}"}, "SK": {"S": message_id}}
+    template = client(source).get_item(TableName=table_name, Key=key, ConsistentRead=True)["Item"]
+    ulid = message_id.removeprefix(MESSAGE_PREFIX)
+    copies = [
+        substitute(template, {**text_forms(READ_TO, f"seed{index % SEED_RECIPIENTS:04d}@example.com"), ulid: new_ulid, READ_SENDER: f"seed-shop-{index % SEED_SENDERS:03d}"})
+        for index, new_ulid in enumerate(ulids(count, int(time.time() * 1000) - 86_400_000))
+    ]
+    seed(client(stack), table_name, copies)
+    return len(copies)
 
 
 def _check_pages_alike(stack: LocalStackProcess, replayer: Replayer, captured: list[ApiCall], captured_to: str, recipients: int) -> None:
@@ -181,4 +265,19 @@ def report(results: dict[str, Any]) -> str:
             f"{raw['per_second']:.1f} | {raw['p50_ms']:.1f} | {raw['p99_ms']:.1f} | {figures['p50_ratio']}x | {figures['throughput_ratio']}x |"
         )
     lines.append(f"\nlocal stack ready in {results['startup_seconds']} s (spawn to banner)")
+    sizes = results["table size"]
+    small, large = (str(size) for size in sizes["table_sizes"])
+    lines += [
+        "",
+        f"one client, a table of {small} messages beside one of {large} ({sizes['seeded']} seeded in {sizes['seed_seconds']} s; {sizes['rounds']} alternating blocks a side):",
+        "",
+        f"| request | p50 ms at {small} | p50 ms at {large} | p50 ratio (goal <= 1.3x) | req/s at {small} | req/s at {large} |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, figures in sizes.items():
+        if isinstance(figures, dict) and "p50_ratio" in figures:
+            lines.append(
+                f"| {name} | {figures[small]['p50_ms']:.1f} | {figures[large]['p50_ms']:.1f} | {figures['p50_ratio']}x | "
+                f"{figures[small]['per_second']:.1f} | {figures[large]['per_second']:.1f} |"
+            )
     return "\n".join(lines)

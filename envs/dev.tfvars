@@ -13,6 +13,14 @@ sms_allowed_prefixes = ["+1", "+44"]
 # Message records are deleted this long after they were sent (DynamoDB TTL).
 message_retention_days = 14
 
+# Resolvers one request may run: 1, so a request selecting sendMessage twice (aliases) is refused.
+resolver_count_limit = 1
+# The API answers introspection here, so developers can explore the schema and generate clients from it;
+# stage and prod keep it off (clients load graphql/client-schema.graphql).
+introspection_enabled = true
+# The deepest document the API accepts (the operations clients send reach depth 4).
+query_depth_limit = 10
+
 log_retention_days = 14
 api_key = {
   validity_days = 30
@@ -38,11 +46,10 @@ status_functions = {
 }
 
 # SMS delivery status. The SNS SMS preferences and the two SNS delivery-status log groups are
-# account-and-region singletons: if environments share one AWS account and sns_region, set
-# manage_account_preferences = false in all but one of them (recommended: one account per environment).
+# account-and-region singletons with one owner, prod (envs/prod.tfvars): this environment leaves them alone,
+# and its SMS stay ACCEPTED. In an account of its own it may own them (docs/deployment.md).
 sms = {
-  manage_account_preferences = true
-  monthly_spend_limit_usd    = 1 # the sandbox's quota
+  monthly_spend_limit_usd = 1 # the sandbox's quota
 }
 
 # Alarms (docs/operations.md): each address gets every alarm and its return to OK, once it has confirmed SNS's

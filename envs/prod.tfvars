@@ -13,6 +13,13 @@ sms_allowed_prefixes = ["+1", "+44"]
 # Message records are deleted this long after they were sent (DynamoDB TTL).
 message_retention_days = 180
 
+# Resolvers one request may run: 1, so a request selecting sendMessage twice (aliases) is refused.
+resolver_count_limit = 1
+# No introspection, as AppSync defaults: clients load graphql/client-schema.graphql.
+introspection_enabled = false
+# The deepest document the API accepts (the operations clients send reach depth 4).
+query_depth_limit = 10
+
 log_retention_days = 365
 api_key = {
   validity_days = 180
@@ -37,10 +44,11 @@ status_functions = {
 }
 
 # SMS delivery status. The SNS SMS preferences and the two SNS delivery-status log groups are
-# account-and-region singletons: if environments share one AWS account and sns_region, set
-# manage_account_preferences = false in all but one of them (recommended: one account per environment).
+# account-and-region singletons with one owner: this environment (docs/deployment.md). Its destroy refuses to
+# delete them.
 sms = {
   manage_account_preferences = true
+  account_preferences_owner  = "prod"
   monthly_spend_limit_usd    = 1 # raise to the quota AWS Support grants when the account leaves the SMS sandbox
 }
 

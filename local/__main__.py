@@ -66,7 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  IAM:      SigV4, service appsync, region {settings.table_region}: access key {settings.access_key_id}, secret {secret}", flush=True)
     print("  Tools (x-api-key, JSON): GET /local/outbox   POST /local/events {\"to\", \"messageId\", \"event\"}   POST /local/sweep   POST /local/expire", flush=True)
     print(f"  SES mailbox simulator: mail to success@, bounce@, ooto@, complaint@, suppressionlist@simulator.amazonses.com gets its events after {settings.ses_simulator_delay_seconds:g}s", flush=True)
-    print(f"  AWS:      {aws_endpoint}   (moto; e.g. aws --endpoint-url ... dynamodb scan --table-name {settings.table_names['messages']})", flush=True)
+    print(
+        f"  AWS:      {aws_endpoint}   (moto, signed with the IAM credentials above; e.g. aws --endpoint-url ... dynamodb scan --table-name {settings.table_names['messages']})",
+        flush=True,
+    )
     if not ipaddress.ip_address(socket.gethostbyname(host)).is_loopback:
         # The Host check cannot tell a neighbour who sends `Host: localhost` from this machine's browser.
         print(f"  WARNING: HOST={settings.host} lets other machines reach this stack, its console and the key it hands out.", file=sys.stderr, flush=True)

@@ -15,11 +15,30 @@ from local.manifest import Manifest, StorageContract
 DEFAULT_API_KEY = "local-dev-api-key"
 LOCAL_ACCESS_KEY_ID = "LOCALDEVACCESSKEY"
 LOCAL_SECRET_ACCESS_KEY = "local-dev-secret-access-key"
+LOCAL_LIVE_KEY = "sm_live_00000000000000000000000001_local-development-live-key-0000000000000000"
+LOCAL_TEST_KEY = "sm_test_00000000000000000000000002_local-development-test-key-0000000000000000"
 _LOOPBACK_ORIGIN = re.compile(r"http://(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", re.IGNORECASE)
+_LOOPBACK_HOST = re.compile(r"(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", re.IGNORECASE)
+
+
+def host_is_loopback(host: str | None) -> bool:
+    """A loopback Host (localhost, 127.0.0.1, [::1], any port): the only names the local stack answers to (no DNS
+    rebinding), for HTTP requests and for the host a real-time connection names in its header object."""
+    return host is not None and _LOOPBACK_HOST.fullmatch(host.strip()) is not None
 
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name) or default
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = _env(name, "on" if default else "off").strip().lower()
+    if value not in _FLAG_VALUES:
+        raise ValueError(f"{name} must be one of {', '.join(sorted(_FLAG_VALUES))}")
+    return _FLAG_VALUES[value]
+
+
+_FLAG_VALUES = {"1": True, "true": True, "on": True, "yes": True, "0": False, "false": False, "off": False, "no": False}
 
 
 @dataclass(frozen=True)
@@ -51,6 +70,13 @@ class Settings:
     secret_access_key: str = field(default_factory=lambda: _env("AWS_SECRET_ACCESS_KEY", LOCAL_SECRET_ACCESS_KEY))
     # Resolvers one request may run (AppSync's resolverCountLimit): one, so one sendMessage per request.
     resolver_count_limit: int = field(default_factory=lambda: int(_env("RESOLVER_COUNT_LIMIT", "1")))
+    # As terraform/variables.tf's query_depth_limit (the same default): the deepest document AppSync accepts.
+    query_depth_limit: int = field(default_factory=lambda: int(_env("QUERY_DEPTH_LIMIT", "10")))
+    # As terraform/variables.tf's introspection_enabled; on here, as in dev, so the console's explorer and
+    # clients that fetch the schema work (stage and prod have it off).
+    introspection: bool = field(default_factory=lambda: _flag("INTROSPECTION", True))
+    # Seconds a client has to send a request's headers, and again its whole body, before the connection is closed.
+    read_timeout_seconds: float = field(default_factory=lambda: float(_env("READ_TIMEOUT_SECONDS", "10")))
     # As terraform/variables.tf's message_retention_days and test_message_retention_days (TEST keys' messages).
     message_retention_days: int = field(default_factory=lambda: int(_env("MESSAGE_RETENTION_DAYS", "90")))
     test_message_retention_days: int = field(default_factory=lambda: int(_env("TEST_MESSAGE_RETENTION_DAYS", "7")))
@@ -60,8 +86,14 @@ class Settings:
     client_email_per_day: int = field(default_factory=lambda: int(_env("CLIENT_EMAIL_PER_DAY", "10000")))
     client_sms_per_day: int = field(default_factory=lambda: int(_env("CLIENT_SMS_PER_DAY", "1000")))
     client_key_max_days: int = field(default_factory=lambda: int(_env("CLIENT_KEY_MAX_DAYS", "365")))
+    # The local client's keys, the same on every start so that scripts and the README can name them (a local
+    # development stack only; a deployed environment's keys are made by `make client` and shown once).
+    local_live_key: str = field(default_factory=lambda: _env("LOCAL_LIVE_KEY", LOCAL_LIVE_KEY))
+    local_test_key: str = field(default_factory=lambda: _env("LOCAL_TEST_KEY", LOCAL_TEST_KEY))
     # As terraform/variables.tf's iam_clients: IAM principals (ARNs) that act as a client, as JSON {"arn": "client id"}.
     iam_clients: str = field(default_factory=lambda: _env("IAM_CLIENTS", "{}"))
+    # How often the real-time endpoint sends a `ka` keep-alive to each connection (AppSync: about once a minute).
+    realtime_keepalive_seconds: float = field(default_factory=lambda: float(_env("REALTIME_KEEPALIVE_SECONDS", "60")))
     # Seconds from SES accepting an email to a mailbox-simulator address to its events (local/providers/ses_simulator.py).
     ses_simulator_delay_seconds: float = field(default_factory=lambda: float(_env("SES_SIMULATOR_DELAY_SECONDS", "1")))
     # Webhooks: the wait before each attempt of an event, comma-separated seconds (e.g. 0,1,2 tries three times
@@ -75,8 +107,13 @@ class Settings:
     def __post_init__(self) -> None:
         if not 0 <= self.ses_simulator_delay_seconds <= 3600:
             raise ValueError("SES_SIMULATOR_DELAY_SECONDS must be a number of seconds from 0 to 3600")
+        if not 0.05 <= self.realtime_keepalive_seconds <= 3600:
+            raise ValueError("REALTIME_KEEPALIVE_SECONDS must be a number of seconds from 0.05 to 3600")
         if not 0 <= self.authorizer_cache_seconds <= 3600:
             raise ValueError("AUTHORIZER_CACHE_SECONDS must be a number of seconds from 0 to 3600 (AppSync's range)")
+        for name, key, prefix in (("LOCAL_LIVE_KEY", self.local_live_key, "sm_live_"), ("LOCAL_TEST_KEY", self.local_test_key, "sm_test_")):
+            if not re.fullmatch(rf"{prefix}[0-9A-HJKMNP-TV-Z]{{26}}_[A-Za-z0-9_-]{{43}}", key):
+                raise ValueError(f"{name} must be a key of the form {prefix}<26-character ULID>_<43 characters of base64url>")
         schedule = _split(self.webhook_retry_schedule_seconds)
         if not all(wait.isdigit() and int(wait) <= 43200 for wait in schedule):
             raise ValueError("WEBHOOK_RETRY_SCHEDULE_SECONDS must list whole numbers of seconds (0 to 43200), comma-separated, e.g. 0,1,2")
@@ -85,6 +122,10 @@ class Settings:
         mapping = json.loads(self.iam_clients)
         if not isinstance(mapping, dict) or not all(isinstance(value, str) for value in mapping.values()):
             raise ValueError('IAM_CLIENTS must be a JSON object of IAM ARNs to client ids, e.g. {"arn:aws:iam::000000000000:user/local": "local"}')
+        if not 1 <= self.query_depth_limit <= 75:
+            raise ValueError("QUERY_DEPTH_LIMIT must be a whole number from 1 to 75 (AppSync's range)")
+        if not 0 < self.read_timeout_seconds <= 300:
+            raise ValueError("READ_TIMEOUT_SECONDS must be a number of seconds above 0, at most 300")
 
     @property
     def authorizer(self) -> Authorizer:
@@ -144,19 +185,28 @@ class Settings:
         """The handlers' CloudWatch metrics namespace, as Terraform names it (terraform/main.tf: metrics_namespace)."""
         return f"serverless-messenger/{self.stage}"
 
-    @property
-    def guardrail_alarms(self) -> dict[str, str]:
-        """The alarms whose ALARM pauses a channel (alarm name -> channel), named as Terraform names them."""
-        prefix = f"{self.stage}-messenger"
-        return {
-            f"{prefix}-ses-bounce-rate-critical": "EMAIL",
-            f"{prefix}-ses-complaint-rate-critical": "EMAIL",
-            f"{prefix}-sms-spend-critical": "SMS",
-        }
+    def alarm_region(self, name: str) -> str:
+        """Where one of the stack's alarms lives, as Terraform places it (terraform/operations.tf): the SES
+        reputation alarms in the SES region, the SMS ones (spend, the smsEvents queue) in the SNS region, the
+        rest beside the table."""
+        after_prefix = name.removeprefix(f"{self.stage}-messenger-")
+        if after_prefix.startswith("ses-"):
+            return self.ses_region
+        return self.sns_region if after_prefix.startswith("sms-") else self.table_region
+
+    def alarm_arn(self, name: str) -> str:
+        return f"arn:aws:cloudwatch:{self.alarm_region(name)}:123456789012:alarm:{name}"
 
     @property
-    def alarm_topic_arn(self) -> str:
-        return f"arn:aws:sns:{self.ses_region}:123456789012:{self.stage}-messenger-alarms"
+    def guardrail_alarms(self) -> dict[str, str]:
+        """The alarms whose ALARM pauses a channel (alarm ARN -> channel), named and placed as Terraform does."""
+        prefix = f"{self.stage}-messenger"
+        channels = {"ses-bounce-rate-critical": "EMAIL", "ses-complaint-rate-critical": "EMAIL", "sms-spend-critical": "SMS"}
+        return {self.alarm_arn(f"{prefix}-{name}"): channel for name, channel in channels.items()}
+
+    def alarm_topic_arn(self, region: str) -> str:
+        """The alarm topic of a region: every alarm notifies the one of its own region."""
+        return f"arn:aws:sns:{region}:123456789012:{self.stage}-messenger-alarms"
 
     def status_env(self, storage: StorageContract) -> dict[str, str]:
         """What the status Lambdas get as their environment in AWS (terraform/main.tf: status_environment)."""

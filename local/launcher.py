@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from local.config import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
 from local.manifest import REPO_ROOT
 
 STARTUP_TIMEOUT_SECONDS = 60
@@ -63,6 +64,9 @@ class LocalStackProcess:
     test_key: str
     output: list[str]
     startup_seconds: float
+    # What signs a request to the emulated AWS (`aws_endpoint`): the stack's own credentials.
+    access_key_id: str = LOCAL_ACCESS_KEY_ID
+    secret_access_key: str = LOCAL_SECRET_ACCESS_KEY
 
     def __repr__(self) -> str:
         return f"<local stack at {self.base_url}>"
@@ -123,8 +127,10 @@ def running_stack(api_key: str, env: dict[str, str] | None = None, module: str =
 
     `module` runs another module in its place, one that runs local's own main (bench/recording_stack.py).
     """
-    child_env = {**os.environ, "API_KEY": api_key, "PYTHONUNBUFFERED": "1", **(env or {})}
-    child_env.pop("AWS_ENDPOINT_URL", None)  # the stack starts its own moto
+    # The stack starts its own moto, and checks signatures against the local credentials unless `env` names others
+    # (never whatever credentials the caller's environment holds).
+    inherited = {name: value for name, value in os.environ.items() if name not in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE")}
+    child_env = {**inherited, "API_KEY": api_key, "PYTHONUNBUFFERED": "1", **(env or {})}
     started = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, "-m", module, "--port", "0"],
@@ -146,7 +152,16 @@ def running_stack(api_key: str, env: dict[str, str] | None = None, module: str =
         text = "".join(output)
         found = {name: match.group(1) for name, pattern in _BANNER.items() if (match := re.search(pattern, text))}
     stack = LocalStackProcess(
-        process, api_key, found["graphql_url"], found["aws_endpoint"], found["live_key"], found["test_key"], output, time.monotonic() - started
+        process,
+        api_key,
+        found["graphql_url"],
+        found["aws_endpoint"],
+        found["live_key"],
+        found["test_key"],
+        output,
+        time.monotonic() - started,
+        child_env.get("AWS_ACCESS_KEY_ID", LOCAL_ACCESS_KEY_ID),
+        child_env.get("AWS_SECRET_ACCESS_KEY", LOCAL_SECRET_ACCESS_KEY),
     )
     try:
         yield stack

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import re
+import time
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,7 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from local import console
 from local.appsync.auth import Refusal
-from local.config import Settings
+from local.appsync.realtime import read_handshake
+from local.appsync.websocket import WebSocketChannel, subprotocols, upgrade
+from local.config import Settings, host_is_loopback
 from local.providers.status_reports import ReportError
 from local.stack import WORKERS, LocalStack
 
@@ -67,7 +69,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
     # --- reading ------------------------------------------------------------------------------
 
     def _read_body(self) -> bytes | None:
-        """The request body, or None after answering a request whose length is missing, wrong or too big."""
+        """The request body, or None after answering a request whose length is missing, wrong or too big, or
+        whose body did not arrive within READ_TIMEOUT_SECONDS (a client sending part of a body and then nothing,
+        or a byte at a time, holds no connection and no thread for longer)."""
         declared = self.headers.get("Content-Length") or "0"
         if not declared.isdigit():
             self._error(HTTPStatus.BAD_REQUEST, "MalformedHttpRequestException", "Content-Length must be a whole number of bytes")
@@ -79,7 +83,31 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "PayloadTooLarge", f"The request is larger than {MAX_REQUEST_BYTES} bytes")
             self.close_connection = True
             return None
-        return self.rfile.read(length)
+        body = self._read_within(length, time.monotonic() + self.stack.settings.read_timeout_seconds)
+        if body is None:
+            self._error(HTTPStatus.REQUEST_TIMEOUT, "RequestTimeoutException", f"The request body did not arrive within {self.stack.settings.read_timeout_seconds:g} s")
+            self.close_connection = True
+        return body
+
+    def _read_within(self, length: int, deadline: float) -> bytes | None:
+        """`length` bytes of the body, or None if they have not all arrived by `deadline` (or the client left)."""
+        chunks, remaining = [], length
+        try:
+            while remaining > 0:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self.connection.settimeout(left)
+                chunk = self.rfile.read1(min(remaining, 1 << 16))
+                if not chunk:
+                    return None
+                chunks.append(chunk)
+                remaining -= len(chunk)
+        except TimeoutError:
+            return None
+        finally:
+            self.connection.settimeout(self.timeout)
+        return b"".join(chunks)
 
     def _discard(self, length: int) -> None:
         # Read what the client is still sending (up to a bound, and only while it keeps sending), so that
@@ -164,17 +192,40 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if isinstance(caller, Refusal):
             self._send_json(caller.status, caller.body(), cors=True)
             return
+        # AppSync's answers to a body that holds no GraphQL request (https://github.com/graphql/graphql-over-http/issues/81).
+        if not raw.strip():
+            self._error(HTTPStatus.BAD_REQUEST, "MalformedHttpRequestException", "Request body is empty.", cors=True)
+            return
         try:
             body = self._parse_json(raw)
-        except ValueError as error:
-            self._error(HTTPStatus.BAD_REQUEST, "MalformedHttpRequestException", f"The body is not valid JSON: {error}", cors=True)
-            return
-        if not isinstance(body, dict):
-            self._error(HTTPStatus.BAD_REQUEST, "MalformedHttpRequestException", "The body must be a JSON object with a query", cors=True)
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str) or not body["query"].strip():
+            self._error(HTTPStatus.BAD_REQUEST, "MalformedHttpRequestException", "Unable to parse GraphQL query.", cors=True)
             return
         with self.stack.executing:
             result = self.stack.graphql.execute(body, headers, caller)
         self._send_json(HTTPStatus.OK, result, cors=True)
+
+    def _realtime(self) -> None:
+        """AppSync's real-time endpoint: a WebSocket (local/appsync/websocket.py) speaking AppSync's protocol
+        (local/appsync/realtime.py) until either side closes it. Its credentials travel inside the protocol."""
+        answer = upgrade(self.headers)
+        if not isinstance(answer, dict):
+            self._read_body()
+            status, message = answer
+            self._error(status, status.phrase.replace(" ", "").replace("-", ""), message)
+            return
+        handshake = read_handshake(urlsplit(self.path).query, subprotocols(self.headers))
+        self.send_response(HTTPStatus.SWITCHING_PROTOCOLS)
+        for name, value in answer.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        realtime = self.stack.realtime
+        channel = WebSocketChannel(self.connection, self.rfile, realtime.keepalive_seconds)
+        channel.serve(lambda outbound: realtime.connect(handshake, outbound))
 
     def _graphql_page(self) -> None:
         """A browser opening /graphql is taken to the console's explorer; any other GET is refused as before."""
@@ -321,6 +372,7 @@ ROUTES: dict[tuple[str, str], Callable[[_RequestHandler], None]] = {
     ("OPTIONS", "/graphql"): _RequestHandler._preflight,
     ("POST", "/graphql"): _RequestHandler._graphql,
     ("GET", "/graphql"): _RequestHandler._graphql_page,
+    ("GET", "/graphql/realtime"): _RequestHandler._realtime,
     ("GET", "/local/stream"): _RequestHandler._stream,
     ("GET", "/health"): _RequestHandler._health,
     ("GET", "/local/outbox"): _RequestHandler._outbox,
@@ -335,11 +387,6 @@ ROUTES: dict[tuple[str, str], Callable[[_RequestHandler], None]] = {
 }
 # What a browser may send to /graphql: the API key, or a SigV4 signature.
 CORS_REQUEST_HEADERS = ["content-type", "x-api-key", "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"]
-_LOOPBACK_HOST = re.compile(r"(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", re.IGNORECASE)
-
-
-def host_is_loopback(host: str | None) -> bool:
-    return host is not None and _LOOPBACK_HOST.fullmatch(host.strip()) is not None
 
 
 class LocalServer(ThreadingHTTPServer):
@@ -350,7 +397,9 @@ class LocalServer(ThreadingHTTPServer):
     request_queue_size = 2 * WORKERS
 
     def __init__(self, settings: Settings) -> None:
-        self.handler_class: type[_RequestHandler] = type("RequestHandler", (_RequestHandler,), {})
+        # The socket timeout bounds every wait for the client: the request line and headers, and an idle
+        # keep-alive connection; the body has one deadline for all of it (_read_body).
+        self.handler_class: type[_RequestHandler] = type("RequestHandler", (_RequestHandler,), {"timeout": settings.read_timeout_seconds})
         super().__init__((settings.host, settings.port), self.handler_class)
 
     def attach(self, stack: LocalStack) -> None:

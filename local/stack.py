@@ -9,7 +9,7 @@ import dataclasses
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime
 
 import boto3
 from botocore.config import Config
@@ -21,15 +21,16 @@ from local.appsync.datasources import (
     LambdaDataSource,
     NoneDataSource,
     load_handler,
+    load_lambda_module,
 )
 from local.appsync.host import GraphQLHost, load_schema
 from local.appsync.js_engine import JsEngine
 from local.appsync.lambda_authorizer import LambdaAuthorizer
 from local.appsync.pipeline import PipelineExecutor
+from local.appsync.realtime import Realtime
 from local.aws.activity import Activity
 from local.aws.emulator import EmulatedAws, delete_expired, provision, start_moto
 from local.aws.event_sources import SqsEventSource
-from local.aws.lambda_context import LambdaContext
 from local.config import Settings
 from local.manifest import REPO_ROOT, TRIGGERS, Manifest, load_manifest
 from local.providers.outbox import Outbox
@@ -59,6 +60,11 @@ class LocalStack:
     local_keys: dict[str, str]
     aws: EmulatedAws | None = None
     executing: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(WORKERS))
+    realtime: Realtime = field(init=False)
+
+    def __post_init__(self) -> None:
+        # The real-time endpoint's subscriptions, fed by the mutations the GraphQL host runs.
+        self.realtime = Realtime(self.graphql, self.authorizer, self.executing, self.settings.realtime_keepalive_seconds)
 
     def expire(self) -> int:
         """Delete the records whose time is up, as DynamoDB's TTL does in AWS; how many were deleted."""
@@ -112,6 +118,7 @@ def build_status_reporter(settings: Settings, manifest: Manifest, engine: JsEngi
         sns_region=settings.sns_region,
         configuration_set=settings.configuration_set,
         topic_arn=settings.email_events_topic_arn,
+        alarm_region=settings.alarm_region,
         alarm_topic_arn=settings.alarm_topic_arn,
     )
 
@@ -145,7 +152,10 @@ def assemble_stack(settings: Settings) -> LocalStack:
     session = boto3.Session()
     session._session.set_default_client_config(Config(max_pool_connections=WORKERS))
     boto3.DEFAULT_SESSION = session
-    outbox = Outbox(manifest.storage.key_prefixes["message"])
+    # The outbox names each email's record as SES's events find it: by the status handler's own reading of its tags.
+    email_events = next(handler for handler in manifest.event_handlers.values() if handler.trigger == "sesEvents")
+    record_key = load_lambda_module(REPO_ROOT, email_events.source, email_events.handler.rsplit(".", 1)[0]).record_key_from_tags
+    outbox = Outbox(manifest.storage.key_prefixes["message"], record_key)
     outbox.attach(session)
     messages = manifest.tables["messages"]
     activity = Activity(outbox, (messages["partitionKey"], messages["sortKey"]))
@@ -166,7 +176,13 @@ def assemble_stack(settings: Settings) -> LocalStack:
     test_outcomes.start()
     webhooks = build_webhook_sender(settings, manifest)
     webhooks.start()
-    graphql = GraphQLHost(load_schema(manifest), executor, settings.resolver_count_limit)
+    graphql = GraphQLHost(
+        load_schema(manifest),
+        executor,
+        settings.resolver_count_limit,
+        query_depth_limit=settings.query_depth_limit,
+        introspection=settings.introspection,
+    )
     clients = manifest.clients
     lambda_authorizer = LambdaAuthorizer(
         load_handler(REPO_ROOT, clients["authorizer"]["source"], clients["authorizer"]["handler"]),
@@ -184,26 +200,25 @@ LOCAL_OPERATOR = "arn:aws:iam::000000000000:user/local-stack"
 
 
 def provision_local_client(settings: Settings, manifest: Manifest) -> dict[str, str]:
-    """A `local` client and a LIVE and a TEST key of it, made through the operators' function as an operator
-    makes them; the keys' secrets by mode (make dev prints them, and the console uses them)."""
+    """A `local` client, made through the operators' function as an operator makes one, with a LIVE and a TEST key
+    whose secrets are the settings' (the same on every start, so scripts and the README can use them); the keys by
+    mode (make dev prints them, and the console uses them)."""
     operators = manifest.data_sources["operatorsFunction"]
-    act = load_handler(REPO_ROOT, operators["source"], operators["handler"])
-
-    def call(field: str, arguments: dict[str, Any]) -> Any:
-        answer = act({"field": field, "arguments": arguments, "actor": LOCAL_OPERATOR}, LambdaContext(function_name=f"{settings.stage}-operators"))
-        if "error" in answer:
-            raise RuntimeError(f"the local client could not be made: {answer['error']['message']}")
-        return answer["result"]
-
-    client = call("createClient", {"input": {"name": "local"}})
-    return {mode: call("createClientKey", {"clientId": client["id"], "mode": mode})["secret"] for mode in ("LIVE", "TEST")}
+    module = load_lambda_module(REPO_ROOT, operators["source"], operators["handler"].rsplit(".", 1)[0])
+    now = datetime.now(UTC)
+    client = module.create_client("local", None, LOCAL_OPERATOR, now)
+    keys = {"LIVE": settings.local_live_key, "TEST": settings.local_test_key}
+    for mode, secret in keys.items():
+        module.create_key(client["id"], mode, None, LOCAL_OPERATOR, now, secret=secret)
+    return keys
 
 
 def start_stack(settings: Settings | None = None) -> LocalStack:
     """The whole local stack, with its own moto server."""
-    aws = start_moto()
+    settings = settings or Settings()
+    aws = start_moto(settings)
     try:
-        stack = assemble_stack(settings or Settings())
+        stack = assemble_stack(settings)
     except Exception:
         aws.stop()
         raise

@@ -84,14 +84,13 @@ locals {
 
   # KMS keys are regional: one in var.region, one more in each other region that holds the SES events
   # topic (ses_region) or the SMS log groups and smsEvents (sns_region). Each key's policy lets in exactly
-  # the services that use it in its region.
+  # the services that use it in its region (the API's log group has a key of its own: modules/graphql_api).
   extra_regions = setsubtract(toset([var.ses_region, var.sns_region]), toset([var.region]))
   key_regions   = concat([var.region], sort(tolist(local.extra_regions)))
   key_log_group_arn_patterns = {
     for region in local.key_regions : region => concat(
       region == var.region || contains(values(local.event_handler_regions), region) ? ["arn:${local.partition}:logs:${region}:${local.account_id}:log-group:/aws/lambda/${local.prefix}-*"] : [],
       region == var.region ? [
-        "arn:${local.partition}:logs:${region}:${local.account_id}:log-group:/aws/appsync/apis/*",
         "arn:${local.partition}:logs:${region}:${local.account_id}:log-group:aws-waf-logs-${local.prefix}*",
       ] : [],
       region == var.sns_region ? [for name in values(local.sms_log_groups) : "arn:${local.partition}:logs:${region}:${local.account_id}:log-group:${name}"] : [],
@@ -245,9 +244,12 @@ module "api" {
 
   name               = "${local.prefix}-api"
   graphql_dir        = local.graphql_dir
-  kms_key_arn        = module.kms_key.arn
   log_retention_days = var.log_retention_days
   api_key            = var.api_key
+
+  introspection_enabled = var.introspection_enabled
+  query_depth_limit     = var.query_depth_limit
+
   tables = {
     messages = {
       name        = module.messages_table.name
@@ -262,6 +264,8 @@ module "api" {
     webhookEndpointsFunction = module.webhook_endpoints_function.arn
   }
   web_acl_arn = module.firewall.web_acl_arn
+
+  resolver_count_limit = var.resolver_count_limit
 }
 
 module "firewall" {

@@ -37,10 +37,18 @@ locals {
     sms-spend-critical          = { channel = "SMS", region = var.sns_region }
   }
   guardrail_topic_regions = toset([for alarm in values(local.guardrail_alarms) : alarm.region])
+  # An alarm's ARN is this before its name after the prefix; the alarms' ARNs are known before the alarms, for
+  # the guardrail (which acts on these ARNs only) and the topics' policies (which admit no others).
+  alarm_arn_prefixes = { for region in local.alarm_regions : region => "arn:${local.partition}:cloudwatch:${region}:${local.account_id}:alarm:${local.prefix}-" }
+  guardrail_alarm_arns = {
+    for name, alarm in local.guardrail_alarms : "${local.alarm_arn_prefixes[alarm.region]}${name}" => alarm.channel
+  }
 
-  # The stale-pending sweep reports on every run, so its alarm counts a period without a report as breaching:
-  # each period spans two runs (at least 5 minutes, at most a day), so one late run is no alarm. A cron()
-  # schedule's interval is not computed: a day is assumed.
+  # The stale-pending sweep reports on every run, so its metric alarm counts a period without a report as
+  # breaching: each period spans two runs (at least 5 minutes, at most a day), so one late run is no alarm. A
+  # cron() schedule's interval is not computed: a day is assumed. A fresh deploy has no report yet, so that
+  # alarm alone would fire until the first run: it notifies no one, and the composite alarm stale_pending
+  # (below) notifies only once the sweep has reported.
   sweep_rate = regexall("^rate\\((\\d+) (minute|minutes|hour|hours|day|days)\\)$", var.stale_pending.schedule_expression)
   sweep_interval_seconds = length(local.sweep_rate) == 0 ? 86400 : tonumber(local.sweep_rate[0][0]) * {
     minute = 60, minutes = 60, hour = 3600, hours = 3600, day = 86400, days = 86400
@@ -67,6 +75,7 @@ locals {
     evaluation_periods  = 1
     comparison_operator = "GreaterThanThreshold"
     treat_missing_data  = "notBreaching"
+    notifies            = true
   }
 
   # Every alarm, by its name after the prefix. The SES and SNS figures are account-wide, per region: they are
@@ -163,10 +172,36 @@ locals {
         period             = local.stale_alarm_period
         threshold          = 0
         treat_missing_data = "breaching"
-        description        = "The sweep found messages still PENDING after ${var.stale_pending.stale_after_seconds} s and marked them UNKNOWN (perhaps sent), or it did not report at all: it reports on every run, so no data means the sweep is not running. Runbook: ${local.runbook}#stale-pending-messages"
+        notifies           = false # through the composite alarm, once the sweep has reported
+        description        = "The sweep found messages still PENDING after ${var.stale_pending.stale_after_seconds} s and marked them UNKNOWN (perhaps sent), or it did not report at all: it reports on every run, so no data means the sweep is not running. Notifies through ${local.prefix}-${local.event_handler_slugs[name]}. Runbook: ${local.runbook}#stale-pending-messages"
+      }
+    },
+    {
+      # A latch: INSUFFICIENT_DATA from its creation until the sweep's first report, OK ever after (a report is
+      # never fewer than one sample, and missing data keeps the state).
+      for name in local.handlers_by_trigger.schedule : "${local.event_handler_slugs[name]}-reported" => {
+        region              = local.event_handler_regions[name]
+        namespace           = local.metrics_namespace
+        metric_name         = "StalePendingFound"
+        dimensions          = { service = local.metric_services.status }
+        statistic           = "SampleCount"
+        period              = local.stale_alarm_period
+        threshold           = 1
+        comparison_operator = "LessThanThreshold"
+        treat_missing_data  = "ignore"
+        notifies            = false
+        description         = "OK once the sweep has reported since this alarm was made, INSUFFICIENT_DATA before: ${local.prefix}-${local.event_handler_slugs[name]} reads it, so a fresh deploy is no alarm. Notifies no one. Runbook: ${local.runbook}#stale-pending-messages"
       }
     },
   ) : name => merge(local.alarm_defaults, alarm) }
+
+  # What may publish to each region's alarm topic: this stack's alarms of that region, metric and composite.
+  alarm_arns_by_region = {
+    for region in local.alarm_regions : region => sort(concat(
+      [for name, alarm in local.alarms : "${local.alarm_arn_prefixes[region]}${name}" if alarm.region == region],
+      [for name in local.handlers_by_trigger.schedule : "${local.alarm_arn_prefixes[region]}${local.event_handler_slugs[name]}" if local.event_handler_regions[name] == region],
+    ))
+  }
 }
 
 # --- Alarm topics ---------------------------------------------------------------------------------
@@ -185,7 +220,11 @@ resource "aws_sns_topic" "alarms" {
 data "aws_iam_policy_document" "alarms_topic" {
   for_each = aws_sns_topic.alarms
 
-  # CloudWatch publishes for this account's alarms of this stack only (the alarm's ARN is aws:SourceArn).
+  # A message on this topic can pause a channel (the guardrail), so only CloudWatch may publish, for this
+  # stack's alarms of the topic's region, on behalf of this account. The keys and the alarm's ARN as
+  # aws:SourceArn: AWS's knowledge-center article "Why didn't I receive an SNS notification for my CloudWatch
+  # alarm trigger?" (cloudwatch-receive-sns-for-alarm-trigger) and the IAM guide's "AWS global condition
+  # context keys" (aws:SourceArn, aws:SourceAccount: set only when a service acts for a resource).
   statement {
     sid       = "CloudWatchPublishesThisStacksAlarms"
     actions   = ["sns:Publish"]
@@ -203,9 +242,48 @@ data "aws_iam_policy_document" "alarms_topic" {
     }
 
     condition {
-      test     = "ArnLike"
+      test     = "ArnEquals"
       variable = "aws:SourceArn"
-      values   = ["arn:${local.partition}:cloudwatch:${each.key}:${local.account_id}:alarm:${local.prefix}-*"]
+      values   = local.alarm_arns_by_region[each.key]
+    }
+  }
+
+  # Same-account callers need no grant here (their own IAM policy may allow sns:Publish on *), so every other
+  # publisher is denied explicitly. A key missing from a request makes a negated condition true (the IAM guide,
+  # "Condition operators"): a person's or a role's request carries no aws:SourceArn and is denied.
+  statement {
+    sid       = "NoPublisherButThisStacksAlarms"
+    effect    = "Deny"
+    actions   = ["sns:Publish"]
+    resources = [each.value.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "ArnNotEquals"
+      variable = "aws:SourceArn"
+      values   = local.alarm_arns_by_region[each.key]
+    }
+  }
+
+  statement {
+    sid       = "NoPublisherOnBehalfOfAnotherAccount"
+    effect    = "Deny"
+    actions   = ["sns:Publish"]
+    resources = [each.value.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "StringNotEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
     }
   }
 
@@ -274,8 +352,23 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   comparison_operator = each.value.comparison_operator
   treat_missing_data  = each.value.treat_missing_data
   actions_enabled     = true
-  alarm_actions       = [aws_sns_topic.alarms[each.value.region].arn]
-  ok_actions          = [aws_sns_topic.alarms[each.value.region].arn]
+  alarm_actions       = each.value.notifies ? [aws_sns_topic.alarms[each.value.region].arn] : []
+  ok_actions          = each.value.notifies ? [aws_sns_topic.alarms[each.value.region].arn] : []
+}
+
+# The sweep's alarm as people get it: found messages, or no report for two intervals, but only once the sweep
+# has reported at all. Without the latch every fresh deploy would alarm until the first run. Once the sweep has
+# reported, silence alarms as before, however long it lasts.
+resource "aws_cloudwatch_composite_alarm" "stale_pending" {
+  for_each = local.handlers_by_trigger.schedule
+
+  region            = local.event_handler_regions[each.key]
+  alarm_name        = "${local.prefix}-${local.event_handler_slugs[each.key]}"
+  alarm_description = "The sweep found messages still PENDING after ${var.stale_pending.stale_after_seconds} s and marked them UNKNOWN (perhaps sent), or, having reported before, it stopped reporting: the sweep is not running. Runbook: ${local.runbook}#stale-pending-messages"
+  alarm_rule        = "ALARM(\"${aws_cloudwatch_metric_alarm.this["${local.event_handler_slugs[each.key]}-found"].alarm_name}\") AND OK(\"${aws_cloudwatch_metric_alarm.this["${local.event_handler_slugs[each.key]}-reported"].alarm_name}\")"
+  actions_enabled   = true
+  alarm_actions     = [aws_sns_topic.alarms[local.event_handler_regions[each.key]].arn]
+  ok_actions        = [aws_sns_topic.alarms[local.event_handler_regions[each.key]].arn]
 }
 
 # --- The channel guardrail: critical alarms pause a channel; operators pause and resume ---------------
@@ -306,7 +399,7 @@ module "guardrail" {
     MESSAGES_TABLE_REGION = var.region
     SES_REGION            = var.ses_region
     SES_CONFIGURATION_SET = module.ses_configuration_set.name
-    GUARDRAIL_ALARMS      = jsonencode({ for name, alarm in local.guardrail_alarms : "${local.prefix}-${name}" => alarm.channel })
+    GUARDRAIL_ALARMS      = jsonencode(local.guardrail_alarm_arns) # alarm ARN -> channel: it acts on no other
   }
 }
 

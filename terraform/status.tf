@@ -137,7 +137,10 @@ resource "aws_sns_topic_subscription" "ses_events" {
 
 # --- SMS: SNS delivery-status logs (sns_region) -> subscription filter -> smsEvents ---------------
 # The SMS preferences and the two log groups exist once per account and region: only the environment
-# with sms.manage_account_preferences creates them (see var.sms).
+# with sms.manage_account_preferences creates them (see var.sms). Deleting them would reset the account's SMS
+# settings (spend limit, delivery-status role) for every stack of the account and region, so the owner's
+# destroy, or a hand-over to another environment, refuses (prevent_destroy) until they are removed from its
+# state: docs/deployment.md, "SMS settings have one owner".
 
 # No aws:SourceAccount or aws:SourceArn condition: AWS documents neither for the role SNS assumes to write SMS
 # delivery status, and a condition SNS does not send would silently stop every delivery log. Another account
@@ -160,6 +163,10 @@ resource "aws_iam_role" "sms_delivery_status" {
   name               = "${local.prefix}-sms-delivery-status"
   description        = "Lets SNS write SMS delivery status to its two log groups in ${var.sns_region}"
   assume_role_policy = data.aws_iam_policy_document.sms_delivery_status_assume.json
+
+  lifecycle {
+    prevent_destroy = true # the account's SMS preferences name it
+  }
 }
 
 # What the SNS developer guide requires of a delivery-status role (logs:CreateLogGroup, CreateLogStream,
@@ -180,6 +187,10 @@ resource "aws_iam_role_policy" "sms_delivery_status" {
   name   = "write-sms-delivery-logs"
   role   = aws_iam_role.sms_delivery_status[0].id
   policy = data.aws_iam_policy_document.sms_delivery_status[0].json
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 # Each entry names the destination phone number (delivery.destination); smsEvents gets it within seconds
@@ -192,6 +203,10 @@ resource "aws_cloudwatch_log_group" "sms_delivery" {
   name              = each.value
   retention_in_days = var.sms.delivery_log_retention_days
   kms_key_id        = local.kms_key_arns[var.sns_region]
+
+  lifecycle {
+    prevent_destroy = true # SNS writes every SMS's delivery status of the account and region here
+  }
 }
 
 resource "aws_sns_sms_preferences" "account" {
@@ -204,6 +219,19 @@ resource "aws_sns_sms_preferences" "account" {
   delivery_status_success_sampling_rate = "100"
 
   depends_on = [aws_iam_role_policy.sms_delivery_status]
+
+  lifecycle {
+    # Deleting it resets the spend limit and switches delivery-status logging off for the whole account.
+    prevent_destroy = true
+
+    # Checked on every plan, offline too: the owner must name itself. SNS keeps no owner or tag on these
+    # settings and the log groups' existence does not say which state holds them, so another environment's
+    # claim cannot be read here; naming the stage stops a copied environment file from taking them over.
+    precondition {
+      condition     = var.sms.account_preferences_owner == var.stage
+      error_message = "sms.manage_account_preferences = true makes this environment the owner of the account's SMS settings and delivery-status log groups in ${var.sns_region}, for every environment there; confirm it with sms.account_preferences_owner = \"${var.stage}\" (it names ${coalesce(var.sms.account_preferences_owner, "none")}). Exactly one environment per account and sns_region owns them: docs/deployment.md, \"SMS settings have one owner\"."
+    }
+  }
 }
 
 # Each smsDeliveryLogs handler subscribes to both groups (CloudWatch Logs allows two filters per group).

@@ -95,6 +95,17 @@ variable "api_key" {
   }
 }
 
+variable "resolver_count_limit" {
+  description = "Resolvers one GraphQL request may run (AppSync's resolverCountLimit, 1-10000; default 1). Every operation of the schema resolves one root field and nothing nested, so 1 admits any single operation and refuses a request that selects a mutation twice (aliases): the guard behind one message per request, with the firewall's one-send-message-per-request rule as a second line. Raise it only for operations that resolve nested fields."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.resolver_count_limit >= 1 && var.resolver_count_limit <= 10000 && floor(var.resolver_count_limit) == var.resolver_count_limit
+    error_message = "resolver_count_limit is a whole number from 1 to 10000 (AppSync's range)."
+  }
+}
+
 variable "table" {
   description = "Messages table settings."
   type = object({
@@ -161,9 +172,10 @@ variable "stale_pending" {
 }
 
 variable "sms" {
-  description = "SMS delivery status. The SNS SMS preferences (Transactional, the spend limit, delivery-status logging with 100% success sampling) and the two delivery-status log groups exist once per AWS account and sns_region: exactly one environment per account and sns_region manages them (manage_account_preferences = true, the default); set it to false in the others, whose SMS then stay ACCEPTED. monthly_spend_limit_usd may not exceed the SMS spend quota AWS Support granted the account (US$1 in the sandbox). delivery_log_retention_days (default 3, a value CloudWatch Logs accepts) is how long the two log groups keep their entries, which hold the destination phone number: the subscription filter hands each entry to smsEvents within seconds, so the numbers need not be kept long."
+  description = "SMS delivery status. The SNS SMS preferences (Transactional, the spend limit, delivery-status logging with 100% success sampling) and the two delivery-status log groups exist once per AWS account and sns_region: exactly one environment per account and sns_region owns them, with manage_account_preferences = true and account_preferences_owner naming its own stage (a plan refuses manage_account_preferences = true unless account_preferences_owner names this stage, so a copied environment file does not take them over). By default an environment does not own them, and its SMS then stay ACCEPTED. The owner's destroy refuses to delete them (docs/deployment.md). monthly_spend_limit_usd may not exceed the SMS spend quota AWS Support granted the account (US$1 in the sandbox). delivery_log_retention_days (default 3, a value CloudWatch Logs accepts) is how long the two log groups keep their entries, which hold the destination phone number: the subscription filter hands each entry to smsEvents within seconds, so the numbers need not be kept long."
   type = object({
-    manage_account_preferences  = optional(bool, true)
+    manage_account_preferences  = optional(bool, false)
+    account_preferences_owner   = optional(string)
     monthly_spend_limit_usd     = optional(number, 1)
     delivery_log_retention_days = optional(number, 3)
   })
@@ -191,6 +203,23 @@ variable "firewall" {
   validation {
     condition     = alltrue([for limit in [var.firewall.rate_limit_per_5_minutes, var.firewall.api_key_rate_limit_per_5_minutes] : limit >= 10 && limit <= 2000000000])
     error_message = "firewall rate limits must be between 10 and 2,000,000,000 (WAF's range)."
+  }
+}
+
+variable "introspection_enabled" {
+  description = "Whether the API answers introspection queries (__schema, __type): on where developers explore the schema or generate clients from it; off elsewhere, as AppSync's default, so the schema is not published to every key holder. Clients load graphql/client-schema.graphql instead."
+  type        = bool
+  default     = false
+}
+
+variable "query_depth_limit" {
+  description = "The deepest document the API accepts (AppSync's queryDepthLimit, 1-75; a root field is at depth 1). The operations clients send reach depth 4 (getMessages { data { statusHistory { status } } })."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.query_depth_limit >= 1 && var.query_depth_limit <= 75 && floor(var.query_depth_limit) == var.query_depth_limit
+    error_message = "query_depth_limit must be a whole number from 1 to 75 (AppSync's range)."
   }
 }
 

@@ -185,31 +185,43 @@ resource "aws_lambda_event_source_mapping" "webhook_sender" {
 # --- what each function may do ------------------------------------------------------------------------------
 
 # The stack's key, directly, for the signing secrets only: the context must name exactly an endpoint's purpose,
-# client, mode and id (handlers/clients/webhook_common.py: encryption_context).
+# client, mode and id (handlers/clients/webhook_common.py: encryption_context). The endpoints function encrypts a
+# new secret; the sender decrypts it.
+locals {
+  webhook_secret_key_uses = {
+    encrypt = { sid = "EncryptSigningSecretsOfEndpoints", actions = ["kms:Encrypt"] }
+    decrypt = { sid = "DecryptSigningSecretsOfEndpoints", actions = ["kms:Decrypt"] }
+  }
+}
+
 data "aws_iam_policy_document" "webhook_secret_key" {
-  for_each = { encrypt = "kms:Encrypt", decrypt = "kms:Decrypt" }
+  for_each = local.webhook_secret_key_uses
 
-  statement {
-    sid       = each.key == "encrypt" ? "EncryptSigningSecretsOfEndpoints" : "DecryptSigningSecretsOfEndpoints"
-    actions   = [each.value]
-    resources = [module.kms_key.arn]
+  dynamic "statement" {
+    for_each = [each.value]
 
-    condition {
-      test     = "StringEquals"
-      variable = "kms:EncryptionContext:purpose"
-      values   = [local.webhook_secret_purpose]
-    }
+    content {
+      sid       = statement.value.sid
+      actions   = statement.value.actions
+      resources = [module.kms_key.arn]
 
-    condition {
-      test     = "ForAllValues:StringEquals"
-      variable = "kms:EncryptionContextKeys"
-      values   = local.webhook_secret_context
-    }
+      condition {
+        test     = "StringEquals"
+        variable = "kms:EncryptionContext:purpose"
+        values   = [local.webhook_secret_purpose]
+      }
 
-    condition {
-      test     = "Null"
-      variable = "kms:EncryptionContext:webhookId"
-      values   = ["false"]
+      condition {
+        test     = "ForAllValues:StringEquals"
+        variable = "kms:EncryptionContextKeys"
+        values   = local.webhook_secret_context
+      }
+
+      condition {
+        test     = "Null"
+        variable = "kms:EncryptionContext:webhookId"
+        values   = ["false"]
+      }
     }
   }
 }

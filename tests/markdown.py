@@ -16,3 +16,11 @@ def links(markdown: str) -> list[str]:
     text = re.sub(r"^```.*?^```", "", markdown, flags=re.MULTILINE | re.DOTALL)
     text = re.sub(r"`[^`\n]*`", "", text)
     return re.findall(r"\]\(([^)\s]+)\)", text)
+
+
+def code_blocks(markdown: str, heading: str, language: str) -> list[str]:
+    """The fenced code blocks in `language` of the section under `heading` (up to the next heading of any level)."""
+    match = re.search(rf"^#{{1,6}} {re.escape(heading)}\n(.*?)(?=^#{{1,6}} |\Z)", markdown, re.MULTILINE | re.DOTALL)
+    if match is None:
+        raise LookupError(f"no heading {heading!r}")
+    return re.findall(rf"^```{re.escape(language)}\n(.*?)^```", match.group(1), re.MULTILINE | re.DOTALL)

@@ -39,6 +39,7 @@ PINNED_CONSTANTS = {
     ("graphql/functions/limitChannel.js", "CHANNEL_MINUTE_PREFIX"): ("keyPrefixes", "channelMinute"),
     ("graphql/functions/queryMessages.js", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
     ("graphql/functions/queryMessages.js", "SENDER_PREFIX"): ("keyPrefixes", "sender"),
+    ("graphql/functions/markSubscribers.js", "SUBSCRIBERS_PREFIX"): ("keyPrefixes", "subscribers"),
     ("handlers/guardrail/app.py", "CONFIG_PK"): ("channelsItem", "PK"),
     ("handlers/guardrail/app.py", "CHANNELS_SK"): ("channelsItem", "SK"),
     ("handlers/delivery/app.py", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),

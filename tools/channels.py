@@ -26,7 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from tools.terraform_outputs import OperatorError, terraform_output
 
 CHANNELS = ("EMAIL", "SMS")
-# What handlers/guardrail accepts as a reason (MAX_REASON_LENGTH): shown in every refused message's statusReason.
+# What handlers/guardrail accepts as a reason (MAX_REASON_LENGTH): kept with the channel's state, shown by `status`.
 MAX_REASON_LENGTH = 200
 
 
@@ -43,10 +43,10 @@ def request(action: str, channel: str | None, reason: str | None) -> dict[str, s
         payload["channel"] = str(channel)
     if reason is not None and reason.strip():
         if len(reason.strip()) > MAX_REASON_LENGTH:
-            raise ChannelsError(f"REASON is at most {MAX_REASON_LENGTH} characters: it is shown in every refused message")
+            raise ChannelsError(f"REASON is at most {MAX_REASON_LENGTH} characters")
         payload["reason"] = reason.strip()
     elif action == "pause":
-        raise ChannelsError('pausing needs a REASON="..." (shown in every message refused while the channel is paused)')
+        raise ChannelsError('pausing needs a REASON="..." (kept with the channel\'s state: make channels shows it)')
     return payload
 
 

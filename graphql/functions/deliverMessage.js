@@ -9,20 +9,16 @@ import { runtime } from '@aws-appsync/utils';
 // goes to the function too, which hands nothing to SES or SNS.
 const NOT_INVOKED = ['TooManyRequestsException', 'ResourceNotFoundException', 'ResourceNotReadyException', 'AccessDeniedException'];
 
-const CHANNEL_NAMES = { EMAIL: 'Email', SMS: 'SMS' };
-
 export function request(ctx) {
   if (ctx.stash.replayed) {
     return runtime.earlyReturn(ctx.prev.result, { skipTo: 'END' });
   }
   const { PK, SK, id, to, from, subject, body, deliveryMethod } = ctx.prev.result;
-  // A channel the guardrail (or an operator) paused: recorded FAILED with why; nothing reaches the provider.
+  // A channel the guardrail (or an operator) paused: recorded FAILED; nothing reaches the provider. Callers get a
+  // fixed reason: why it was paused (an alarm's name, an operator's words) is for operators (make channels).
   const pause = ctx.stash.channels[deliveryMethod];
   if (pause && pause.paused) {
-    return runtime.earlyReturn({
-      deliveryStatus: 'FAILED',
-      statusReason: `${CHANNEL_NAMES[deliveryMethod]} sending is paused (${pause.reason}), so nothing was sent`,
-    });
+    return runtime.earlyReturn({ deliveryStatus: 'FAILED', statusReason: `${deliveryMethod} sending is paused` });
   }
   return {
     operation: 'Invoke',

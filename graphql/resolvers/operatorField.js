@@ -1,4 +1,4 @@
-// Every operators' field (createClient, createClientKey, revokeClientKey, updateClientLimits, client, clients,
+// Every operators' field but revokeClientKey (createClient, createClientKey, updateClientLimits, client, clients,
 // auditEvents): pipeline operatorAction.
 export function request() {
   return {};

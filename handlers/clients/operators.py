@@ -32,6 +32,7 @@ from clients_common import (
     CLIENT_KEY_PREFIX,
     CLIENT_PREFIX,
     CLIENTS_PK,
+    KEY_FORM,
     KEY_PREFIXES,
     audit_item,
     iso,
@@ -251,7 +252,9 @@ def create_client(name: Any, limits: dict[str, Any] | None, actor: str, now: dat
     return client_view(item, [])
 
 
-def create_key(client_id: str, mode: Any, expires_at: str | None, actor: str, now: datetime) -> dict[str, Any]:
+def create_key(client_id: str, mode: Any, expires_at: str | None, actor: str, now: datetime, secret: str | None = None) -> dict[str, Any]:
+    """A new key of the client; its secret made here (the API never passes one: only the local stack's fixed
+    development keys are given theirs)."""
     existing_client(client_id)
     if mode not in KEY_PREFIXES:
         raise Refused("mode: must be LIVE or TEST", field="mode", rule="enum")
@@ -266,8 +269,11 @@ def create_key(client_id: str, mode: Any, expires_at: str | None, actor: str, no
             raise Refused("expiresAt: must name its time zone (e.g. Z)", field="expiresAt", rule="format")
         if not now < valid_until <= longest:
             raise Refused(f"expiresAt: must be in the future and at most {settings().key_max_days} days away", field="expiresAt", rule="range")
-    key_id = new_ulid(now)
-    secret = new_key(mode, key_id)
+    form = KEY_FORM.fullmatch(secret) if secret is not None else None
+    if secret is not None and (form is None or form["mode"].upper() != mode):
+        raise ValueError("a given secret must be a key of the given mode")
+    key_id = form["key_id"] if form is not None else new_ulid(now)
+    secret = secret if secret is not None else new_key(mode, key_id)
     item = {
         "PK": _s(f"{CLIENT_PREFIX}{client_id}"),
         "SK": _s(f"{CLIENT_KEY_PREFIX}{key_id}"),

@@ -9,6 +9,7 @@ error shape.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 from dataclasses import dataclass
@@ -29,6 +30,11 @@ SIGV4 = "AWS4-HMAC-SHA256"
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 _AUTHORIZATION = re.compile(r"AWS4-HMAC-SHA256 Credential=(?P<credential>[^,\s]+),\s*SignedHeaders=(?P<signed>[^,\s]+),\s*Signature=(?P<signature>[0-9a-f]{64})")
 LOCAL_ACCOUNT_ID = "000000000000"
+CONTENT_SHA256 = "x-amz-content-sha256"
+SIGNATURE_MISMATCH = (
+    "The request signature we calculated does not match the signature you provided. "
+    "Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+)
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,82 @@ class Refusal:
 
 
 @dataclass(frozen=True)
+class SigV4Verifier:
+    """Checks a SigV4-signed request against one pair of credentials, for one service and region (None: any,
+    as the emulated AWS account takes requests for every service and region)."""
+
+    access_key_id: str
+    secret_access_key: str
+    region: str | None = None
+    service: str | None = None
+
+    def verify(self, method: str, url: str, headers: dict[str, str], body: bytes) -> Caller | Refusal:
+        """`headers` with lower-case names, as received; `url` as the client sent it (its path still encoded)."""
+        parsed = _AUTHORIZATION.fullmatch(headers.get("authorization", "").strip())
+        if parsed is None:
+            return _incomplete("the Authorization header is not a SigV4 signature")
+        access_key_id, date, region, service, terminal = (parsed["credential"].split("/") + [""] * 5)[:5]
+        if access_key_id != self.access_key_id:
+            return Refusal(HTTPStatus.FORBIDDEN, "UnrecognizedClientException", "The security token included in the request is invalid.")
+        wrong_region = self.region is not None and region != self.region
+        wrong_service = self.service is not None and service != self.service
+        if terminal != "aws4_request" or not region or not service or wrong_region or wrong_service:
+            return _incomplete(f"the credential scope must be <date>/{self.region or '<region>'}/{self.service or '<service>'}/aws4_request")
+        signed_names = parsed["signed"].split(";")
+        if "host" not in signed_names or any(name not in headers for name in signed_names):
+            return _incomplete("the signed headers must include host and be present")
+        amz_date = headers.get("x-amz-date", "")
+        try:
+            signed_at = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        except ValueError:
+            return _incomplete("X-Amz-Date is missing or malformed")
+        now = datetime.now(UTC)
+        if not amz_date.startswith(date):
+            return Refusal(
+                HTTPStatus.FORBIDDEN,
+                "InvalidSignatureException",
+                f"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{date}' != '{amz_date[:8]}', from 'x-amz-date'.",
+            )
+        # AWS's own wording for each side of the window (an SDK's clock-skew retry reads it).
+        if signed_at > now + MAX_CLOCK_SKEW:
+            return Refusal(
+                HTTPStatus.FORBIDDEN,
+                "InvalidSignatureException",
+                f"Signature not yet current: {amz_date} is still later than {(now + MAX_CLOCK_SKEW):%Y%m%dT%H%M%SZ} "
+                f"({now:%Y%m%dT%H%M%SZ} + 5 min.)",
+            )
+        if signed_at < now - MAX_CLOCK_SKEW:
+            return Refusal(
+                HTTPStatus.FORBIDDEN,
+                "InvalidSignatureException",
+                f"Signature expired: {amz_date} is now earlier than {(now - MAX_CLOCK_SKEW):%Y%m%dT%H%M%SZ} "
+                f"({now:%Y%m%dT%H%M%SZ} - 5 min.)",
+            )
+        payload_refused = _payload_refusal(headers.get(CONTENT_SHA256), body)
+        if payload_refused is not None:
+            return payload_refused
+        expected = self._signature(method, url, {name: headers[name] for name in signed_names}, body, amz_date, region, service)
+        if not hmac.compare_digest(expected, parsed["signature"]):
+            return Refusal(HTTPStatus.FORBIDDEN, "InvalidSignatureException", SIGNATURE_MISMATCH)
+        user_arn = f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:user/local"
+        return Caller(AWS_IAM, {"accountId": LOCAL_ACCOUNT_ID, "userArn": user_arn, "username": access_key_id, "sourceIp": ["127.0.0.1"]})
+
+    def _signature(self, method: str, url: str, signed_headers: dict[str, str], body: bytes, amz_date: str, region: str, service: str) -> str:
+        signer = SigV4Auth(Credentials(self.access_key_id, self.secret_access_key), service, region)
+        # The payload's hash is the body's own: a content hash header among the signed ones was checked
+        # against the body before, and botocore hashes the body itself when there is none.
+        request = AWSRequest(method=method, url=url, data=body, headers=signed_headers)
+        request.context["timestamp"] = amz_date
+        request.context["payload_signing_enabled"] = True
+        canonical = signer.canonical_request(request)
+        return signer.signature(signer.string_to_sign(request, canonical), request)
+
+
+@dataclass(frozen=True)
 class Authorizer:
+    """AppSync's three modes: a client's key checked by the Lambda authorizer (AWS_LAMBDA, the default mode), the
+    API key, and SigV4 for the service `appsync` in the API's region."""
+
     api_key: str
     access_key_id: str
     secret_access_key: str
@@ -62,62 +143,33 @@ class Authorizer:
         """`headers` with lower-case names, as received."""
         authorization = headers.get("authorization", "")
         if authorization.startswith(SIGV4):
-            return self._sigv4(method, url, headers, body, authorization)
+            return SigV4Verifier(self.access_key_id, self.secret_access_key, self.region, "appsync").verify(method, url, headers, body)
         if authorization and self.lambda_authorizer is not None:
             granted = self.lambda_authorizer.authorize(authorization, body, headers)
-            if granted is None:
-                return UNAUTHORIZED
-            return Caller(AWS_LAMBDA, {"resolverContext": granted})
+            return UNAUTHORIZED if granted is None else Caller(AWS_LAMBDA, {"resolverContext": granted})
         supplied = headers.get("x-api-key", "")
         if supplied and hmac.compare_digest(supplied.encode(), self.api_key.encode()):
             return Caller(API_KEY)
         return UNAUTHORIZED
 
-    def _sigv4(self, method: str, url: str, headers: dict[str, str], body: bytes, authorization: str) -> Caller | Refusal:
-        parsed = _AUTHORIZATION.fullmatch(authorization.strip())
-        if parsed is None:
-            return _incomplete("the Authorization header is not a SigV4 signature")
-        access_key_id, date, region, service, terminal = (parsed["credential"].split("/") + [""] * 5)[:5]
-        if access_key_id != self.access_key_id:
-            return Refusal(HTTPStatus.FORBIDDEN, "UnrecognizedClientException", "The security token included in the request is invalid.")
-        if (service, terminal, region) != ("appsync", "aws4_request", self.region):
-            return _incomplete(f"the credential scope must be <date>/{self.region}/appsync/aws4_request")
-        signed_names = parsed["signed"].split(";")
-        if "host" not in signed_names or any(name not in headers for name in signed_names):
-            return _incomplete("the signed headers must include host and be present")
-        amz_date = headers.get("x-amz-date", "")
-        try:
-            signed_at = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        except ValueError:
-            return _incomplete("X-Amz-Date is missing or malformed")
-        now = datetime.now(UTC)
-        if abs(now - signed_at) > MAX_CLOCK_SKEW or not amz_date.startswith(date):
-            return Refusal(
-                HTTPStatus.FORBIDDEN,
-                "InvalidSignatureException",
-                f"Signature expired: {amz_date} is now earlier than {(now - MAX_CLOCK_SKEW):%Y%m%dT%H%M%SZ} "
-                f"({now:%Y%m%dT%H%M%SZ} - 5 min.)",
-            )
-        expected = self._signature(method, url, {name: headers[name] for name in signed_names}, body, amz_date)
-        if not hmac.compare_digest(expected, parsed["signature"]):
-            return Refusal(
-                HTTPStatus.FORBIDDEN,
-                "InvalidSignatureException",
-                "The request signature we calculated does not match the signature you provided. "
-                "Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
-            )
-        user_arn = f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:user/local"
-        return Caller(AWS_IAM, {"accountId": LOCAL_ACCOUNT_ID, "userArn": user_arn, "username": access_key_id, "sourceIp": ["127.0.0.1"]})
-
-    def _signature(self, method: str, url: str, signed_headers: dict[str, str], body: bytes, amz_date: str) -> str:
-        signer = SigV4Auth(Credentials(self.access_key_id, self.secret_access_key), "appsync", self.region)
-        request = AWSRequest(method=method, url=url, data=body, headers=signed_headers)
-        request.context["timestamp"] = amz_date
-        canonical = signer.canonical_request(request)
-        return signer.signature(signer.string_to_sign(request, canonical), request)
-
 
 UNAUTHORIZED = Refusal(HTTPStatus.UNAUTHORIZED, "UnauthorizedException", "You are not authorized to make this call.")
+
+
+def _payload_refusal(declared: str | None, body: bytes) -> Refusal | None:
+    """None when the declared payload hash (if any) is the body's; else AWS's refusal.
+
+    S3 answers a hash that disagrees with XAmzContentSHA256Mismatch and this message; AppSync, like every service
+    but S3, signs the payload itself, so `UNSIGNED-PAYLOAD` (and its streaming forms) can never match a signature.
+    """
+    if declared is None:
+        return None
+    declared = declared.strip()
+    if declared.upper().startswith(("UNSIGNED-PAYLOAD", "STREAMING-")):
+        return Refusal(HTTPStatus.FORBIDDEN, "InvalidSignatureException", SIGNATURE_MISMATCH)
+    if not hmac.compare_digest(declared.lower().encode(), hashlib.sha256(body).hexdigest().encode()):
+        return Refusal(HTTPStatus.BAD_REQUEST, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.")
+    return None
 
 
 def _incomplete(reason: str) -> Refusal:

@@ -129,6 +129,9 @@ class Outcome:
     message: str = ""
     stash: dict[str, Any] = field(default_factory=dict)
     appended_errors: list[dict[str, Any]] = field(default_factory=list)
+    # What the handler asked of the real-time side through `extensions` (subscriptionFilter, invalidationFilter,
+    # invalidations), as the runtime recorded it.
+    extensions: dict[str, Any] = field(default_factory=dict)
 
 
 class _Lane:
@@ -228,6 +231,7 @@ class JsEngine:
             message=outcome.get("message", ""),
             stash=outcome.get("stash") or {},
             appended_errors=outcome.get("appendedErrors") or [],
+            extensions=outcome.get("extensions") or {},
         )
 
     @staticmethod

@@ -31,9 +31,25 @@ class FieldError(Exception):
 
 
 @dataclass
+class Extensions:
+    """What a field's resolver asked of AppSync's real-time side through `extensions` (see the runtime)."""
+
+    subscription_filter: dict[str, Any] | None = None
+    invalidation_filter: dict[str, Any] | None = None
+    # Each {"subscriptionField", "payload"} passed to extensions.invalidateSubscriptions, in call order.
+    invalidations: list[dict[str, Any]] = field(default_factory=list)
+
+    def record(self, calls: dict[str, Any]) -> None:
+        self.subscription_filter = calls.get("subscriptionFilter", self.subscription_filter)
+        self.invalidation_filter = calls.get("invalidationFilter", self.invalidation_filter)
+        self.invalidations.extend(calls.get("invalidations", ()))
+
+
+@dataclass
 class FieldResult:
     value: Any
     appended_errors: list[FieldError] = field(default_factory=list)
+    extensions: Extensions = field(default_factory=Extensions)
 
 
 @dataclass
@@ -78,7 +94,8 @@ class PipelineExecutor:
 
     def _resolve(self, field_path: str, args: dict[str, Any], info: RequestInfo, source: Any) -> FieldResult:
         resolver = self.manifest.resolvers[field_path]
-        appended: list[FieldError] = []
+        result = FieldResult(value=None)
+        appended = result.appended_errors
         ctx: dict[str, Any] = {
             "args": args,
             "source": source,
@@ -105,7 +122,10 @@ class PipelineExecutor:
             except _EarlyReturnToEnd as early:
                 ctx["prev"] = {"result": early.value}
         after = self._run(unit, "response", ctx, appended)
-        return FieldResult(value=after.value, appended_errors=appended)
+        # Only the resolver's response handler may call `extensions` (the runtime refuses it elsewhere).
+        result.extensions.record(after.extensions)
+        result.value = after.value
+        return result
 
     def _run_function(self, name: str, ctx: dict[str, Any], appended: list[FieldError]) -> Any:
         function = self.manifest.functions[name]

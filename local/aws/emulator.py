@@ -1,4 +1,5 @@
-"""Emulated AWS for the local stack: a moto server in this process, provisioned like the Terraform stack."""
+"""Emulated AWS for the local stack: a moto server in this process, behind the stack's gates (local/aws/guard.py),
+provisioned like the Terraform stack."""
 
 from __future__ import annotations
 
@@ -18,21 +19,37 @@ import boto3
 # moto's server answers any Origin with CORS headers unless told not to, before moto is imported: web pages
 # the developer visits must not read the emulated account.
 os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
-from moto.server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    create_backend_app,
+)
+from moto.server import MotoRequestHandler, ThreadedMotoServer
+from werkzeug.serving import make_server
 
+from local.appsync.auth import SigV4Verifier
+from local.aws.guard import guarded
 from local.config import Settings
 from local.manifest import Manifest
 
-DUMMY_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "local",
-    "AWS_SECRET_ACCESS_KEY": "local",
-    "AWS_SESSION_TOKEN": "local",
-}
+
+class GuardedMotoServer(ThreadedMotoServer):
+    """moto's threaded server on a free loopback port, its application behind the guard. (It overrides the
+    one method of moto 5.2's ThreadedMotoServer that builds the application.)"""
+
+    def __init__(self, verifier: SigV4Verifier) -> None:
+        super().__init__(ip_address="127.0.0.1", port=0, verbose=False)
+        self._verifier = verifier
+
+    def _server_entry(self) -> None:
+        application = guarded(DomainDispatcherApplication(create_backend_app), self._verifier)
+        self._server = make_server(self._ip_address, self._port, application, True, request_handler=MotoRequestHandler)
+        self._server_ready_event.set()
+        self._server.serve_forever()
 
 
 @dataclass
 class EmulatedAws:
-    server: ThreadedMotoServer
+    server: GuardedMotoServer
     endpoint_url: str
 
     def stop(self) -> None:
@@ -71,6 +88,182 @@ def _serialised(write):
             return write(*args, **kwargs)
 
     return locked
+
+
+_partition_scope = threading.local()
+
+
+def index_dynamodb_partitions() -> None:
+    """Make moto's DynamoDB Query touch only the partition it reads, as DynamoDB's does.
+
+    moto 5.2's Table.query walks `all_items()`: every item of the table, sorted, for every Query, so a read gets
+    slower as the table grows (the stack's own config read included). The table's items are already kept by
+    partition (`Table.items[hash][range]`); a Query of the table reads that partition. For a global secondary
+    index with one partition key attribute this keeps, per table and index, the keys of the items under each
+    index partition value: every put adds the item's entries, every update re-adds the updated item's, every
+    delete removes them. moto's own query then runs as before on those candidates alone (it checks each one's
+    key conditions again, so an entry an update made stale is dropped there): its results, order, paging and
+    filters are moto's. Whenever a table's item store is replaced wholesale (a failed transaction puts back a
+    copy of the table), the index is built again from the items, once.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    if getattr(Table, "_partitions_indexed", False):
+        return
+    original_all_items, original_query = Table.all_items, Table.query
+    original_put, original_delete = Table.put_item, Table.delete_item
+    original_update = DynamoDBBackend.update_item
+
+    def all_items(self: Table) -> list[Any]:
+        if getattr(_partition_scope, "table", None) is self:
+            # The same order as moto's own: by partition, then sort key.
+            return sorted(_partition_scope.items, key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)
+        return original_all_items(self)
+
+    def query(
+        self: Table,
+        hash_key: Any,
+        range_comparison: Any,
+        range_objs: Any,
+        limit: Any,
+        exclusive_start_key: Any,
+        scan_index_forward: Any,
+        projection_expressions: Any,
+        index_name: str | None = None,
+        consistent_read: bool = False,
+        filter_expression: Any = None,
+        hash_key_conditions: Any = None,
+        range_key_conditions: Any = None,
+        **filter_kwargs: Any,
+    ) -> Any:
+        # moto 5.2.5's signature, passed on as it came.
+        arguments = (hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward, projection_expressions, index_name, consistent_read, filter_expression)
+        named = {"hash_key_conditions": hash_key_conditions, "range_key_conditions": range_key_conditions, **filter_kwargs}
+        candidates = _partition_candidates(self, hash_key, index_name, hash_key_conditions)
+        if candidates is None:
+            return original_query(self, *arguments, **named)
+        _partition_scope.table, _partition_scope.items = self, candidates
+        try:
+            return original_query(self, *arguments, **named)
+        finally:
+            _partition_scope.table = _partition_scope.items = None
+
+    def put_item(self: Table, *args: Any, **kwargs: Any) -> Any:
+        item = original_put(self, *args, **kwargs)
+        _index_item(self, item)
+        return item
+
+    def delete_item(self: Table, *args: Any, **kwargs: Any) -> Any:
+        item = original_delete(self, *args, **kwargs)
+        if item is not None:
+            _unindex_item(self, item)
+        return item
+
+    def update_item(self: DynamoDBBackend, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        # An update changes the stored item in place (or creates it): index what it now holds.
+        answer = original_update(self, table_name, key, *args, **kwargs)
+        table = self.get_table(table_name)
+        stored = table.get_item(_key_value(key, table.hash_key_attr), _key_value(key, table.range_key_attr))
+        if stored is not None:
+            _index_item(table, stored)
+        return answer
+
+    Table.all_items = all_items  # type: ignore[method-assign]
+    Table.query = query  # type: ignore[method-assign]
+    Table.put_item = put_item  # type: ignore[method-assign]
+    Table.delete_item = delete_item  # type: ignore[method-assign]
+    # Wrapped inside the serialising lock (isolate_dynamodb_transactions wraps the result once more).
+    DynamoDBBackend.update_item = functools.wraps(original_update)(update_item)  # type: ignore[method-assign]
+    setattr(Table, "_partitions_indexed", True)  # noqa: B010 - a marker moto's class does not declare
+
+
+def _key_value(key: dict[str, Any], attribute: str | None) -> Any:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    return DynamoType(key[attribute]) if attribute and attribute in key else None
+
+
+def _single_hash_indexes(table: Any) -> dict[str, str]:
+    """Index name -> its one partition key attribute, for the table's global secondary indexes that have one."""
+    found = {}
+    for index in table.global_indexes:
+        hashes = [key["AttributeName"] for key in index.schema if key["KeyType"] == "HASH"]
+        if len(hashes) == 1:
+            found[index.name] = hashes[0]
+    return found
+
+
+def _partition_index(table: Any, build: bool) -> dict[str, dict[Any, dict[tuple[Any, Any], None]]] | None:
+    """The table's index partitions (index name -> partition value -> item keys), for its current item store;
+    built from the items when `build` and there is none for that store."""
+    held = getattr(table, "_partition_index", None)
+    if held is not None and held[0] is table.items:
+        return held[1]
+    if not build:
+        table._partition_index = None
+        return None
+    indexes: dict[str, dict[Any, dict[tuple[Any, Any], None]]] = {name: {} for name in _single_hash_indexes(table)}
+    table._partition_index = (table.items, indexes)
+    for item in _stored_items(table):
+        _index_item(table, item)
+    return indexes
+
+
+def _stored_items(table: Any) -> list[Any]:
+    if table.range_key_attr:
+        return [item for partition in table.items.values() for item in partition.values()]
+    return list(table.items.values())
+
+
+def _index_item(table: Any, item: Any) -> None:
+    indexes = _partition_index(table, build=False)
+    if indexes is None:
+        return
+    for name, attribute in _single_hash_indexes(table).items():
+        value = item.attrs.get(attribute)
+        if value is not None:
+            indexes.setdefault(name, {}).setdefault(value, {})[(item.hash_key, item.range_key)] = None
+
+
+def _unindex_item(table: Any, item: Any) -> None:
+    indexes = _partition_index(table, build=False)
+    if indexes is None:
+        return
+    for name, attribute in _single_hash_indexes(table).items():
+        value = item.attrs.get(attribute)
+        partition = indexes.get(name, {}).get(value) if value is not None else None
+        if partition is not None:
+            partition.pop((item.hash_key, item.range_key), None)
+
+
+def _partition_candidates(table: Any, hash_key: Any, index_name: str | None, hash_key_conditions: Any) -> list[Any] | None:
+    """The items a Query can match: its partition's (None: the query is of a kind left to moto's full walk)."""
+    if index_name is None:
+        if hash_key is None:
+            return None
+        if hash_key not in table.items:  # (a defaultdict: a lookup would add the partition)
+            return []
+        partition = table.items[hash_key]
+        return list(partition.values()) if table.range_key_attr else [partition]
+    conditions = dict(hash_key_conditions or ())
+    if any(index.name == index_name for index in table.indexes):
+        # A local secondary index shares the table's partitions.
+        value = conditions.get(table.hash_key_attr, hash_key)
+        return _partition_candidates(table, value, None, None) if value is not None else None
+    attribute = _single_hash_indexes(table).get(index_name)
+    if attribute is None or set(conditions) != {attribute}:
+        return None
+    indexes = _partition_index(table, build=True)
+    keys = list(((indexes or {}).get(index_name, {}).get(conditions[attribute]) or {}).keys())
+    candidates = []
+    for hash_value, range_value in keys:
+        if hash_value not in table.items:
+            continue
+        stored = table.items[hash_value].get(range_value) if table.range_key_attr else table.items[hash_value]
+        if stored is not None:
+            candidates.append(stored)
+    return candidates
 
 
 _SENDING_OPTIONS_PATH = re.compile(r"/v2/email/configuration-sets/(?P<name>[^/]+)/sending$")
@@ -124,14 +317,16 @@ def emulate_ses_sending_options() -> None:
     SESV2Response._sending_options_emulated = True  # type: ignore[attr-defined]
 
 
-def start_moto() -> EmulatedAws:
-    """Start moto on a free loopback port and point every boto3 client of this process at it."""
+def start_moto(settings: Settings) -> EmulatedAws:
+    """Start moto on a free loopback port, open only to the stack's credentials, and point every boto3 client of
+    this process at it, signing with those credentials."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server = GuardedMotoServer(SigV4Verifier(settings.access_key_id, settings.secret_access_key))
     server.start()
     host, port = server.get_host_and_port()
     endpoint_url = f"http://{host}:{port}"
-    os.environ.update(DUMMY_CREDENTIALS)
+    os.environ.update(AWS_ACCESS_KEY_ID=settings.access_key_id, AWS_SECRET_ACCESS_KEY=settings.secret_access_key)
+    os.environ.pop("AWS_SESSION_TOKEN", None)
     os.environ["AWS_ENDPOINT_URL"] = endpoint_url
     return EmulatedAws(server=server, endpoint_url=endpoint_url)
 
@@ -142,6 +337,7 @@ def provision(settings: Settings, manifest: Manifest) -> None:
     emulates KMS's encryption contexts; it does not enforce table or queue encryption, which is proven on the
     Terraform side, tests/terraform).
     """
+    index_dynamodb_partitions()
     isolate_dynamodb_transactions()
     emulate_ses_sending_options()
     dynamodb = boto3.client("dynamodb", region_name=settings.table_region)

@@ -70,13 +70,13 @@ PAGE_HEADERS = {
 }
 
 
-def config(settings: Settings, client_keys: dict[str, str] | None = None) -> dict[str, object]:
-    """What the page is told: the keys (the API key, and the local client's LIVE and TEST keys), the documents it
-    sends, and what its forms offer."""
+def config(settings: Settings, client_keys: dict[str, str]) -> dict[str, object]:
+    """What the page is told: the keys (the local client's LIVE and TEST keys for the API, the API key for the
+    /local tools), the documents it sends, and what its forms offer."""
     ranks = load_manifest().storage.status_ranks
     return {
         "apiKey": settings.api_key,
-        "clientKeys": client_keys or {},
+        "clientKeys": client_keys,
         "operations": {
             "sendMessage": SEND_MESSAGE,
             "getMessages": GET_MESSAGES,
@@ -97,7 +97,7 @@ def config(settings: Settings, client_keys: dict[str, str] | None = None) -> dic
     }
 
 
-def page(settings: Settings, client_keys: dict[str, str] | None = None) -> bytes:
+def page(settings: Settings, client_keys: dict[str, str]) -> bytes:
     template = (CONSOLE_DIR / "index.html").read_text()
     return template.replace("{{config}}", html.escape(json.dumps(config(settings, client_keys)), quote=True)).encode()
 
@@ -147,15 +147,11 @@ def read_statuses(dynamodb: Any, table_name: str, message_prefix: str, entries: 
     written since the last read), only the entries whose record may have changed. An entry read whose record is
     gone (expired, erased) is None.
 
-    An email's record is read by its key (the recipient and the record id its `message` tag names), a hundred a
+    An email's record is read by its key (as its tags name it, the way SES's events find it), a hundred a
     request; an SMS's by its number's partition, one query a number, matched on the SNS message id the record
     keeps for SNS's reports. Consistent reads: the console asks right after the stream reports a write.
     """
-    emails = {
-        (f"{message_prefix}{entry['to'][0]}", entry["messageId"]): entry["providerMessageId"]
-        for entry in entries
-        if entry["channel"] == "EMAIL" and entry.get("messageId") and entry["to"]
-    }
+    emails = {tuple(entry["recordKey"]): entry["providerMessageId"] for entry in entries if entry["channel"] == "EMAIL" and entry.get("recordKey")}
     texts: dict[str, set[str]] = {}
     for entry in entries:
         if entry["channel"] == "SMS":
@@ -164,16 +160,17 @@ def read_statuses(dynamodb: Any, table_name: str, message_prefix: str, entries: 
     partitions = sorted(texts.keys() if written is None else texts.keys() & {partition for partition, _ in written})
     statuses: dict[str, Any] = {emails[key]: None for key in keys} | {sent: None for partition in partitions for sent in texts[partition]}
     for record in _records_by_key(dynamodb, table_name, keys):
-        statuses[emails[record["PK"], record["SK"]]] = _status(record)
+        statuses[emails[record["PK"], record["SK"]]] = _status(record, message_prefix)
     for partition in partitions:
         for record in _partition(dynamodb, table_name, partition):
             if record.get("providerMessageId") in texts[partition]:
-                statuses[record["providerMessageId"]] = _status(record)
+                statuses[record["providerMessageId"]] = _status(record, message_prefix)
     return statuses
 
 
-def _status(record: dict[str, Any]) -> dict[str, Any]:
-    return {"messageId": record["SK"], "deliveryStatus": record.get("deliveryStatus"), "statusReason": record.get("statusReason")}
+def _status(record: dict[str, Any], message_prefix: str) -> dict[str, Any]:
+    # The record's id: its sort key past the client's scope.
+    return {"messageId": record["SK"][record["SK"].index(message_prefix) :], "deliveryStatus": record.get("deliveryStatus"), "statusReason": record.get("statusReason")}
 
 
 def _records_by_key(dynamodb: Any, table_name: str, keys: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:

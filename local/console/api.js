@@ -1,18 +1,29 @@
-// The console's only ways out: the GraphQL API and the stack's /local tools, with the keys the stack gave the page:
-// the API key (the `default` client, and the /local tools), and the local client's LIVE and TEST keys.
+// The console's only ways out: the GraphQL API, as the local client with its LIVE or TEST key, and the stack's
+// /local tools, with the API key. The stack gave the page all three.
 
 const meta = document.querySelector('meta[name="console-config"]');
 export const config = JSON.parse(meta.content);
 
 const headers = { 'content-type': 'application/json', 'x-api-key': config.apiKey };
+const MODE_STORAGE = 'serverless-messenger-console-mode';
 
-// POST /graphql, as any client does: with the API key, or with one of the local client's keys (`clientKey`, LIVE or
-// TEST) in the Authorization header. Resolves to {data, errors}; rejects only when the stack cannot be reached.
-export async function graphql(query, variables, clientKey) {
-  const key = clientKey ? config.clientKeys[clientKey] : undefined;
-  if (clientKey && !key) throw new Error(`the stack gave the page no ${clientKey} key`);
-  const sent = key ? { 'content-type': 'application/json', authorization: key } : headers;
-  const reply = await fetch('/graphql', { method: 'POST', headers: sent, body: JSON.stringify({ query, variables }) });
+// LIVE or TEST: which of the local client's keys the console calls the API with (kept across reloads).
+export function keyMode() {
+  return sessionStorage.getItem(MODE_STORAGE) === 'TEST' ? 'TEST' : 'LIVE';
+}
+
+export function setKeyMode(mode) {
+  sessionStorage.setItem(MODE_STORAGE, mode === 'TEST' ? 'TEST' : 'LIVE');
+}
+
+// The headers a GraphQL request carries: the key of the mode chosen, as a client sends it.
+export function apiHeaders() {
+  return { 'content-type': 'application/json', authorization: config.clientKeys[keyMode()] };
+}
+
+// POST /graphql, as any client does. Resolves to {data, errors}; rejects only when the stack cannot be reached.
+export async function graphql(query, variables) {
+  const reply = await fetch('/graphql', { method: 'POST', headers: apiHeaders(), body: JSON.stringify({ query, variables }) });
   const body = await reply.json();
   return { data: body.data ?? null, errors: body.errors ?? [] };
 }

@@ -1,6 +1,6 @@
 // The console's views, one per #hash (#outbox, #messages?to=..., #send, #explorer, #channels, #webhooks), and the
 // live stream that keeps the outbox, the shown history, the channels and the webhooks' attempts current.
-import { follow } from './api.js';
+import { follow, keyMode, setKeyMode } from './api.js';
 import { debounce } from './dom.js';
 import * as channels from './channels.js';
 import * as explorer from './explorer.js';
@@ -25,6 +25,18 @@ function route() {
   if (view === 'channels') channels.refresh();
   if (view === 'webhooks') webhooks.open();
 }
+
+// The local client's LIVE or TEST key: a TEST message is recorded and gets simulated outcomes, but reaches no
+// outbox, and each key sees only its own mode's messages.
+const modeSwitch = document.getElementById('key-mode');
+modeSwitch.value = keyMode();
+modeSwitch.addEventListener('change', () => {
+  setKeyMode(modeSwitch.value);
+  document.body.dataset.keyMode = modeSwitch.value;
+  messages.refresh();
+  webhooks.modeChanged();
+});
+document.body.dataset.keyMode = keyMode();
 
 window.addEventListener('hashchange', route);
 route();

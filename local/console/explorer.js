@@ -1,5 +1,5 @@
 // GraphiQL (its UMD build, on React 18's), loaded from the stack the first time the explorer is opened.
-import { config } from './api.js';
+import { apiHeaders, config } from './api.js';
 
 const SCRIPTS = ['/vendor/react.js', '/vendor/react-dom.js', '/vendor/graphiql.js'];
 let mounted = null;
@@ -21,7 +21,11 @@ async function mount() {
     document.head.append(Object.assign(document.createElement('link'), { rel: 'stylesheet', href: '/vendor/graphiql.css' }));
     for (const src of SCRIPTS) await load(src); // in order: each needs the one before
     const { React, ReactDOM, GraphiQL } = window;
-    const fetcher = GraphiQL.createFetcher({ url: '/graphql', headers: { 'x-api-key': config.apiKey } });
+    // The headers are read at each request, so the explorer follows the LIVE/TEST switch.
+    const fetcher = async (request) => {
+      const reply = await fetch('/graphql', { method: 'POST', headers: apiHeaders(), body: JSON.stringify(request) });
+      return reply.json();
+    };
     const variables = (value) => JSON.stringify(value, null, 2);
     const defaultTabs = [
       { query: config.operations.getMessages, variables: variables({ filter: { to: 'alice@example.com' }, first: 10, after: null }) },

@@ -1,11 +1,10 @@
-// A caller's webhook endpoints through the real webhook fields, as the local client (its LIVE or TEST key) or as
-// the API key's client: create one (its signing secret shown once), rotate its secret, delete it; and, for the
-// endpoint chosen, the events sent to it, each with its attempts (newest first), kept live as the sender works,
-// each replayable.
+// The local client's webhook endpoints through the real webhook fields, with the key of the mode the header's
+// switch chooses (LIVE and TEST each have their own): create one (its signing secret shown once), rotate its
+// secret, delete it; and, for the endpoint chosen, the events sent to it, each with its attempts (newest first),
+// kept live as the sender works, each replayable.
 import { config, graphql } from './api.js';
 import { h, when } from './dom.js';
 
-const caller = document.getElementById('webhooks-caller');
 const form = document.getElementById('webhook-form');
 const statuses = document.getElementById('webhook-statuses');
 const secretBox = document.getElementById('webhook-secret');
@@ -27,18 +26,15 @@ let chosen = null;
 // Reads and actions overlap (the live stream asks again after every write): only the latest read is shown.
 let reads = 0;
 
-for (const [mode, label] of [['LIVE', 'the local client, LIVE key'], ['TEST', 'the local client, TEST key']]) {
-  if (config.clientKeys[mode]) caller.append(h('option', { value: mode }, label));
-}
-caller.append(h('option', { value: '' }, 'the API key (the default client)'));
 statuses.append(...config.webhookStatuses.map((name) =>
   h('label', {}, h('input', { type: 'checkbox', name: 'events', value: name, checked: true }), ` ${name}`)));
 
-caller.addEventListener('change', () => {
+// The other key's endpoints are another caller's: nothing of this one's stays on the page.
+export function modeChanged() {
   chosen = null;
   secretBox.replaceChildren();
   refresh();
-});
+}
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -63,7 +59,7 @@ export function open() {
 export async function refresh() {
   if (!opened) return;
   const mine = ++reads;
-  const { data, errors } = await graphql(config.operations.webhooks, {}, caller.value);
+  const { data, errors } = await graphql(config.operations.webhooks, {});
   if (mine !== reads) return;
   if (errors.length) {
     status.textContent = errors.map((error) => error.message).join('; ');
@@ -98,7 +94,7 @@ async function readAttempts(webhookId, mine) {
   const attempts = [];
   let pageInfo = { hasNextPage: true, endCursor: null };
   for (let page = 0; page < ATTEMPT_PAGES && pageInfo.hasNextPage; page += 1) {
-    const { data, errors } = await graphql(config.operations.webhookAttempts, { webhookId, first: PAGE_SIZE, after: pageInfo.endCursor }, caller.value);
+    const { data, errors } = await graphql(config.operations.webhookAttempts, { webhookId, first: PAGE_SIZE, after: pageInfo.endCursor });
     if (mine !== reads) return null;
     if (errors.length) {
       eventsStatus.textContent = errors.map((error) => error.message).join('; ');
@@ -113,7 +109,7 @@ async function readAttempts(webhookId, mine) {
 // A mutation as the chosen caller; its data, or null once its errors are shown.
 async function act(name, variables) {
   status.textContent = '';
-  const { data, errors } = await graphql(config.operations[name], variables, caller.value);
+  const { data, errors } = await graphql(config.operations[name], variables);
   if (errors.length) {
     status.textContent = errors.map((error) => error.message).join('; ');
     return null;
@@ -180,7 +176,7 @@ function eventCard(endpoint, eventId, tries) {
     disabled: Boolean(endpoint.disabledAt),
     onclick: async () => {
       error.textContent = '';
-      const { errors } = await graphql(config.operations.replayWebhookEvent, { webhookId: endpoint.id, eventId }, caller.value);
+      const { errors } = await graphql(config.operations.replayWebhookEvent, { webhookId: endpoint.id, eventId });
       if (errors.length) error.textContent = errors.map((failure) => failure.message).join('; ');
       else refresh();
     },

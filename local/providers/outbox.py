@@ -28,9 +28,11 @@ Subscriber = Callable[[dict[str, Any]], None]
 
 
 class Outbox:
-    def __init__(self, message_prefix: str = "") -> None:
-        # The record's id is the message prefix and the ULID the email's `message` tag carries.
+    def __init__(self, message_prefix: str = "", record_key: Callable[[dict[str, list[str]]], Any] | None = None) -> None:
+        # The record's id is the message prefix and the ULID the email's `message` tag carries; its key, what
+        # the status handler reads from the tags (handlers/status/ses_events.py: record_key_from_tags).
         self._message_prefix = message_prefix
+        self._record_key = record_key
         self._lock = threading.Lock()
         self._entries: list[dict[str, Any]] = []
         # Every email SES accepted, by its `message` tag, cleared or not: SES still sends events for mail that
@@ -119,7 +121,12 @@ class Outbox:
             "configurationSet": params.get("ConfigurationSetName"),
             "tags": tags,
             "messageId": f"{self._message_prefix}{tags['message']}" if "message" in tags else None,
+            "recordKey": self._key_of(tags),
         }
+
+    def _key_of(self, tags: dict[str, str]) -> list[str] | None:
+        key = self._record_key({name: [value] for name, value in tags.items()}) if self._record_key else None
+        return [key.partition, key.sort] if key is not None else None
 
 
 def _sms_entry(params: dict[str, Any]) -> dict[str, Any] | None:

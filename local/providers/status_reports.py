@@ -11,12 +11,14 @@
 - `GET|POST /local/channels`: the channels' state, or an operator's pause or resume
   (`{"action", "channel", "reason"}`), through the guardrail, as `make pause|resume` does in AWS.
 - `POST /local/alarms`: play a CloudWatch alarm's state change (`{"alarm", "state"}`) on the alarm
-  topic, as AWS would publish it to the guardrail.
+  topic, as AWS would publish it to the guardrail: the alarm's ARN in its own region, which the guardrail
+  acts on only if it is one of the stack's guardrail alarms.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -46,7 +48,9 @@ class StatusReporter:
     sns_region: str
     configuration_set: str
     topic_arn: str
-    alarm_topic_arn: str
+    # Where an alarm (by its full name) lives, and the alarm topic of a region: a notification carries both.
+    alarm_region: Callable[[str], str]
+    alarm_topic_arn: Callable[[str], str]
 
     def report(self, request: Any) -> dict[str, Any]:
         """`{"to", "messageId", "event"}`, and for SMS events optionally the carrier's `providerResponse`."""
@@ -86,8 +90,9 @@ class StatusReporter:
         if not isinstance(request, dict) or not isinstance(request.get("alarm"), str) or request.get("state", "ALARM") not in ("ALARM", "OK"):
             raise ReportError(HTTPStatus.BAD_REQUEST, 'the body must be {"alarm": <alarm name>, "state": "ALARM" | "OK"}')
         now = provider_events.now_utc()
-        notification = provider_events.alarm_notification(request["alarm"], request.get("state", "ALARM"), self.ses_region, now)
-        return {"channels": self._guardrail(provider_events.sns_notification(notification, self.alarm_topic_arn, now))}
+        region = self.alarm_region(request["alarm"])
+        notification = provider_events.alarm_notification(request["alarm"], request.get("state", "ALARM"), region, now)
+        return {"channels": self._guardrail(provider_events.sns_notification(notification, self.alarm_topic_arn(region), now))}
 
     def _guardrail(self, payload: Any) -> dict[str, Any]:
         (function,) = self.handlers["alarms"]

@@ -5,7 +5,9 @@ data "aws_region" "current" {}
 locals {
   manifest   = jsondecode(file("${var.graphql_dir}/manifest.json"))
   account_id = data.aws_caller_identity.current.account_id
-  runtime    = { name = "APPSYNC_JS", runtime_version = "1.0.0" }
+  # AppSync writes to this group, named by the API's ID.
+  log_group_name = "/aws/appsync/apis/${aws_appsync_graphql_api.this.id}"
+  runtime        = { name = "APPSYNC_JS", runtime_version = "1.0.0" }
 
   # The manifest's entries differ in shape; give every entry every attribute so they form maps.
   data_sources = {
@@ -35,7 +37,7 @@ locals {
 }
 
 resource "aws_appsync_graphql_api" "this" {
-  #checkov:skip=CKV2_AWS_78:The web ACL comes from modules/api_firewall, whose AWSManagedRulesKnownBadInputsRuleSet holds the Log4j (Log4JRCE) rules; checkov cannot follow an ACL passed in by ARN, so tests/terraform/test_security.py asserts it.
+  #checkov:skip=CKV2_AWS_78:The web ACL comes from modules/api_firewall, whose AWSManagedRulesKnownBadInputsRuleSet holds the Log4j (Log4JRCE) rules; checkov cannot follow an ACL passed in by ARN, so modules/api_firewall/tests/main.tftest.hcl asserts the rule group and modules/graphql_api/tests/main.tftest.hcl the ACL's association with the API.
   name                 = var.name
   authentication_type  = "API_KEY"
   resolver_count_limit = var.resolver_count_limit
@@ -76,15 +78,42 @@ resource "aws_wafv2_web_acl_association" "this" {
 }
 
 resource "aws_cloudwatch_log_group" "this" {
-  name              = "/aws/appsync/apis/${aws_appsync_graphql_api.this.id}"
+  name              = local.log_group_name
   retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
+  kms_key_id        = module.log_key.arn
+}
+
+# The log group's own key, whose policy lets CloudWatch Logs use it for this API's group alone. A key the API's
+# backends share could not name the group: its ID exists only once the API does, and the API depends on that
+# key already (its data sources' tables and functions are encrypted with it), so the key's policy and the API
+# would wait for each other.
+module "log_key" {
+  source = "../kms_key"
+
+  alias                  = "${var.name}-logs"
+  description            = "Encrypts the ${var.name} API's log group"
+  log_group_arn_patterns = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${local.account_id}:log-group:${local.log_group_name}"]
 }
 
 # --- API key -----------------------------------------------------------------
 
+# What the key's anchor stands on. A change of the lifetime settings, or a new API, replaces the anchor at that
+# apply (replace_triggered_by, which Terraform itself evaluates): a key made late in a cycle from the old anchor
+# could expire within days or, after validity_days was shortened, in the past, which AppSync refuses.
+resource "terraform_data" "api_key_lifetime" {
+  input = {
+    api_id        = aws_appsync_graphql_api.this.id
+    validity_days = var.api_key.validity_days
+    rotation_days = var.api_key.rotation_days
+  }
+}
+
 resource "time_rotating" "api_key" {
   rotation_days = var.api_key.rotation_days
+
+  lifecycle {
+    replace_triggered_by = [terraform_data.api_key_lifetime]
+  }
 }
 
 resource "aws_appsync_api_key" "this" {

@@ -24,11 +24,6 @@ variable "lambda_functions" {
   default     = {}
 }
 
-variable "kms_key_arn" {
-  description = "Customer-managed KMS key for the API's log group."
-  type        = string
-}
-
 variable "log_retention_days" {
   description = "Days to keep the API's field-level error logs (a value CloudWatch Logs accepts)."
   type        = number

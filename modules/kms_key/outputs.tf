@@ -18,6 +18,11 @@ output "region" {
   value       = local.region
 }
 
+output "log_group_arn_patterns" {
+  description = "The log groups whose logs the key's policy lets CloudWatch Logs encrypt (var.log_group_arn_patterns)."
+  value       = var.log_group_arn_patterns
+}
+
 output "topic_publishers" {
   description = "The services the key's policy lets use the key for SNS topics, each with its topics (var.topic_publishers)."
   value       = var.topic_publishers

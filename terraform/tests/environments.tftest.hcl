@@ -45,4 +45,19 @@ run "plan" {
     condition     = var.api_key.validity_days <= 365 && var.api_key.rotation_days < var.api_key.validity_days
     error_message = "Keys are bounded and replaced before they expire."
   }
+
+  assert {
+    condition     = var.sms.manage_account_preferences == (var.sms.account_preferences_owner == var.stage)
+    error_message = "An environment owns the account's SMS settings exactly when its file names it the owner."
+  }
+
+  assert {
+    condition     = module.api.query_limits.introspection_enabled == (var.stage == "dev")
+    error_message = "Only dev answers introspection; stage and prod keep AppSync's default (off)."
+  }
+
+  assert {
+    condition     = module.api.query_limits.query_depth_limit == var.query_depth_limit && var.query_depth_limit >= 4
+    error_message = "Each environment's query depth limit reaches the API, and admits the operations clients send (depth 4)."
+  }
 }

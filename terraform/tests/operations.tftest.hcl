@@ -68,9 +68,10 @@ run "plan" {
       sms-spend-warning              = ["eu-central-1", "AWS/SNS", "SMSMonthToDateSpentUSD", "Maximum", 300, 1, "GreaterThanThreshold", 0.8, "notBreaching"]
       stale-pending-dead-letters     = ["eu-central-1", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
       stale-pending-found            = ["eu-central-1", "serverless-messenger/default", "StalePendingFound", "Maximum", 600, 1, "GreaterThanThreshold", 0, "breaching"]
+      stale-pending-reported         = ["eu-central-1", "serverless-messenger/default", "StalePendingFound", "SampleCount", 600, 1, "LessThanThreshold", 1, "ignore"]
       webhooks-dead-letters          = ["eu-central-1", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
     })
-    error_message = "Each alarm watches its metric with its statistic, threshold and comparison; only the sweep's silence is an alarm."
+    error_message = "Each alarm watches its metric with its statistic, threshold and comparison; only the sweep's silence is an alarm, and a sweep that never reported keeps its latch as it is."
   }
 
   assert {
@@ -88,6 +89,7 @@ run "plan" {
       sms-spend-warning              = {}
       stale-pending-dead-letters     = { QueueName = "default-messenger-stale-pending-dlq" }
       stale-pending-found            = { service = "delivery-status" }
+      stale-pending-reported         = { service = "delivery-status" }
       webhooks-dead-letters          = { QueueName = "default-messenger-webhook-deliveries-dlq" }
     })
     error_message = "SES reputation and SMS spend are account-wide (no dimensions); the others name their queue, function or service."
@@ -112,6 +114,22 @@ run "plan" {
     error_message = "The sweep's alarm says why silence is an alarm."
   }
 
+  # --- The sweep's silence alarms only once it has reported: a fresh deploy, before its first run, is no alarm
+  assert {
+    condition     = jsonencode(keys(aws_cloudwatch_composite_alarm.stale_pending)) == jsonencode(["stalePending"]) && aws_cloudwatch_composite_alarm.stale_pending["stalePending"].alarm_name == "default-messenger-stale-pending"
+    error_message = "One composite alarm for the sweep, named after it."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_composite_alarm.stale_pending["stalePending"].alarm_rule == "ALARM(\"default-messenger-stale-pending-found\") AND OK(\"default-messenger-stale-pending-reported\")"
+    error_message = "Found messages or silence (the metric alarm), once the sweep has reported (its latch is OK, not INSUFFICIENT_DATA)."
+  }
+
+  assert {
+    condition     = endswith(aws_cloudwatch_composite_alarm.stale_pending["stalePending"].alarm_description, "Runbook: docs/operations.md#stale-pending-messages") && aws_cloudwatch_composite_alarm.stale_pending["stalePending"].actions_enabled
+    error_message = "The composite alarm points at the runbook's entry and acts."
+  }
+
   assert {
     condition     = strcontains(aws_cloudwatch_metric_alarm.this["ses-complaint-rate-warning"].alarm_description, "at or above 0.08% (warning") && strcontains(aws_cloudwatch_metric_alarm.this["ses-bounce-rate-critical"].alarm_description, "at or above 7% (critical")
     error_message = "The SES alarms name their level as a percentage."
@@ -121,9 +139,9 @@ run "plan" {
   assert {
     condition = jsonencode(module.guardrail["channelGuardrail"].environment) == jsonencode({
       GUARDRAIL_ALARMS = jsonencode({
-        default-messenger-ses-bounce-rate-critical    = "EMAIL"
-        default-messenger-ses-complaint-rate-critical = "EMAIL"
-        default-messenger-sms-spend-critical          = "SMS"
+        "arn:aws:cloudwatch:eu-central-1:123456789012:alarm:default-messenger-ses-bounce-rate-critical"    = "EMAIL"
+        "arn:aws:cloudwatch:eu-central-1:123456789012:alarm:default-messenger-ses-complaint-rate-critical" = "EMAIL"
+        "arn:aws:cloudwatch:eu-central-1:123456789012:alarm:default-messenger-sms-spend-critical"          = "SMS"
       })
       MESSAGES_TABLE          = "default-messenger-messages"
       MESSAGES_TABLE_REGION   = "eu-central-1"
@@ -131,12 +149,12 @@ run "plan" {
       SES_CONFIGURATION_SET   = "default-messenger-messages"
       SES_REGION              = "eu-central-1"
     })
-    error_message = "The guardrail's environment: the table, the configuration set, and the alarms that pause each channel."
+    error_message = "The guardrail's environment: the table, the configuration set, and the ARNs of the alarms that pause each channel."
   }
 
   assert {
-    condition     = alltrue([for name in keys(jsondecode(module.guardrail["channelGuardrail"].environment.GUARDRAIL_ALARMS)) : contains([for alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_name], name)])
-    error_message = "Every alarm the guardrail acts on exists."
+    condition     = alltrue([for arn in keys(jsondecode(module.guardrail["channelGuardrail"].environment.GUARDRAIL_ALARMS)) : contains([for alarm in aws_cloudwatch_metric_alarm.this : "arn:aws:cloudwatch:${alarm.region}:123456789012:alarm:${alarm.alarm_name}"], arn)])
+    error_message = "Every alarm the guardrail acts on exists, by its ARN (its region, this account, its name)."
   }
 
   assert {
@@ -172,18 +190,34 @@ run "plan" {
   }
 
   assert {
-    condition = jsonencode([for statement in data.aws_iam_policy_document.alarms_topic["eu-central-1"].statement : [statement.sid, statement.effect, statement.actions, statement.principals, statement.condition]]) == jsonencode([
-      ["CloudWatchPublishesThisStacksAlarms", null, ["sns:Publish"], [{ identifiers = ["cloudwatch.amazonaws.com"], type = "Service" }], [
-        { test = "ArnLike", values = ["arn:aws:cloudwatch:eu-central-1:123456789012:alarm:default-messenger-*"], variable = "aws:SourceArn" },
-        { test = "StringEquals", values = ["123456789012"], variable = "aws:SourceAccount" },
-      ]],
+    condition = jsonencode([for statement in data.aws_iam_policy_document.alarms_topic["eu-central-1"].statement : [statement.sid, statement.effect, statement.actions, statement.principals, [for condition in statement.condition : [condition.test, condition.variable]]]]) == jsonencode([
+      ["CloudWatchPublishesThisStacksAlarms", null, ["sns:Publish"], [{ identifiers = ["cloudwatch.amazonaws.com"], type = "Service" }], [["ArnEquals", "aws:SourceArn"], ["StringEquals", "aws:SourceAccount"]]],
+      ["NoPublisherButThisStacksAlarms", "Deny", ["sns:Publish"], [{ identifiers = ["*"], type = "*" }], [["ArnNotEquals", "aws:SourceArn"]]],
+      ["NoPublisherOnBehalfOfAnotherAccount", "Deny", ["sns:Publish"], [{ identifiers = ["*"], type = "*" }], [["StringNotEquals", "aws:SourceAccount"]]],
       ["DenyInsecureTransport", "Deny", [
         "sns:AddPermission", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:Publish", "sns:RemovePermission", "sns:SetTopicAttributes", "sns:Subscribe",
-        ], [{ identifiers = ["*"], type = "*" }], [
-        { test = "Bool", values = ["false"], variable = "aws:SecureTransport" },
-      ]],
+      ], [{ identifiers = ["*"], type = "*" }], [["Bool", "aws:SecureTransport"]]],
     ])
-    error_message = "CloudWatch publishes for this account's alarms of this stack; nothing without TLS."
+    error_message = "CloudWatch may publish; every other publisher, and anything without TLS, is denied."
+  }
+
+  # The alarm ARNs the topic admits, and denies all others: exactly the stack's alarms (metric and composite).
+  assert {
+    condition = alltrue([for statement in slice(data.aws_iam_policy_document.alarms_topic["eu-central-1"].statement, 0, 2) : jsonencode(one([for condition in statement.condition : condition.values if condition.variable == "aws:SourceArn"])) == jsonencode(sort(concat(
+      [for alarm in aws_cloudwatch_metric_alarm.this : "arn:aws:cloudwatch:eu-central-1:123456789012:alarm:${alarm.alarm_name}"],
+      [for alarm in aws_cloudwatch_composite_alarm.stale_pending : "arn:aws:cloudwatch:eu-central-1:123456789012:alarm:${alarm.alarm_name}"],
+    )))])
+    error_message = "CloudWatch publishes for the stack's own alarms only, named one by one (no pattern another alarm could match); any other source is denied."
+  }
+
+  assert {
+    condition     = alltrue([for statement in data.aws_iam_policy_document.alarms_topic["eu-central-1"].statement : alltrue([for condition in statement.condition : jsonencode(condition.values) == jsonencode(["123456789012"]) if condition.variable == "aws:SourceAccount"])])
+    error_message = "Only on behalf of this account."
+  }
+
+  assert {
+    condition     = jsonencode(data.aws_iam_policy_document.alarms_topic["eu-central-1"].statement[3].condition) == jsonencode([{ test = "Bool", values = ["false"], variable = "aws:SecureTransport" }])
+    error_message = "Requests without TLS are denied."
   }
 
   # The key's policy (modules/kms_key) lets CloudWatch use it for the alarm topic alone, as SES for its events topic.
@@ -236,8 +270,18 @@ run "plan" {
 run "apply" {
   # --- Every alarm notifies its region's topic, going to ALARM and back to OK
   assert {
-    condition     = alltrue([for alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_actions == toset([aws_sns_topic.alarms[alarm.region].arn]) && alarm.ok_actions == toset([aws_sns_topic.alarms[alarm.region].arn])])
+    condition     = alltrue([for key, alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_actions == toset([aws_sns_topic.alarms[alarm.region].arn]) && alarm.ok_actions == toset([aws_sns_topic.alarms[alarm.region].arn]) if !startswith(key, "stale-pending-") || key == "stale-pending-dead-letters"])
     error_message = "Each alarm notifies the topic of its own region, on ALARM and on OK."
+  }
+
+  assert {
+    condition     = alltrue([for key in ["stale-pending-found", "stale-pending-reported"] : length(aws_cloudwatch_metric_alarm.this[key].alarm_actions) == 0 && length(aws_cloudwatch_metric_alarm.this[key].ok_actions) == 0])
+    error_message = "The sweep's metric alarm and its latch notify no one: a fresh deploy puts the first in ALARM until the sweep's first run."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_composite_alarm.stale_pending["stalePending"].alarm_actions == toset([aws_sns_topic.alarms["eu-central-1"].arn]) && aws_cloudwatch_composite_alarm.stale_pending["stalePending"].ok_actions == toset([aws_sns_topic.alarms["eu-central-1"].arn])
+    error_message = "The sweep's composite alarm notifies its region's topic."
   }
 
   assert {
@@ -459,8 +503,8 @@ run "thresholds_follow_the_variables" {
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.this["stale-pending-found"].period == 14400
-    error_message = "The sweep's alarm spans two runs of its schedule."
+    condition     = aws_cloudwatch_metric_alarm.this["stale-pending-found"].period == 14400 && aws_cloudwatch_metric_alarm.this["stale-pending-reported"].period == 14400
+    error_message = "The sweep's alarm and its latch span two runs of its schedule."
   }
 
   assert {
@@ -529,6 +573,7 @@ run "regions_may_differ" {
       sms-spend-warning              = "us-east-1"
       stale-pending-dead-letters     = "eu-central-1"
       stale-pending-found            = "eu-central-1"
+      stale-pending-reported         = "eu-central-1"
       webhooks-dead-letters          = "eu-central-1"
     })
     error_message = "SES reputation in the SES region, SMS spend and smsEvents' queue in the SNS region, the rest beside the table."
@@ -565,13 +610,26 @@ run "regions_may_differ" {
   }
 
   assert {
-    condition     = alltrue([for alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_actions == toset([aws_sns_topic.alarms[alarm.region].arn]) && alarm.ok_actions == toset([aws_sns_topic.alarms[alarm.region].arn])])
+    condition     = alltrue([for alarm in aws_cloudwatch_metric_alarm.this : alarm.alarm_actions == toset([aws_sns_topic.alarms[alarm.region].arn]) && alarm.ok_actions == toset([aws_sns_topic.alarms[alarm.region].arn]) if length(alarm.alarm_actions) > 0])
     error_message = "Each alarm notifies the topic of its own region (CloudWatch notifies no other)."
   }
 
   assert {
-    condition     = jsonencode([for statement in data.aws_iam_policy_document.alarms_topic["us-east-1"].statement : [for condition in statement.condition : condition.values if condition.variable == "aws:SourceArn"] if statement.sid == "CloudWatchPublishesThisStacksAlarms"]) == jsonencode([[["arn:aws:cloudwatch:us-east-1:123456789012:alarm:default-messenger-*"]]])
+    condition = jsonencode([for statement in data.aws_iam_policy_document.alarms_topic["us-east-1"].statement : [for condition in statement.condition : condition.values if condition.variable == "aws:SourceArn"] if statement.sid == "CloudWatchPublishesThisStacksAlarms"]) == jsonencode([[[
+      "arn:aws:cloudwatch:us-east-1:123456789012:alarm:default-messenger-sms-events-dead-letters",
+      "arn:aws:cloudwatch:us-east-1:123456789012:alarm:default-messenger-sms-spend-critical",
+      "arn:aws:cloudwatch:us-east-1:123456789012:alarm:default-messenger-sms-spend-warning",
+    ]]])
     error_message = "Each topic admits the stack's alarms of its own region."
+  }
+
+  assert {
+    condition = jsonencode(keys(jsondecode(module.guardrail["channelGuardrail"].environment.GUARDRAIL_ALARMS))) == jsonencode([
+      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:default-messenger-ses-bounce-rate-critical",
+      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:default-messenger-ses-complaint-rate-critical",
+      "arn:aws:cloudwatch:us-east-1:123456789012:alarm:default-messenger-sms-spend-critical",
+    ])
+    error_message = "The guardrail knows each alarm by its ARN in the alarm's own region."
   }
 
   assert {

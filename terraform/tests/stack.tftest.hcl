@@ -60,17 +60,12 @@ run "plan" {
   }
 
   assert {
-    condition     = jsonencode(keys(aws_cloudwatch_log_subscription_filter.sms_delivery)) == jsonencode(["smsEvents-failure", "smsEvents-success"])
-    error_message = "The smsDeliveryLogs handler follows both SMS delivery-status log groups."
-  }
-
-  assert {
     condition     = jsonencode(keys(aws_cloudwatch_event_rule.schedule)) == jsonencode(["stalePending"]) && aws_cloudwatch_event_rule.schedule["stalePending"].schedule_expression == "rate(5 minutes)"
     error_message = "The schedule handler runs every 5 minutes by default."
   }
 
   assert {
-    condition     = aws_cloudwatch_event_rule.schedule["stalePending"].name == "default-messenger-stale-pending" && aws_cloudwatch_log_subscription_filter.sms_delivery["smsEvents-success"].name == "default-messenger-sms-events"
+    condition     = aws_cloudwatch_event_rule.schedule["stalePending"].name == "default-messenger-stale-pending"
     error_message = "Names come from the stage and the handler."
   }
 
@@ -228,6 +223,17 @@ run "plan" {
     error_message = "The CONFIG/DELIVERY item the resolvers read: senders as configured, the table transactions name."
   }
 
+  assert {
+    condition     = length(module.kms_key.log_group_arn_patterns) > 0 && length([for pattern in module.kms_key.log_group_arn_patterns : pattern if strcontains(pattern, "/aws/appsync/")]) == 0
+    error_message = "The stack's key lets CloudWatch Logs in for the stack's own log groups, and for no AppSync API's: the API's log group has a key of its own (modules/graphql_api)."
+  }
+
+  # --- The account's SMS settings are left to their owner, by default
+  assert {
+    condition     = length(aws_sns_sms_preferences.account) == 0 && length(aws_cloudwatch_log_group.sms_delivery) == 0 && length(aws_cloudwatch_log_subscription_filter.sms_delivery) == 0 && length(aws_iam_role.sms_delivery_status) == 0
+    error_message = "An environment owns none of the account's SMS settings unless its file says so."
+  }
+
   # --- Ses events reach an encrypted topic that admits only ses for this configuration set
   assert {
     condition     = aws_sns_topic.ses_events.name == "default-messenger-email-events" && aws_sns_topic.ses_events.region == "eu-central-1"
@@ -249,31 +255,6 @@ run "plan" {
     error_message = "Requests without TLS are denied."
   }
 
-  # --- Sms delivery logs are short lived encrypted and written by sns only
-  assert {
-    condition     = jsonencode(keys(aws_cloudwatch_log_group.sms_delivery)) == jsonencode(["failure", "success"]) && alltrue([for group in aws_cloudwatch_log_group.sms_delivery : group.retention_in_days == 3])
-    error_message = "Both SNS SMS delivery-status log groups, kept 3 days (they hold phone numbers)."
-  }
-
-  assert {
-    condition     = aws_cloudwatch_log_group.sms_delivery["failure"].name == "sns/eu-central-1/123456789012/DirectPublishToPhoneNumber/Failure"
-    error_message = "The groups SNS writes to."
-  }
-
-  assert {
-    condition     = aws_sns_sms_preferences.account[0].default_sms_type == "Transactional" && aws_sns_sms_preferences.account[0].delivery_status_success_sampling_rate == "100" && aws_sns_sms_preferences.account[0].monthly_spend_limit == 1
-    error_message = "Transactional SMS, every success logged, the sandbox's spend limit."
-  }
-
-  assert {
-    condition     = jsonencode(data.aws_iam_policy_document.sms_delivery_status_assume.statement[0].principals) == jsonencode([{ identifiers = ["sns.amazonaws.com"], type = "Service" }])
-    error_message = "The delivery-status role trusts SNS."
-  }
-
-  assert {
-    condition     = jsonencode(data.aws_iam_policy_document.sms_delivery_status[0].statement[0].actions) == jsonencode(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"])
-    error_message = "What SNS needs to write delivery status, and nothing more."
-  }
 }
 
 run "apply" {
@@ -284,8 +265,8 @@ run "apply" {
   }
 
   assert {
-    condition     = aws_sns_topic.ses_events.kms_master_key_id == module.kms_key.arn && alltrue([for group in aws_cloudwatch_log_group.sms_delivery : group.kms_key_id == module.kms_key.arn])
-    error_message = "The topic and the SMS log groups use the stack's key."
+    condition     = aws_sns_topic.ses_events.kms_master_key_id == module.kms_key.arn
+    error_message = "The topic uses the stack's key."
   }
 
   # --- Asynchronous failures are kept, and only the stack's own triggers invoke
@@ -305,11 +286,6 @@ run "apply" {
   }
 
   assert {
-    condition     = alltrue([for key, permission in aws_lambda_permission.sms_delivery_logs : permission.source_arn == "${aws_cloudwatch_log_group.sms_delivery[split("-", key)[1]].arn}:*"])
-    error_message = "Only the SMS delivery-status log groups may invoke smsEvents."
-  }
-
-  assert {
     condition     = alltrue([for statement in data.aws_iam_policy_document.event_handler["stalePending"].statement : jsonencode(statement.resources) == jsonencode([module.messages_table.arn])]) && jsonencode(data.aws_iam_policy_document.event_handler["smsEvents"].statement[0].resources) == jsonencode([module.messages_table.index_arns["byProviderMessageId"]])
     error_message = "smsEvents queries its own index only; the sweep reads the table itself, no index."
   }
@@ -317,6 +293,11 @@ run "apply" {
   assert {
     condition     = output.ses_events_topic_arn == aws_sns_topic.ses_events.arn && jsonencode(keys(output.status_function_names)) == jsonencode(["emailEvents", "smsEvents", "stalePending"])
     error_message = "The outputs name the events topic and the status functions."
+  }
+
+  assert {
+    condition     = module.api.resolver_count_limit == 1
+    error_message = "One resolver per request by default: a request selecting sendMessage twice sends one message."
   }
 }
 
@@ -352,27 +333,122 @@ run "regions_may_differ" {
   }
 
   assert {
-    condition     = alltrue([for group in aws_cloudwatch_log_group.sms_delivery : group.region == "us-east-1" && group.kms_key_id == module.regional_kms_key["us-east-1"].arn])
-    error_message = "The SMS log groups are in the SNS region, with that region's key."
-  }
-
-  assert {
     condition     = jsonencode(module.delivery_function.environment) == jsonencode(merge(module.delivery_function.environment, { SES_REGION = "eu-west-1", SNS_REGION = "us-east-1", MESSAGES_TABLE_REGION = "eu-central-1" }))
     error_message = "The delivery function sends email and SMS in their own regions."
   }
 }
 
-run "one_environment_per_account_and_region_owns_the_sms_settings" {
+run "a_request_runs_as_many_resolvers_as_the_environment_allows" {
   command = plan
 
   variables {
-    sms = { manage_account_preferences = false }
+    resolver_count_limit = 3
   }
 
   assert {
-    condition     = length(aws_sns_sms_preferences.account) == 0 && length(aws_cloudwatch_log_group.sms_delivery) == 0 && length(aws_cloudwatch_log_subscription_filter.sms_delivery) == 0 && length(aws_iam_role.sms_delivery_status) == 0
-    error_message = "An environment that does not own them creates none of the account's SMS settings."
+    condition     = module.api.resolver_count_limit == 3
+    error_message = "The API takes its resolver count limit from the environment's setting."
   }
+}
+
+# The owner of the account's SMS settings, planned only: its singletons refuse to be destroyed, so a test that
+# applied them could not clean up (tests/terraform/test_sms_settings_owner.py shows the refusal).
+run "the_owner_manages_the_account_sms_settings" {
+  command = plan
+
+  variables {
+    sms = { manage_account_preferences = true, account_preferences_owner = "default" }
+  }
+
+  override_resource {
+    target          = module.kms_key.aws_kms_key.this
+    override_during = plan
+    values          = { arn = "arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000000" }
+  }
+
+  # --- Sms delivery logs are short lived, encrypted, written by sns only, and followed by smsEvents
+  assert {
+    condition     = jsonencode(keys(aws_cloudwatch_log_group.sms_delivery)) == jsonencode(["failure", "success"]) && alltrue([for group in aws_cloudwatch_log_group.sms_delivery : group.retention_in_days == 3])
+    error_message = "Both SNS SMS delivery-status log groups, kept 3 days (they hold phone numbers)."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.sms_delivery["failure"].name == "sns/eu-central-1/123456789012/DirectPublishToPhoneNumber/Failure"
+    error_message = "The groups SNS writes to."
+  }
+
+  assert {
+    condition     = aws_sns_sms_preferences.account[0].default_sms_type == "Transactional" && aws_sns_sms_preferences.account[0].delivery_status_success_sampling_rate == "100" && aws_sns_sms_preferences.account[0].monthly_spend_limit == 1
+    error_message = "Transactional SMS, every success logged, the sandbox's spend limit."
+  }
+
+  assert {
+    condition     = jsonencode(data.aws_iam_policy_document.sms_delivery_status_assume.statement[0].principals) == jsonencode([{ identifiers = ["sns.amazonaws.com"], type = "Service" }])
+    error_message = "The delivery-status role trusts SNS."
+  }
+
+  assert {
+    condition     = jsonencode(data.aws_iam_policy_document.sms_delivery_status[0].statement[0].actions) == jsonencode(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"])
+    error_message = "What SNS needs to write delivery status, and nothing more."
+  }
+
+  assert {
+    condition     = alltrue([for group in aws_cloudwatch_log_group.sms_delivery : group.kms_key_id == module.kms_key.arn])
+    error_message = "The SMS log groups use the stack's key."
+  }
+
+  assert {
+    condition     = jsonencode(keys(aws_cloudwatch_log_subscription_filter.sms_delivery)) == jsonencode(["smsEvents-failure", "smsEvents-success"]) && aws_cloudwatch_log_subscription_filter.sms_delivery["smsEvents-success"].name == "default-messenger-sms-events"
+    error_message = "The smsDeliveryLogs handler follows both SMS delivery-status log groups."
+  }
+
+  assert {
+    condition     = alltrue([for permission in aws_lambda_permission.sms_delivery_logs : permission.principal == "logs.eu-central-1.amazonaws.com" && permission.source_account == "123456789012"]) && length(aws_lambda_permission.sms_delivery_logs) == 2
+    error_message = "Only CloudWatch Logs of this account, for the two groups, may invoke smsEvents."
+  }
+}
+
+run "the_owners_log_groups_are_in_the_sns_region" {
+  command = plan
+
+  override_resource {
+    target          = module.regional_kms_key["us-east-1"].aws_kms_key.this
+    override_during = plan
+    values          = { arn = "arn:aws:kms:us-east-1:123456789012:key/22222222-2222-2222-2222-222222222222" }
+  }
+
+  variables {
+    ses_region = "eu-west-1"
+    sns_region = "us-east-1"
+    sms        = { manage_account_preferences = true, account_preferences_owner = "default" }
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_log_group.sms_delivery) == 2 && alltrue([for group in aws_cloudwatch_log_group.sms_delivery : group.region == "us-east-1" && group.kms_key_id == module.regional_kms_key["us-east-1"].arn && startswith(group.name, "sns/us-east-1/123456789012/")])
+    error_message = "The SMS log groups are in the SNS region, with that region's key."
+  }
+}
+
+# Owning them is an explicit act: the file says which stage owns them, so a file copied from the owner's
+# (another stage) or a bare manage_account_preferences = true stops at plan.
+run "an_owner_must_name_its_own_stage" {
+  command = plan
+
+  variables {
+    sms = { manage_account_preferences = true }
+  }
+
+  expect_failures = [aws_sns_sms_preferences.account]
+}
+
+run "a_file_copied_from_the_owners_does_not_take_the_settings_over" {
+  command = plan
+
+  variables {
+    sms = { manage_account_preferences = true, account_preferences_owner = "prod" }
+  }
+
+  expect_failures = [aws_sns_sms_preferences.account]
 }
 
 run "applying_one_environments_values_in_another_workspace_stops_at_plan" {
@@ -495,4 +571,46 @@ run "refuses_a_key_lifetime_appsync_does_not_allow" {
   }
 
   expect_failures = [var.api_key]
+}
+
+run "refuses_a_resolver_count_appsync_does_not_allow" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    resolver_count_limit = 0
+  }
+
+  expect_failures = [var.resolver_count_limit]
+}
+
+run "an_environment_may_open_introspection_and_set_its_depth" {
+  command = plan
+
+  variables {
+    introspection_enabled = true
+    query_depth_limit     = 6
+  }
+
+  assert {
+    condition     = module.api.query_limits.introspection_enabled && module.api.query_limits.query_depth_limit == 6
+    error_message = "introspection_enabled and query_depth_limit reach the API."
+  }
+}
+
+run "refuses_a_query_depth_appsync_does_not_allow" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    query_depth_limit = 76
+  }
+
+  expect_failures = [var.query_depth_limit]
 }

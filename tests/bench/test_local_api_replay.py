@@ -32,7 +32,7 @@ def where(calls: list[ApiCall]) -> list[tuple[str, str, str, str | None]]:
 
 
 def get_record(stack: LocalStackProcess, region: str, table: str, key: dict[str, Any]) -> dict[str, Any]:
-    dynamodb = boto3.client("dynamodb", region_name=region, endpoint_url=stack.aws_endpoint, aws_access_key_id="local", aws_secret_access_key="local")
+    dynamodb = boto3.client("dynamodb", region_name=region, endpoint_url=stack.aws_endpoint, aws_access_key_id=stack.access_key_id, aws_secret_access_key=stack.secret_access_key)
     item: dict[str, Any] = dynamodb.get_item(TableName=table, Key={"PK": key["PK"], "SK": key["SK"]}, ConsistentRead=True)["Item"]
     return item
 
@@ -53,7 +53,7 @@ def test_a_replayed_send_makes_the_calls_the_local_send_made_and_leaves_a_record
     assert local_api.CAPTURED not in text and encoded not in text and ulid not in text
     assert local_api.raw_recipient(3, 6) in text
     # AND made against the stack's moto, they hold (a fresh key) and leave a record of the local one's shape and status
-    Replayer(stack.aws_endpoint).make(replay)
+    Replayer(stack.aws_endpoint, stack.access_key_id, stack.secret_access_key).make(replay)
     [(local_put, raw_put)] = [(local, raw) for local, raw in zip(captured, replay, strict=True) if local.operation == "PutItem"]
     local_record = get_record(stack, local_put.region, str(local_put.table), local_put.params["Item"])
     raw_record = get_record(stack, raw_put.region, str(raw_put.table), raw_put.params["Item"])
@@ -68,7 +68,7 @@ def test_a_replayed_read_queries_the_raw_recipient_as_the_local_read_queried_its
     for index in range(2):
         local_api._call(stack, SEND_MESSAGE, {"input": {"to": local_api.local_recipient(0, 1), "body": f"m{index}", "deliveryMethod": "EMAIL"}})
     send, ulid = local_api.capture_send(stack, recorder)
-    replayer = Replayer(stack.aws_endpoint)
+    replayer = Replayer(stack.aws_endpoint, stack.access_key_id, stack.secret_access_key)
     for calls in local_api.send_replays(send, ulid, range(2), recipients=1):
         replayer.make(calls)
     # WHEN the local read of its page is recorded, and prepared for the raw side

@@ -92,7 +92,7 @@ def test_an_sms_is_shown_as_a_phone_shows_it_with_its_segments(console: LocalSta
     expect(page.locator("#stream-state")).to_have_text("live")
     number = f"+1415555{time.time_ns() % 10000:04d}"
     body = "Привет! " * 9  # Cyrillic: UCS-2, 72 code units
-    sent = console.graphql(SEND_MESSAGE, {"input": {"to": number, "from": "Messenger", "body": body, "deliveryMethod": "SMS"}})
+    sent = console.graphql(SEND_MESSAGE, {"input": {"to": number, "from": "Messenger", "body": body, "deliveryMethod": "SMS"}}, key=console.live_key)
     assert not sent.errors, sent.errors
     page.locator(".outbox-item", has_text=number).first.click()
     phone = page.locator("#outbox-detail .phone")
@@ -105,7 +105,7 @@ def test_a_history_is_read_a_page_at_a_time(console: LocalStackProcess, page: An
     # GIVEN three messages from one sender
     sender = unique("shop-")
     for number in range(3):
-        sent = console.graphql(SEND_MESSAGE, {"input": {"to": f"{sender}.{number}@example.com", "body": f"m{number}", "deliveryMethod": "EMAIL", "senderId": sender}})
+        sent = console.graphql(SEND_MESSAGE, {"input": {"to": f"{sender}.{number}@example.com", "body": f"m{number}", "deliveryMethod": "EMAIL", "senderId": sender}}, key=console.live_key)
         assert not sent.errors, sent.errors
     # WHEN its history is opened two at a time, THEN getMessages' paging shows two, then the third on demand
     page.goto(f"{console.base_url}/#messages?senderId={sender}&first=2")
@@ -124,7 +124,7 @@ def test_the_explorer_runs_a_query(console: LocalStackProcess, page: Any) -> Non
     # The schema came from the local API: the documentation explorer lists its root types
     page.get_by_role("button", name="Show Documentation Explorer").click()
     docs = page.get_by_role("region", name="Documentation Explorer")
-    expect(docs.locator(".graphiql-doc-explorer-root-type")).to_have_text(["query", "mutation"])
+    expect(docs.locator(".graphiql-doc-explorer-root-type")).to_have_text(["query", "mutation", "subscription"])
     expect(docs.get_by_role("link", name="Mutation", exact=True)).to_be_visible()
     page.locator(".graphiql-execute-button").click()
     expect(page.locator(".graphiql-response")).to_contain_text('"getMessages"')
@@ -155,7 +155,7 @@ def test_a_channel_is_paused_and_resumed_from_the_console(console: LocalStackPro
     reason.fill("carrier outage drill")
     # WHILE the reason is being typed, another client writes to the table and the page reads the channels again
     with page.expect_response(lambda response: response.url.endswith("/local/channels") and response.request.method == "GET"):
-        sent = console.graphql(SEND_MESSAGE, {"input": {"to": f"{unique('live')}@example.com", "body": "hello", "deliveryMethod": "EMAIL"}})
+        sent = console.graphql(SEND_MESSAGE, {"input": {"to": f"{unique('live')}@example.com", "body": "hello", "deliveryMethod": "EMAIL"}}, key=console.live_key)
         assert not sent.errors, sent.errors
     # THEN what was typed is still there, and still focused
     expect(reason).to_have_value("carrier outage drill")
@@ -168,3 +168,25 @@ def test_a_channel_is_paused_and_resumed_from_the_console(console: LocalStackPro
     row.get_by_role("button", name="Resume SMS").click()
     expect(page.locator("#channel-summary")).to_contain_text("SMS active")
     assert console.local("channels").body["channels"]["SMS"]["paused"] is False
+
+
+def test_the_test_key_sends_nothing_and_its_messages_are_seen_with_it_alone(console: LocalStackProcess, page: Any) -> None:
+    # GIVEN the console switched to the local client's TEST key
+    page.goto(console.base_url + "/#send")
+    page.get_by_label("API key mode").select_option("TEST")
+    sent_before = len(console.outbox())
+    # WHEN an email to the bounce simulator is sent through the form
+    to = f"bounce+{unique('t')}@simulator.amazonses.com"
+    fill_send_form(page, to=to, body="Only a test")
+    expect(page.locator("#send-result .badge")).to_have_text("ACCEPTED")
+    # THEN its history, read with the TEST key, ends BOUNCED as SES would report it, and nothing reached SES
+    page.locator("#send-result").get_by_role("link", name="Status history").click()
+    card = page.locator("li.message")
+    expect(card.locator(".message-head .badge")).to_have_text("BOUNCED")
+    expect(card.locator(".timeline li").last).to_contain_text("simulated for a TEST key")
+    assert len(console.outbox()) == sent_before
+    # AND with the LIVE key, after a reload (the choice is kept), the same history is empty
+    page.reload()
+    expect(page.get_by_label("API key mode")).to_have_value("TEST")
+    page.get_by_label("API key mode").select_option("LIVE")
+    expect(page.locator("li.message")).to_have_count(0)

@@ -22,7 +22,7 @@ ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 
 
 def send(console: LocalStackProcess, **message_input: str) -> dict[str, Any]:
-    sent = console.graphql(SEND_MESSAGE, {"input": {"deliveryMethod": "EMAIL", "body": "hello", **message_input}})
+    sent = console.graphql(SEND_MESSAGE, {"input": {"deliveryMethod": "EMAIL", "body": "hello", **message_input}}, key=console.live_key)
     assert not sent.errors, sent.errors
     message: dict[str, Any] = sent.data["sendMessage"]
     return message
@@ -127,10 +127,10 @@ def test_clearing_the_outbox_empties_it_in_every_tab_and_keeps_the_records(conso
     expect(first.locator("#outbox-status")).to_contain_text("their records stay")
     assert console.outbox() == []
     # AND the record stays, and SES's report on the cleared email still reaches it
-    [record] = history(console, to)
+    [record] = history(console, to, key=console.live_key)
     assert record["id"] == message["id"]
     assert console.local("events", {"to": to, "messageId": message["id"], "event": "DELIVERY"}).status == 200
-    assert history(console, to)[0]["deliveryStatus"] == "DELIVERED"
+    assert history(console, to, key=console.live_key)[0]["deliveryStatus"] == "DELIVERED"
     # AND the next send appears in both tabs, selected, with its status
     after = unique("after") + "@example.com"
     send(console, to=after, subject="After the clear")

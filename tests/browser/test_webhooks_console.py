@@ -21,7 +21,7 @@ CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 def local_aws(console: LocalStackProcess) -> dict[str, Any]:
     """How a client reaches the stack's moto."""
-    return {"region_name": "eu-central-1", "endpoint_url": console.aws_endpoint, "aws_access_key_id": "local", "aws_secret_access_key": "local"}
+    return {"region_name": "eu-central-1", "endpoint_url": console.aws_endpoint, "aws_access_key_id": console.access_key_id, "aws_secret_access_key": console.secret_access_key}
 
 
 def publish(console: LocalStackProcess, webhook_id: str) -> dict[str, Any]:
@@ -47,7 +47,7 @@ def test_an_endpoint_made_in_the_console_shows_its_events_and_attempts_live_and_
         # GIVEN the webhooks view, as the local client's LIVE key
         page.goto(console.base_url + "/#webhooks")
         expect(page.locator("#stream-state")).to_have_text("live")
-        expect(page.get_by_label("Call as", exact=True)).to_have_value("LIVE")
+        expect(page.locator("#key-mode")).to_have_value("LIVE")
         # WHEN an endpoint is created for a receiver on loopback
         page.get_by_label("Endpoint URL").fill(receiver.url)
         page.get_by_role("button", name="Create endpoint").click()
@@ -74,8 +74,8 @@ def test_an_endpoint_made_in_the_console_shows_its_events_and_attempts_live_and_
         requests = receiver.wait_for(3)
         assert {request.webhook_id for request in requests} == {event["id"]}
         assert requests[-1].verified(secret.inner_text())["data"]["id"] == event["id"]
-        # AND the endpoint is another caller's business: the TEST key sees none
-        page.get_by_label("Call as", exact=True).select_option("TEST")
+        # AND the endpoint is the LIVE key's: with the TEST key, the view shows none
+        page.locator("#key-mode").select_option("TEST")
         expect(page.locator("#webhooks-rows tr")).to_have_count(0)
         expect(page.locator("#webhooks-status")).to_have_text("0 endpoints")
 

@@ -55,11 +55,11 @@ def send(api: LocalApi, **message_input: Any) -> Response:
     return api.graphql(SEND_MESSAGE, {"input": message_input})
 
 
-def history(api: LocalApi, to: str, first: int = 100) -> list[dict[str, Any]]:
-    """Every message sent to `to`, following the cursors."""
+def history(api: LocalApi, to: str, first: int = 100, key: str | None = None) -> list[dict[str, Any]]:
+    """Every message sent to `to` (by the API key's client, or the `key`'s), following the cursors."""
     messages, after = [], None
     while True:
-        page = api.graphql(GET_MESSAGES, {"filter": {"to": to}, "first": first, "after": after})
+        page = api.graphql(GET_MESSAGES, {"filter": {"to": to}, "first": first, "after": after}, key=key)
         assert not page.errors, page.errors
         messages.extend(page.data["getMessages"]["data"])
         info = page.data["getMessages"]["pageInfo"]
@@ -69,7 +69,7 @@ def history(api: LocalApi, to: str, first: int = 100) -> list[dict[str, Any]]:
 
 
 def table(api: LocalApi) -> Any:
-    return boto3.resource("dynamodb", region_name="eu-central-1", endpoint_url=api.aws_endpoint, aws_access_key_id="local", aws_secret_access_key="local").Table("local-messages")
+    return boto3.resource("dynamodb", region_name="eu-central-1", endpoint_url=api.aws_endpoint, aws_access_key_id=api.access_key_id, aws_secret_access_key=api.secret_access_key).Table("local-messages")
 
 
 def items_of(api: LocalApi, partition: str) -> list[dict[str, Any]]:

@@ -56,7 +56,7 @@ def test_the_key_in_the_page_is_escaped_as_html() -> None:
     from local.config import Settings
     from local.console import page
 
-    body = page(Settings(api_key='"><script>alert(1)</script>'))
+    body = page(Settings(api_key='"><script>alert(1)</script>'), {"LIVE": "sm_live_</script>", "TEST": "sm_test_x"})
     assert b"<script>alert" not in body
     assert page_config(body)["apiKey"] == '"><script>alert(1)</script>'
 

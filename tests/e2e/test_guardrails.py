@@ -54,10 +54,12 @@ def test_a_paused_channel_sends_nothing_records_why_and_resume_restores_it(guard
     assert channels(guarded, {"action": "pause", "channel": "EMAIL", "reason": "bounce spike under investigation"})["EMAIL"]["paused"]
     # WHEN an email is sent
     paused = send(guarded, to=fresh_email, body="while paused", deliveryMethod="EMAIL").data["sendMessage"]
-    # THEN it is recorded FAILED with the reason, at once, and nothing reached SES
+    # THEN it is recorded FAILED, at once, with a fixed reason, and nothing reached SES
     assert paused["deliveryStatus"] == "FAILED"
-    assert paused["statusReason"] == "Email sending is paused (bounce spike under investigation), so nothing was sent"
+    assert paused["statusReason"] == "EMAIL sending is paused"
     assert outbox_to(guarded, fresh_email) == []
+    # AND the operator's words stay with the channel's state, for operators only
+    assert channels(guarded)["EMAIL"]["reason"] == "bounce spike under investigation"
     [record] = stored(guarded, fresh_email)
     assert (record["id"], record["deliveryStatus"], record["statusReason"]) == (paused["id"], "FAILED", paused["statusReason"])
     # AND SMS, not paused, still goes out
@@ -75,9 +77,9 @@ def test_a_critical_bounce_alarm_pauses_email_until_an_operator_resumes(guarded:
     response = guarded.local("alarms", {"alarm": f"{STAGE}-messenger-ses-bounce-rate-critical", "state": "ALARM"})
     assert response.status == 200, response.body
     assert response.body["channels"]["EMAIL"]["reason"] == f"alarm {STAGE}-messenger-ses-bounce-rate-critical"
-    # THEN email fails at once with the alarm as the reason
+    # THEN email fails at once, with the fixed reason: the alarm's name is for operators (/local/channels)
     message = send(guarded, to=fresh_email, body="hello", deliveryMethod="EMAIL").data["sendMessage"]
-    assert message["deliveryStatus"] == "FAILED" and f"alarm {STAGE}-messenger-ses-bounce-rate-critical" in message["statusReason"]
+    assert (message["deliveryStatus"], message["statusReason"]) == ("FAILED", "EMAIL sending is paused")
     # AND the alarm returning to OK resumes nothing: that is a person's decision
     guarded.local("alarms", {"alarm": f"{STAGE}-messenger-ses-bounce-rate-critical", "state": "OK"})
     assert channels(guarded)["EMAIL"]["paused"] is True
@@ -88,9 +90,19 @@ def test_the_sms_spend_alarm_pauses_sms_only(guarded: LocalApi, fresh_email: str
     guarded.local("alarms", {"alarm": f"{STAGE}-messenger-sms-spend-critical"})
     number = f"+1415555{next(_numbers):04d}"
     sms = send(guarded, to=number, body="code 123456", deliveryMethod="SMS").data["sendMessage"]
-    assert sms["deliveryStatus"] == "FAILED" and sms["statusReason"].startswith("SMS sending is paused")
+    assert (sms["deliveryStatus"], sms["statusReason"]) == ("FAILED", "SMS sending is paused")
     assert outbox_to(guarded, number) == []
     assert send(guarded, to=fresh_email, body="hello", deliveryMethod="EMAIL").data["sendMessage"]["deliveryStatus"] == "ACCEPTED"
+
+
+@pytest.mark.parametrize(
+    "alarm",
+    [f"{STAGE}-messenger-ses-bounce-rate-warning", f"{STAGE}-messenger-delivery-errors", "other-messenger-ses-bounce-rate-critical"],
+)
+def test_an_alarm_that_is_not_one_of_the_stacks_guardrail_alarms_pauses_nothing(guarded: LocalApi, alarm: str) -> None:
+    response = guarded.local("alarms", {"alarm": alarm, "state": "ALARM"})
+    assert response.status == 200, response.body
+    assert response.body["channels"] == {"EMAIL": {"paused": False}, "SMS": {"paused": False}}
 
 
 @pytest.mark.parametrize(

@@ -50,7 +50,7 @@ def client(api: LocalApi) -> Client:
 
 
 def sqs(api: LocalApi) -> Any:
-    return boto3.client("sqs", region_name="eu-central-1", endpoint_url=api.aws_endpoint, aws_access_key_id="local", aws_secret_access_key="local")
+    return boto3.client("sqs", region_name="eu-central-1", endpoint_url=api.aws_endpoint, aws_access_key_id=api.access_key_id, aws_secret_access_key=api.secret_access_key)
 
 
 def queue_url(api: LocalApi) -> str:
@@ -88,7 +88,7 @@ def new_event(rng: random.Random, client_id: str, mode: str = "LIVE", status: st
 def publish(api: LocalApi, deliveries: list[tuple[str, dict[str, Any]]], record: bool = False) -> None:
     """What the event publisher does for each (endpoint, event): record the event (its feed), queue attempt 1."""
     if record:
-        table = boto3.resource("dynamodb", region_name="eu-central-1", endpoint_url=api.aws_endpoint, aws_access_key_id="local", aws_secret_access_key="local").Table("local-messages")
+        table = boto3.resource("dynamodb", region_name="eu-central-1", endpoint_url=api.aws_endpoint, aws_access_key_id=api.access_key_id, aws_secret_access_key=api.secret_access_key).Table("local-messages")
         for _, event in deliveries:
             table.put_item(Item={"PK": f"EVENT#{event['clientId']}#{event['mode']}", "SK": event["id"], **event})
     queue, url = sqs(api), queue_url(api)

@@ -110,7 +110,12 @@ def recording(messages_table):
     return load_lambda_module(REPO_ROOT, "handlers/status", "recording")
 
 
-GUARDRAIL_ALARMS = {"test-messenger-ses-bounce-rate-critical": "EMAIL", "test-messenger-sms-spend-critical": "SMS"}
+ACCOUNT_ID = "123456789012"
+# As Terraform gives them: alarm ARN -> channel, each alarm in the region of its metric.
+GUARDRAIL_ALARMS = {
+    f"arn:aws:cloudwatch:{SES_REGION}:{ACCOUNT_ID}:alarm:test-messenger-ses-bounce-rate-critical": "EMAIL",
+    f"arn:aws:cloudwatch:{SNS_REGION}:{ACCOUNT_ID}:alarm:test-messenger-sms-spend-critical": "SMS",
+}
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ def record(client: Any, to: str, number: int, status: str, provider_message_id: 
 
 
 def email_entry(to: str, message_id: str, provider_message_id: str) -> dict[str, Any]:
-    return {"channel": "EMAIL", "to": [to], "messageId": message_id, "providerMessageId": provider_message_id}
+    return {"channel": "EMAIL", "to": [to], "messageId": message_id, "providerMessageId": provider_message_id, "recordKey": [f"MESSAGE#{to}", message_id]}
 
 
 def sms_entry(to: str, provider_message_id: str) -> dict[str, Any]:

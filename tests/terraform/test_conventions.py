@@ -70,6 +70,8 @@ def test_environment_files_set_only_declared_variables_and_attributes(stack: Sta
         if isinstance(type_, str) and type_.startswith("${object("):
             attributes = set(re.findall(r"(\w+)\s*=\s*optional\(", type_))
             assert set(values[name]) <= attributes, f"{env}.tfvars: {name} sets {sorted(set(values[name]) - attributes)}"
+    # Settings each environment decides for itself, never by default.
+    assert {"sms_allowed_prefixes", "resolver_count_limit"} <= names, f"{env}.tfvars"
 
 
 def test_no_policy_anywhere_grants_a_wildcard_action(stack: Stack) -> None:
@@ -84,6 +86,10 @@ def test_no_policy_anywhere_grants_a_wildcard_action(stack: Stack) -> None:
     ]
     for source in MANIFEST["dataSources"].values():
         actions += source.get("readActions", []) + source.get("writeActions", [])
+    # terraform/webhooks.tf names the webhook functions' actions in locals
+    for entries in stack.locals()["webhook_table_statements"].values():
+        actions += [action for entry in entries.values() for action in entry["actions"]]
+    actions += [action for use in stack.locals()["webhook_secret_key_uses"].values() for action in use["actions"]]
     # THEN none is a wildcard
     assert len(actions) > 20
     assert [action for action in actions if "*" in action] == []
@@ -91,7 +97,12 @@ def test_no_policy_anywhere_grants_a_wildcard_action(stack: Stack) -> None:
 
 def test_every_statement_names_its_actions_literally_or_from_the_manifest(stack: Stack) -> None:
     # (So the wildcard check above sees every action.)
-    computed = {"${each.value.read_actions}", "${each.value.write_actions}", "${concat(local.administration_actions, local.usage_actions)}"}
+    computed = {
+        "${each.value.read_actions}",
+        "${each.value.write_actions}",
+        "${concat(local.administration_actions, local.usage_actions)}",
+        "${statement.value.actions}",  # terraform/webhooks.tf: webhook_table_statements, webhook_secret_key_uses
+    }
     for document in stack.find("data", "aws_iam_policy_document"):
         for statement in statements(document):
             assert isinstance(statement.get("actions"), list) or statement.get("actions") in computed, document.address
@@ -103,9 +114,58 @@ def test_the_originals_nonexistent_phone_number_condition_key_is_not_used(stack:
     assert [variable for variable in variables if "PhoneNumber" in variable] == []
 
 
-def test_environment_files_say_who_owns_the_account_wide_sms_settings() -> None:
-    for env in ("dev", "stage", "prod"):
-        text = (REPO_ROOT / "envs" / f"{env}.tfvars").read_text()
-        assert re.search(r"^  manage_account_preferences = true$", text, re.MULTILINE), env
-        comment = " ".join(line.lstrip("# ") for line in text.splitlines() if line.startswith("#"))
-        assert "if environments share one AWS account and sns_region, set manage_account_preferences = false in all but one" in comment, env
+def test_one_environment_file_per_sns_region_owns_the_account_wide_sms_settings() -> None:
+    # GIVEN what each environment file says about the account's SMS settings (not the owner unless it says so)
+    options = SerializationOptions(strip_string_quotes=True, preserve_heredocs=False, explicit_blocks=False)
+    files = {path.stem: hcl2.loads(path.read_text(), serialization_options=options) for path in sorted((REPO_ROOT / "envs").glob("*.tfvars"))}
+    owners: dict[str, list[str]] = {}
+    for env, values in files.items():
+        sms = values.get("sms", {})
+        if sms.get("manage_account_preferences", False):
+            # THEN an owner names itself (the plan refuses otherwise)
+            assert sms.get("account_preferences_owner") == values["stage"], env
+            owners.setdefault(values["sns_region"], []).append(env)
+        else:
+            assert sms.get("account_preferences_owner") in (None, *files), env
+    # AND the environments that may share an account and sns_region have exactly one owner between them
+    assert owners and all(len(found) == 1 for found in owners.values()), owners
+    assert {values["sns_region"] for values in files.values()} == set(owners)
+
+
+# A path in a skip reason: a top-level folder of the repository, then folders and a file or folder name.
+_REPO_PATH = re.compile(r"\b(?:terraform|modules|envs|tests|tools|handlers|graphql|local|docs|bench)/[\w./-]*[\w]")
+
+
+def test_every_checkov_skip_reason_names_only_files_that_exist() -> None:
+    # GIVEN every inline checkov skip of the Terraform files (checkov reads no others)
+    skips = [
+        (path.relative_to(REPO_ROOT), line.split("#checkov:skip=", 1)[1])
+        for path in sorted(REPO_ROOT.rglob("*.tf"))
+        if not {".terraform", ".venv", "node_modules"} & set(path.parts)
+        for line in path.read_text().splitlines()
+        if "#checkov:skip=" in line
+    ]
+    assert len(skips) >= 5, "the stack's skips were not found: has the skip syntax changed?"
+    # THEN every file or folder a reason cites is in the repository
+    cited = {(str(path), cited) for path, reason in skips for cited in _REPO_PATH.findall(reason)}
+    assert cited, "some reasons cite the tests that stand in for the skipped check"
+    assert {(path, name) for path, name in cited if not (REPO_ROOT / name).exists()} == set()
+
+
+def test_the_docs_name_every_environment_whose_table_refuses_destroy() -> None:
+    # GIVEN the environments whose table keeps deletion protection (on unless a file turns it off)
+    options = SerializationOptions(strip_string_quotes=True, preserve_heredocs=False, explicit_blocks=False)
+    environments = {path.stem: hcl2.loads(path.read_text(), serialization_options=options) for path in sorted((REPO_ROOT / "envs").glob("*.tfvars"))}
+    protected = {env for env, values in environments.items() if values.get("table", {}).get("deletion_protection_enabled", True)}
+    assert protected and protected != set(environments)
+    # WHEN `make destroy` is described (the README's table, the deployment guide, `make help`)
+    lines = [
+        (name, re.sub(r"ENV=[\w|]+", "", line))
+        for name in ("README.md", "docs/deployment.md", "Makefile")
+        for line in (REPO_ROOT / name).read_text().splitlines()
+        if "destroy" in line.lower() and "deletion protection" in line
+    ]
+    assert {name for name, _ in lines} == {"README.md", "docs/deployment.md", "Makefile"}
+    # THEN each names exactly those environments
+    for name, line in lines:
+        assert set(re.findall(rf"\b({'|'.join(environments)})\b", line)) == protected, f"{name}: {line.strip()}"

@@ -47,10 +47,16 @@ def test_every_metric_of_the_stacks_namespace_that_terraform_reads_is_emitted_by
     assert widgets | alarms <= _emitted()
 
 
-def test_the_guardrail_alarms_are_named_as_the_local_stack_names_them(stack: Stack) -> None:
-    stage = "prod"
-    terraform = {f"{stage}-messenger-{name}": alarm["channel"] for name, alarm in stack.locals()["guardrail_alarms"].items()}
-    assert terraform == Settings(stage=stage).guardrail_alarms
+def test_the_guardrail_alarms_are_named_and_placed_as_the_local_stack_has_them(stack: Stack) -> None:
+    # GIVEN regions that all differ, so an alarm placed in the wrong one shows
+    settings = Settings(stage="prod", ses_region="eu-west-1", sns_region="us-east-1", table_region="eu-central-1")
+    regions = {"${var.ses_region}": settings.ses_region, "${var.sns_region}": settings.sns_region, "${var.region}": settings.table_region}
+    # THEN the guardrail's alarms are the same ARNs (the guardrail acts on nothing else) with the same channels
+    terraform = {
+        f"arn:aws:cloudwatch:{regions[alarm['region']]}:123456789012:alarm:prod-messenger-{name}": alarm["channel"]
+        for name, alarm in stack.locals()["guardrail_alarms"].items()
+    }
+    assert terraform == settings.guardrail_alarms
 
 
 def test_every_alarm_description_and_link_into_the_runbook_names_one_of_its_headings() -> None:

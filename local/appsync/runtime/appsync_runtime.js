@@ -179,9 +179,49 @@ function toExpressionObject(filter) {
   }
 }
 
+// ---------------------------------------------------------------------------
+// util.transform.toSubscriptionFilter: a filter object to AppSync's subscription filter, in disjunctive
+// normal form: `filterGroup` (OR) of `filters` (AND) of {fieldName, operator, value}. As AWS documents it
+// (AppSync developer guide, "Transformation helpers in util.transform", subscription filter arguments):
+// several operators on one field are ORed; "and" and "or" take arrays of filter objects and nest; the entries
+// of one object are ANDed, each group keeping the entries' order. Which operators and values AppSync accepts
+// is checked where the filter is set (local/appsync/subscription_filters.py), as AppSync checks it then.
+// ---------------------------------------------------------------------------
+
+// Every conjunction of `left` with every conjunction of `right`, left-major as in AWS's documented output.
+const crossProduct = (left, right) => left.flatMap((conjunction) => right.map((other) => [...conjunction, ...other]));
+
+function disjunction(filter) {
+  if (!isPlainObject(filter)) throw new TypeError(`toSubscriptionFilter: a filter object is expected, not ${JSON.stringify(filter)}`);
+  let groups = [[]];
+  for (const [key, condition] of Object.entries(filter)) {
+    if (condition === undefined) continue;
+    if (key === "and" || key === "or") {
+      if (!Array.isArray(condition) || condition.length === 0) throw new TypeError(`toSubscriptionFilter: "${key}" takes a non-empty array of filter objects`);
+      const members = condition.map(disjunction);
+      groups = crossProduct(groups, key === "and" ? members.reduce(crossProduct, [[]]) : members.flat());
+    } else {
+      // The value shorthand ({field: value}) and anything but an operator map is not documented: refuse it.
+      if (!isPlainObject(condition) || Object.keys(condition).length === 0) {
+        notImplemented(`toSubscriptionFilter: ${key} must map operators to values ({ eq: value })`);
+      }
+      const alternatives = Object.entries(condition).map(([operator, value]) => [{ fieldName: key, operator, value }]);
+      groups = crossProduct(groups, alternatives);
+    }
+  }
+  return groups;
+}
+
+function toSubscriptionFilter(filter, ignoredFields, rules) {
+  if (ignoredFields !== undefined && ignoredFields !== null) notImplemented("toSubscriptionFilter: ignoredFields");
+  if (rules !== undefined && rules !== null) notImplemented("toSubscriptionFilter: rules");
+  return { filterGroup: disjunction(filter).map((filters) => ({ filters })) };
+}
+
 const transformUtil = {
   toDynamoDBFilterExpression: (filter) => JSON.stringify(toExpressionObject(filter)),
   toDynamoDBConditionExpression: (condition) => JSON.stringify(toExpressionObject(condition)),
+  toSubscriptionFilter,
 };
 
 // ---------------------------------------------------------------------------
@@ -216,6 +256,51 @@ const runtime = {
   earlyReturn(value, options) {
     throw new EarlyReturn(value, options?.skipTo ?? null);
   },
+};
+
+// ---------------------------------------------------------------------------
+// extensions: what a resolver asks of AppSync's real-time side (AppSync developer guide, "Extensions",
+// APPSYNC_JS). The calls are recorded and handed back with the handler's outcome; the host acts on them
+// (local/appsync/realtime.py). As documented, the subscription filters may be set only in a subscription
+// resolver's response handler, and invalidateSubscriptions called only in a mutation resolver's response
+// handler; anywhere else the call fails loudly here. (The host counts a request's invalidations.)
+// ---------------------------------------------------------------------------
+
+let currentPhase = { unit: "", phase: "" };
+let extensionCalls = {};
+
+function requireResolverResponse(helper, parentTypeName) {
+  const { unit, phase } = currentPhase;
+  if (!unit.startsWith("resolver:") || phase !== "response" || currentInfo.parentTypeName !== parentTypeName) {
+    throw new TypeError(`extensions.${helper} may be called only in the response handler of a ${parentTypeName} resolver, not in ${unit} ${phase}`);
+  }
+}
+
+function filterArgument(helper, filter) {
+  if (!isPlainObject(filter) || !Array.isArray(filter.filterGroup)) {
+    throw new TypeError(`extensions.${helper} takes a subscription filter ({ filterGroup: [...] }, from util.transform.toSubscriptionFilter)`);
+  }
+  return filter;
+}
+
+const extensions = {
+  setSubscriptionFilter(filter) {
+    requireResolverResponse("setSubscriptionFilter", "Subscription");
+    extensionCalls.subscriptionFilter = filterArgument("setSubscriptionFilter", filter);
+  },
+  setSubscriptionInvalidationFilter(filter) {
+    requireResolverResponse("setSubscriptionInvalidationFilter", "Subscription");
+    extensionCalls.invalidationFilter = filterArgument("setSubscriptionInvalidationFilter", filter);
+  },
+  invalidateSubscriptions(invalidation) {
+    requireResolverResponse("invalidateSubscriptions", "Mutation");
+    const { subscriptionField, payload } = accepted("extensions.invalidateSubscriptions", invalidation ?? {}, ["subscriptionField", "payload"]);
+    if (typeof subscriptionField !== "string" || !isPlainObject(payload)) {
+      throw new TypeError("extensions.invalidateSubscriptions takes { subscriptionField: string, payload: object }");
+    }
+    extensionCalls.invalidations = [...(extensionCalls.invalidations ?? []), { subscriptionField, payload }];
+  },
+  evictFromApiCache: () => notImplemented("extensions.evictFromApiCache"),
 };
 
 // ---------------------------------------------------------------------------
@@ -370,7 +455,7 @@ const handlers = {};
 
 globalThis.__appsync = {
   modules: {
-    "@aws-appsync/utils": { util, runtime },
+    "@aws-appsync/utils": { util, runtime, extensions },
     "@aws-appsync/utils/dynamodb": dynamodbModule,
   },
   handlers,
@@ -383,7 +468,9 @@ globalThis.__appsync_invoke = (unit, phase, contextJson) => {
   const ctx = JSON.parse(contextJson);
   ctx.arguments = ctx.args;
   appendedErrors = [];
+  extensionCalls = {};
   currentInfo = ctx.info ?? {};
+  currentPhase = { unit, phase };
   const handler = handlers[unit]?.[phase];
   let outcome;
   if (typeof handler !== "function") {
@@ -404,5 +491,6 @@ globalThis.__appsync_invoke = (unit, phase, contextJson) => {
   }
   outcome.stash = ctx.stash;
   outcome.appendedErrors = appendedErrors;
+  outcome.extensions = extensionCalls;
   return JSON.stringify(outcome);
 };

@@ -33,7 +33,6 @@ mock_provider "time" {
 variables {
   name        = "test-messenger-api"
   graphql_dir = "../../graphql"
-  kms_key_arn = "arn:aws:kms:eu-central-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   web_acl_arn = "arn:aws:wafv2:eu-central-1:123456789012:regional/webacl/test-messenger-api/1"
   tables = {
     messages = {
@@ -109,8 +108,8 @@ run "plan" {
   }
 
   assert {
-    condition     = aws_cloudwatch_log_group.this.kms_key_id == var.kms_key_arn && aws_cloudwatch_log_group.this.retention_in_days == 365
-    error_message = "The API's log group is encrypted and kept a bounded time."
+    condition     = aws_cloudwatch_log_group.this.retention_in_days == 365
+    error_message = "The API's log group is kept a bounded time."
   }
 
   # --- Roles trust appsync of this account and api only
@@ -179,6 +178,11 @@ run "data_sources_may_do_exactly_what_the_manifest_lists" {
   assert {
     condition     = aws_wafv2_web_acl_association.this.web_acl_arn == var.web_acl_arn && aws_cloudwatch_log_group.this.name == "/aws/appsync/apis/abcdefghijklmnopqrstuvwxyz"
     error_message = "The firewall screens the API; the log group is the one AppSync writes to."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.this.kms_key_id == module.log_key.arn && jsonencode(module.log_key.log_group_arn_patterns) == jsonencode(["arn:aws:logs:eu-central-1:123456789012:log-group:/aws/appsync/apis/abcdefghijklmnopqrstuvwxyz"])
+    error_message = "The API's log group is encrypted with a key of its own, which CloudWatch Logs may use for that group alone, not every AppSync API's."
   }
 }
 
@@ -255,5 +259,32 @@ run "what_it_sends_fits_the_aws_apis" {
       [aws_appsync_graphql_api.this.query_depth_limit <= jsondecode(file("../../tests/terraform/aws_constraints.json")).constraints["appsync.QueryDepthLimit"].max],
     ))
     error_message = "Every data source, function and role name must be one the AWS APIs accept."
+  }
+}
+
+# 52 days into the key's 60-day rotation (anchored 2026-11-29 by the mock), an environment shortens its keys to
+# 30 days: a key anchored at the old time would expire on 2026-12-29, already past. The anchor moves to the
+# apply that changes the setting (the override stands in for the time of that apply).
+run "a_changed_lifetime_anchors_the_key_at_the_change" {
+  command = plan
+
+  variables {
+    api_key = { validity_days = 30, rotation_days = 20 }
+  }
+
+  override_resource {
+    target          = time_rotating.api_key
+    override_during = plan
+    values          = { rfc3339 = "2027-01-20T09:30:00Z" }
+  }
+
+  assert {
+    condition     = timecmp(aws_appsync_api_key.this.expires, "2027-01-20T09:30:00Z") > 0
+    error_message = "The key expires after the apply that made it, not 30 days after the old anchor."
+  }
+
+  assert {
+    condition     = aws_appsync_api_key.this.expires == "2027-02-19T09:00:00Z"
+    error_message = "The new key is valid validity_days (30) from the new anchor, on the hour."
   }
 }
