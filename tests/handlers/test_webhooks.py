@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
@@ -22,7 +23,9 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from local.aws.lambda_context import LambdaContext
+from tests.conftest import REPO_ROOT
 from tests.handlers.conftest import TABLE_REGION, clients_module
+from tests.markdown import code_blocks
 from tests.webhook_receivers import (
     HostsResolver,
     Receiver,
@@ -731,3 +734,32 @@ def test_only_the_records_that_could_not_be_handled_come_back(sender, monkeypatc
     # THEN only that one is reported, for SQS to hand out again
     assert sender.handler({"Records": records}, LambdaContext(function_name="test-webhooks")) == {"batchItemFailures": [{"itemIdentifier": "boom"}]}
 
+
+
+def test_the_receiver_in_the_api_docs_verifies_and_handles_a_delivery_once(endpoints, sender) -> None:
+    # GIVEN the receiver docs/api.md shows, with an endpoint's secret in its placeholder's place, on a free port
+    [example] = code_blocks((REPO_ROOT / "docs" / "api.md").read_text(), "A receiver", "python")
+    *program, serve = example.rstrip().splitlines()
+    assert serve == 'HTTPServer(("", 8000), Receiver).serve_forever()' and program.count('webhook = Webhook("whsec_...")  # createWebhook\'s secret, from your secret store') == 1
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    created = create(endpoints, SHOP, f"http://127.0.0.1:{server.server_address[1]}/hooks")
+    namespace: dict[str, Any] = {}
+    exec("\n".join(program).replace('"whsec_..."', repr(created["secret"])), namespace)  # noqa: S102 - the documentation's own code, run as a reader would
+    handled: list[dict[str, Any]] = []
+    namespace["handle"] = handled.append
+    server.RequestHandlerClass = namespace["Receiver"]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        event = event_of(SHOP)
+        # WHEN an event is delivered, and the same event comes again (a retry or a replay)
+        for _ in range(2):
+            assert attempt(sender, message_of(created["webhook"]["id"], event)) == "delivered"
+        # THEN it verified the signature and handled the change once
+        assert handled == [event]
+        # AND a delivery signed with another secret is refused, and handled not at all
+        namespace["webhook"] = Webhook(base64.b64encode(b"another secret, 32 bytes long...").decode())
+        assert attempt(sender, message_of(created["webhook"]["id"], event_of(SHOP, 2))) == "failed"
+        assert handled == [event]
+    finally:
+        server.shutdown()
+        server.server_close()
