@@ -205,7 +205,7 @@ def table(lines: list[Line]) -> str:
     return "\n".join(rows)
 
 
-WEBHOOK_SENSITIVITY = [
+WEBHOOK_SENSITIVITY: list[tuple[str, dict[str, float]]] = [
     ("deliveries come one at a time (one per batch)", {"records_per_batch": 1, "publisher_messages_per_batch": 1}),
     ("endpoints take 2 s to answer", {"batch_billed_seconds": 2.0}),
     ("every attempt decrypts its secret (no warm cache)", {"key_cache_miss_share": 1.0}),
