@@ -118,6 +118,7 @@ plan: env-check $(VENV)/.synced ## Plan an environment: make plan ENV=dev (check
 apply: plan ## Apply an environment's plan, then print its URL (the key only with SHOW_KEY=1): make apply ENV=dev
 	$(TF) apply -input=false $(ENV).tfplan; status=$$?; rm -f terraform/$(ENV).tfplan; exit $$status
 	@$(MAKE) --no-print-directory outputs ENV=$(ENV)
+	@$(MAKE) --no-print-directory smoke ENV=$(ENV)
 
 outputs: env-check $(VENV)/.synced ## Print an environment's GraphQL URL, key expiry and dashboard; the key itself with SHOW_KEY=1
 	@$(SELECT_ENV)
@@ -178,6 +179,12 @@ limits: $(OPERATORS_ENV_CHECK) $(VENV)/.synced ## Change a client's daily limits
 
 audit: $(OPERATORS_ENV_CHECK) $(VENV)/.synced ## What operators did to clients and keys, newest first: make audit ENV=dev [FIRST=50] [AFTER=<cursor>]
 	@$(OPERATORS) audit --first="$$FIRST" --after="$$AFTER"
+
+# The smoke test (docs/deployment.md#the-smoke-test), signed as the operators' targets are; `make apply` ends with it.
+# SMOKE_WAIT_SECONDS and SMOKE_SMS_TO reach the tool through the environment.
+.PHONY: smoke
+smoke: $(OPERATORS_ENV_CHECK) $(VENV)/.synced ## Prove an environment works end to end (make apply ends with it), as the client smoke: make smoke ENV=dev [SMOKE_SMS_TO=+44...]
+	@$(if $(filter local,$(ENV)),,$(TF) workspace select $(ENV) >/dev/null &&) $(PY) -m tools.smoke --env "$(ENV)" --terraform "$(TERRAFORM)"
 
 clean: ## Remove installed toolchains and caches
 	rm -rf $(VENV) $(TOOLS) node_modules .pytest_cache

@@ -7,8 +7,9 @@ sns_region = "eu-central-1"
 default_email_from     = "no-reply@example.com"
 allowed_email_senders  = ["support@example.com"]
 allowed_sms_sender_ids = []
-# Countries SMS may go to (E.164 prefixes): a number elsewhere is refused, the toll-fraud guard.
-sms_allowed_prefixes = ["+1", "+44"]
+# Countries SMS may go to (ISO 3166 alpha-2): a valid number of one of them, nothing else (not the rest of +1,
+# the Caribbean's toll-fraud destinations; not the UK's crown dependencies), the toll-fraud guard.
+sms_allowed_countries = ["US", "CA", "GB"]
 
 # Message records are deleted this long after they were sent (DynamoDB TTL).
 message_retention_days = 30
@@ -43,6 +44,21 @@ sms = {
 alarms = {
   email_subscribers = [] # e.g. ["messenger-oncall@example.com"]
 }
+
+# Clients (docs/api.md): a client created without limits of its own may send this many messages a day, and the
+# `default` client (the API key's) starts with them; a client key lives at most key_max_days.
+client_defaults = {
+  email_per_day = 10000
+  sms_per_day   = 1000
+  key_max_days  = 90
+}
+# A TEST key's messages reach no one and are deleted this long after they were recorded.
+test_message_retention_days = 7
+# IAM roles and users that call as a client (SigV4): their ARN to the client id, e.g.
+# { "arn:aws:iam::123456789012:role/billing-backend" = "default" }. Unmapped IAM callers are operators only.
+iam_clients = {}
+# How long AppSync caches a key's authorization: a revoked key keeps working up to this long.
+authorizer_cache_seconds = 60
 
 tags = {
   CostCenter = "messenger-stage"

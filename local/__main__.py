@@ -52,9 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"cannot listen on {settings.host}:{settings.port}: {error.strerror}", file=sys.stderr)
         return 1
+    host, port = str(server.server_address[0]), int(server.server_address[1])
+    # The port it got (--port 0 picks one): the stack's own functions call its GraphQL endpoint.
+    settings = dataclasses.replace(settings, port=port)
     stack = start_stack(settings)
     server.attach(stack)
-    host, port = str(server.server_address[0]), int(server.server_address[1])
     aws_endpoint = stack.aws.endpoint_url if stack.aws else "(none)"
     print(f"serverless-messenger local stack ready in {time.monotonic() - started:.1f}s", flush=True)
     print(f"  Console:  http://{host}:{port}/   (outbox, messages, send, GraphQL explorer, channels, webhooks)", flush=True)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from local import sms_countries
 from local.appsync.auth import Authorizer
 from local.manifest import Manifest, StorageContract
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_API_KEY = "local-dev-api-key"
 LOCAL_ACCESS_KEY_ID = "LOCALDEVACCESSKEY"
@@ -61,7 +65,9 @@ class Settings:
     email_per_recipient_per_hour: int = field(default_factory=lambda: int(_env("EMAIL_PER_RECIPIENT_PER_HOUR", "50")))
     sms_per_minute: int = field(default_factory=lambda: int(_env("SMS_PER_MINUTE", "100")))
     email_per_minute: int = field(default_factory=lambda: int(_env("EMAIL_PER_MINUTE", "1000")))
-    # E.164 prefixes SMS may go to (comma-separated, e.g. "+1,+44"); unset: every number.
+    # Countries SMS may go to: ISO 3166 alpha-2 codes, comma-separated (e.g. "US,CA,GB"); unset: every valid number.
+    sms_allowed_countries: str = field(default_factory=lambda: _env("SMS_ALLOWED_COUNTRIES", ""))
+    # Deprecated, for one release: E.164 prefixes (e.g. "+1,+44"), now of valid numbers of their calling codes' countries.
     sms_allowed_prefixes: str = field(default_factory=lambda: _env("SMS_ALLOWED_PREFIXES", ""))
     # Origins besides loopback ones that may call /graphql from a browser (comma-separated, e.g. a dev server).
     cors_origins: str = field(default_factory=lambda: _env("CORS_ORIGINS", ""))
@@ -122,10 +128,38 @@ class Settings:
         mapping = json.loads(self.iam_clients)
         if not isinstance(mapping, dict) or not all(isinstance(value, str) for value in mapping.values()):
             raise ValueError('IAM_CLIENTS must be a JSON object of IAM ARNs to client ids, e.g. {"arn:aws:iam::000000000000:user/local": "local"}')
+        unknown = sorted(set(_split(self.sms_allowed_countries)) - set(sms_countries.countries()))
+        if unknown:
+            raise ValueError(f"SMS_ALLOWED_COUNTRIES: {', '.join(unknown)} is not an ISO 3166 alpha-2 code libphonenumber knows (e.g. US, GB)")
+        if _split(self.sms_allowed_countries) and _split(self.sms_allowed_prefixes):
+            raise ValueError("SMS_ALLOWED_PREFIXES is deprecated and replaced by SMS_ALLOWED_COUNTRIES: set only SMS_ALLOWED_COUNTRIES")
+        if any(not re.fullmatch(r"\+[1-9][0-9]{0,5}", prefix) for prefix in _split(self.sms_allowed_prefixes)):
+            raise ValueError("SMS_ALLOWED_PREFIXES lists E.164 prefixes: + and 1-6 digits, the first not 0 (e.g. +1,+44)")
         if not 1 <= self.query_depth_limit <= 75:
             raise ValueError("QUERY_DEPTH_LIMIT must be a whole number from 1 to 75 (AppSync's range)")
         if not 0 < self.read_timeout_seconds <= 300:
             raise ValueError("READ_TIMEOUT_SECONDS must be a number of seconds above 0, at most 300")
+
+    @property
+    def deprecations(self) -> list[str]:
+        """Settings still honoured for one release; the stack logs each at start-up."""
+        if not _split(self.sms_allowed_prefixes):
+            return []
+        return [
+            (
+                "SMS_ALLOWED_PREFIXES is deprecated and will be removed in the next release: set SMS_ALLOWED_COUNTRIES "
+                "(ISO 3166 alpha-2 codes, e.g. US,CA,GB). Its prefixes still apply, to valid numbers of their countries."
+            )
+        ]
+
+    @property
+    def sms_countries(self) -> list[str]:
+        """The regions SMS may go to: as set, those of the deprecated prefixes, or (unset) every region."""
+        if _split(self.sms_allowed_countries):
+            return sorted(set(_split(self.sms_allowed_countries)))
+        if _split(self.sms_allowed_prefixes):
+            return sms_countries.countries_of_prefixes(_split(self.sms_allowed_prefixes))
+        return sms_countries.every_region()
 
     @property
     def authorizer(self) -> Authorizer:
@@ -161,7 +195,9 @@ class Settings:
                 "keyMaxDays": self.client_key_max_days,
             },
             "iamClients": iam_principal_prefixes(json.loads(self.iam_clients)),
-            **({"smsAllowedPrefixes": _split(self.sms_allowed_prefixes)} if self.sms_allowed_prefixes.strip() else {}),
+            "smsAllowedCountries": self.sms_countries,
+            "smsNumbering": sms_countries.sms_numbering(self.sms_countries),
+            **({"smsAllowedPrefixes": _split(self.sms_allowed_prefixes)} if _split(self.sms_allowed_prefixes) else {}),
         }
 
     @property
@@ -248,18 +284,28 @@ class Settings:
             "POWERTOOLS_METRICS_NAMESPACE": self.metrics_namespace,
         }
 
-    def clients_env(self) -> dict[str, str]:
-        """What the authorizer, operators' and erasure Lambdas (handlers/clients) get as their environment in AWS."""
-        return {
-            "MESSAGES_TABLE": self.table_names["messages"],
-            "MESSAGES_TABLE_REGION": self.table_region,
-            "AUTHORIZER_CACHE_SECONDS": str(self.authorizer_cache_seconds),
-        }
+    @property
+    def graphql_url(self) -> str:
+        """The stack's own GraphQL endpoint, which the event publisher calls as it calls AppSync's."""
+        return f"http://{self.host}:{self.port}/graphql"
 
     @property
     def webhook_queue_url(self) -> str:
         """The queue of webhook deliveries: the event publisher queues them, the webhook sender sends them."""
         return f"https://sqs.{self.table_region}.amazonaws.com/123456789012/{self.stage}-messenger-webhook-deliveries"
+
+    def clients_env(self) -> dict[str, str]:
+        """What the authorizer, operators', erasure and event publisher Lambdas (handlers/clients) get as their
+        environment in AWS."""
+        return {
+            "MESSAGES_TABLE": self.table_names["messages"],
+            "MESSAGES_TABLE_REGION": self.table_region,
+            "AUTHORIZER_CACHE_SECONDS": str(self.authorizer_cache_seconds),
+            "GRAPHQL_API_URL": self.graphql_url,
+            "GRAPHQL_API_REGION": self.table_region,
+            "WEBHOOK_QUEUE_URL": self.webhook_queue_url,
+            "POWERTOOLS_METRICS_NAMESPACE": self.metrics_namespace,
+        }
 
     @property
     def webhook_dead_letter_queue_url(self) -> str:
@@ -279,7 +325,6 @@ class Settings:
         terraform/webhooks.tf sets it; and, here alone, plain HTTP to loopback receivers."""
         return {
             "WEBHOOK_KMS_KEY_ID": self.kms_key_alias,
-            "WEBHOOK_QUEUE_URL": self.webhook_queue_url,
             "WEBHOOK_DEAD_LETTER_QUEUE_URL": self.webhook_dead_letter_queue_url,
             "WEBHOOK_RETRY_SCHEDULE_SECONDS": ",".join(str(wait) for wait in self.webhook_retry_schedule(manifest)),
             "WEBHOOK_ATTEMPT_RETENTION_DAYS": str(self.webhook_attempt_retention_days),

@@ -13,7 +13,7 @@ MANIFEST_PATH = GRAPHQL_DIR / "manifest.json"
 
 DATA_SOURCE_TYPES = {"NONE", "AMAZON_DYNAMODB", "AWS_LAMBDA"}
 # What starts an event handler, in AWS and in the local stack (terraform/main.tf: trigger_regions).
-TRIGGERS = {"sesEvents", "smsDeliveryLogs", "schedule", "alarms", "testOutcomes"}
+TRIGGERS = {"sesEvents", "smsDeliveryLogs", "schedule", "alarms", "testOutcomes", "tableStream"}
 
 
 class ManifestError(Exception):
@@ -51,6 +51,8 @@ class EventHandler:
     handler: str
     trigger: str
     queries: tuple[str, ...] = ()
+    # A tableStream handler's event source mapping filter patterns (Lambda's FilterCriteria, ORed).
+    stream_filters: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,12 @@ def load_manifest(path: Path = MANIFEST_PATH) -> Manifest:
         )
     event_handlers = {
         name: EventHandler(
-            name=name, source=entry["source"], handler=entry["handler"], trigger=entry["trigger"], queries=tuple(entry.get("queries", []))
+            name=name,
+            source=entry["source"],
+            handler=entry["handler"],
+            trigger=entry["trigger"],
+            queries=tuple(entry.get("queries", [])),
+            stream_filters=tuple(entry.get("streamFilters", [])),
         )
         for name, entry in raw.get("eventHandlers", {}).items()
     }

@@ -31,6 +31,7 @@ from local.appsync.realtime import Realtime
 from local.aws.activity import Activity
 from local.aws.emulator import EmulatedAws, delete_expired, provision, start_moto
 from local.aws.event_sources import SqsEventSource
+from local.aws.table_stream import EventSourceMapping, TableStream
 from local.config import Settings
 from local.manifest import REPO_ROOT, TRIGGERS, Manifest, load_manifest
 from local.providers.outbox import Outbox
@@ -55,6 +56,8 @@ class LocalStack:
     activity: Activity
     simulator: MailboxSimulator
     test_outcomes: SqsEventSource
+    # The messages table's stream, fed to its tableStream handlers (the event publisher).
+    stream: TableStream
     webhooks: SqsEventSource
     authorizer: Authorizer
     local_keys: dict[str, str]
@@ -76,6 +79,7 @@ class LocalStack:
             self.authorizer.lambda_authorizer.close()
         self.simulator.stop()
         self.test_outcomes.stop()
+        self.stream.stop()
         self.webhooks.stop()
         self.activity.close()
         self.engine.close()
@@ -160,6 +164,8 @@ def assemble_stack(settings: Settings) -> LocalStack:
     messages = manifest.tables["messages"]
     activity = Activity(outbox, (messages["partitionKey"], messages["sortKey"]))
     activity.attach(session)
+    stream = TableStream(settings.table_names["messages"], (messages["partitionKey"], messages["sortKey"]), settings.table_region)
+    stream.attach(session)
     engine = JsEngine()
     executor = PipelineExecutor(manifest, engine, build_data_sources(settings, manifest), env={})
     reporter = build_status_reporter(settings, manifest, engine, outbox)
@@ -174,6 +180,12 @@ def assemble_stack(settings: Settings) -> LocalStack:
         reporter.handlers["testOutcomes"],
     )
     test_outcomes.start()
+    stream.start(
+        [
+            EventSourceMapping(function, handler.stream_filters)
+            for handler, function in zip(manifest.handlers_triggered_by("tableStream"), reporter.handlers["tableStream"], strict=True)
+        ]
+    )
     webhooks = build_webhook_sender(settings, manifest)
     webhooks.start()
     graphql = GraphQLHost(
@@ -190,9 +202,13 @@ def assemble_stack(settings: Settings) -> LocalStack:
         settings.authorizer_cache_seconds,
         function_name=f"{settings.stage}-authorizer",
     )
-    authorizer = dataclasses.replace(settings.authorizer, lambda_authorizer=lambda_authorizer)
+    # The functions sign their calls to the API (publishMessageEvent) with what this process's session
+    # resolves, the emulated account's credentials: the API takes them as the functions' role.
+    functions_role = session.get_credentials()
+    function_credentials = None if functions_role is None else (functions_role.access_key, functions_role.secret_key)
+    authorizer = dataclasses.replace(settings.authorizer, lambda_authorizer=lambda_authorizer, function_credentials=function_credentials)
     local_keys = provision_local_client(settings, manifest)
-    return LocalStack(settings, manifest, engine, executor, graphql, outbox, reporter, activity, simulator, test_outcomes, webhooks, authorizer, local_keys)
+    return LocalStack(settings, manifest, engine, executor, graphql, outbox, reporter, activity, simulator, test_outcomes, stream, webhooks, authorizer, local_keys)
 
 
 # Who the audit log names for what the local stack does at start-up.

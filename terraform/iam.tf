@@ -46,6 +46,32 @@ data "aws_iam_policy_document" "delivery" {
     actions   = ["sns:Publish"]
     resources = ["arn:${local.partition}:sns:*:*:*"]
   }
+
+  # A TEST key's simulated outcomes (SendMessageBatch is authorized as sqs:SendMessage), encrypted with the
+  # stack's key through SQS, for this queue only (SQS names the queue in the encryption context).
+  statement {
+    sid       = "QueueSimulatedOutcomesOfTestKeys"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.test_outcomes.arn]
+  }
+
+  statement {
+    sid       = "EncryptSimulatedOutcomesThroughSqs"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [module.kms_key.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["sqs.${var.region}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:aws:sqs:arn"
+      values   = [aws_sqs_queue.test_outcomes.arn]
+    }
+  }
 }
 
 # The table's key, only through DynamoDB and only for this table (its name is in DynamoDB's encryption context):
@@ -111,38 +137,115 @@ data "aws_iam_policy_document" "message_item_update" {
   }
 }
 
-# What the erasure function may do: read a recipient's messages and delete them, the idempotency claims that
-# name them, and the recipient's limit counters (by key: their channel's partition holds everyone's). Nothing else.
-data "aws_iam_policy_document" "erasure" {
-  source_policy_documents = [data.aws_iam_policy_document.table_key.json]
-
-  statement {
-    sid       = "ReadRecipientMessages"
-    actions   = ["dynamodb:Query"]
-    resources = [module.messages_table.arn]
-
-    condition {
-      test     = "ForAllValues:StringLike"
-      variable = "dynamodb:LeadingKeys"
-      values   = ["${local.key_prefixes.message}*"]
+# What each function of handlers/clients calls on the table, statement by statement: the actions, on the
+# partitions (dynamodb:LeadingKeys) each call's key starts with, and, where a call names them, the attributes
+# it reads or writes (dynamodb:Attributes, with the key attributes). TransactWriteItems has no IAM action of its
+# own: each Put and Update in it is authorized as PutItem and UpdateItem against its own item's key.
+locals {
+  clients_function_statements = {
+    authorizer = {
+      # A key's pointer (APIKEY#<key id>: its client), then the key (CLIENT#<client> / KEY#<key id>).
+      ReadKeysAndTheirPointers = { actions = ["dynamodb:GetItem"], partitions = ["${local.key_prefixes.apiKey}*", "${local.key_prefixes.client}*"], attributes = [] }
+      # SET lastUsedAt, on an existing key only.
+      RecordWhenAKeyWasLastUsed = { actions = ["dynamodb:UpdateItem"], partitions = ["${local.key_prefixes.client}*"], attributes = ["lastUsedAt"] }
+    }
+    operators = {
+      # The client settings (CONFIG/DELIVERY), a client, a key's pointer, a key after its revocation.
+      ReadSettingsClientsAndKeys = {
+        actions    = ["dynamodb:GetItem"]
+        partitions = [local.config_item.PK, local.messages_table.clientsItem.PK, "${local.key_prefixes.apiKey}*", "${local.key_prefixes.client}*"]
+        attributes = []
+      }
+      # Pages of clients, a client's keys, the audit log.
+      ListClientsKeysAndAuditEvents = {
+        actions    = ["dynamodb:Query"]
+        partitions = [local.messages_table.clientsItem.PK, "${local.key_prefixes.client}*", local.messages_table.auditItem.PK]
+        attributes = []
+      }
+      # A new client, a new key and its pointer, and the audit record of every change (in one transaction).
+      CreateClientsKeysAndAuditRecords = {
+        actions    = ["dynamodb:PutItem"]
+        partitions = [local.messages_table.clientsItem.PK, "${local.key_prefixes.client}*", "${local.key_prefixes.apiKey}*", local.messages_table.auditItem.PK]
+        attributes = []
+      }
+      # A client's limits, a key's revocation.
+      ChangeLimitsAndRevokeKeys = {
+        actions    = ["dynamodb:UpdateItem"]
+        partitions = [local.messages_table.clientsItem.PK, "${local.key_prefixes.client}*"]
+        attributes = []
+      }
+    }
+    erasure = {
+      # A mailbox's messages, with only what finds their idempotency claims.
+      ReadRecipientMessages = { actions = ["dynamodb:Query"], partitions = ["${local.key_prefixes.message}*"], attributes = ["senderId", "idempotencyKey"] }
+      # Deleted in batches (BatchWriteItem also admits puts: IAM cannot tell them apart; the partition bounds it).
+      DeleteRecipientMessages = { actions = ["dynamodb:BatchWriteItem"], partitions = ["${local.key_prefixes.message}*"], attributes = [] }
+      # The claims that name them: a scoped client's under SCOPE#<client>#<mode>#IDEMPOTENCY#..., the default
+      # client's LIVE ones under IDEMPOTENCY#.
+      DeleteTheirIdempotencyClaims = { actions = ["dynamodb:DeleteItem"], partitions = ["${local.key_prefixes.idempotencyClaim}*", "${local.key_prefixes.scope}*"], attributes = [] }
+      # The operator's action, in the audit log.
+      AuditErasures = { actions = ["dynamodb:PutItem"], partitions = [local.messages_table.auditItem.PK], attributes = [] }
     }
   }
+}
 
-  statement {
-    sid       = "DeleteRecipientItems"
-    actions   = ["dynamodb:BatchWriteItem", "dynamodb:DeleteItem"]
-    resources = [module.messages_table.arn]
+data "aws_iam_policy_document" "clients_function" {
+  for_each = local.clients_function_statements
 
-    condition {
-      test     = "ForAllValues:StringLike"
-      variable = "dynamodb:LeadingKeys"
-      values   = ["${local.key_prefixes.message}*", "${local.key_prefixes.idempotencyClaim}*", "${local.key_prefixes.limit}*"]
+  source_policy_documents = [data.aws_iam_policy_document.table_key.json]
+
+  dynamic "statement" {
+    for_each = each.value
+
+    content {
+      sid       = statement.key
+      actions   = statement.value.actions
+      resources = [module.messages_table.arn]
+
+      condition {
+        test     = "ForAllValues:StringLike"
+        variable = "dynamodb:LeadingKeys"
+        values   = statement.value.partitions
+      }
+
+      dynamic "condition" {
+        for_each = length(statement.value.attributes) > 0 ? [concat([local.messages_table.partitionKey, local.messages_table.sortKey], statement.value.attributes)] : []
+
+        content {
+          test     = "ForAllValues:StringEquals"
+          variable = "dynamodb:Attributes"
+          values   = condition.value
+        }
+      }
+
+      # A write limited to attributes returns nothing beyond them; a read limited to them must name them (a
+      # projection), as in the DynamoDB guide's attribute-limiting policy.
+      dynamic "condition" {
+        for_each = length(statement.value.attributes) > 0 && contains(statement.value.actions, "dynamodb:UpdateItem") ? [1] : []
+
+        content {
+          test     = "StringEqualsIfExists"
+          variable = "dynamodb:ReturnValues"
+          values   = ["NONE"]
+        }
+      }
+
+      dynamic "condition" {
+        for_each = length(statement.value.attributes) > 0 && !contains(statement.value.actions, "dynamodb:UpdateItem") ? [1] : []
+
+        content {
+          test     = "StringEqualsIfExists"
+          variable = "dynamodb:Select"
+          values   = ["SPECIFIC_ATTRIBUTES"]
+        }
+      }
     }
   }
 }
 
 # What each delivery-status function may call: update message items (message_item_update), and find a
-# message by its SNS message ID through the index where it needs to. The scheduled sweep reads the limit
+# message by its SNS message ID through the index where it needs to. The testOutcomes handler reads the
+# simulated outcomes of TEST keys from their queue (through its event source mapping, status.tf). The scheduled sweep reads the limit
 # counters' send times and the status of the messages they point to, and keeps its mark (SWEEP/SWEEP).
 data "aws_iam_policy_document" "event_handler" {
   for_each = local.status_handlers
@@ -160,10 +263,10 @@ data "aws_iam_policy_document" "event_handler" {
   }
 
   # The sweep finds whose partitions hold messages of a stretch of time from the hourly limit counters (their
-  # key and the times of the hour's first and last send), then reads those messages' status.
+  # key, the times of the hour's first and last send, and which clients sent), then reads those messages' status.
   dynamic "statement" {
     for_each = each.value.trigger == "schedule" ? {
-      ReadSendTimesOfLimitCountersOnly = { partitions = "${local.key_prefixes.limit}*", attributes = ["firstSentAt", "lastSentAt"] }
+      ReadSendTimesOfLimitCountersOnly = { partitions = "${local.key_prefixes.limit}*", attributes = ["firstSentAt", "lastSentAt", "clients"] }
       ReadTheStatusOfMessagesOnly      = { partitions = "${local.key_prefixes.message}*", attributes = ["deliveryStatus"] }
     } : {}
 
@@ -189,6 +292,38 @@ data "aws_iam_policy_document" "event_handler" {
         test     = "StringEqualsIfExists"
         variable = "dynamodb:Select"
         values   = ["SPECIFIC_ATTRIBUTES"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.trigger == "testOutcomes" ? [1] : []
+
+    content {
+      sid       = "ReceiveSimulatedOutcomesOfTestKeys"
+      actions   = ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
+      resources = [aws_sqs_queue.test_outcomes.arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.trigger == "testOutcomes" ? [1] : []
+
+    content {
+      sid       = "DecryptSimulatedOutcomesThroughSqs"
+      actions   = ["kms:Decrypt"]
+      resources = [module.kms_key.arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sqs.${var.region}.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:EncryptionContext:aws:sqs:arn"
+        values   = [aws_sqs_queue.test_outcomes.arn]
       }
     }
   }

@@ -14,7 +14,6 @@ locals {
 
   messages_table = local.manifest.tables.messages
   delivery       = local.manifest.dataSources.deliveryFunction
-  erasure        = local.manifest.dataSources.erasureFunction
   # Sender addresses keep their configured case everywhere: IAM compares resource ARNs case-sensitively, so
   # an identity verified as Support@Example.com must be named so. An address given twice in different case
   # counts once, in its first spelling (the resolvers compare addresses case-insensitively).
@@ -38,6 +37,7 @@ locals {
     smsDeliveryLogs = var.sns_region
     schedule        = var.region
     alarms          = var.region
+    testOutcomes    = var.region # the test outcomes queue, beside the delivery function that fills it
   }
   event_handlers = {
     for name, handler in try(local.manifest.eventHandlers, {}) : name => {
@@ -157,12 +157,49 @@ module "messages_table" {
   point_in_time_recovery_days = var.table.point_in_time_recovery_days
 }
 
-# The settings the sendMessage resolvers read (see graphql/functions/loadConfig.js).
+locals {
+  # The countries SMS may go to (with the deprecated prefixes: every country of the calling codes they reach), and
+  # for each of their calling codes the numbering sendMessage tells a number's validity and country by: the code's
+  # regions in libphonenumber's order (graphql/phone_numbering.json, from tools/phone_numbering.py; validateInput.js).
+  phone_numbering   = jsondecode(file("${local.graphql_dir}/phone_numbering.json"))
+  sms_prefix_digits = var.sms_allowed_prefixes == null ? [] : [for prefix in var.sms_allowed_prefixes : trimprefix(prefix, "+")]
+  sms_allowed_countries = var.sms_allowed_countries != null ? sort(distinct(var.sms_allowed_countries)) : sort(distinct(flatten([
+    for code, regions in local.phone_numbering.callingCodes : [for region in regions : region.region]
+    if anytrue([for digits in local.sms_prefix_digits : startswith(code, digits) || startswith(digits, code)])
+  ])))
+  sms_numbering = {
+    for code, regions in local.phone_numbering.callingCodes : code => jsonencode(regions)
+    if anytrue([for region in regions : contains(local.sms_allowed_countries, region.region)])
+  }
+}
+
+# Until sms_allowed_prefixes is removed: a plan that still sets it says so.
+check "sms_allowed_prefixes_deprecated" {
+  assert {
+    condition     = var.sms_allowed_prefixes == null
+    error_message = "sms_allowed_prefixes is deprecated and will be removed in the next release: set sms_allowed_countries (ISO 3166 alpha-2 codes, e.g. [\"US\", \"CA\", \"GB\"]) instead. Its prefixes still apply, now to valid numbers of the countries they reach."
+  }
+}
+
+# The settings the resolvers and the operators' function read (graphql/functions/identifyCaller.js reads the
+# whole CONFIG partition). iamClients: each IAM principal that acts as a client, as identifyCaller.js matches a
+# caller's ARN: a role as the prefix of its sessions' ARNs (arn:<partition>:sts::<account>:assumed-role/<name>/,
+# without the role's path), a user as it is.
+locals {
+  iam_client_principals = {
+    for arn, client in var.iam_clients : replace(arn, "/^(arn:[^:]+):iam::([0-9]{12}):role/(?:.*/)?([^/]+)$/", "$1:sts::$2:assumed-role/$3/") => client
+  }
+  client_default_limits = {
+    emailPerDay = { N = tostring(var.client_defaults.email_per_day) }
+    smsPerDay   = { N = tostring(var.client_defaults.sms_per_day) }
+  }
+}
+
 resource "aws_dynamodb_table_item" "delivery_config" {
   table_name = module.messages_table.name
   hash_key   = local.messages_table.partitionKey
   range_key  = local.messages_table.sortKey
-  item = jsonencode({
+  item = jsonencode(merge({
     (local.messages_table.partitionKey) = { S = local.config_item.PK }
     (local.messages_table.sortKey)      = { S = local.config_item.SK }
     defaultEmailFrom                    = { S = var.default_email_from }
@@ -175,9 +212,45 @@ resource "aws_dynamodb_table_item" "delivery_config" {
       smsPerMinute             = { N = tostring(var.send_limits.sms_per_minute) }
       emailPerMinute           = { N = tostring(var.send_limits.email_per_minute) }
     } }
-    smsAllowedPrefixes   = { L = [for prefix in var.sms_allowed_prefixes : { S = prefix }] }
-    messageRetentionDays = { N = tostring(var.message_retention_days) }
+    smsAllowedCountries      = { L = [for country in local.sms_allowed_countries : { S = country }] }
+    smsNumbering             = { M = { for code, regions in local.sms_numbering : code => { S = regions } } }
+    messageRetentionDays     = { N = tostring(var.message_retention_days) }
+    testMessageRetentionDays = { N = tostring(var.test_message_retention_days) }
+    clients = { M = {
+      defaultLimits = { M = local.client_default_limits }
+      keyMaxDays    = { N = tostring(var.client_defaults.key_max_days) }
+    } }
+    iamClients = { M = { for principal, client in local.iam_client_principals : principal => { S = client } } }
+    }, var.sms_allowed_prefixes == null ? {} : {
+    smsAllowedPrefixes = { L = [for prefix in var.sms_allowed_prefixes : { S = prefix }] }
+  }))
+
+  lifecycle {
+    precondition {
+      condition     = alltrue([for country in local.sms_allowed_countries : contains(keys(local.phone_numbering.regions), country)])
+      error_message = "sms_allowed_countries names a code that is no country libphonenumber knows (graphql/phone_numbering.json lists them): use ISO 3166 alpha-2 codes such as US, CA, GB."
+    }
+  }
+}
+
+# The `default` client: the one the API key sends as (identifyCaller.js), created once with the environment's
+# default limits. Operators change its limits later (updateClientLimits), and Terraform leaves them be.
+resource "aws_dynamodb_table_item" "default_client" {
+  table_name = module.messages_table.name
+  hash_key   = local.messages_table.partitionKey
+  range_key  = local.messages_table.sortKey
+  item = jsonencode({
+    (local.messages_table.partitionKey) = { S = local.messages_table.clientsItem.PK }
+    (local.messages_table.sortKey)      = { S = "${local.key_prefixes.client}${local.manifest.clients.defaultClientId}" }
+    clientId                            = { S = local.manifest.clients.defaultClientId }
+    name                                = { S = "default (the AppSync API key)" }
+    limits                              = { M = local.client_default_limits }
+    createdAt                           = { S = formatdate("YYYY-MM-DD'T'hh:mm:ss'.000Z'", plantimestamp()) }
   })
+
+  lifecycle {
+    ignore_changes = [item]
+  }
 }
 
 module "ses_configuration_set" {
@@ -214,29 +287,65 @@ module "delivery_function" {
     MESSAGES_TABLE               = module.messages_table.name # records the SNS message ID of an accepted SMS
     MESSAGES_TABLE_REGION        = var.region
     POWERTOOLS_METRICS_NAMESPACE = local.metrics_namespace
+    # A TEST key's message reaches no provider: its simulated outcomes go to this queue (status.tf).
+    TEST_OUTCOMES           = jsonencode(local.manifest.testMode)
+    TEST_OUTCOMES_QUEUE_URL = aws_sqs_queue.test_outcomes.url
   }
 }
 
-# eraseRecipient's data source: pages through a recipient's data and deletes it (handlers/erasure).
-module "erasure_function" {
-  source = "../modules/lambda_function"
+# The functions of handlers/clients (the manifest names their handlers): the authorizer of client keys, the
+# operators' API (clients, keys, limits, the audit log) and eraseRecipient's erasure. They share one
+# environment, as the local stack's (local/config.py: clients_env); each has its own role (iam.tf).
+locals {
+  clients_environment = {
+    MESSAGES_TABLE           = module.messages_table.name
+    MESSAGES_TABLE_REGION    = var.region
+    AUTHORIZER_CACHE_SECONDS = tostring(var.authorizer_cache_seconds)
+  }
+  clients_functions = {
+    authorizer = {
+      manifest    = local.manifest.clients.authorizer
+      description = "Checks a client's key (the Authorization header) for AppSync: its client, mode, expiry and revocation"
+      memory_mb   = 256 # on the path of every request whose key is not cached: CPU comes with memory
+      # AppSync waits at most 10 s for an authorizer; two reads and an update take milliseconds.
+      timeout_seconds = 5
+      # At most one run per request (fewer while answers are cached), and far shorter than a delivery.
+      reserved_concurrency = var.delivery_function.reserved_concurrency
+    }
+    operators = {
+      manifest             = local.manifest.dataSources.operatorsFunction
+      description          = "The operators' API: clients, their keys and limits, and the audit log (IAM callers only)"
+      memory_mb            = 256
+      timeout_seconds      = 25 # AppSync gives up on a request after 30 s
+      reserved_concurrency = 2
+    }
+    erasure = {
+      manifest             = local.manifest.dataSources.erasureFunction
+      description          = "Erases everything stored about one recipient (eraseRecipient, IAM callers only)"
+      memory_mb            = 256
+      timeout_seconds      = local.manifest.dataSources.erasureFunction.timeoutSeconds # AppSync gives up after 30 s
+      reserved_concurrency = 2
+    }
+  }
+}
 
-  name                     = "${local.prefix}-erasure"
-  description              = "Erases everything stored about one recipient (eraseRecipient, IAM callers only)"
-  source_dir               = "${path.module}/../${local.erasure.source}"
-  handler                  = local.erasure.handler
+module "clients_functions" {
+  source   = "../modules/lambda_function"
+  for_each = local.clients_functions
+
+  name                     = "${local.prefix}-${each.key}"
+  description              = each.value.description
+  source_dir               = "${path.module}/../${each.value.manifest.source}"
+  handler                  = each.value.manifest.handler
   kms_key_arn              = module.kms_key.arn
   log_retention_days       = var.log_retention_days
-  memory_mb                = 256
-  timeout_seconds          = local.erasure.timeoutSeconds # AppSync gives up on a request after 30 s
-  reserved_concurrency     = 2
+  memory_mb                = each.value.memory_mb
+  timeout_seconds          = each.value.timeout_seconds
+  reserved_concurrency     = each.value.reserved_concurrency
   powertools_layer_version = var.delivery_function.powertools_layer_version
   attach_policy_json       = true
-  policy_json              = data.aws_iam_policy_document.erasure.json
-  environment = {
-    MESSAGES_TABLE        = module.messages_table.name
-    MESSAGES_TABLE_REGION = var.region
-  }
+  policy_json              = data.aws_iam_policy_document.clients_function[each.key].json
+  environment              = local.clients_environment
 }
 
 module "api" {
@@ -246,6 +355,10 @@ module "api" {
   graphql_dir        = local.graphql_dir
   log_retention_days = var.log_retention_days
   api_key            = var.api_key
+  authorizer = {
+    function_arn       = module.clients_functions["authorizer"].arn
+    result_ttl_seconds = var.authorizer_cache_seconds
+  }
 
   introspection_enabled = var.introspection_enabled
   query_depth_limit     = var.query_depth_limit
@@ -260,7 +373,8 @@ module "api" {
   }
   lambda_functions = {
     deliveryFunction         = module.delivery_function.arn
-    erasureFunction          = module.erasure_function.arn
+    erasureFunction          = module.clients_functions["erasure"].arn
+    operatorsFunction        = module.clients_functions["operators"].arn
     webhookEndpointsFunction = module.webhook_endpoints_function.arn
   }
   web_acl_arn = module.firewall.web_acl_arn
@@ -271,9 +385,10 @@ module "api" {
 module "firewall" {
   source = "../modules/api_firewall"
 
-  name               = "${local.prefix}-api"
-  rate_limit         = var.firewall.rate_limit_per_5_minutes
-  api_key_rate_limit = var.firewall.api_key_rate_limit_per_5_minutes
-  log_retention_days = var.log_retention_days
-  kms_key_arn        = module.kms_key.arn
+  name                = "${local.prefix}-api"
+  rate_limit          = var.firewall.rate_limit_per_5_minutes
+  api_key_rate_limit  = var.firewall.api_key_rate_limit_per_5_minutes
+  client_key_prefixes = values(local.manifest.clients.keyPrefixes)
+  log_retention_days  = var.log_retention_days
+  kms_key_arn         = module.kms_key.arn
 }

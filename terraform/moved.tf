@@ -45,3 +45,10 @@ moved {
   from = aws_cloudwatch_event_target.stale_pending
   to   = aws_cloudwatch_event_target.schedule["stalePending"]
 }
+
+# The erasure function became one of the functions of handlers/clients (for_each): the function, its role, log
+# group and policies of a stack applied before keep their identity.
+moved {
+  from = module.erasure_function
+  to   = module.clients_functions["erasure"]
+}

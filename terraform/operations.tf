@@ -58,7 +58,7 @@ locals {
   # Every function, for the dashboard: where it runs and what it is called.
   functions = merge(
     { delivery = { name = module.delivery_function.name, region = var.region } },
-    { erasure = { name = module.erasure_function.name, region = var.region } },
+    { for name, function in module.clients_functions : name => { name = function.name, region = var.region } },
     { for name, function in module.event_handlers : name => { name = function.name, region = function.region } },
     { for name, function in module.guardrail : name => { name = function.name, region = function.region } },
     local.webhook_functions,

@@ -4,13 +4,13 @@ output "graphql_url" {
 }
 
 output "api_key" {
-  description = "The API key to send as x-api-key (the original's serverlessmessengerapikeyvalue<stage>); read it with terraform output -raw api_key."
+  description = "The API key to send as x-api-key (the original's serverlessmessengerapikeyvalue<stage>), the `default` client's; read it with terraform output -raw api_key. Null while api_key.enabled is false."
   value       = module.api.api_key
   sensitive   = true
 }
 
 output "api_key_expires" {
-  description = "When the current API key stops working."
+  description = "When the current API key stops working; null while api_key.enabled is false."
   value       = module.api.api_key_expires
 }
 
@@ -61,7 +61,17 @@ output "graphql_api_arn" {
 
 output "erasure_function_name" {
   description = "The Lambda behind eraseRecipient."
-  value       = module.erasure_function.name
+  value       = module.clients_functions["erasure"].name
+}
+
+output "clients_function_names" {
+  description = "The functions of handlers/clients: the authorizer of client keys, the operators' API and erasure."
+  value       = { for name, function in module.clients_functions : name => function.name }
+}
+
+output "test_outcomes_queue_url" {
+  description = "The queue of TEST keys' simulated outcomes (KMS-encrypted), which the testOutcomes handler records."
+  value       = aws_sqs_queue.test_outcomes.url
 }
 
 output "region" {

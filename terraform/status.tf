@@ -1,7 +1,8 @@
 # Delivery status: SES events (email) and SNS SMS delivery logs turn ACCEPTED messages into DELIVERED,
 # BOUNCED, FAILED, ... through the event handlers that graphql/manifest.json lists; a scheduled sweep turns
-# messages left PENDING (their outcome was never recorded) into UNKNOWN. Each handler is wired by the trigger
-# the manifest gives it: sesEvents, smsDeliveryLogs or schedule.
+# messages left PENDING (their outcome was never recorded) into UNKNOWN; the outcomes simulated for TEST keys'
+# messages are recorded the same way. Each handler is wired by the trigger the manifest gives it: sesEvents,
+# smsDeliveryLogs, schedule or testOutcomes.
 
 resource "terraform_data" "event_handler_guard" {
   input = sort(keys(local.event_handlers))
@@ -10,6 +11,11 @@ resource "terraform_data" "event_handler_guard" {
     precondition {
       condition     = alltrue([for handler in values(local.event_handlers) : contains(keys(local.trigger_regions), handler.trigger)])
       error_message = "Every event handler in graphql/manifest.json needs a trigger this stack wires: ${join(", ", keys(local.trigger_regions))}."
+    }
+
+    precondition {
+      condition     = length(local.handlers_by_trigger.testOutcomes) <= 1
+      error_message = "At most one event handler in graphql/manifest.json has the trigger testOutcomes: the test outcomes queue feeds one handler."
     }
 
     precondition {
@@ -312,4 +318,88 @@ resource "aws_cloudwatch_event_target" "schedule" {
   arn       = module.event_handlers[each.key].arn
 
   depends_on = [aws_lambda_permission.schedule]
+}
+
+# --- TEST keys: the delivery function -> SQS queue (region) -> testOutcomes ------------------------
+# A TEST key's message reaches neither SES nor SNS: the delivery function queues the statuses a provider would
+# report (graphql/manifest.json: testMode), each delayed a little more, and the testOutcomes handler records
+# them as emailEvents and smsEvents record real ones. A batch the handler keeps failing on moves, after
+# max_receive_count tries, to the handler's dead-letter queue, whose alarm every dead-letter queue has.
+
+locals {
+  test_outcomes_queue = {
+    name = "${local.prefix}-test-outcomes"
+    # Lambda's advice for a queue it reads: six times the function's timeout, so a batch is not handed out
+    # again while it is still being handled.
+    visibility_timeout_seconds = min(43200, 6 * var.status_functions.timeout_seconds)
+    max_receive_count          = 5
+    # The outcomes of a test message are worth nothing a day later.
+    message_retention_seconds = 86400
+  }
+}
+
+resource "aws_sqs_queue" "test_outcomes" {
+  name                       = local.test_outcomes_queue.name
+  kms_master_key_id          = module.kms_key.arn
+  message_retention_seconds  = local.test_outcomes_queue.message_retention_seconds
+  visibility_timeout_seconds = local.test_outcomes_queue.visibility_timeout_seconds
+}
+
+# Apart from the queue: the handler's role names the queue, and the handler's module makes the dead-letter queue.
+resource "aws_sqs_queue_redrive_policy" "test_outcomes" {
+  for_each = local.handlers_by_trigger.testOutcomes
+
+  queue_url = aws_sqs_queue.test_outcomes.id
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = module.event_handlers[each.key].dead_letter_queue_arn
+    maxReceiveCount     = local.test_outcomes_queue.max_receive_count
+  })
+}
+
+data "aws_iam_policy_document" "test_outcomes_queue" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"] # a Deny: every action over plain HTTP is refused
+    resources = [aws_sqs_queue.test_outcomes.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "test_outcomes" {
+  queue_url = aws_sqs_queue.test_outcomes.id
+  policy    = data.aws_iam_policy_document.test_outcomes_queue.json
+}
+
+# Lambda polls the queue with the handler's own role (iam.tf: ReceiveSimulatedOutcomesOfTestKeys). A batch the
+# handler fails on is tried again whole: recording a status is idempotent (a status never moves backwards).
+resource "aws_lambda_event_source_mapping" "test_outcomes" {
+  for_each = local.handlers_by_trigger.testOutcomes
+
+  region           = local.event_handler_regions[each.key]
+  event_source_arn = aws_sqs_queue.test_outcomes.arn
+  function_name    = module.event_handlers[each.key].arn
+  batch_size       = 10
+
+  # No more pollers than the function may run at once (SQS's floor is 2), so batches are not throttled back.
+  dynamic "scaling_config" {
+    for_each = var.status_functions.reserved_concurrency >= 2 ? [var.status_functions.reserved_concurrency] : []
+
+    content {
+      maximum_concurrency = min(1000, scaling_config.value)
+    }
+  }
+
+  # The role must be allowed to read the queue before Lambda accepts the mapping.
+  depends_on = [module.event_handlers]
 }

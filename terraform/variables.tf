@@ -82,8 +82,9 @@ variable "log_retention_days" {
 }
 
 variable "api_key" {
-  description = "API key lifetime in days: replaced on the first apply after rotation_days, each key valid for validity_days (at most 365)."
+  description = "The AppSync API key, the `default` client's path from before client keys existed (x-api-key): enabled (default true) keeps it; false deletes it, so only client keys and IAM callers remain. Lifetime in days: replaced on the first apply after rotation_days, each key valid for validity_days (at most 365)."
   type = object({
+    enabled       = optional(bool, true)
     validity_days = optional(number, 90)
     rotation_days = optional(number, 60)
   })
@@ -193,7 +194,7 @@ variable "sms" {
 }
 
 variable "firewall" {
-  description = "WAF settings of the API: requests per 5 minutes one client IP, and one API key (the x-api-key header), may make before WAF blocks them."
+  description = "WAF settings of the API: requests per 5 minutes one client IP, and one key (each API key in x-api-key, each client key in Authorization), may make before WAF blocks them."
   type = object({
     rate_limit_per_5_minutes         = optional(number, 1000)
     api_key_rate_limit_per_5_minutes = optional(number, 3000)
@@ -239,12 +240,29 @@ variable "send_limits" {
   }
 }
 
-variable "sms_allowed_prefixes" {
-  description = "E.164 prefixes (country codes) SMS may go to, e.g. [\"+1\", \"+44\"]: a number outside them is a ValidationError. Each environment sets its own; there is no default, so no environment sends SMS worldwide by accident (toll fraud)."
+variable "sms_allowed_countries" {
+  description = "Countries SMS may go to, as ISO 3166 alpha-2 codes (e.g. [\"US\", \"CA\", \"GB\"]): an SMS goes only to a number libphonenumber calls valid and of one of them, so [\"US\"] does not reach Jamaica's +1 876. Any other number is a ValidationError. Each environment sets its own; there is no default, so no environment sends SMS worldwide by accident (toll fraud)."
   type        = list(string)
+  default     = null
 
   validation {
-    condition     = length(var.sms_allowed_prefixes) > 0 && alltrue([for prefix in var.sms_allowed_prefixes : can(regex("^\\+[1-9][0-9]{0,5}$", prefix))])
+    condition     = var.sms_allowed_countries == null ? true : length(var.sms_allowed_countries) > 0 && alltrue([for country in var.sms_allowed_countries : can(regex("^[A-Z]{2}$", country))])
+    error_message = "sms_allowed_countries lists at least one ISO 3166 alpha-2 code in capitals (e.g. US, CA, GB)."
+  }
+
+  validation {
+    condition     = (var.sms_allowed_countries == null) != (var.sms_allowed_prefixes == null)
+    error_message = "Set sms_allowed_countries (the deprecated sms_allowed_prefixes only instead of it, never both)."
+  }
+}
+
+variable "sms_allowed_prefixes" {
+  description = "Deprecated, kept for one release: set sms_allowed_countries instead. E.164 prefixes SMS may go to (e.g. [\"+1\", \"+44\"]); they now admit the valid numbers, starting with a prefix, of the countries of the calling codes the prefixes reach."
+  type        = list(string)
+  default     = null
+
+  validation {
+    condition     = var.sms_allowed_prefixes == null ? true : length(var.sms_allowed_prefixes) > 0 && alltrue([for prefix in var.sms_allowed_prefixes : can(regex("^\\+[1-9][0-9]{0,5}$", prefix))])
     error_message = "sms_allowed_prefixes lists at least one E.164 prefix: + and 1-6 digits, the first not 0 (e.g. +1, +44, +4917)."
   }
 }
@@ -257,6 +275,69 @@ variable "message_retention_days" {
   validation {
     condition     = var.message_retention_days >= 1 && var.message_retention_days <= 3650 && floor(var.message_retention_days) == var.message_retention_days
     error_message = "message_retention_days is a whole number of days, 1 to 3650."
+  }
+}
+
+variable "test_message_retention_days" {
+  description = "Days a TEST key's message record is kept (DynamoDB's TTL deletes it this long after it was created): TEST messages reach no one, so they need not be kept as long as message_retention_days."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.test_message_retention_days >= 1 && var.test_message_retention_days <= 3650 && floor(var.test_message_retention_days) == var.test_message_retention_days
+    error_message = "test_message_retention_days is a whole number of days, 1 to 3650."
+  }
+}
+
+variable "client_defaults" {
+  description = "Clients (docs/api.md): email_per_day and sms_per_day, the daily limits of a client created without its own (operators change a client's limits with updateClientLimits); the `default` client, the API key's, starts with them too. key_max_days: the longest a client key may live, and the lifetime of a key created without expiresAt."
+  type = object({
+    email_per_day = optional(number, 10000)
+    sms_per_day   = optional(number, 1000)
+    key_max_days  = optional(number, 365)
+  })
+  default = {}
+
+  validation {
+    condition     = alltrue([for limit in [var.client_defaults.email_per_day, var.client_defaults.sms_per_day] : limit >= 0 && limit <= 10000000 && floor(limit) == limit])
+    error_message = "client_defaults.email_per_day and sms_per_day are whole numbers from 0 to 10,000,000 (the operators' API accepts no more)."
+  }
+
+  validation {
+    condition     = var.client_defaults.key_max_days >= 1 && var.client_defaults.key_max_days <= 3650 && floor(var.client_defaults.key_max_days) == var.client_defaults.key_max_days
+    error_message = "client_defaults.key_max_days is a whole number of days, 1 to 3650."
+  }
+}
+
+variable "iam_clients" {
+  description = "IAM roles and users that call the API as a client, signed with SigV4 (AWS_IAM): their ARN (arn:aws:iam::<account>:role/<name> or :user/<name>) to the client id they send as. Every session of a role counts (a role's path is not part of its sessions' ARNs). An IAM caller not listed here may call the operators' fields only, and only if its own IAM policy allows them."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for arn in keys(var.iam_clients) : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/([\\w+=,.@-]+/)*[\\w+=,.@-]{1,64}$", arn))])
+    error_message = "Every iam_clients key is an IAM role or user ARN: arn:aws:iam::<12-digit account>:role/<name> or :user/<name> (a path allowed)."
+  }
+
+  validation {
+    condition     = alltrue([for client in values(var.iam_clients) : can(regex("^([0-9A-HJKMNP-TV-Z]{26}|[a-z][a-z0-9-]{0,31})$", client))])
+    error_message = "Every iam_clients value is a client id: `default`, or the id createClient returned (26 letters and digits)."
+  }
+
+  validation {
+    condition     = length(distinct([for arn in keys(var.iam_clients) : replace(arn, "/^(arn:[^:]+):iam::([0-9]{12}):role/(?:.*/)?([^/]+)$/", "$1:sts::$2:assumed-role/$3/")])) == length(var.iam_clients)
+    error_message = "Two iam_clients roles share a name (in different paths): their sessions cannot be told apart, so map only one of them."
+  }
+}
+
+variable "authorizer_cache_seconds" {
+  description = "How long AppSync caches the authorizer's answer for a client key (0-3600; 0 turns the cache off, each request is then checked): a revoked key keeps working up to this long, and the authorizer runs at most once per key in that time."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.authorizer_cache_seconds >= 0 && var.authorizer_cache_seconds <= 3600 && floor(var.authorizer_cache_seconds) == var.authorizer_cache_seconds
+    error_message = "authorizer_cache_seconds is a whole number of seconds from 0 to 3600 (AppSync's range)."
   }
 }
 

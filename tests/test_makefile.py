@@ -2,7 +2,8 @@
 
 - `make help` lists every target a user runs, its descriptions aligned whatever the names' length.
 - The deploy targets keep the API key out of logs: `make apply` prints no key and leaves no plan file (which holds
-  every value, the key included); `make outputs SHOW_KEY=1` prints it when asked, and the dashboard's URL always.
+  every value, the key included), and ends with the smoke test; `make outputs SHOW_KEY=1` prints the key when asked,
+  and the dashboard's URL always.
 - Before Terraform starts, `make plan` says in one line each what is missing (the registry or installed
   providers, AWS credentials) and how to fix it; `make outputs|channels` say an environment was never applied.
 - `make pause|resume|channels` select the environment's workspace, then hand the request to tools/channels.py
@@ -83,8 +84,14 @@ def no_aws_credentials(tmp_path: Path) -> dict[str, str]:
     return {**env, "HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"), "AWS_EC2_METADATA_DISABLED": "true"}
 
 
+# What a make that runs these tests (make test) tells its children: a target run here must behave as a user's
+# top-level make, not as a sub-make (whose errors read "make[2]: ***" and whose variables it would pass down).
+MAKE_CONTEXT = ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES", "MAKE_TERMOUT", "MAKE_TERMERR")
+
+
 def run_make(target: str, *variables: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["make", "--no-print-directory", target, *variables], cwd=REPO_ROOT, env=env or dict(os.environ), capture_output=True, text=True, check=False)
+    child_env = {name: value for name, value in (env or os.environ).items() if name not in MAKE_CONTEXT}
+    return subprocess.run(["make", "--no-print-directory", target, *variables], cwd=REPO_ROOT, env=child_env, capture_output=True, text=True, check=False)
 
 
 def make(target: str, terraform: Path, *variables: str) -> str:
@@ -214,10 +221,19 @@ def test_a_workspace_that_was_planned_but_never_applied_is_not_deployed_yet(tmp_
 # --- apply, outputs and the channel targets -----------------------------------------------------------------
 
 
-def test_apply_prints_the_url_but_not_the_key_and_removes_the_plan_file(fake_terraform: Path) -> None:
-    output = make("apply", fake_terraform)
+# Stands in for the virtualenv's python when it runs the smoke test (tools/smoke.py, run against real local stacks in
+# tests/smoke/): says so, with its arguments; anything else it hands to the real one.
+SMOKE_STAND_IN = f"""#!/bin/sh
+if [ "$2" = tools.smoke ]; then echo "smoke stand-in: $*"; exit 0; fi
+exec "{REPO_ROOT / ".venv" / "bin" / "python"}" "$@"
+"""
+
+
+def test_apply_prints_the_url_but_not_the_key_removes_the_plan_file_then_runs_the_smoke(fake_terraform: Path, tmp_path: Path) -> None:
+    output = make("apply", fake_terraform, f"PY={script(tmp_path, 'python', SMOKE_STAND_IN)}")
     assert "graphql_url = https://" in output and KEY not in output and "SHOW_KEY=1" in output
     assert not (REPO_ROOT / "terraform" / "dev.tfplan").exists()
+    assert output.splitlines()[-1] == f"smoke stand-in: -m tools.smoke --env dev --terraform {fake_terraform}"
 
 
 def test_outputs_prints_the_key_only_when_asked(fake_terraform: Path) -> None:

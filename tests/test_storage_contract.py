@@ -57,7 +57,13 @@ PINNED_CONSTANTS = {
     ("handlers/clients/clients_common.py", "AUDIT_PK"): ("auditItem", "PK"),
     ("handlers/clients/operators.py", "CONFIG_PK"): ("configItem", "PK"),
     ("handlers/clients/operators.py", "CONFIG_SK"): ("configItem", "SK"),
-    ("handlers/clients/erasure.py", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
+    ("handlers/clients/clients_common.py", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
+    ("handlers/clients/clients_common.py", "SCOPE_PREFIX"): ("keyPrefixes", "scope"),
+    ("handlers/clients/clients_common.py", "EVENT_PREFIX"): ("keyPrefixes", "event"),
+    ("handlers/clients/clients_common.py", "DEFAULT_CLIENT_ID"): ("clients", "defaultClientId"),
+    ("handlers/clients/publisher.py", "SUBSCRIBERS_PREFIX"): ("keyPrefixes", "subscribers"),
+    ("handlers/clients/publisher.py", "WEBHOOK_PREFIX"): ("keyPrefixes", "webhook"),
+    ("graphql/functions/queryEvents.js", "EVENT_PREFIX"): ("keyPrefixes", "event"),
     ("handlers/clients/erasure.py", "IDEMPOTENCY_PREFIX"): ("keyPrefixes", "idempotencyClaim"),
     ("handlers/clients/webhook_common.py", "WEBHOOK_PREFIX"): ("keyPrefixes", "webhook"),
     ("handlers/clients/webhook_common.py", "ATTEMPT_PREFIX"): ("keyPrefixes", "webhookAttempt"),
@@ -183,6 +189,11 @@ def test_references_inside_the_manifest_resolve(manifest: Manifest, storage: Sto
         assert set(source.get("writablePartitions", [])) <= set(storage.key_prefixes)
     for handler in manifest.event_handlers.values():
         assert set(handler.queries) <= set(storage.indexes)
+
+
+def test_the_event_publishers_stream_filter_passes_exactly_the_message_partitions(manifest: Manifest, storage: StorageContract) -> None:
+    [publisher] = manifest.handlers_triggered_by("tableStream")
+    assert publisher.stream_filters == ({"dynamodb": {"Keys": {"PK": {"S": [{"prefix": storage.key_prefixes["message"]}]}}}},)
 
 
 def test_the_sweep_knows_how_long_a_recipients_counter_lives(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -54,6 +54,7 @@ class ApiError(OperatorError):
     """The API's GraphQL errors, each shown as `<errorType>: <message>`."""
 
     def __init__(self, errors: list[dict[str, Any]]) -> None:
+        self.errors = errors
         self.error_types = [str(error.get("errorType") or "GraphQLError") for error in errors]
         super().__init__("\n".join(f"{kind}: {error.get('message', '')}" for kind, error in zip(self.error_types, errors, strict=True)))
 
@@ -103,9 +104,17 @@ def deployed_endpoint(env: str, terraform: str, output: Callable[[str, str], str
 
 def call(endpoint: Endpoint, name: str, variables: dict[str, Any]) -> dict[str, Any]:
     """Send graphql/operations/<name>.graphql, signed; its `data`, or ApiError with the API's errors."""
-    body = json.dumps({"query": operation(name), "operationName": name, "variables": variables}).encode()
-    request = AWSRequest(method="POST", url=endpoint.url, data=body, headers={"Content-Type": "application/json"})
-    SigV4Auth(endpoint.credentials, SERVICE, endpoint.region).add_auth(request)
+    return post(endpoint, {"query": operation(name), "operationName": name, "variables": variables})
+
+
+def post(endpoint: Endpoint, payload: dict[str, Any], key: str | None = None) -> dict[str, Any]:
+    """A GraphQL request (`{query, variables, ...}`), signed with the endpoint's credentials, or sent with a client's
+    `key` as the Authorization header instead (tools/smoke.py); its `data`, or ApiError with the API's errors."""
+    body = json.dumps(payload).encode()
+    headers = {"Content-Type": "application/json", **({"Authorization": key} if key is not None else {})}
+    request = AWSRequest(method="POST", url=endpoint.url, data=body, headers=headers)
+    if key is None:
+        SigV4Auth(endpoint.credentials, SERVICE, endpoint.region).add_auth(request)
     session = URLLib3Session(proxies=get_environ_proxies(endpoint.url), timeout=TIMEOUT_SECONDS)
     try:
         reply = session.send(request.prepare())
@@ -124,7 +133,7 @@ def call(endpoint: Endpoint, name: str, variables: dict[str, Any]) -> dict[str, 
         raise OperatorError(f"{kind or 'HTTP ' + str(reply.status_code)}: {endpoint.url} answered HTTP {reply.status_code}, which is not a GraphQL answer")
     if answer.get("errors"):
         refused = ApiError(list(answer["errors"]))
-        if endpoint.local and SIGNATURE_REFUSALS.intersection(refused.error_types):
+        if endpoint.local and key is None and SIGNATURE_REFUSALS.intersection(refused.error_types):
             refused.add_note(
                 "ENV=local signs with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION when they are set, else with the local "
                 "stack's own: give this tool the values the stack was started with (its banner names them)"

@@ -3,7 +3,8 @@
 Invoked by the AppSync `eraseRecipient` pipeline function (IAM callers only) with the recipient's mailbox
 (every variant of an address: graphql/functions/validateInput.js), the address as typed, and the operator's
 ARN. It deletes, for every client and mode, the mailbox's messages (their partition of the table, and so their
-entries in every index) and the idempotency claims that name them, page by page, so a recipient with thousands
+entries in every index), the idempotency claims that name them and their events (whose keys follow from each
+message's status history: handlers/clients/clients_common.py, event_keys), page by page, so a recipient with thousands
 of messages is erased in one call; and the messages recorded under the typed address itself before the mailbox
 rule existed. If the invocation's time runs short it raises, having erased part, and a second call finishes;
 once everything is gone a call erases 0. It writes an audit record naming the operator and a digest of the
@@ -28,8 +29,9 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from boto3.dynamodb.types import TypeDeserializer
 
-from clients_common import audit_item
+from clients_common import MESSAGE_PREFIX, audit_item, event_keys
 
 if TYPE_CHECKING:  # the stubs are a development dependency; Lambda's runtime has boto3 alone
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -37,13 +39,13 @@ if TYPE_CHECKING:  # the stubs are a development dependency; Lambda's runtime ha
 MESSAGES_TABLE = os.environ["MESSAGES_TABLE"]
 MESSAGES_TABLE_REGION = os.environ["MESSAGES_TABLE_REGION"]
 # The storage contract (graphql/manifest.json, tables.messages; tests/test_storage_contract.py pins these copies).
-MESSAGE_PREFIX = "MESSAGE#"
 IDEMPOTENCY_PREFIX = "IDEMPOTENCY#"
 BATCH_SIZE = 25  # BatchWriteItem's limit
 # Stop while this much of the invocation's time remains, so AppSync hears why.
 RESERVE_MILLIS = 3000
 
 logger = Logger(service="erasure")
+_deserializer = TypeDeserializer()
 _client_creation = threading.Lock()  # boto3's default session is not safe to build clients from concurrently
 
 
@@ -120,8 +122,17 @@ def delete_claim(claim: Key, message: Key) -> None:
         pass
 
 
+def events_of(message: dict[str, Any]) -> list[Key]:
+    """The keys of a message's events, computed from its status history (no event partition is read)."""
+    history = _deserializer.deserialize(message["statusHistory"]) if "statusHistory" in message else []
+    return [{name: {"S": value} for name, value in key.items()} for key in event_keys(message["SK"]["S"], history)]
+
+
 def erase(partitions: list[str], remaining_millis: Callable[[], int]) -> int:
-    """Delete every message of these partitions, and their claims; how many messages."""
+    """Delete every message of these partitions, and their claims and events; how many messages.
+
+    A message's events go in the same batch as the message or an earlier one, so a call cut short never
+    leaves events whose message is gone (a second call could no longer find them)."""
     erased = 0
     batch: list[Key] = []
 
@@ -132,14 +143,15 @@ def erase(partitions: list[str], remaining_millis: Callable[[], int]) -> int:
         batch.clear()
 
     for partition_key in partitions:
-        for message in partition(partition_key, "PK, SK, senderId, idempotencyKey"):
+        for message in partition(partition_key, "PK, SK, senderId, idempotencyKey, statusHistory"):
             key = {"PK": message["PK"], "SK": message["SK"]}
             if (claim := claim_key(message)) is not None:
                 delete_claim(claim, key)
-            batch.append(key)
+            for deleted in [*events_of(message), key]:
+                batch.append(deleted)
+                if len(batch) == BATCH_SIZE:
+                    flush()
             erased += 1
-            if len(batch) == BATCH_SIZE:
-                flush()
     flush()
     return erased
 

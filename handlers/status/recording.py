@@ -103,7 +103,11 @@ def join_reason(*parts: str | None) -> str:
 
 
 def record_status(key: MessageKey, change: StatusChange) -> bool:
-    """Move the record to the change's status if that is forward; False if it was not (stale or duplicate)."""
+    """Move the record to the change's status if that is forward; False if it was not (stale or duplicate).
+
+    The history entry keeps when it was recorded (`recordedAt`) beside when the provider reported it (`at`):
+    the change's event is ordered by the former (handlers/clients/clients_common.py: event_id)."""
+    now = iso_time(datetime.now(UTC))
     earlier = [status for status, rank in STATUS_RANK.items() if rank < STATUS_RANK[change.status]]
     placeholders = {f":earlier{n}": {"S": status} for n, status in enumerate(earlier)}
     try:
@@ -118,9 +122,9 @@ def record_status(key: MessageKey, change: StatusChange) -> bool:
             ExpressionAttributeValues={
                 ":status": {"S": change.status},
                 ":reason": {"S": change.reason},
-                ":now": {"S": iso_time(datetime.now(UTC))},
+                ":now": {"S": now},
                 ":none": {"L": []},
-                ":change": {"L": [{"M": {"status": {"S": change.status}, "reason": {"S": change.reason}, "at": {"S": change.at}}}]},
+                ":change": {"L": [{"M": {"status": {"S": change.status}, "reason": {"S": change.reason}, "at": {"S": change.at}, "recordedAt": {"S": now}}}]},
                 **placeholders,
             },
         )

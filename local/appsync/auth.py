@@ -30,6 +30,8 @@ SIGV4 = "AWS4-HMAC-SHA256"
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 _AUTHORIZATION = re.compile(r"AWS4-HMAC-SHA256 Credential=(?P<credential>[^,\s]+),\s*SignedHeaders=(?P<signed>[^,\s]+),\s*Signature=(?P<signature>[0-9a-f]{64})")
 LOCAL_ACCOUNT_ID = "000000000000"
+# The identity of a request the stack's functions sign, as AppSync gives an assumed role's.
+FUNCTIONS_ROLE_ARN = f"arn:aws:sts::{LOCAL_ACCOUNT_ID}:assumed-role/local-functions/local"
 CONTENT_SHA256 = "x-amz-content-sha256"
 SIGNATURE_MISMATCH = (
     "The request signature we calculated does not match the signature you provided. "
@@ -64,6 +66,8 @@ class SigV4Verifier:
     secret_access_key: str
     region: str | None = None
     service: str | None = None
+    # Who a verified request comes from, as AppSync names an IAM caller.
+    user_arn: str = f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:user/local"
 
     def verify(self, method: str, url: str, headers: dict[str, str], body: bytes) -> Caller | Refusal:
         """`headers` with lower-case names, as received; `url` as the client sent it (its path still encoded)."""
@@ -113,8 +117,7 @@ class SigV4Verifier:
         expected = self._signature(method, url, {name: headers[name] for name in signed_names}, body, amz_date, region, service)
         if not hmac.compare_digest(expected, parsed["signature"]):
             return Refusal(HTTPStatus.FORBIDDEN, "InvalidSignatureException", SIGNATURE_MISMATCH)
-        user_arn = f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:user/local"
-        return Caller(AWS_IAM, {"accountId": LOCAL_ACCOUNT_ID, "userArn": user_arn, "username": access_key_id, "sourceIp": ["127.0.0.1"]})
+        return Caller(AWS_IAM, {"accountId": LOCAL_ACCOUNT_ID, "userArn": self.user_arn, "username": access_key_id, "sourceIp": ["127.0.0.1"]})
 
     def _signature(self, method: str, url: str, signed_headers: dict[str, str], body: bytes, amz_date: str, region: str, service: str) -> str:
         signer = SigV4Auth(Credentials(self.access_key_id, self.secret_access_key), service, region)
@@ -138,12 +141,15 @@ class Authorizer:
     region: str
     # The API's default mode (AWS_LAMBDA): a client's key in the Authorization header.
     lambda_authorizer: LambdaAuthorizer | None = None
+    # The access key id and secret the stack's functions sign with (their role's), when they differ: a request
+    # signed with them comes from the functions' role, as the event publisher's does in AWS.
+    function_credentials: tuple[str, str] | None = None
 
     def authenticate(self, method: str, url: str, headers: dict[str, str], body: bytes) -> Caller | Refusal:
         """`headers` with lower-case names, as received."""
         authorization = headers.get("authorization", "")
         if authorization.startswith(SIGV4):
-            return SigV4Verifier(self.access_key_id, self.secret_access_key, self.region, "appsync").verify(method, url, headers, body)
+            return self._signer_of(authorization).verify(method, url, headers, body)
         if authorization and self.lambda_authorizer is not None:
             granted = self.lambda_authorizer.authorize(authorization, body, headers)
             return UNAUTHORIZED if granted is None else Caller(AWS_LAMBDA, {"resolverContext": granted})
@@ -151,6 +157,13 @@ class Authorizer:
         if supplied and hmac.compare_digest(supplied.encode(), self.api_key.encode()):
             return Caller(API_KEY)
         return UNAUTHORIZED
+
+
+    def _signer_of(self, authorization: str) -> SigV4Verifier:
+        functions = self.function_credentials
+        if functions is not None and functions[0] != self.access_key_id and f"Credential={functions[0]}/" in authorization:
+            return SigV4Verifier(functions[0], functions[1], self.region, "appsync", FUNCTIONS_ROLE_ARN)
+        return SigV4Verifier(self.access_key_id, self.secret_access_key, self.region, "appsync")
 
 
 UNAUTHORIZED = Refusal(HTTPStatus.UNAUTHORIZED, "UnauthorizedException", "You are not authorized to make this call.")

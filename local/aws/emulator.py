@@ -31,6 +31,8 @@ from local.aws.guard import guarded
 from local.config import Settings
 from local.manifest import Manifest
 
+logger = logging.getLogger(__name__)
+
 
 class GuardedMotoServer(ThreadedMotoServer):
     """moto's threaded server on a free loopback port, its application behind the guard. (It overrides the
@@ -348,6 +350,8 @@ def provision(settings: Settings, manifest: Manifest) -> None:
             dynamodb.update_time_to_live(
                 TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": table["ttlAttribute"]}
             )
+    for deprecation in settings.deprecations:
+        logger.warning(deprecation)
     messages = boto3.resource("dynamodb", region_name=settings.table_region).Table(settings.table_names["messages"])
     messages.put_item(Item={**manifest.storage.config_item, **settings.delivery_config})
     # The `default` client, whose LIVE key the API key is (terraform/main.tf writes the same item).

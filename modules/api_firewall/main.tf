@@ -1,6 +1,6 @@
 # The API's firewall. Rules run in priority order; the first BLOCK ends a request. AWS's managed groups
 # screen who calls (IP reputation, anonymizers) and what they send (known bad inputs); rate rules cap each
-# client IP and each API key; a body rule refuses a request that selects sendMessage twice (resolver_count_limit
+# client IP, each API key and each client key; a body rule refuses a request that selects sendMessage twice (resolver_count_limit
 # on the API is the guard that cannot be evaded; this one stops most such requests before they reach it).
 resource "aws_wafv2_web_acl" "this" {
   name = var.name
@@ -125,11 +125,66 @@ resource "aws_wafv2_web_acl" "this" {
     }
   }
 
+  # The same for a client's key, sent in the Authorization header. WAF omits a request that lacks any part of
+  # a rule's aggregation key, so the two headers need a rule each (one rule keyed on both would count only
+  # requests that carry both). Only headers that hold a client key are counted: an IAM caller's SigV4
+  # signature differs on every request and would only crowd the rule's aggregation instances.
+  rule {
+    name     = "rate-limit-per-client-key"
+    priority = 5
+
+    action {
+      block {}
+    }
+
+    statement {
+      rate_based_statement {
+        limit                 = var.api_key_rate_limit
+        evaluation_window_sec = 300
+        aggregate_key_type    = "CUSTOM_KEYS"
+
+        custom_key {
+          header {
+            name = "authorization"
+
+            text_transformation {
+              priority = 0
+              type     = "NONE"
+            }
+          }
+        }
+
+        scope_down_statement {
+          regex_match_statement {
+            regex_string = local.client_key_header
+
+            field_to_match {
+              single_header {
+                name = "authorization"
+              }
+            }
+
+            text_transformation {
+              priority = 0
+              type     = "NONE"
+            }
+          }
+        }
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${var.name}-rate-limit-client-key"
+      sampled_requests_enabled   = true
+    }
+  }
+
   # sendMessage called twice in one document (aliases): two `sendMessage(input:` in the body's JSON, whose
   # line breaks arrive escaped (\n). WAF sees the first 8 KB of an AppSync body; the rest is not inspected.
   rule {
     name     = "one-send-message-per-request"
-    priority = 5
+    priority = 6
 
     action {
       block {}
@@ -161,7 +216,7 @@ resource "aws_wafv2_web_acl" "this" {
 
   rule {
     name     = "aws-known-bad-inputs"
-    priority = 6
+    priority = 7
 
     override_action {
       none {}
@@ -189,6 +244,9 @@ resource "aws_wafv2_web_acl" "this" {
 }
 
 locals {
+  # An Authorization header that starts with a client key's prefix (sm_live_, sm_test_).
+  client_key_header = "^(?:${join("|", var.client_key_prefixes)})"
+
   # Within the JSON string that holds the query ("query": "..."), so that a message body which mentions
   # sendMessage is never taken for a call. GraphQL separates tokens with white space or commas; in the JSON
   # body, line breaks and tabs arrive escaped (\n, \r, \t).
@@ -208,8 +266,8 @@ resource "aws_wafv2_web_acl_logging_configuration" "this" {
   resource_arn            = aws_wafv2_web_acl.this.arn
   log_destination_configs = [aws_cloudwatch_log_group.this.arn]
 
-  # Credentials never go into a log: the API key travels in x-api-key, an IAM caller's SigV4 signature in
-  # authorization.
+  # Credentials never go into a log: the API key travels in x-api-key; a client's key, or an IAM caller's
+  # SigV4 signature, in authorization.
   redacted_fields {
     single_header {
       name = "x-api-key"

@@ -20,13 +20,24 @@ variable "rate_limit" {
 }
 
 variable "api_key_rate_limit" {
-  description = "Requests one API key (the x-api-key header) may make in 5 minutes before it is blocked."
+  description = "Requests one key may make in 5 minutes before it is blocked: each value of the x-api-key header (the API key), and each client key in the Authorization header."
   type        = number
   default     = 3000
 
   validation {
     condition     = var.api_key_rate_limit >= 10 && var.api_key_rate_limit <= 2000000000
     error_message = "api_key_rate_limit must be between 10 and 2,000,000,000 (WAF's range)."
+  }
+}
+
+variable "client_key_prefixes" {
+  description = "How a client's key begins (e.g. sm_live_, sm_test_): an Authorization header that starts with one is rate limited per value; others (IAM callers' SigV4 signatures) are left to the per-IP rule."
+  type        = list(string)
+  default     = ["sm_live_", "sm_test_"]
+
+  validation {
+    condition     = length(var.client_key_prefixes) > 0 && alltrue([for prefix in var.client_key_prefixes : can(regex("^[A-Za-z0-9_]{1,20}$", prefix))])
+    error_message = "client_key_prefixes lists at least one prefix of 1-20 letters, digits or underscores."
   }
 }
 

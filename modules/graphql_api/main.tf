@@ -39,17 +39,35 @@ locals {
 resource "aws_appsync_graphql_api" "this" {
   #checkov:skip=CKV2_AWS_78:The web ACL comes from modules/api_firewall, whose AWSManagedRulesKnownBadInputsRuleSet holds the Log4j (Log4JRCE) rules; checkov cannot follow an ACL passed in by ARN, so modules/api_firewall/tests/main.tftest.hcl asserts the rule group and modules/graphql_api/tests/main.tftest.hcl the ACL's association with the API.
   name                 = var.name
-  authentication_type  = "API_KEY"
+  authentication_type  = "AWS_LAMBDA"
   resolver_count_limit = var.resolver_count_limit
   schema               = file("${var.graphql_dir}/${local.manifest.schema}")
   xray_enabled         = true
   introspection_config = var.introspection_enabled ? "ENABLED" : "DISABLED"
   query_depth_limit    = var.query_depth_limit
 
-  # Backends in AWS call with their own IAM identity (SigV4) instead of the key; operator-only fields admit
+  # A client's key in the Authorization header, checked by the authorizer function. AppSync refuses a header
+  # that does not match the manifest's key form before invoking it, and caches each answer per key for
+  # result_ttl_seconds (the function may shorten it, never past the key's expiry).
+  lambda_authorizer_config {
+    authorizer_uri                   = var.authorizer.function_arn
+    authorizer_result_ttl_in_seconds = var.authorizer.result_ttl_seconds
+    identity_validation_expression   = local.manifest.clients.identityValidationExpression
+  }
+
+  # Backends in AWS call with their own IAM identity (SigV4), mapped to a client; operator-only fields admit
   # IAM alone (@aws_iam in the schema).
   additional_authentication_provider {
     authentication_type = "AWS_IAM"
+  }
+
+  # The environment's API key: the `default` client's path from before client keys existed.
+  dynamic "additional_authentication_provider" {
+    for_each = var.api_key.enabled ? ["API_KEY"] : []
+
+    content {
+      authentication_type = additional_authentication_provider.value
+    }
   }
 
   log_config {
@@ -70,6 +88,16 @@ resource "aws_appsync_graphql_api" "this" {
       error_message = "Every AWS_LAMBDA data source in the manifest needs a function ARN in var.lambda_functions."
     }
   }
+}
+
+# AppSync invokes the authorizer for this API only.
+resource "aws_lambda_permission" "authorizer" {
+  statement_id   = "appsync-authorizer"
+  action         = "lambda:InvokeFunction"
+  function_name  = var.authorizer.function_arn
+  principal      = "appsync.amazonaws.com"
+  source_arn     = aws_appsync_graphql_api.this.arn
+  source_account = local.account_id
 }
 
 resource "aws_wafv2_web_acl_association" "this" {
@@ -96,6 +124,7 @@ module "log_key" {
 }
 
 # --- API key -----------------------------------------------------------------
+# Only while api_key.enabled: the `default` client's legacy path. Turning it off deletes the key.
 
 # What the key's anchor stands on. A change of the lifetime settings, or a new API, replaces the anchor at that
 # apply (replace_triggered_by, which Terraform itself evaluates): a key made late in a cycle from the old anchor
@@ -109,6 +138,8 @@ resource "terraform_data" "api_key_lifetime" {
 }
 
 resource "time_rotating" "api_key" {
+  count = var.api_key.enabled ? 1 : 0
+
   rotation_days = var.api_key.rotation_days
 
   lifecycle {
@@ -117,14 +148,16 @@ resource "time_rotating" "api_key" {
 }
 
 resource "aws_appsync_api_key" "this" {
+  count = var.api_key.enabled ? 1 : 0
+
   api_id      = aws_appsync_graphql_api.this.id
   description = "Replaced every ${var.api_key.rotation_days} days; valid ${var.api_key.validity_days} days"
   # Fixed by the rotation time, so it does not move on every plan; whole hours, as AppSync stores it.
-  expires = formatdate("YYYY-MM-DD'T'hh:00:00Z", timeadd(time_rotating.api_key.rfc3339, "${var.api_key.validity_days * 24}h"))
+  expires = formatdate("YYYY-MM-DD'T'hh:00:00Z", timeadd(time_rotating.api_key[0].rfc3339, "${var.api_key.validity_days * 24}h"))
 
   lifecycle {
     create_before_destroy = true
-    replace_triggered_by  = [time_rotating.api_key]
+    replace_triggered_by  = [time_rotating.api_key[0]]
   }
 }
 

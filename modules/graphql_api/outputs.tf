@@ -14,14 +14,14 @@ output "graphql_url" {
 }
 
 output "api_key" {
-  description = "Value of the current API key; send it as the x-api-key header."
-  value       = aws_appsync_api_key.this.key
+  description = "Value of the current API key, sent as the x-api-key header; null when api_key.enabled is false."
+  value       = try(aws_appsync_api_key.this[0].key, null)
   sensitive   = true
 }
 
 output "api_key_expires" {
-  description = "When the current API key stops working (RFC 3339)."
-  value       = aws_appsync_api_key.this.expires
+  description = "When the current API key stops working (RFC 3339); null when api_key.enabled is false."
+  value       = try(aws_appsync_api_key.this[0].expires, null)
 }
 
 output "resolver_count_limit" {
@@ -37,6 +37,16 @@ output "resolvers" {
 output "log_group_name" {
   description = "Log group of the API's field-level error logs."
   value       = aws_cloudwatch_log_group.this.name
+}
+
+output "authorization" {
+  description = "How callers are authorized: the default mode (AWS_LAMBDA), the additional modes (AWS_IAM, and API_KEY while enabled), and the authorizer function with its cache time."
+  value = {
+    default_mode       = aws_appsync_graphql_api.this.authentication_type
+    additional_modes   = aws_appsync_graphql_api.this.additional_authentication_provider[*].authentication_type
+    authorizer_uri     = aws_appsync_graphql_api.this.lambda_authorizer_config[0].authorizer_uri
+    result_ttl_seconds = aws_appsync_graphql_api.this.lambda_authorizer_config[0].authorizer_result_ttl_in_seconds
+  }
 }
 
 output "query_limits" {

@@ -36,8 +36,9 @@ variable "log_retention_days" {
 }
 
 variable "api_key" {
-  description = "API key lifetime: a new key replaces the old one on the first apply after rotation_days; each key expires validity_days after it was made (AppSync allows at most 365)."
+  description = "The API key, the `default` client's path from before client keys existed: enabled (default true) adds API_KEY as an authorization mode and keeps one key; off, neither exists. A new key replaces the old one on the first apply after rotation_days; each key expires validity_days after it was made (AppSync allows at most 365)."
   type = object({
+    enabled       = optional(bool, true)
     validity_days = optional(number, 90)
     rotation_days = optional(number, 60)
   })
@@ -51,6 +52,19 @@ variable "api_key" {
   validation {
     condition     = var.api_key.rotation_days >= 1 && var.api_key.rotation_days < var.api_key.validity_days
     error_message = "api_key.rotation_days must be at least 1 and shorter than validity_days, so a key is replaced before it expires."
+  }
+}
+
+variable "authorizer" {
+  description = "The Lambda authorizer of client keys (the API's default mode, AWS_LAMBDA): function_arn, the function AppSync invokes (this module lets AppSync invoke it for this API only); result_ttl_seconds, how long AppSync caches an answer per key (0-3600, 0 turns the cache off), so also how long a revoked key may still work."
+  type = object({
+    function_arn       = string
+    result_ttl_seconds = optional(number, 60)
+  })
+
+  validation {
+    condition     = var.authorizer.result_ttl_seconds >= 0 && var.authorizer.result_ttl_seconds <= 3600 && floor(var.authorizer.result_ttl_seconds) == var.authorizer.result_ttl_seconds
+    error_message = "authorizer.result_ttl_seconds must be a whole number of seconds from 0 to 3600 (AppSync's range)."
   }
 }
 

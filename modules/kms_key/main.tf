@@ -62,9 +62,10 @@ data "aws_iam_policy_document" "this" {
   dynamic "statement" {
     for_each = length(var.log_group_arn_patterns) > 0 ? [1] : []
 
+    # No kms:DescribeKey: it carries no encryption context, so this condition could never admit it.
     content {
       sid       = "CloudWatchLogsEncryptOwnLogGroups"
-      actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:DescribeKey"]
+      actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
       resources = ["*"]
 
       principals {

@@ -40,12 +40,12 @@ mock_provider "time" {
 }
 
 variables {
-  stage                = "default" # terraform test runs in the current workspace
-  region               = "eu-central-1"
-  ses_region           = "eu-central-1"
-  sns_region           = "eu-central-1"
-  default_email_from   = "support@example.com"
-  sms_allowed_prefixes = ["+1", "+44"]
+  stage                 = "default" # terraform test runs in the current workspace
+  region                = "eu-central-1"
+  ses_region            = "eu-central-1"
+  sns_region            = "eu-central-1"
+  default_email_from    = "support@example.com"
+  sms_allowed_countries = ["US", "GB"]
 }
 
 run "plan" {
@@ -69,6 +69,7 @@ run "plan" {
       stale-pending-dead-letters     = ["eu-central-1", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
       stale-pending-found            = ["eu-central-1", "serverless-messenger/default", "StalePendingFound", "Maximum", 600, 1, "GreaterThanThreshold", 0, "breaching"]
       stale-pending-reported         = ["eu-central-1", "serverless-messenger/default", "StalePendingFound", "SampleCount", 600, 1, "LessThanThreshold", 1, "ignore"]
+      test-outcomes-dead-letters     = ["eu-central-1", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
       webhooks-dead-letters          = ["eu-central-1", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
     })
     error_message = "Each alarm watches its metric with its statistic, threshold and comparison; only the sweep's silence is an alarm, and a sweep that never reported keeps its latch as it is."
@@ -90,6 +91,7 @@ run "plan" {
       stale-pending-dead-letters     = { QueueName = "default-messenger-stale-pending-dlq" }
       stale-pending-found            = { service = "delivery-status" }
       stale-pending-reported         = { service = "delivery-status" }
+      test-outcomes-dead-letters     = { QueueName = "default-messenger-test-outcomes-dlq" }
       webhooks-dead-letters          = { QueueName = "default-messenger-webhook-deliveries-dlq" }
     })
     error_message = "SES reputation and SMS spend are account-wide (no dimensions); the others name their queue, function or service."
@@ -244,7 +246,7 @@ run "plan" {
 
   # --- Every function on arm64, traced only when sampled upstream, Lambda's own logs from WARN
   assert {
-    condition = alltrue([for function in concat([module.delivery_function, module.erasure_function], values(module.event_handlers), values(module.guardrail)) :
+    condition = alltrue([for function in concat([module.delivery_function], values(module.clients_functions), values(module.event_handlers), values(module.guardrail)) :
     function.architecture == "arm64" && function.tracing_mode == "PassThrough" && function.system_log_level == "WARN"])
     error_message = "Every function: arm64, PassThrough tracing, system logs at WARN."
   }
@@ -404,12 +406,15 @@ run "apply" {
 
   assert {
     condition = alltrue([for metric in ["Errors", "Throttles", "Duration"] : jsonencode(one([for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : [for line in widget.properties.metrics : [line[1], line[3], line[4].region]] if startswith(try(widget.properties.title, ""), "Lambda ${lower(metric)}")])) == jsonencode([
+      [metric, "default-messenger-authorizer", "eu-central-1"],
       [metric, "default-messenger-channel-guardrail", "eu-central-1"],
       [metric, "default-messenger-delivery", "eu-central-1"],
       [metric, "default-messenger-email-events", "eu-central-1"],
       [metric, "default-messenger-erasure", "eu-central-1"],
+      [metric, "default-messenger-operators", "eu-central-1"],
       [metric, "default-messenger-sms-events", "eu-central-1"],
       [metric, "default-messenger-stale-pending", "eu-central-1"],
+      [metric, "default-messenger-test-outcomes", "eu-central-1"],
       [metric, "default-messenger-webhook-endpoints", "eu-central-1"],
       [metric, "default-messenger-webhooks", "eu-central-1"],
     ])])
@@ -422,6 +427,7 @@ run "apply" {
       ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "default-messenger-email-events-dlq"],
       ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "default-messenger-sms-events-dlq"],
       ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "default-messenger-stale-pending-dlq"],
+      ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "default-messenger-test-outcomes-dlq"],
       ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "default-messenger-webhook-deliveries-dlq"],
     ]])
     error_message = "The depth of every dead-letter queue."
@@ -574,6 +580,7 @@ run "regions_may_differ" {
       stale-pending-dead-letters     = "eu-central-1"
       stale-pending-found            = "eu-central-1"
       stale-pending-reported         = "eu-central-1"
+      test-outcomes-dead-letters     = "eu-central-1"
       webhooks-dead-letters          = "eu-central-1"
     })
     error_message = "SES reputation in the SES region, SMS spend and smsEvents' queue in the SNS region, the rest beside the table."

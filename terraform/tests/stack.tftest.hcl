@@ -42,7 +42,7 @@ variables {
   default_email_from     = "Support@Example.com"
   allowed_email_senders  = ["support@example.com", "Sales@Example.COM", "ops@example.com", "SALES@example.com"]
   allowed_sms_sender_ids = ["Messenger"]
-  sms_allowed_prefixes   = ["+1", "+44"]
+  sms_allowed_countries  = ["US", "GB", "US"]
 }
 
 run "plan" {
@@ -82,8 +82,9 @@ run "plan" {
   }
 
   # --- The delivery function sends through the configuration set as allowed senders only
+  # (The queue's URL is known once the queue exists: the apply run checks it.)
   assert {
-    condition = jsonencode(module.delivery_function.environment) == jsonencode({
+    condition = jsonencode({ for name, value in module.delivery_function.environment : name => value if name != "TEST_OUTCOMES_QUEUE_URL" }) == jsonencode({
       MESSAGES_TABLE               = "default-messenger-messages"
       MESSAGES_TABLE_REGION        = "eu-central-1"
       POWERTOOLS_METRICS_NAMESPACE = "serverless-messenger/default"
@@ -91,13 +92,29 @@ run "plan" {
       SES_CONFIGURATION_SET        = "default-messenger-messages"
       SES_REGION                   = "eu-central-1"
       SNS_REGION                   = "eu-central-1"
+      TEST_OUTCOMES                = jsonencode(jsondecode(file("../graphql/manifest.json")).testMode)
     })
-    error_message = "The delivery function's environment: its regions, the configuration set, the table."
+    error_message = "The delivery function's environment: its regions, the configuration set, the table, and what TEST keys' messages end as (the manifest's testMode)."
   }
 
   assert {
-    condition     = [for statement in data.aws_iam_policy_document.delivery.statement : statement.sid] == ["SendEmailAsAllowedSendersThroughTheConfigurationSet", "PublishSms", "NeverPublishToTopics"]
-    error_message = "Send email, publish SMS, never to a topic."
+    condition     = jsondecode(module.delivery_function.environment.TEST_OUTCOMES).emailDefault == ["DELIVERED"] && jsondecode(module.delivery_function.environment.TEST_OUTCOMES).delaySeconds == 1
+    error_message = "TEST_OUTCOMES is the manifest's testMode as JSON, as the delivery handler reads it."
+  }
+
+  assert {
+    condition     = [for statement in data.aws_iam_policy_document.delivery.statement : statement.sid] == ["SendEmailAsAllowedSendersThroughTheConfigurationSet", "PublishSms", "NeverPublishToTopics", "QueueSimulatedOutcomesOfTestKeys", "EncryptSimulatedOutcomesThroughSqs"]
+    error_message = "Send email, publish SMS, never to a topic; queue TEST keys' simulated outcomes."
+  }
+
+  assert {
+    condition     = jsonencode(data.aws_iam_policy_document.delivery.statement[3].actions) == jsonencode(["sqs:SendMessage"]) && jsonencode(data.aws_iam_policy_document.delivery.statement[4].actions) == jsonencode(["kms:Decrypt", "kms:GenerateDataKey"])
+    error_message = "The delivery function may only send to the test outcomes queue (SendMessageBatch is authorized as SendMessage), and encrypt for it."
+  }
+
+  assert {
+    condition     = one([for condition in data.aws_iam_policy_document.delivery.statement[4].condition : condition.values if condition.variable == "kms:ViaService"]) == tolist(["sqs.eu-central-1.amazonaws.com"])
+    error_message = "The key only through SQS, for the queue."
   }
 
   # Any identity of the SES region (the sandbox checks the recipient's too), but only From an allowed sender,
@@ -116,7 +133,7 @@ run "plan" {
   }
 
   assert {
-    condition = jsonencode([for statement in data.aws_iam_policy_document.delivery.statement : [statement.effect, statement.actions, statement.resources] if statement.sid != "SendEmailAsAllowedSendersThroughTheConfigurationSet"]) == jsonencode([
+    condition = jsonencode([for statement in data.aws_iam_policy_document.delivery.statement : [statement.effect, statement.actions, statement.resources] if contains(["PublishSms", "NeverPublishToTopics"], statement.sid)]) == jsonencode([
       [null, ["sns:Publish"], ["*"]], ["Deny", ["sns:Publish"], ["arn:aws:sns:*:*:*"]],
     ])
     error_message = "SMS may be published (no resource ARN exists for a phone number); topics are denied."
@@ -151,18 +168,100 @@ run "plan" {
     error_message = "The table's key only through DynamoDB, and only for this table."
   }
 
-  # --- The erasure function may read and delete a recipients data only
+  # --- The functions of handlers/clients: each reads and writes only the partitions its handler touches
   assert {
-    condition = jsonencode([for statement in data.aws_iam_policy_document.erasure.statement : [statement.sid, statement.actions, statement.condition]]) == jsonencode([
-      ["ReadRecipientMessages", ["dynamodb:Query"], [{ test = "ForAllValues:StringLike", values = ["MESSAGE#*"], variable = "dynamodb:LeadingKeys" }]],
-      ["DeleteRecipientItems", ["dynamodb:BatchWriteItem", "dynamodb:DeleteItem"], [{ test = "ForAllValues:StringLike", values = ["MESSAGE#*", "IDEMPOTENCY#*", "LIMIT#*"], variable = "dynamodb:LeadingKeys" }]],
-    ])
-    error_message = "Erasure reads a recipient's partitions and deletes their items; nothing else."
+    condition = jsonencode({ for statement in data.aws_iam_policy_document.clients_function["authorizer"].statement : statement.sid => [statement.actions, { for c in statement.condition : c.variable => [c.test, c.values] }] }) == jsonencode({
+      ReadKeysAndTheirPointers = [["dynamodb:GetItem"], { "dynamodb:LeadingKeys" = ["ForAllValues:StringLike", ["APIKEY#*", "CLIENT#*"]] }]
+      RecordWhenAKeyWasLastUsed = [["dynamodb:UpdateItem"], {
+        "dynamodb:Attributes"   = ["ForAllValues:StringEquals", ["PK", "SK", "lastUsedAt"]]
+        "dynamodb:LeadingKeys"  = ["ForAllValues:StringLike", ["CLIENT#*"]]
+        "dynamodb:ReturnValues" = ["StringEqualsIfExists", ["NONE"]]
+      }]
+    })
+    error_message = "The authorizer reads a key's pointer and the key, and records only when the key was last used."
   }
 
   assert {
-    condition     = module.erasure_function.environment["MESSAGES_TABLE"] == "default-messenger-messages"
-    error_message = "The erasure function works on the stack's table."
+    condition = jsonencode({ for statement in data.aws_iam_policy_document.clients_function["operators"].statement : statement.sid => [statement.actions, { for c in statement.condition : c.variable => [c.test, c.values] }] }) == jsonencode({
+      ChangeLimitsAndRevokeKeys        = [["dynamodb:UpdateItem"], { "dynamodb:LeadingKeys" = ["ForAllValues:StringLike", ["CLIENTS", "CLIENT#*"]] }]
+      CreateClientsKeysAndAuditRecords = [["dynamodb:PutItem"], { "dynamodb:LeadingKeys" = ["ForAllValues:StringLike", ["CLIENTS", "CLIENT#*", "APIKEY#*", "AUDIT"]] }]
+      ListClientsKeysAndAuditEvents    = [["dynamodb:Query"], { "dynamodb:LeadingKeys" = ["ForAllValues:StringLike", ["CLIENTS", "CLIENT#*", "AUDIT"]] }]
+      ReadSettingsClientsAndKeys       = [["dynamodb:GetItem"], { "dynamodb:LeadingKeys" = ["ForAllValues:StringLike", ["CONFIG", "CLIENTS", "APIKEY#*", "CLIENT#*"]] }]
+    })
+    error_message = "The operators' function reads the settings, clients, keys and audit log, and writes clients, keys and audit records only."
+  }
+
+  assert {
+    condition = jsonencode({ for statement in data.aws_iam_policy_document.clients_function["erasure"].statement : statement.sid => [statement.actions, { for c in statement.condition : c.variable => [c.test, c.values] }] }) == jsonencode({
+      AuditErasures                = [["dynamodb:PutItem"], { "dynamodb:LeadingKeys" = ["ForAllValues:StringLike", ["AUDIT"]] }]
+      DeleteRecipientMessages      = [["dynamodb:BatchWriteItem"], { "dynamodb:LeadingKeys" = ["ForAllValues:StringLike", ["MESSAGE#*"]] }]
+      DeleteTheirIdempotencyClaims = [["dynamodb:DeleteItem"], { "dynamodb:LeadingKeys" = ["ForAllValues:StringLike", ["IDEMPOTENCY#*", "SCOPE#*"]] }]
+      ReadRecipientMessages = [["dynamodb:Query"], {
+        "dynamodb:Attributes"  = ["ForAllValues:StringEquals", ["PK", "SK", "senderId", "idempotencyKey"]]
+        "dynamodb:LeadingKeys" = ["ForAllValues:StringLike", ["MESSAGE#*"]]
+        "dynamodb:Select"      = ["StringEqualsIfExists", ["SPECIFIC_ATTRIBUTES"]]
+      }]
+    })
+    error_message = "Erasure reads a mailbox's messages, deletes them and their idempotency claims, and audits; it keeps the limit counters."
+  }
+
+  assert {
+    condition = alltrue([for name, function in module.clients_functions : jsonencode(function.environment) == jsonencode({
+      AUTHORIZER_CACHE_SECONDS = "60"
+      MESSAGES_TABLE           = "default-messenger-messages"
+      MESSAGES_TABLE_REGION    = "eu-central-1"
+      POWERTOOLS_SERVICE_NAME  = "default-messenger-${name}"
+    })])
+    error_message = "The functions of handlers/clients get the settings they read at import (local/config.py: clients_env)."
+  }
+
+  assert {
+    condition = jsonencode({ for name, function in local.clients_functions : name => [function.manifest.source, function.manifest.handler, function.timeout_seconds] }) == jsonencode({
+      authorizer = ["handlers/clients", "authorizer.handler", 5]
+      erasure    = ["handlers/clients", "erasure.handler", 25]
+      operators  = ["handlers/clients", "operators.handler", 25]
+    })
+    error_message = "The authorizer, the operators' function and erasure run the manifest's handlers of handlers/clients; the authorizer answers well within AppSync's 10 s."
+  }
+
+  assert {
+    condition     = output.clients_function_names == { authorizer = "default-messenger-authorizer", erasure = "default-messenger-erasure", operators = "default-messenger-operators" } && output.erasure_function_name == "default-messenger-erasure"
+    error_message = "The functions are named from the stage; the erasure function keeps its name."
+  }
+
+  # --- Test keys' simulated outcomes: an encrypted queue that refuses plain HTTP
+  assert {
+    condition     = aws_sqs_queue.test_outcomes.name == "default-messenger-test-outcomes" && aws_sqs_queue.test_outcomes.message_retention_seconds == 86400 && aws_sqs_queue.test_outcomes.visibility_timeout_seconds == 180
+    error_message = "The queue is named from the stage, keeps outcomes a day, and hides a batch six times the handler's timeout."
+  }
+
+  assert {
+    condition     = jsonencode(data.aws_iam_policy_document.test_outcomes_queue.statement[*].effect) == jsonencode(["Deny"]) && jsonencode(data.aws_iam_policy_document.test_outcomes_queue.statement[0].condition) == jsonencode([{ test = "Bool", values = ["false"], variable = "aws:SecureTransport" }])
+    error_message = "The queue refuses every request without TLS, and grants nothing (the roles' own policies do)."
+  }
+
+  # --- The testOutcomes handler reads the queue, and only it
+  assert {
+    condition     = jsonencode(keys(aws_lambda_event_source_mapping.test_outcomes)) == jsonencode(["testOutcomes"]) && jsonencode(keys(aws_sqs_queue_redrive_policy.test_outcomes)) == jsonencode(["testOutcomes"])
+    error_message = "The queue feeds the manifest's testOutcomes handler, whose dead-letter queue takes what keeps failing."
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.test_outcomes["testOutcomes"].batch_size == 10 && aws_lambda_event_source_mapping.test_outcomes["testOutcomes"].scaling_config[0].maximum_concurrency == 5
+    error_message = "Batches of 10, read by no more pollers than the handler may run at once (status_functions.reserved_concurrency)."
+  }
+
+  assert {
+    condition = jsonencode([for statement in data.aws_iam_policy_document.event_handler["testOutcomes"].statement : [statement.sid, statement.actions]]) == jsonencode([
+      ["ReceiveSimulatedOutcomesOfTestKeys", ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]],
+      ["DecryptSimulatedOutcomesThroughSqs", ["kms:Decrypt"]],
+    ]) && alltrue([for name, document in data.aws_iam_policy_document.event_handler : length([for statement in document.statement : statement if strcontains(statement.sid, "SimulatedOutcomes")]) == 0 if name != "testOutcomes"])
+    error_message = "testOutcomes may read and delete the queue's messages and decrypt them (with the status update of every status function); no other status function may."
+  }
+
+  assert {
+    condition     = jsonencode(module.event_handlers["testOutcomes"].environment) == jsonencode(merge(module.event_handlers["smsEvents"].environment, { POWERTOOLS_SERVICE_NAME = "default-messenger-test-outcomes" }))
+    error_message = "testOutcomes gets the status package's environment."
   }
 
   # --- Status functions may query only their own index
@@ -182,12 +281,12 @@ run "plan" {
       ["ReadTheStatusOfMessagesOnly", ["dynamodb:Query"]],
       ["KeepTheSweepMarkOnly", ["dynamodb:GetItem", "dynamodb:UpdateItem"]],
     ])
-    error_message = "stalePending may read the limit counters' send times and messages' status, and keep its mark."
+    error_message = "stalePending may read the limit counters' send times and senders and messages' status, and keep its mark."
   }
 
   assert {
     condition = jsonencode({ for c in data.aws_iam_policy_document.event_handler["stalePending"].statement[0].condition : c.variable => [c.test, c.values] }) == jsonencode({
-      "dynamodb:Attributes"  = ["ForAllValues:StringEquals", ["PK", "SK", "firstSentAt", "lastSentAt"]]
+      "dynamodb:Attributes"  = ["ForAllValues:StringEquals", ["PK", "SK", "firstSentAt", "lastSentAt", "clients"]]
       "dynamodb:LeadingKeys" = ["ForAllValues:StringLike", ["LIMIT#*"]]
       "dynamodb:Select"      = ["StringEqualsIfExists", ["SPECIFIC_ATTRIBUTES"]]
       }) && jsonencode({ for c in data.aws_iam_policy_document.event_handler["stalePending"].statement[1].condition : c.variable => [c.test, c.values] }) == jsonencode({
@@ -217,10 +316,37 @@ run "plan" {
         smsPerMinute             = { N = "100" }
         emailPerMinute           = { N = "1000" }
       } }
-      smsAllowedPrefixes   = { L = [{ S = "+1" }, { S = "+44" }] }
-      messageRetentionDays = { N = "90" }
+      smsAllowedCountries = { L = [{ S = "GB" }, { S = "US" }] }
+      smsNumbering = { M = {
+        "1"  = { S = jsonencode(jsondecode(file("../graphql/phone_numbering.json")).callingCodes["1"]) }
+        "44" = { S = jsonencode(jsondecode(file("../graphql/phone_numbering.json")).callingCodes["44"]) }
+      } }
+      messageRetentionDays     = { N = "90" }
+      testMessageRetentionDays = { N = "7" }
+      clients = { M = {
+        defaultLimits = { M = { emailPerDay = { N = "10000" }, smsPerDay = { N = "1000" } } }
+        keyMaxDays    = { N = "365" }
+      } }
+      iamClients = { M = {} }
     }
-    error_message = "The CONFIG/DELIVERY item the resolvers read: senders as configured, the table transactions name."
+    error_message = "The CONFIG/DELIVERY item the resolvers read: senders as configured, the table transactions name, the SMS countries once each with the numbering of their calling codes, the client settings."
+  }
+
+  # --- The default client exists once, with the environments default limits
+  assert {
+    condition = { for name, value in jsondecode(aws_dynamodb_table_item.default_client.item) : name => value if name != "createdAt" } == {
+      PK       = { S = "CLIENTS" }
+      SK       = { S = "CLIENT#default" }
+      clientId = { S = "default" }
+      name     = { S = "default (the AppSync API key)" }
+      limits   = { M = { emailPerDay = { N = "10000" }, smsPerDay = { N = "1000" } } }
+    }
+    error_message = "The default client's record, as the local stack writes it (local/config.py: default_client_item), with the default limits."
+  }
+
+  assert {
+    condition     = can(regex("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.000Z$", jsondecode(aws_dynamodb_table_item.default_client.item).createdAt.S))
+    error_message = "The record says when it was created, as an AWSDateTime."
   }
 
   assert {
@@ -290,8 +416,63 @@ run "apply" {
     error_message = "smsEvents queries its own index only; the sweep reads the table itself, no index."
   }
 
+  # --- TEST keys' outcomes go to the stack's encrypted queue, named in the delivery function's policy
   assert {
-    condition     = output.ses_events_topic_arn == aws_sns_topic.ses_events.arn && jsonencode(keys(output.status_function_names)) == jsonencode(["emailEvents", "smsEvents", "stalePending"])
+    condition     = module.delivery_function.environment.TEST_OUTCOMES_QUEUE_URL == aws_sqs_queue.test_outcomes.url && output.test_outcomes_queue_url == aws_sqs_queue.test_outcomes.url
+    error_message = "The delivery function sends TEST keys' outcomes to the stack's queue."
+  }
+
+  assert {
+    condition     = aws_sqs_queue.test_outcomes.kms_master_key_id == module.kms_key.arn && aws_sqs_queue_policy.test_outcomes.queue_url == aws_sqs_queue.test_outcomes.id
+    error_message = "The queue is encrypted with the stack's key, and its TLS-only policy is attached."
+  }
+
+  assert {
+    condition     = jsonencode(data.aws_iam_policy_document.delivery.statement[3].resources) == jsonencode([aws_sqs_queue.test_outcomes.arn]) && jsonencode(data.aws_iam_policy_document.delivery.statement[4].resources) == jsonencode([module.kms_key.arn]) && one([for condition in data.aws_iam_policy_document.delivery.statement[4].condition : condition.values if condition.variable == "kms:EncryptionContext:aws:sqs:arn"]) == tolist([aws_sqs_queue.test_outcomes.arn])
+    error_message = "The delivery function sends to that queue only, and uses the key for that queue only."
+  }
+
+  # --- The api checks client keys with the authorizer and admits the functions of the manifest
+  assert {
+    condition = jsonencode(module.api.authorization) == jsonencode({
+      additional_modes   = ["AWS_IAM", "API_KEY"]
+      authorizer_uri     = module.clients_functions["authorizer"].arn
+      default_mode       = "AWS_LAMBDA"
+      result_ttl_seconds = 60
+    })
+    error_message = "Client keys through the authorizer function (answers cached authorizer_cache_seconds), IAM, and the API key."
+  }
+
+  assert {
+    condition     = alltrue([for name, document in data.aws_iam_policy_document.clients_function : contains(document.source_policy_documents, data.aws_iam_policy_document.table_key.json)])
+    error_message = "Each function of handlers/clients uses the table's key through DynamoDB, for this table only."
+  }
+
+  assert {
+    condition     = alltrue([for name, statement in data.aws_iam_policy_document.clients_function : alltrue([for s in statement.statement : jsonencode(s.resources) == jsonencode([module.messages_table.arn])])])
+    error_message = "The functions of handlers/clients reach the stack's table only."
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.test_outcomes["testOutcomes"].event_source_arn == aws_sqs_queue.test_outcomes.arn && aws_lambda_event_source_mapping.test_outcomes["testOutcomes"].function_name == module.event_handlers["testOutcomes"].arn
+    error_message = "Lambda hands the queue's messages to testOutcomes."
+  }
+
+  assert {
+    condition = jsondecode(aws_sqs_queue_redrive_policy.test_outcomes["testOutcomes"].redrive_policy) == {
+      deadLetterTargetArn = module.event_handlers["testOutcomes"].dead_letter_queue_arn
+      maxReceiveCount     = 5
+    } && aws_sqs_queue_redrive_policy.test_outcomes["testOutcomes"].queue_url == aws_sqs_queue.test_outcomes.id
+    error_message = "A message testOutcomes failed on five times moves to its dead-letter queue (and its alarm)."
+  }
+
+  assert {
+    condition     = jsonencode(data.aws_iam_policy_document.event_handler["testOutcomes"].statement[0].resources) == jsonencode([aws_sqs_queue.test_outcomes.arn]) && one([for condition in data.aws_iam_policy_document.event_handler["testOutcomes"].statement[1].condition : condition.values if condition.variable == "kms:EncryptionContext:aws:sqs:arn"]) == tolist([aws_sqs_queue.test_outcomes.arn])
+    error_message = "testOutcomes reads that queue only, and decrypts for it only."
+  }
+
+  assert {
+    condition     = output.ses_events_topic_arn == aws_sns_topic.ses_events.arn && jsonencode(keys(output.status_function_names)) == jsonencode(["emailEvents", "smsEvents", "stalePending", "testOutcomes"])
     error_message = "The outputs name the events topic and the status functions."
   }
 
@@ -335,6 +516,68 @@ run "regions_may_differ" {
   assert {
     condition     = jsonencode(module.delivery_function.environment) == jsonencode(merge(module.delivery_function.environment, { SES_REGION = "eu-west-1", SNS_REGION = "us-east-1", MESSAGES_TABLE_REGION = "eu-central-1" }))
     error_message = "The delivery function sends email and SMS in their own regions."
+  }
+}
+
+run "iam_principals_are_written_as_the_api_matches_callers" {
+  command = plan
+
+  variables {
+    iam_clients = {
+      "arn:aws:iam::123456789012:role/service/billing-backend" = "default"
+      "arn:aws:iam::123456789012:role/reports"                 = "01HZY3N6V2QK8W4J5T7R9XB0CD"
+      "arn:aws-us-gov:iam::210987654321:user/batch/sender"     = "01HZY3N6V2QK8W4J5T7R9XB0CE"
+    }
+  }
+
+  assert {
+    condition = jsondecode(aws_dynamodb_table_item.delivery_config.item).iamClients == { M = {
+      "arn:aws:sts::123456789012:assumed-role/billing-backend/" = { S = "default" }
+      "arn:aws:sts::123456789012:assumed-role/reports/"         = { S = "01HZY3N6V2QK8W4J5T7R9XB0CD" }
+      "arn:aws-us-gov:iam::210987654321:user/batch/sender"      = { S = "01HZY3N6V2QK8W4J5T7R9XB0CE" }
+    } }
+    error_message = "A role becomes the prefix of its sessions' ARNs (no path: STS leaves it out), a user stays as it is (local/config.py: iam_principal_prefixes)."
+  }
+}
+
+run "client_settings_reach_the_config_the_default_client_and_the_authorizer" {
+  command = plan
+
+  variables {
+    client_defaults             = { email_per_day = 250, sms_per_day = 0, key_max_days = 30 }
+    test_message_retention_days = 2
+    authorizer_cache_seconds    = 0
+  }
+
+  assert {
+    condition = jsondecode(aws_dynamodb_table_item.delivery_config.item).clients == { M = {
+      defaultLimits = { M = { emailPerDay = { N = "250" }, smsPerDay = { N = "0" } } }
+      keyMaxDays    = { N = "30" }
+    } } && jsondecode(aws_dynamodb_table_item.delivery_config.item).testMessageRetentionDays == { N = "2" }
+    error_message = "The client defaults and the TEST retention reach CONFIG/DELIVERY."
+  }
+
+  # The record exists from the runs before: Terraform leaves it as it is (ignore_changes), so limits an operator
+  # set later (updateClientLimits) stand; only a new environment's default client starts with these.
+  assert {
+    condition     = jsondecode(aws_dynamodb_table_item.default_client.item).limits == { M = { emailPerDay = { N = "10000" }, smsPerDay = { N = "1000" } } }
+    error_message = "An existing default client keeps its limits when the environment's defaults change."
+  }
+
+  assert {
+    condition     = alltrue([for function in module.clients_functions : function.environment.AUTHORIZER_CACHE_SECONDS == "0"])
+    error_message = "The authorizer caps its answers' lifetime by the same cache time AppSync is given."
+  }
+}
+
+run "without_the_api_key_no_key_is_output" {
+  variables {
+    api_key = { enabled = false }
+  }
+
+  assert {
+    condition     = output.api_key == null && output.api_key_expires == null && jsonencode(module.api.authorization.additional_modes) == jsonencode(["AWS_IAM"])
+    error_message = "Without the API key, its outputs are null and AppSync admits client keys and IAM only."
   }
 }
 
@@ -539,10 +782,85 @@ run "refuses_an_sms_prefix_that_is_not_a_country_code" {
   }
 
   variables {
-    sms_allowed_prefixes = ["44"]
+    sms_allowed_countries = null
+    sms_allowed_prefixes  = ["44"]
   }
 
   expect_failures = [var.sms_allowed_prefixes]
+}
+
+run "refuses_an_sms_country_that_is_no_alpha_2_code" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    sms_allowed_countries = ["us", "GBR"]
+  }
+
+  expect_failures = [var.sms_allowed_countries]
+}
+
+run "refuses_sms_countries_and_prefixes_together" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    sms_allowed_prefixes = ["+1"]
+  }
+
+  expect_failures = [var.sms_allowed_countries]
+}
+
+run "refuses_no_sms_countries" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    sms_allowed_countries = null
+  }
+
+  expect_failures = [var.sms_allowed_countries]
+}
+
+run "refuses_a_country_libphonenumber_does_not_know" {
+  command = plan
+
+  variables {
+    sms_allowed_countries = ["US", "UK"] # the UK is GB
+  }
+
+  expect_failures = [aws_dynamodb_table_item.delivery_config]
+}
+
+# For one release: the prefixes allow the countries of the calling codes they reach, and still narrow them.
+run "the_deprecated_sms_prefixes_still_apply_with_a_warning" {
+  command = plan
+
+  variables {
+    sms_allowed_countries = null
+    sms_allowed_prefixes  = ["+1", "+4917"]
+  }
+
+  assert {
+    condition     = alltrue([for country in ["US", "CA", "JM", "DO", "AG", "DE"] : contains([for entry in jsondecode(aws_dynamodb_table_item.delivery_config.item).smsAllowedCountries.L : entry.S], country)]) && !contains([for entry in jsondecode(aws_dynamodb_table_item.delivery_config.item).smsAllowedCountries.L : entry.S], "GB")
+    error_message = "+1 reaches every North American country (as it always did), +4917 Germany, nothing else."
+  }
+
+  assert {
+    condition     = keys(jsondecode(aws_dynamodb_table_item.delivery_config.item).smsNumbering.M) == ["1", "49"] && jsondecode(aws_dynamodb_table_item.delivery_config.item).smsAllowedPrefixes == { L = [{ S = "+1" }, { S = "+4917" }] }
+    error_message = "The numbering of +1 and +49, and the prefixes themselves, which still narrow +49 to +4917."
+  }
+
+  expect_failures = [check.sms_allowed_prefixes_deprecated]
 }
 
 run "refuses_a_send_limit_below_one" {
@@ -613,4 +931,105 @@ run "refuses_a_query_depth_appsync_does_not_allow" {
   }
 
   expect_failures = [var.query_depth_limit]
+}
+
+run "refuses_an_iam_client_that_is_no_role_or_user_arn" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    iam_clients = { "arn:aws:sts::123456789012:assumed-role/billing-backend/session" = "default" }
+  }
+
+  expect_failures = [var.iam_clients]
+}
+
+run "refuses_an_iam_client_mapped_to_no_client_id" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    iam_clients = { "arn:aws:iam::123456789012:role/billing-backend" = "Billing Backend" }
+  }
+
+  expect_failures = [var.iam_clients]
+}
+
+run "refuses_two_iam_roles_whose_sessions_look_alike" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    iam_clients = {
+      "arn:aws:iam::123456789012:role/a/backend" = "default"
+      "arn:aws:iam::123456789012:role/b/backend" = "01HZY3N6V2QK8W4J5T7R9XB0CD"
+    }
+  }
+
+  expect_failures = [var.iam_clients]
+}
+
+run "refuses_an_authorizer_cache_time_appsync_does_not_allow" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    authorizer_cache_seconds = 3601
+  }
+
+  expect_failures = [var.authorizer_cache_seconds]
+}
+
+run "refuses_a_negative_daily_limit" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    client_defaults = { sms_per_day = -1 }
+  }
+
+  expect_failures = [var.client_defaults]
+}
+
+run "refuses_a_key_lifetime_of_no_days" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    client_defaults = { key_max_days = 0 }
+  }
+
+  expect_failures = [var.client_defaults]
+}
+
+run "refuses_a_test_retention_of_no_days" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    test_message_retention_days = 0
+  }
+
+  expect_failures = [var.test_message_retention_days]
 }

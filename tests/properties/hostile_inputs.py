@@ -9,6 +9,7 @@ from __future__ import annotations
 import operator
 import string
 
+import phonenumbers
 from hypothesis import strategies as st
 from hypothesis.provisional import domains
 
@@ -83,10 +84,26 @@ def recased(text: str, mask: int) -> str:
 
 
 typed_emails = surrounded(st.builds(recased, emails, st.integers(0, 2**64 - 1)))
-formatted_numbers = surrounded(
-    st.builds(put_pieces, e164_numbers, st.lists(st.tuples(st.sampled_from([" ", "-", ".", "(", ")", "  ", " - "]), st.integers(0, 40)), max_size=6))
-)
+NUMBER_FORMATTING = [" ", "-", ".", "(", ")", "  ", " - "]
+
+
+def example_numbers(countries: frozenset[str]) -> list[str]:
+    """libphonenumber's example number of each type of each country, in E.164 form: valid numbers by its rules."""
+    examples = (phonenumbers.example_number_for_type(country, kind) for country in sorted(countries) for kind in phonenumbers.PhoneNumberType.values())
+    return sorted({phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) for number in examples if number is not None})
+
+
+def formatted(numbers: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """Numbers with spaces, dashes, dots and parentheses anywhere, and white space around."""
+    return surrounded(st.builds(put_pieces, numbers, st.lists(st.tuples(st.sampled_from(NUMBER_FORMATTING), st.integers(0, 40)), max_size=6)))
+
+
 idempotency_keys = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=128)
+
+
+# E.164-shaped numbers, formatted: most are no valid number by libphonenumber's rules. Valid ones: its examples.
+formatted_numbers = formatted(e164_numbers)
+formatted_example_numbers = formatted(st.sampled_from(example_numbers(frozenset(phonenumbers.SUPPORTED_REGIONS))))
 
 
 def sender_values(allowed: list[str]) -> st.SearchStrategy[str]:
@@ -99,7 +116,7 @@ def field_values(field: str, allowed_senders: list[str], max_repeat: int = 300_0
     """Values for one MessageInput field; optional fields may also be null."""
     anything = hostile_text(max_repeat)
     values = {
-        "to": st.one_of(anything, typed_emails, formatted_numbers, sprinkled(emails), sprinkled(e164_numbers)),
+        "to": st.one_of(anything, typed_emails, formatted_numbers, formatted_example_numbers, sprinkled(emails), sprinkled(e164_numbers)),
         "body": anything,
         "subject": anything,
         "from": sender_values(allowed_senders),

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import phonenumbers
+
 # What String.prototype.trim removes (ECMAScript WhiteSpace and LineTerminator): "blank" and
 # "surrounding white space" follow the language the resolvers are written in.
 JS_WHITESPACE = frozenset("\t\n\x0b\x0c\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff")
@@ -31,17 +33,22 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _TLD = r"(?:[a-z]{2,63}|xn--[a-z0-9](?:[a-z0-9-]{0,57}[a-z0-9])?)"
 EMAIL_ADDRESS = re.compile(rf"{_ATEXT}+(?:\.{_ATEXT}+)*@(?:{_LABEL}\.)+{_TLD}", re.ASCII)
 E164_NUMBER = re.compile(r"\+[1-9][0-9]{6,14}", re.ASCII)
+# A phone number is typed as "+" and digits, with formatting anywhere (and white space around); at most this long.
+PLUS_AND_DIGITS = re.compile(r"\+[0-9]{3,}", re.ASCII)
+MAX_TYPED_NUMBER_LENGTH = 250
 SMS_SENDER_ID = re.compile(r"(?=[0-9]*[A-Za-z])[A-Za-z0-9]{1,11}", re.ASCII)
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,128}", re.ASCII)
 
 
 @dataclass(frozen=True)
 class Senders:
-    """Who may send: the email senders as configured (the default first), their lower-cased forms, SMS IDs."""
+    """Who may send: the email senders as configured (the default first), their lower-cased forms, SMS IDs; and the
+    countries SMS may go to."""
 
     configured_emails: tuple[str, ...]
     emails: frozenset[str]
     sms_ids: frozenset[str]
+    sms_countries: frozenset[str]
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Senders:
@@ -50,6 +57,7 @@ class Senders:
             configured_emails=configured,
             emails=frozenset(sender.lower() for sender in configured),
             sms_ids=frozenset(sender.lower() for sender in config.get("allowedSmsSenderIds") or []),
+            sms_countries=frozenset(config["smsAllowedCountries"]),
         )
 
 
@@ -81,23 +89,69 @@ def is_control(character: str) -> bool:
     return unicodedata.category(character) == "Cc"
 
 
+def phone_number(typed: str) -> phonenumbers.PhoneNumber | None:
+    """The number libphonenumber reads from a recipient typed as the README's rules say a number is typed ("+" and
+    digits, with spaces, dashes, dots and parentheses), or None."""
+    text = js_trim(typed)
+    compact = js_trim("".join(character for character in text if character not in PHONE_FORMATTING))
+    if len(text) > MAX_TYPED_NUMBER_LENGTH or not PLUS_AND_DIGITS.fullmatch(compact):
+        return None
+    try:
+        return phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        return None
+
+
 def canonical_recipient(typed: str) -> str:
-    """The README's canonical address: an email lower-cased, a phone number without its formatting,
-    both without surrounding white space (so that the canonical form of a canonical form is itself)."""
+    """The README's canonical address: an email lower-cased, a phone number in E.164 form as libphonenumber
+    writes it, anything else without phone formatting; all without surrounding white space."""
     text = js_trim(typed)
     if "@" in text:
         return text.lower()
+    number = phone_number(text)
+    if number is not None:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return js_trim("".join(character for character in text if character not in PHONE_FORMATTING))
 
 
-def recipient_rules(typed: str, method: str) -> set[str]:
+GMAIL_DOMAINS = ("gmail.com", "googlemail.com")
+
+
+def mailbox(typed: str) -> str:
+    """The README's mailbox: the inbox an address's variants reach. An email address lower-cased, without its tag
+    (from a "+" after the local part's first character to the "@"), and on gmail.com and googlemail.com (one
+    domain, gmail.com) without dots in the local part; anything else, its canonical form."""
+    recipient = canonical_recipient(typed)
+    if "@" not in recipient:
+        return recipient
+    local, _, domain = recipient.rpartition("@")
+    untagged = local[:1] + local[1:].split("+")[0]
+    if domain in GMAIL_DOMAINS:
+        return untagged.replace(".", "") + "@gmail.com"
+    return f"{untagged}@{domain}"
+
+
+def sms_recipient_rules(typed: str, countries: frozenset[str]) -> set[str]:
+    """An SMS goes to a valid number (libphonenumber's is_valid_number) of an allowed country. Validity is told
+    only for the calling codes of allowed countries; any other code's number is simply not allowed."""
+    number = phone_number(typed)
+    if number is None or not E164_NUMBER.fullmatch(canonical_recipient(typed)):
+        return {"e164"}
+    code_regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[number.country_code or 0]
+    valid = phonenumbers.is_valid_number(number)
+    if not valid and countries.intersection(code_regions):
+        return {"validNumber"}
+    return set() if valid and phonenumbers.region_code_for_number(number) in countries else {"allowedCountry"}
+
+
+def recipient_rules(typed: str, method: str, countries: frozenset[str]) -> set[str]:
     recipient = canonical_recipient(typed)
     if recipient == "":
         return {"required"}
     if method == "EMAIL":
         valid = len(recipient) <= MAX_EMAIL_ADDRESS_LENGTH and EMAIL_ADDRESS.fullmatch(recipient)
         return set() if valid else {"email"}
-    return set() if E164_NUMBER.fullmatch(recipient) else {"e164"}
+    return sms_recipient_rules(typed, countries)
 
 
 def body_rules(body: str, method: str) -> set[str]:
@@ -159,7 +213,7 @@ def broken_rules(message_input: Mapping[str, Any], senders: Senders) -> dict[str
     method = message_input["deliveryMethod"]
     subject = message_input.get("subject")
     broken = {
-        "input.to": recipient_rules(message_input["to"], method),
+        "input.to": recipient_rules(message_input["to"], method, senders.sms_countries),
         "input.body": body_rules(message_input["body"], method),
         "input.subject": single_line_rules(subject) | ({"emailOnly"} if method == "SMS" and subject is not None else set()),
         "input.from": sender_rules(message_input.get("from"), method, senders),

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from local import sms_countries
 from local.appsync.js_engine import JsEngine, Outcome
 
 CONFIG = {
@@ -21,6 +22,9 @@ CONFIG = {
 # The API key's caller (the default client's LIVE key, whose records keep the keys they had before clients).
 DEFAULT_CALLER = {"clientId": "default", "mode": "LIVE", "scope": ""}
 CLIENT = {"PK": "CLIENTS", "SK": "CLIENT#default", "clientId": "default", "name": "default", "limits": {"emailPerDay": 1000, "smsPerDay": 100}}
+# The countries SMS may go to in these tests, and the numbering sendMessage reads (CONFIG/DELIVERY).
+SMS_COUNTRIES = ["CA", "DE", "FR", "GB", "US"]
+SMS_CONFIG = {"smsAllowedCountries": SMS_COUNTRIES, "smsNumbering": sms_countries.sms_numbering(SMS_COUNTRIES)}
 
 Run = Callable[..., Outcome]
 
@@ -38,5 +42,7 @@ def run(engine: JsEngine) -> Run:
 
 
 def validate_input(run: Run, field: str, args: Any, stash: Any = None) -> Outcome:
-    """validateInput's request handler as the pipeline of `field` (sendMessage, getMessages, eraseRecipient) runs it."""
-    return run("function:validateInput", "request", args=args, stash=stash, info={"fieldName": field})
+    """validateInput's request handler as the pipeline of `field` (sendMessage, getMessages, eraseRecipient) runs it:
+    sendMessage's after loadConfig (the configuration with its SMS countries), the others' with no configuration."""
+    config = {"config": {**CONFIG, **SMS_CONFIG}} if field == "sendMessage" else {"config": None}
+    return run("function:validateInput", "request", args=args, stash={**config, **(stash or {})}, info={"fieldName": field})

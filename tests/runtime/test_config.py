@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+
+import phonenumbers
 import pytest
 
 from local.config import DEFAULT_API_KEY, Settings
@@ -38,3 +42,51 @@ def test_a_setting_out_of_its_range_stops_the_stack_naming_it(monkeypatch, name:
     monkeypatch.setenv(name, value)
     with pytest.raises(ValueError, match=name):
         Settings()
+
+
+# --- SMS countries (the CONFIG/DELIVERY item's smsAllowedCountries and smsNumbering) -----------------------
+
+
+def test_sms_go_to_every_valid_number_when_no_country_is_set(monkeypatch) -> None:
+    monkeypatch.delenv("SMS_ALLOWED_COUNTRIES", raising=False)
+    monkeypatch.delenv("SMS_ALLOWED_PREFIXES", raising=False)
+    config = Settings().delivery_config
+    assert {"US", "JM", "GB", "JE", "FR", "001"} <= set(config["smsAllowedCountries"])
+    assert set(config["smsNumbering"]) == {str(code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE}
+    assert "smsAllowedPrefixes" not in config and Settings().deprecations == []
+
+
+def test_sms_countries_carry_the_numbering_of_their_calling_codes(monkeypatch) -> None:
+    monkeypatch.setenv("SMS_ALLOWED_COUNTRIES", "US, GB,US")
+    config = Settings().delivery_config
+    assert config["smsAllowedCountries"] == ["GB", "US"]
+    # Every region of +1 and +44, in libphonenumber's order: a number is of the first that claims it.
+    regions = {code: [region["region"] for region in json.loads(text)] for code, text in config["smsNumbering"].items()}
+    assert regions == {"1": list(phonenumbers.COUNTRY_CODE_TO_REGION_CODE[1]), "44": ["GB", "GG", "IM", "JE"]}
+
+
+@pytest.mark.parametrize(
+    ("env", "complaint"),
+    [
+        ({"SMS_ALLOWED_COUNTRIES": "US,UK"}, "SMS_ALLOWED_COUNTRIES: UK is not an ISO 3166 alpha-2 code"),
+        ({"SMS_ALLOWED_COUNTRIES": "US", "SMS_ALLOWED_PREFIXES": "+1"}, "set only SMS_ALLOWED_COUNTRIES"),
+        ({"SMS_ALLOWED_PREFIXES": "44"}, "SMS_ALLOWED_PREFIXES lists E.164 prefixes"),
+    ],
+)
+def test_sms_settings_that_cannot_be_meant_stop_the_stack(monkeypatch, env: dict[str, str], complaint: str) -> None:
+    monkeypatch.delenv("SMS_ALLOWED_PREFIXES", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=re.escape(complaint)):
+        Settings()
+
+
+def test_the_deprecated_prefixes_give_the_countries_of_their_calling_codes_and_a_warning(monkeypatch) -> None:
+    monkeypatch.delenv("SMS_ALLOWED_COUNTRIES", raising=False)
+    monkeypatch.setenv("SMS_ALLOWED_PREFIXES", "+1,+4917")
+    settings = Settings()
+    config = settings.delivery_config
+    assert {"US", "CA", "JM", "DO", "DE"} <= set(config["smsAllowedCountries"]) and "GB" not in config["smsAllowedCountries"]
+    assert set(config["smsNumbering"]) == {"1", "49"} and config["smsAllowedPrefixes"] == ["+1", "+4917"]
+    [warning] = settings.deprecations
+    assert warning.startswith("SMS_ALLOWED_PREFIXES is deprecated") and "SMS_ALLOWED_COUNTRIES" in warning

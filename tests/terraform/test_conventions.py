@@ -71,12 +71,12 @@ def test_environment_files_set_only_declared_variables_and_attributes(stack: Sta
             attributes = set(re.findall(r"(\w+)\s*=\s*optional\(", type_))
             assert set(values[name]) <= attributes, f"{env}.tfvars: {name} sets {sorted(set(values[name]) - attributes)}"
     # Settings each environment decides for itself, never by default.
-    assert {"sms_allowed_prefixes", "resolver_count_limit"} <= names, f"{env}.tfvars"
+    assert {"sms_allowed_countries", "resolver_count_limit"} <= names, f"{env}.tfvars"
 
 
 def test_no_policy_anywhere_grants_a_wildcard_action(stack: Stack) -> None:
     # GIVEN every action every policy document allows (a Deny may name a wildcard: it refuses, grants nothing),
-    # and those the manifest grants the resolvers' roles
+    # and those the manifest grants the resolvers' roles and terraform/iam.tf the functions of handlers/clients
     actions = [
         action
         for document in stack.find("data", "aws_iam_policy_document")
@@ -86,6 +86,8 @@ def test_no_policy_anywhere_grants_a_wildcard_action(stack: Stack) -> None:
     ]
     for source in MANIFEST["dataSources"].values():
         actions += source.get("readActions", []) + source.get("writeActions", [])
+    for entries in stack.locals()["clients_function_statements"].values():
+        actions += [action for entry in entries.values() for action in entry["actions"]]
     # terraform/webhooks.tf names the webhook functions' actions in locals
     for entries in stack.locals()["webhook_table_statements"].values():
         actions += [action for entry in entries.values() for action in entry["actions"]]
@@ -101,7 +103,7 @@ def test_every_statement_names_its_actions_literally_or_from_the_manifest(stack:
         "${each.value.read_actions}",
         "${each.value.write_actions}",
         "${concat(local.administration_actions, local.usage_actions)}",
-        "${statement.value.actions}",  # terraform/webhooks.tf: webhook_table_statements, webhook_secret_key_uses
+        "${statement.value.actions}",  # terraform/iam.tf: clients_function_statements; terraform/webhooks.tf: webhook_table_statements, webhook_secret_key_uses
     }
     for document in stack.find("data", "aws_iam_policy_document"):
         for statement in statements(document):

@@ -54,13 +54,13 @@ mock_provider "time" {
 }
 
 variables {
-  stage                = "default"
-  region               = "eu-central-1"
-  ses_region           = "eu-central-1"
-  sns_region           = "eu-central-1"
-  default_email_from   = "support@example.com"
-  sms_allowed_prefixes = ["+1"]
-  sms                  = { manage_account_preferences = true, account_preferences_owner = "default" }
+  stage                 = "default"
+  region                = "eu-central-1"
+  ses_region            = "eu-central-1"
+  sns_region            = "eu-central-1"
+  default_email_from    = "support@example.com"
+  sms_allowed_countries = ["US"]
+  sms                   = { manage_account_preferences = true, account_preferences_owner = "default" }
 }
 
 run "the_owner_applies" {}

@@ -113,7 +113,8 @@ def run(
     """Prepare `directory` (modules, providers) and run `terraform <args>` there.
 
     online=None probes the registry. Returns the last command's result; a failed preparation step (get / init)
-    is returned instead, so its error is what the caller sees.
+    is returned instead, so its error is what the caller sees. A `-test-directory=` among the args is passed to
+    the preparation too, so the modules that directory's tests run are installed.
     """
     terraform = find_terraform()
     if terraform is None:
@@ -140,6 +141,7 @@ def run(
                     cache.ensure_cached(name)
                 env["TF_CLI_CONFIG_FILE"] = str(write_overrides(workdir))
                 prepare = ["get"]
+            prepare += [arg for arg in args if arg.startswith("-test-directory=")]
             prepared = _terraform(terraform, prepare, directory, env, capture)
             if prepared.returncode != 0:
                 return prepared

@@ -17,7 +17,7 @@ run "plan" {
   assert {
     condition = jsonencode({ for rule in aws_wafv2_web_acl.this.rule : rule.priority => rule.name }) == jsonencode({
       1 = "aws-ip-reputation", 2 = "aws-anonymous-ip", 3 = "rate-limit-per-ip", 4 = "rate-limit-per-api-key",
-      5 = "one-send-message-per-request", 6 = "aws-known-bad-inputs",
+      5 = "rate-limit-per-client-key", 6 = "one-send-message-per-request", 7 = "aws-known-bad-inputs",
     })
     error_message = "The rules, in order."
   }
@@ -37,6 +37,29 @@ run "plan" {
   assert {
     condition     = one([for rule in aws_wafv2_web_acl.this.rule : rule.statement[0].rate_based_statement[0] if rule.name == "rate-limit-per-api-key"]).limit == 3000 && one([for rule in aws_wafv2_web_acl.this.rule : rule.statement[0].rate_based_statement[0].custom_key[0].header[0].name if rule.name == "rate-limit-per-api-key"]) == "x-api-key"
     error_message = "Each API key: 3,000 requests per 5 minutes by default."
+  }
+
+  assert {
+    condition     = one([for rule in aws_wafv2_web_acl.this.rule : rule.statement[0].rate_based_statement[0] if rule.name == "rate-limit-per-client-key"]).limit == 3000 && jsonencode(one([for rule in aws_wafv2_web_acl.this.rule : rule.statement[0].rate_based_statement[0].custom_key[*].header[0].name if rule.name == "rate-limit-per-client-key"])) == jsonencode(["authorization"])
+    error_message = "Each client key (the Authorization header) on its own: 3,000 requests per 5 minutes by default, the API key's limit."
+  }
+
+  # WAF counts only requests that carry every part of a rule's key: one header per rule.
+  assert {
+    condition     = alltrue([for rule in aws_wafv2_web_acl.this.rule : length(rule.statement[0].rate_based_statement[0].custom_key) == 1 if length(rule.statement[0].rate_based_statement) > 0 && rule.name != "rate-limit-per-ip"])
+    error_message = "Each per-key rule keys on one header, so a request with either header is counted."
+  }
+
+  # Only headers holding a client key count against it: tried on headers as clients send them.
+  assert {
+    condition = alltrue([for header in [
+      "sm_live_01HZY3N6V2QK8W4J5T7R9XB0CD_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ",
+      "sm_test_01HZY3N6V2QK8W4J5T7R9XB0CD_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ",
+      ] : can(regex(one([for rule in aws_wafv2_web_acl.this.rule : rule.statement[0].rate_based_statement[0].scope_down_statement[0].regex_match_statement[0].regex_string if rule.name == "rate-limit-per-client-key"]), header))]) && !anytrue([for header in [
+      "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/eu-central-1/appsync/aws4_request, SignedHeaders=host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7",
+      "Bearer sm_live_01HZY3N6V2QK8W4J5T7R9XB0CD",
+    ] : can(regex(one([for rule in aws_wafv2_web_acl.this.rule : rule.statement[0].rate_based_statement[0].scope_down_statement[0].regex_match_statement[0].regex_string if rule.name == "rate-limit-per-client-key"]), header))])
+    error_message = "A LIVE or TEST client key is rate limited per key; an IAM caller's signature is not (the per-IP rule covers it)."
   }
 
   assert {
@@ -78,7 +101,7 @@ run "plan" {
       { method = [], query_string = [], single_header = [{ name = "x-api-key" }], uri_path = [] },
       { method = [], query_string = [], single_header = [{ name = "authorization" }], uri_path = [] },
     ])
-    error_message = "The x-api-key header (API key callers) and the authorization header (IAM callers' signatures) are redacted from every log record."
+    error_message = "The x-api-key header (the API key) and the authorization header (client keys, IAM callers' signatures) are redacted from every log record."
   }
 
   assert {
@@ -91,6 +114,16 @@ run "plan" {
     condition     = output.name == "test-messenger-api" && output.metric_name == "test-messenger-api"
     error_message = "The ACL's metrics carry its name as their WebACL dimension."
   }
+}
+
+run "refuses_a_client_key_prefix_that_is_no_plain_word" {
+  command = plan
+
+  variables {
+    client_key_prefixes = ["sm_.*"]
+  }
+
+  expect_failures = [var.client_key_prefixes]
 }
 
 run "refuses_a_rate_limit_waf_does_not_allow" {

@@ -43,8 +43,12 @@ variables {
     }
   }
   lambda_functions = {
-    deliveryFunction = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-delivery"
-    erasureFunction  = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-erasure"
+    deliveryFunction  = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-delivery"
+    erasureFunction   = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-erasure"
+    operatorsFunction = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-operators"
+  }
+  authorizer = {
+    function_arn = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-authorizer"
   }
 }
 
@@ -88,13 +92,47 @@ run "plan" {
 
   # --- Secure api
   assert {
-    condition     = aws_appsync_graphql_api.this.authentication_type == "API_KEY" && aws_appsync_graphql_api.this.xray_enabled && aws_appsync_graphql_api.this.introspection_config == "DISABLED" && aws_appsync_graphql_api.this.query_depth_limit == 10
-    error_message = "API key auth, traced, no introspection, bounded depth."
+    condition     = aws_appsync_graphql_api.this.authentication_type == "AWS_LAMBDA" && aws_appsync_graphql_api.this.xray_enabled && aws_appsync_graphql_api.this.introspection_config == "DISABLED" && aws_appsync_graphql_api.this.query_depth_limit == 10
+    error_message = "Client keys through the Lambda authorizer by default, traced, no introspection, bounded depth."
   }
 
   assert {
-    condition     = jsonencode(aws_appsync_graphql_api.this.additional_authentication_provider[*].authentication_type) == jsonencode(["AWS_IAM"])
-    error_message = "Backends may call with their IAM identity (SigV4) instead of the key."
+    condition = jsonencode(aws_appsync_graphql_api.this.lambda_authorizer_config) == jsonencode([{
+      authorizer_result_ttl_in_seconds = 60
+      authorizer_uri                   = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-authorizer"
+      identity_validation_expression   = "^sm_(live|test)_[0-9A-HJKMNP-TV-Z]{26}_[A-Za-z0-9_-]{43}$"
+    }])
+    error_message = "The authorizer function, its answers cached 60 s by default, invoked only for a header of the key's form."
+  }
+
+  assert {
+    condition     = aws_appsync_graphql_api.this.lambda_authorizer_config[0].identity_validation_expression == jsondecode(file("../../graphql/manifest.json")).clients.identityValidationExpression
+    error_message = "The key form AppSync checks is the manifest's (the authorizer and the local stack check the same)."
+  }
+
+  assert {
+    condition     = jsonencode(aws_appsync_graphql_api.this.additional_authentication_provider[*].authentication_type) == jsonencode(["AWS_IAM", "API_KEY"])
+    error_message = "Backends may call with their IAM identity (SigV4); the default client with the API key while it is enabled."
+  }
+
+  assert {
+    condition = jsonencode(output.authorization) == jsonencode({
+      additional_modes   = ["AWS_IAM", "API_KEY"]
+      authorizer_uri     = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-authorizer"
+      default_mode       = "AWS_LAMBDA"
+      result_ttl_seconds = 60
+    })
+    error_message = "The authorization output says how callers are admitted."
+  }
+
+  assert {
+    condition     = length(aws_appsync_api_key.this) == 1 && length(time_rotating.api_key) == 1
+    error_message = "One rotating API key while api_key.enabled (the default)."
+  }
+
+  assert {
+    condition     = aws_lambda_permission.authorizer.principal == "appsync.amazonaws.com" && aws_lambda_permission.authorizer.action == "lambda:InvokeFunction" && aws_lambda_permission.authorizer.function_name == var.authorizer.function_arn && aws_lambda_permission.authorizer.source_account == "123456789012"
+    error_message = "AppSync of this account may invoke the authorizer."
   }
 
   assert {
@@ -153,7 +191,7 @@ run "data_sources_may_do_exactly_what_the_manifest_lists" {
   }
 
   assert {
-    condition     = jsonencode(data.aws_iam_policy_document.data_source["messagesTable"].statement[1].condition) == jsonencode([{ test = "ForAllValues:StringLike", values = ["MESSAGE#*", "IDEMPOTENCY#*", "LIMIT#*"], variable = "dynamodb:LeadingKeys" }])
+    condition     = jsonencode(data.aws_iam_policy_document.data_source["messagesTable"].statement[1].condition) == jsonencode([{ test = "ForAllValues:StringLike", values = ["MESSAGE#*", "IDEMPOTENCY#*", "SCOPE#*", "LIMIT#*"], variable = "dynamodb:LeadingKeys" }])
     error_message = "Writes only to the partitions the manifest names, by their key prefixes."
   }
 
@@ -168,6 +206,25 @@ run "data_sources_may_do_exactly_what_the_manifest_lists" {
   assert {
     condition     = jsonencode(data.aws_iam_policy_document.data_source["deliveryFunction"].statement[*].actions) == jsonencode([["lambda:InvokeFunction"]]) && jsonencode(data.aws_iam_policy_document.data_source["deliveryFunction"].statement[0].resources) == jsonencode([var.lambda_functions.deliveryFunction])
     error_message = "The Lambda data source invokes its own function only."
+  }
+
+  assert {
+    condition = jsonencode({ for name, source in aws_appsync_datasource.this : name => source.lambda_config[0].function_arn if source.type == "AWS_LAMBDA" }) == jsonencode({
+      deliveryFunction  = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-delivery"
+      erasureFunction   = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-erasure"
+      operatorsFunction = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-operators"
+    })
+    error_message = "Every Lambda data source of the manifest invokes the function passed in for it."
+  }
+
+  assert {
+    condition     = jsonencode(data.aws_iam_policy_document.data_source["operatorsFunction"].statement[*].resources) == jsonencode([[var.lambda_functions.operatorsFunction]])
+    error_message = "The operators' data source invokes the operators' function only."
+  }
+
+  assert {
+    condition     = aws_lambda_permission.authorizer.source_arn == aws_appsync_graphql_api.this.arn
+    error_message = "Only this API may invoke the authorizer."
   }
 
   assert {
@@ -188,7 +245,7 @@ run "data_sources_may_do_exactly_what_the_manifest_lists" {
 
 run "the_key_expires_within_its_validity_and_is_stable_between_plans" {
   assert {
-    condition     = aws_appsync_api_key.this.expires == "2027-02-27T17:00:00Z"
+    condition     = aws_appsync_api_key.this[0].expires == "2027-02-27T17:00:00Z" && output.api_key_expires == "2027-02-27T17:00:00Z"
     error_message = "A key expires validity_days (90) after it was made, on the hour."
   }
 }
@@ -197,9 +254,59 @@ run "a_second_plan_keeps_the_key" {
   command = plan
 
   assert {
-    condition     = aws_appsync_api_key.this.expires == run.the_key_expires_within_its_validity_and_is_stable_between_plans.api_key_expires
+    condition     = aws_appsync_api_key.this[0].expires == run.the_key_expires_within_its_validity_and_is_stable_between_plans.api_key_expires
     error_message = "The expiry must not move between plans."
   }
+}
+
+run "without_the_api_key_only_client_keys_and_iam_remain" {
+  variables {
+    api_key = { enabled = false }
+  }
+
+  assert {
+    condition     = length(aws_appsync_api_key.this) == 0 && length(time_rotating.api_key) == 0
+    error_message = "No API key exists while api_key.enabled is false."
+  }
+
+  assert {
+    condition     = aws_appsync_graphql_api.this.authentication_type == "AWS_LAMBDA" && jsonencode(aws_appsync_graphql_api.this.additional_authentication_provider[*].authentication_type) == jsonencode(["AWS_IAM"])
+    error_message = "Without the key, AppSync admits client keys and IAM only."
+  }
+
+  assert {
+    condition     = output.api_key == null && output.api_key_expires == null
+    error_message = "The key outputs are null, not an error, without a key."
+  }
+}
+
+run "the_authorizer_cache_time_is_passed_on" {
+  command = plan
+
+  variables {
+    authorizer = {
+      function_arn       = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-authorizer"
+      result_ttl_seconds = 0
+    }
+  }
+
+  assert {
+    condition     = aws_appsync_graphql_api.this.lambda_authorizer_config[0].authorizer_result_ttl_in_seconds == 0
+    error_message = "0 turns AppSync's authorizer cache off (every request re-checks its key)."
+  }
+}
+
+run "refuses_an_authorizer_cache_time_appsync_does_not_allow" {
+  command = plan
+
+  variables {
+    authorizer = {
+      function_arn       = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-authorizer"
+      result_ttl_seconds = 3601
+    }
+  }
+
+  expect_failures = [var.authorizer]
 }
 
 run "refuses_a_resolver_count_appsync_does_not_allow" {
@@ -279,12 +386,12 @@ run "a_changed_lifetime_anchors_the_key_at_the_change" {
   }
 
   assert {
-    condition     = timecmp(aws_appsync_api_key.this.expires, "2027-01-20T09:30:00Z") > 0
+    condition     = timecmp(aws_appsync_api_key.this[0].expires, "2027-01-20T09:30:00Z") > 0
     error_message = "The key expires after the apply that made it, not 30 days after the old anchor."
   }
 
   assert {
-    condition     = aws_appsync_api_key.this.expires == "2027-02-19T09:00:00Z"
+    condition     = aws_appsync_api_key.this[0].expires == "2027-02-19T09:00:00Z"
     error_message = "The new key is valid validity_days (30) from the new anchor, on the hour."
   }
 }

@@ -61,6 +61,11 @@ run "plan" {
   }
 
   assert {
+    condition     = jsonencode([for statement in data.aws_iam_policy_document.this.statement : statement.actions if statement.sid == "CloudWatchLogsEncryptOwnLogGroups"]) == jsonencode([["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"]])
+    error_message = "CloudWatch Logs may encrypt and decrypt its entries (what carries the log group in the encryption context), nothing else."
+  }
+
+  assert {
     condition     = jsonencode([for statement in data.aws_iam_policy_document.this.statement : statement.principals if statement.sid == "CloudWatchLogsEncryptOwnLogGroups"]) == jsonencode([[{ type = "Service", identifiers = ["logs.eu-central-1.amazonaws.com"] }]])
     error_message = "Only the key's own region's CloudWatch Logs."
   }

@@ -20,7 +20,7 @@ module "messenger" {
   ses_region             = var.region
   sns_region             = var.region
   default_email_from     = var.default_email_from
-  sms_allowed_prefixes   = ["+1", "+44"]
+  sms_allowed_countries  = ["US", "GB"]
   message_retention_days = 1
   log_retention_days     = 1
 
