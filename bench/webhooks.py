@@ -1,16 +1,20 @@
-"""Webhook delivery latency on the local stack: a delivery queued until its receiver holds it, beside a bare
-dispatcher's on the same queue service, in one run; and the sizes the cost model reads.
+"""Webhook delivery latency on the local stack: a status change until the endpoint holds it, through the real event
+publisher; a delivery queued until the endpoint holds it, beside a bare dispatcher's on the same queue service; and
+the sizes the cost model reads.
 
-A local stack (local/launcher.py) with one endpoint of its local client, at a receiver in this process. Each
-delivery is queued on the webhook queue in the event publisher's shape, one at a time, and timed until the
-receiver has it: the sender's own work (the endpoint's lookup, the address check, the secret, the signature, the
-POST, the attempt's record) on top of the queue's polling. Side by side, a bare dispatcher in this process does
-the least any queue-fed sender does: the same moto, a queue of its own polled as the local event source polls
-(local/aws/event_sources.py), an unsigned POST of the message to the same receiver, the delete. The ratio says
-what the sender adds to the hop every such design pays.
+A local stack (local/launcher.py) with webhook endpoints of its local client at receivers in this process.
 
-The event publisher (a status change recorded, read from the table's stream) is not part of this stack yet: the
-figure starts when the delivery is queued, not when the status changed.
+- Through the publisher: emails to SES's mailbox simulator, sent one at a time with the local client's LIVE key;
+  each makes two status changes (ACCEPTED, then DELIVERED from the simulator), which the table's stream hands to
+  the event publisher, which queues their deliveries. Each is timed from when its change was recorded (the time
+  its event id carries) to when the receiver holds it, on the same clock, and split at the moment the sender began
+  the attempt (its record's `at`): the stream, the publisher and the queue before it, the sender's attempt after.
+- Queued to received: deliveries queued on the webhook queue one at a time, in the publisher's shape; each timed
+  until the receiver has it: the sender's own work (the endpoint's lookup, the address check, the secret, the
+  signature, the POST, the attempt's record) on top of the queue's polling. Side by side, a bare dispatcher in
+  this process does the least any queue-fed sender does: the same moto, a queue of its own polled as the local
+  event source polls (local/aws/event_sources.py), an unsigned POST of the message to the same receiver, the
+  delete. The ratio says what the sender adds to the hop every such design pays.
 """
 
 from __future__ import annotations
@@ -27,15 +31,17 @@ from typing import Any
 import boto3
 
 from bench.dynamodb_cost import item_size, read_units, write_units
-from bench.stats import measure_side_by_side, ratio
+from bench.stats import measure_side_by_side, ratio, summary
 from local.aws.event_sources import POLL_SECONDS
 from local.launcher import LocalStackProcess, running_stack
 from local.manifest import load_manifest
-from local.operations import CREATE_WEBHOOK
+from local.operations import CREATE_WEBHOOK, SEND_MESSAGE
 
 API_KEY = "bench-webhooks-key"
 TIMEOUT_SECONDS = 15
 COUNT, QUICK_COUNT = 200, 10
+SENDS, QUICK_SENDS = 40, 4
+SEND_SPACING_SECONDS = 0.5
 ROUNDS, QUICK_ROUNDS = 4, 2
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 PREFIXES = load_manifest().storage.key_prefixes
@@ -52,6 +58,7 @@ class _Receiver:
 
     def __init__(self) -> None:
         self.arrived: dict[str, float] = {}
+        self.arrived_at: dict[str, float] = {}  # wall clock, to set against the time an event id carries
         self.sizes: dict[str, int] = {}
         self.changed = threading.Condition()
         receiver = self
@@ -59,7 +66,7 @@ class _Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                arrived = time.perf_counter()
+                arrived, arrived_at = time.perf_counter(), time.time()
                 delivery = self.headers.get("webhook-id") or self.headers.get("x-delivery-id") or ""
                 if self.headers.get("webhook-id"):
                     receiver.sizes = {"request_body_bytes": len(body), "request_header_bytes": len(bytes(self.headers))}
@@ -67,6 +74,7 @@ class _Receiver:
                 self.end_headers()
                 with receiver.changed:
                     receiver.arrived[delivery] = arrived
+                    receiver.arrived_at[delivery] = arrived_at
                     receiver.changed.notify_all()
 
             def log_message(self, format: str, *args: Any) -> None:
@@ -84,6 +92,11 @@ class _Receiver:
         with self.changed:
             if not self.changed.wait_for(lambda: delivery in self.arrived, TIMEOUT_SECONDS):
                 raise TimeoutError(f"{delivery} never reached the receiver")
+
+    def wait_for_count(self, count: int) -> None:
+        with self.changed:
+            if not self.changed.wait_for(lambda: len(self.arrived) >= count, 4 * TIMEOUT_SECONDS):
+                raise TimeoutError(f"{len(self.arrived)} deliveries reached the receiver, not {count}")
 
     def close(self) -> None:
         self.server.shutdown()
@@ -113,6 +126,46 @@ class _BareDispatcher:
     def close(self) -> None:
         self._stopping.set()
         self._thread.join(TIMEOUT_SECONDS)
+
+
+def _ulid_seconds(ulid: str) -> float:
+    """The time a ULID carries (its first 48 bits: milliseconds since the epoch), in seconds."""
+    value = 0
+    for character in ulid[:10]:
+        value = value * 32 + CROCKFORD.index(character)
+    return value / 1000
+
+
+def _through_publisher(stack: LocalStackProcess, sends: int) -> dict[str, Any]:
+    """Emails to the mailbox simulator, one at a time; each status change timed to its receipt (see the module)."""
+    receiver = _Receiver()
+    try:
+        created = stack.graphql(CREATE_WEBHOOK, {"input": {"url": receiver.url}}, key=stack.live_key)
+        if created.errors:
+            raise RuntimeError(f"createWebhook failed: {created.errors}")
+        webhook_id = created.data["createWebhook"]["webhook"]["id"]
+        for number in range(sends):
+            sent = stack.graphql(
+                SEND_MESSAGE, {"input": {"to": f"success+bench{number}@simulator.amazonses.com", "body": "bench", "deliveryMethod": "EMAIL"}}, key=stack.live_key
+            )
+            if sent.errors:
+                raise RuntimeError(f"sendMessage failed: {sent.errors}")
+            time.sleep(SEND_SPACING_SECONDS)
+        receiver.wait_for_count(2 * sends)
+        dynamodb = boto3.client("dynamodb", **_reaching(stack))
+        attempts = dynamodb.query(
+            TableName="local-messages", KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": {"S": f"{PREFIXES['webhookAttempt']}{webhook_id}"}}
+        )["Items"]
+        began = {item["eventId"]["S"]: datetime.fromisoformat(item["at"]["S"]).timestamp() for item in attempts}
+    finally:
+        receiver.close()
+    changed = {event_id: _ulid_seconds(event_id) for event_id in receiver.arrived_at}
+    return {
+        "changes": len(changed),
+        "change_to_received": summary([receiver.arrived_at[event] - changed[event] for event in changed], scale=1000),
+        "change_to_attempt": summary([began[event] - changed[event] for event in changed], scale=1000),
+        "attempt_to_received": summary([receiver.arrived_at[event] - began[event] for event in changed], scale=1000),
+    }
 
 
 def _delivery(webhook_id: str, client_id: str) -> str:
@@ -155,10 +208,11 @@ def _sizes(stack: LocalStackProcess, webhook_id: str, endpoint_key: dict[str, An
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    count, rounds = (QUICK_COUNT, QUICK_ROUNDS) if quick else (COUNT, ROUNDS)
+    count, rounds, sends = (QUICK_COUNT, QUICK_ROUNDS, QUICK_SENDS) if quick else (COUNT, ROUNDS, SENDS)
     receiver = _Receiver()
     try:
         with running_stack(API_KEY) as stack:
+            publisher = _through_publisher(stack, sends)
             created = stack.graphql(CREATE_WEBHOOK, {"input": {"url": receiver.url}}, key=stack.live_key)
             if created.errors:
                 raise RuntimeError(f"createWebhook failed: {created.errors}")
@@ -191,6 +245,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     finally:
         receiver.close()
     return {
+        "through_the_publisher": publisher,
         "deliveries_per_side": count,
         "poll_seconds": POLL_SECONDS,
         "queued_to_received": {name: result.as_dict() for name, result in figures.items()},
@@ -200,7 +255,12 @@ def run(quick: bool = False) -> dict[str, Any]:
 
 
 def report(results: dict[str, Any]) -> str:
-    lines = [f"{results['deliveries_per_side']} deliveries a side, one at a time; both queues polled every {results['poll_seconds']} s when empty"]
+    publisher = results["through_the_publisher"]
+    lines = [f"{publisher['changes']} status changes (emails to the mailbox simulator), through the stream and the event publisher"]
+    for name in ("change_to_received", "change_to_attempt", "attempt_to_received"):
+        figures = publisher[name]
+        lines.append(f"  {name.replace('_', ' '):36} p50 {figures['p50']:7.1f} ms   p99 {figures['p99']:7.1f} ms   max {figures['max']:7.1f} ms")
+    lines.append(f"{results['deliveries_per_side']} deliveries a side, one at a time; both queues polled every {results['poll_seconds']} s when empty")
     for name, label in (("sender", "webhook sender (signed, recorded)"), ("bare", "bare dispatcher (POST as is)")):
         figures = results["queued_to_received"][name]
         lines.append(f"  {label:36} p50 {figures['p50_ms']:7.1f} ms   p99 {figures['p99_ms']:7.1f} ms")

@@ -67,7 +67,6 @@ PINNED_CONSTANTS = {
     ("handlers/clients/erasure.py", "IDEMPOTENCY_PREFIX"): ("keyPrefixes", "idempotencyClaim"),
     ("handlers/clients/webhook_common.py", "WEBHOOK_PREFIX"): ("keyPrefixes", "webhook"),
     ("handlers/clients/webhook_common.py", "ATTEMPT_PREFIX"): ("keyPrefixes", "webhookAttempt"),
-    ("handlers/clients/webhook_common.py", "EVENT_PREFIX"): ("keyPrefixes", "event"),
 }
 # Numbers of the contract a resolver keeps as a constant.
 PINNED_NUMBERS = {

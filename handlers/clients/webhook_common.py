@@ -28,7 +28,6 @@ from urllib.parse import urlsplit
 
 WEBHOOK_PREFIX = "WEBHOOK#"
 ATTEMPT_PREFIX = "ATTEMPT#"
-EVENT_PREFIX = "EVENT#"
 # graphql/manifest.json: webhooks.
 ATTEMPT_TIMEOUT_SECONDS = 10
 DISABLE_AFTER_FAILING_SECONDS = 432000

@@ -27,10 +27,9 @@ import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clients_common import CROCKFORD_BASE32, iso, new_ulid
+from clients_common import EVENT_PREFIX, iso, new_ulid, ulid_floor
 from webhook_common import (
     ATTEMPT_PREFIX,
-    EVENT_PREFIX,
     EVENT_STATUSES,
     MAX_ENDPOINTS,
     MODES,
@@ -270,12 +269,6 @@ def list_attempts(caller: Caller, webhook_id: Any, first: Any, after: Any) -> di
     ).get("Items", [])
     shown = items[:size]
     return {"data": [attempt_view(item) for item in shown], "pageInfo": {"hasNextPage": len(items) > size, "endCursor": shown[-1]["id"]["S"] if shown else None}}
-
-
-def ulid_floor(moment: datetime) -> str:
-    """The smallest ULID of a millisecond: every id made at or after `moment` sorts at or after it."""
-    value = int(moment.timestamp() * 1000) << 80
-    return "".join(CROCKFORD_BASE32[(value >> shift) & 31] for shift in range(125, -1, -5))
 
 
 def attempts_made(webhook_id: str, event_id: str, since: datetime) -> int:

@@ -8,7 +8,11 @@ from bench import cost, webhooks
 def test_the_webhook_benchmark_runs_and_a_delivery_stays_within_its_units() -> None:
     # WHEN the benchmark runs with its quick counts
     results = webhooks.run(quick=True)
-    # THEN both sides delivered every delivery, and the sizes the cost model reads are there
+    # THEN every status change of the emails sent reached the receiver through the publisher, each timed from its
+    # change through the sender's attempt, and both sides of the queue delivered every delivery
+    publisher = results["through_the_publisher"]
+    assert publisher["changes"] == 2 * webhooks.QUICK_SENDS
+    assert all(publisher[part]["n"] == publisher["changes"] and publisher[part]["min"] >= 0 for part in ("change_to_attempt", "attempt_to_received"))
     assert {name: figures["requests"] for name, figures in results["queued_to_received"].items()} == {"sender": 10, "bare": 10}
     sizes = results["sizes"]
     assert set(sizes) == set(cost._load("webhooks")["sizes"])

@@ -2,8 +2,9 @@
 sender running for real on its moto queue to receivers on loopback, on a compressed retry schedule. Each delivery
 is verified with the Standard Webhooks reference library (`standardwebhooks`), as a receiver verifies it.
 
-The event publisher (the table's stream) is not part of this stack yet: the tests play it, writing the events
-it would write (EVENT#<client>#<mode>) and queueing the deliveries it would queue, in the agreed shape.
+The real event publisher (the table's stream) queues a delivery for each status change and matching endpoint, as
+the last test shows; the others play it, writing the events it would write (EVENT#<client>#<mode>) and queueing
+the deliveries it would queue, in its shape, so that each controls exactly what is sent.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from local.operations import (
     WEBHOOKS,
 )
 from tests.e2e.conftest import API_KEY, LocalApi
-from tests.e2e.test_clients import Client, make_client
+from tests.e2e.test_clients import Client, make_client, send_as
+from tests.e2e.test_events import feed_until
 from tests.webhook_receivers import always, failing_first, receiving
 
 # Seven attempts, as the real schedule has, a second apart.
@@ -308,3 +310,30 @@ def test_a_thousand_events_to_a_receiver_that_fails_30_percent_are_each_delivere
     assert all(seen[event_id] >= planned[event_id] for event_id in planned)
     assert {entry["outcome"] for entry in listed} == {"delivered", "failed"}
     assert sum(entry["outcome"] == "delivered" for entry in listed) >= len(events)
+
+
+def test_status_changes_reach_their_clients_endpoints_through_the_event_publisher(api: LocalApi) -> None:
+    # GIVEN two clients: A with an endpoint for every status and one for DELIVERED alone, B with one of its own
+    a, b = make_client(api, "publisher A"), make_client(api, "publisher B")
+    with receiving() as every, receiving() as delivered_only, receiving() as for_b:
+        everything = create_webhook(api, a.live, every.url)
+        delivered = create_webhook(api, a.live, delivered_only.url, ["DELIVERED"])
+        create_webhook(api, b.live, for_b.url)
+        # WHEN A sends an email that SES delivers (ACCEPTED, then DELIVERED from the mailbox simulator)
+        sent = send_as(api, a.live, to="success+webhooks@simulator.amazonses.com", body="hello", deliveryMethod="EMAIL", senderId="shop-a")
+        assert not sent.errors, sent.errors
+        message_id = sent.data["sendMessage"]["id"]
+        # THEN the real publisher queues each status change and the sender delivers it, signed, to A's endpoints
+        requests = every.wait_for(2, timeout=60)
+        changes = [request.verified(everything["secret"])["data"] for request in requests]
+        assert [(change["messageId"], change["status"]) for change in changes] == [(message_id, "ACCEPTED"), (message_id, "DELIVERED")]
+        assert [request.webhook_id for request in requests] == [change["id"] for change in changes]
+        assert {(change["clientId"], change["mode"], change["senderId"]) for change in changes} == {(a.id, "LIVE", "shop-a")}
+        # AND the endpoint that asked for DELIVERED alone got that one, and B's endpoint nothing
+        [only] = delivered_only.wait_for(1, timeout=30)
+        assert only.verified(delivered["secret"])["data"] == changes[1]
+        drained(api)
+        assert len(delivered_only.received) == 1 and for_b.received == []
+    # AND the webhook-ids are the event ids of A's feed (recorded before they were queued)
+    events = feed_until(api, a.live, lambda found: len(found) >= 2)
+    assert [event["id"] for event in events] == [change["id"] for change in changes]
