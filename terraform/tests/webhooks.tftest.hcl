@@ -39,12 +39,12 @@ mock_provider "time" {
 }
 
 variables {
-  stage                = "default" # terraform test runs in the current workspace
-  region               = "eu-central-1"
-  ses_region           = "eu-central-1"
-  sns_region           = "eu-central-1"
-  default_email_from   = "support@example.com"
-  sms_allowed_prefixes = ["+1", "+44"]
+  stage                 = "default" # terraform test runs in the current workspace
+  region                = "eu-central-1"
+  ses_region            = "eu-central-1"
+  sns_region            = "eu-central-1"
+  default_email_from    = "support@example.com"
+  sms_allowed_countries = ["US", "GB"]
 }
 
 run "plan" {
