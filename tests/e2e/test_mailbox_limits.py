@@ -22,7 +22,7 @@ def limited() -> Iterator[LocalApi]:
 
 
 def refused_for(response: object) -> str | None:
-    errors = getattr(response, "errors")
+    errors = response.errors
     return errors[0]["errorInfo"]["limit"] if errors else None
 
 
