@@ -1,9 +1,10 @@
-"""What a million emails cost in AWS, besides SES's own fee: the arithmetic behind docs/cost.md.
+"""What a million emails cost in AWS, besides SES's own fee, and a million webhook deliveries: the arithmetic
+behind docs/cost.md.
 
     python -m bench.cost
 
 The usage per message comes from the measured results (bench/results/dynamodb_cost.json: capacity units;
-warm_invoke.json: log bytes); the prices and the few things no benchmark here can measure (billed Lambda
+warm_invoke.json: log bytes; webhooks.json: what a delivery queues, reads, writes, logs and sends); the prices and the few things no benchmark here can measure (billed Lambda
 durations, the cold-start share, the trace rate) are the stated inputs below. tests/bench/test_cost.py checks
 that docs/cost.md shows exactly these lines.
 """
@@ -29,6 +30,8 @@ PRICE = {
     "logs_per_gb": 0.50,
     "xray_per_million_traces": 5.00,
     "kms_per_10k_requests": 0.03,
+    "sqs_per_million_requests": 0.40,
+    "data_transfer_out_per_gb": 0.09,
 }
 
 # What cannot be measured without AWS: stated, and varied in docs/cost.md's sensitivity table.
@@ -112,6 +115,69 @@ def per_million_emails(dynamodb: dict[str, Any] | None = None, logs: dict[str, A
     ]
 
 
+# Webhooks: what bench/webhooks.py cannot measure without AWS and the internet.
+WEBHOOK_ASSUMPTION = {
+    "records_per_batch": 10,  # the sender's event source hands it up to 10 deliveries at once (fewer when traffic is thin)
+    "publisher_messages_per_batch": 10,  # the event publisher queues them with SendMessageBatch
+    "batch_billed_seconds": 0.4,  # a batch's attempts side by side: the slowest endpoint's answer over the internet, TLS included
+    "sender_memory_gb": 0.25,  # terraform/webhooks.tf: 256 MB
+    "key_cache_miss_share": 0.01,  # attempts whose secret a warm sender has not decrypted in the last 5 minutes
+    "tls_handshake_out_bytes": 600,  # what this side sends to open a TLS connection (one per attempt)
+    "log_event_overhead_bytes": 26,
+}
+
+
+def per_million_webhook_events(webhooks: dict[str, Any] | None = None, assumption: dict[str, float] = WEBHOOK_ASSUMPTION) -> list[Line]:
+    """A million status changes, each delivered to one endpoint at the first attempt (the sender's side: the queue,
+    the sender, its reads and writes; the event publisher's own work is counted with the event feed)."""
+    sizes = (webhooks or _load("webhooks"))["sizes"]
+    a, p = assumption, PRICE
+    batches = MILLION / a["records_per_batch"]
+    sqs_requests = MILLION / a["publisher_messages_per_batch"] + 2 * batches  # SendMessageBatch; ReceiveMessage and DeleteMessageBatch
+    sender_gbs = batches * a["batch_billed_seconds"] * a["sender_memory_gb"]
+    log_bytes = sizes["log_bytes_per_attempt"] + a["log_event_overhead_bytes"]
+    out_bytes = sizes["request_body_bytes"] + sizes["request_header_bytes"] + a["tls_handshake_out_bytes"]
+    decrypts = a["key_cache_miss_share"] * MILLION
+    return [
+        Line(
+            "SQS requests (queued in batches, received and deleted in batches; each message under 64 KB)",
+            f"{sqs_requests / MILLION:.1f}M × ${p['sqs_per_million_requests']:.2f} / 1M",
+            sqs_requests * p["sqs_per_million_requests"] / MILLION,
+        ),
+        Line("Lambda requests (the sender, one per batch)", f"{batches:,.0f} × ${p['lambda_per_million_requests']:.2f} / 1M", batches * p["lambda_per_million_requests"] / MILLION),
+        Line(
+            "Lambda sender duration (arm64)",
+            f"{batches:,.0f} × {a['batch_billed_seconds']} s × {a['sender_memory_gb']} GB = {sender_gbs:,.0f} GB-s",
+            sender_gbs * p["lambda_arm64_per_gb_second"],
+        ),
+        Line(
+            "DynamoDB reads (the endpoint, eventually consistent)",
+            f"{sizes['endpoint_read_units']} RRU × 1M × ${p['dynamodb_per_million_rru']} / 1M",
+            sizes["endpoint_read_units"] * p["dynamodb_per_million_rru"],
+        ),
+        Line(
+            "DynamoDB writes (the attempt)",
+            f"{sizes['attempt_write_units']} WRU × 1M × ${p['dynamodb_per_million_wru']} / 1M",
+            sizes["attempt_write_units"] * p["dynamodb_per_million_wru"],
+        ),
+        Line(
+            "KMS (a secret decrypted on a cache miss)",
+            f"{decrypts:,.0f} requests × ${p['kms_per_10k_requests']} / 10,000",
+            decrypts * p["kms_per_10k_requests"] / 10_000,
+        ),
+        Line(
+            "CloudWatch Logs (one line per attempt)",
+            f"{log_bytes:.0f} B × 1M = {log_bytes * MILLION / GB:.2f} GB × ${p['logs_per_gb']:.2f}",
+            log_bytes * MILLION / GB * p["logs_per_gb"],
+        ),
+        Line(
+            "Data transfer out (the POST, and opening its TLS connection)",
+            f"{out_bytes:.0f} B × 1M = {out_bytes * MILLION / GB:.2f} GB × ${p['data_transfer_out_per_gb']:.2f}",
+            out_bytes * MILLION / GB * p["data_transfer_out_per_gb"],
+        ),
+    ]
+
+
 # What the total becomes when one assumption is otherwise.
 SENSITIVITY = [
     ("the delivery function bills 50 ms, not 80", {"delivery_billed_seconds": 0.050}),
@@ -139,7 +205,27 @@ def table(lines: list[Line]) -> str:
     return "\n".join(rows)
 
 
+WEBHOOK_SENSITIVITY: list[tuple[str, dict[str, float]]] = [
+    ("deliveries come one at a time (one per batch)", {"records_per_batch": 1, "publisher_messages_per_batch": 1}),
+    ("endpoints take 2 s to answer", {"batch_billed_seconds": 2.0}),
+    ("every attempt decrypts its secret (no warm cache)", {"key_cache_miss_share": 1.0}),
+]
+
+
+def webhook_sensitivity() -> str:
+    webhooks = _load("webhooks")
+    rows = ["| if | total $ |", "|---|---|"]
+    for label, overrides in WEBHOOK_SENSITIVITY:
+        lines = per_million_webhook_events(webhooks, {**WEBHOOK_ASSUMPTION, **overrides})
+        rows.append(f"| {label} | {sum(line.dollars for line in lines):.2f} |")
+    return "\n".join(rows)
+
+
 if __name__ == "__main__":
     print(table(per_million_emails()))
     print()
     print(sensitivity())
+    print()
+    print(table(per_million_webhook_events()))
+    print()
+    print(webhook_sensitivity())

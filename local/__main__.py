@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     server.attach(stack)
     aws_endpoint = stack.aws.endpoint_url if stack.aws else "(none)"
     print(f"serverless-messenger local stack ready in {time.monotonic() - started:.1f}s", flush=True)
-    print(f"  Console:  http://{host}:{port}/   (outbox, messages, send, GraphQL explorer, channels)", flush=True)
+    print(f"  Console:  http://{host}:{port}/   (outbox, messages, send, GraphQL explorer, channels, webhooks)", flush=True)
     print(f"  GraphQL:  http://{host}:{port}/graphql", flush=True)
     secret = settings.secret_access_key if settings.secret_access_key == LOCAL_SECRET_ACCESS_KEY else "(yours, from AWS_SECRET_ACCESS_KEY)"
     print(f"  LIVE key: {stack.local_keys['LIVE']}   (the local client's; send it as the Authorization header)", flush=True)

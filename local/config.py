@@ -102,6 +102,13 @@ class Settings:
     realtime_keepalive_seconds: float = field(default_factory=lambda: float(_env("REALTIME_KEEPALIVE_SECONDS", "60")))
     # Seconds from SES accepting an email to a mailbox-simulator address to its events (local/providers/ses_simulator.py).
     ses_simulator_delay_seconds: float = field(default_factory=lambda: float(_env("SES_SIMULATOR_DELAY_SECONDS", "1")))
+    # Webhooks: the wait before each attempt of an event, comma-separated seconds (e.g. 0,1,2 tries three times
+    # within seconds); unset, graphql/manifest.json's (0 s, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h).
+    webhook_retry_schedule_seconds: str = field(default_factory=lambda: _env("WEBHOOK_RETRY_SCHEDULE_SECONDS", ""))
+    # As terraform/variables.tf's webhooks.allowed_ports: ports besides 443 an endpoint may use (comma-separated).
+    webhook_allowed_ports: str = field(default_factory=lambda: _env("WEBHOOK_ALLOWED_PORTS", ""))
+    # As terraform/variables.tf's webhooks.attempt_retention_days: how long webhookAttempts shows an attempt.
+    webhook_attempt_retention_days: int = field(default_factory=lambda: int(_env("WEBHOOK_ATTEMPT_RETENTION_DAYS", "30")))
 
     def __post_init__(self) -> None:
         if not 0 <= self.ses_simulator_delay_seconds <= 3600:
@@ -113,6 +120,11 @@ class Settings:
         for name, key, prefix in (("LOCAL_LIVE_KEY", self.local_live_key, "sm_live_"), ("LOCAL_TEST_KEY", self.local_test_key, "sm_test_")):
             if not re.fullmatch(rf"{prefix}[0-9A-HJKMNP-TV-Z]{{26}}_[A-Za-z0-9_-]{{43}}", key):
                 raise ValueError(f"{name} must be a key of the form {prefix}<26-character ULID>_<43 characters of base64url>")
+        schedule = _split(self.webhook_retry_schedule_seconds)
+        if not all(wait.isdigit() and int(wait) <= 43200 for wait in schedule):
+            raise ValueError("WEBHOOK_RETRY_SCHEDULE_SECONDS must list whole numbers of seconds (0 to 43200), comma-separated, e.g. 0,1,2")
+        if not all(port.isdigit() and 1 <= int(port) <= 65535 for port in _split(self.webhook_allowed_ports)):
+            raise ValueError("WEBHOOK_ALLOWED_PORTS must list TCP ports (1 to 65535), comma-separated, e.g. 8443")
         mapping = json.loads(self.iam_clients)
         if not isinstance(mapping, dict) or not all(isinstance(value, str) for value in mapping.values()):
             raise ValueError('IAM_CLIENTS must be a JSON object of IAM ARNs to client ids, e.g. {"arn:aws:iam::000000000000:user/local": "local"}')
@@ -302,11 +314,36 @@ class Settings:
             "POWERTOOLS_METRICS_NAMESPACE": self.metrics_namespace,
         }
 
+    @property
+    def webhook_dead_letter_queue_url(self) -> str:
+        return f"{self.webhook_queue_url}-dlq"
+
+    @property
+    def kms_key_alias(self) -> str:
+        """The stack's key, by the alias Terraform gives it (modules/kms_key)."""
+        return f"alias/{self.stage}-messenger"
+
+    def webhook_retry_schedule(self, manifest: Manifest) -> list[int]:
+        schedule = _split(self.webhook_retry_schedule_seconds)
+        return [int(wait) for wait in schedule] if schedule else list(manifest.webhooks["retryScheduleSeconds"])
+
+    def webhooks_env(self, manifest: Manifest) -> dict[str, str]:
+        """What the webhook Lambdas (handlers/clients: webhook_endpoints, webhooks) get besides clients_env, as
+        terraform/webhooks.tf sets it; and, here alone, plain HTTP to loopback receivers."""
+        return {
+            "WEBHOOK_KMS_KEY_ID": self.kms_key_alias,
+            "WEBHOOK_DEAD_LETTER_QUEUE_URL": self.webhook_dead_letter_queue_url,
+            "WEBHOOK_RETRY_SCHEDULE_SECONDS": ",".join(str(wait) for wait in self.webhook_retry_schedule(manifest)),
+            "WEBHOOK_ATTEMPT_RETENTION_DAYS": str(self.webhook_attempt_retention_days),
+            "WEBHOOK_ALLOWED_PORTS": ",".join(_split(self.webhook_allowed_ports)),
+            "WEBHOOK_LOOPBACK_ALLOWED": "true",
+        }
+
     def handler_env(self, source: str, manifest: Manifest) -> dict[str, str]:
         """The environment of the Lambda built from a handler folder (handlers/<name>), as Terraform sets it."""
         storage = manifest.storage
         environments = {
-            "handlers/clients": self.clients_env,
+            "handlers/clients": lambda: self.clients_env() | self.webhooks_env(manifest),
             "handlers/delivery": lambda: self.delivery_env(manifest.test_mode),
             "handlers/guardrail": self.guardrail_env,
             "handlers/status": lambda: self.status_env(storage),

@@ -102,6 +102,8 @@ class Manifest:
     clients: dict[str, Any]
     # What TEST keys' messages end as.
     test_mode: dict[str, Any]
+    # Webhook deliveries: the sender Lambda, the retry schedule and the endpoints' rules.
+    webhooks: dict[str, Any]
 
     @property
     def storage(self) -> StorageContract:
@@ -109,10 +111,12 @@ class Manifest:
 
     @property
     def handler_sources(self) -> list[str]:
-        """Every folder a Lambda is built from (handlers/<name>): the Lambda data sources' and the event handlers'."""
+        """Every folder a Lambda is built from (handlers/<name>): the Lambda data sources', the event handlers', the
+        authorizer's and the webhook sender's."""
         sources = {source["source"] for source in self.data_sources.values() if "source" in source}
         authorizer = {self.clients["authorizer"]["source"]} if "authorizer" in self.clients else set()
-        return sorted(sources | {handler.source for handler in self.event_handlers.values()} | authorizer)
+        sender = {self.webhooks["sender"]["source"]} if "sender" in self.webhooks else set()
+        return sorted(sources | {handler.source for handler in self.event_handlers.values()} | authorizer | sender)
 
     def handlers_triggered_by(self, trigger: str) -> list[EventHandler]:
         return [handler for handler in self.event_handlers.values() if handler.trigger == trigger]
@@ -184,4 +188,5 @@ def load_manifest(path: Path = MANIFEST_PATH) -> Manifest:
         event_handlers=event_handlers,
         clients=raw.get("clients", {}),
         test_mode=raw.get("testMode", {}),
+        webhooks=raw.get("webhooks", {}),
     )

@@ -14,3 +14,9 @@ def operation(name: str) -> str:
 
 SEND_MESSAGE = operation("sendMessage")
 GET_MESSAGES = operation("getMessages")
+CREATE_WEBHOOK = operation("createWebhook")
+WEBHOOKS = operation("webhooks")
+DELETE_WEBHOOK = operation("deleteWebhook")
+ROTATE_WEBHOOK_SECRET = operation("rotateWebhookSecret")
+WEBHOOK_ATTEMPTS = operation("webhookAttempts")
+REPLAY_WEBHOOK_EVENT = operation("replayWebhookEvent")

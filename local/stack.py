@@ -58,6 +58,7 @@ class LocalStack:
     test_outcomes: SqsEventSource
     # The messages table's stream, fed to its tableStream handlers (the event publisher).
     stream: TableStream
+    webhooks: SqsEventSource
     authorizer: Authorizer
     local_keys: dict[str, str]
     aws: EmulatedAws | None = None
@@ -79,6 +80,7 @@ class LocalStack:
         self.simulator.stop()
         self.test_outcomes.stop()
         self.stream.stop()
+        self.webhooks.stop()
         self.activity.close()
         self.engine.close()
         if self.aws is not None:
@@ -125,6 +127,21 @@ def build_status_reporter(settings: Settings, manifest: Manifest, engine: JsEngi
     )
 
 
+def queue_arn(settings: Settings, queue_url: str) -> str:
+    return f"arn:aws:sqs:{settings.table_region}:123456789012:{queue_url.rsplit('/', 1)[1]}"
+
+
+def build_webhook_sender(settings: Settings, manifest: Manifest) -> SqsEventSource:
+    """The webhook sender on its queue, as its event source mapping runs it in AWS: it really sends, to the
+    receivers the endpoints name (locally, loopback ones over plain HTTP)."""
+    sender = manifest.webhooks["sender"]
+    function = LambdaDataSource(
+        f"{settings.stage}-webhooks", load_handler(REPO_ROOT, sender["source"], sender["handler"]), timeout_seconds=float(sender["timeoutSeconds"]), workers=WORKERS
+    )
+    sqs = boto3.client("sqs", region_name=settings.table_region)
+    return SqsEventSource(sqs, settings.webhook_queue_url, queue_arn(settings, settings.webhook_queue_url), [function])
+
+
 def assemble_stack(settings: Settings) -> LocalStack:
     """Provision the emulated account and wire the resolvers to it (moto must already be running)."""
     manifest = load_manifest()
@@ -159,7 +176,7 @@ def assemble_stack(settings: Settings) -> LocalStack:
     test_outcomes = SqsEventSource(
         boto3.client("sqs", region_name=settings.table_region),
         settings.test_outcomes_queue_url,
-        f"arn:aws:sqs:{settings.table_region}:123456789012:{settings.test_outcomes_queue_url.rsplit('/', 1)[1]}",
+        queue_arn(settings, settings.test_outcomes_queue_url),
         reporter.handlers["testOutcomes"],
     )
     test_outcomes.start()
@@ -169,6 +186,8 @@ def assemble_stack(settings: Settings) -> LocalStack:
             for handler, function in zip(manifest.handlers_triggered_by("tableStream"), reporter.handlers["tableStream"], strict=True)
         ]
     )
+    webhooks = build_webhook_sender(settings, manifest)
+    webhooks.start()
     graphql = GraphQLHost(
         load_schema(manifest),
         executor,
@@ -189,7 +208,7 @@ def assemble_stack(settings: Settings) -> LocalStack:
     function_credentials = None if functions_role is None else (functions_role.access_key, functions_role.secret_key)
     authorizer = dataclasses.replace(settings.authorizer, lambda_authorizer=lambda_authorizer, function_credentials=function_credentials)
     local_keys = provision_local_client(settings, manifest)
-    return LocalStack(settings, manifest, engine, executor, graphql, outbox, reporter, activity, simulator, test_outcomes, stream, authorizer, local_keys)
+    return LocalStack(settings, manifest, engine, executor, graphql, outbox, reporter, activity, simulator, test_outcomes, stream, webhooks, authorizer, local_keys)
 
 
 # Who the audit log names for what the local stack does at start-up.

@@ -384,9 +384,10 @@ module "api" {
     }
   }
   lambda_functions = {
-    deliveryFunction  = module.delivery_function.arn
-    erasureFunction   = module.clients_functions["erasure"].arn
-    operatorsFunction = module.clients_functions["operators"].arn
+    deliveryFunction         = module.delivery_function.arn
+    erasureFunction          = module.clients_functions["erasure"].arn
+    operatorsFunction        = module.clients_functions["operators"].arn
+    webhookEndpointsFunction = module.webhook_endpoints_function.arn
   }
   web_acl_arn = module.firewall.web_acl_arn
 

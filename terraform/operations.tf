@@ -61,11 +61,13 @@ locals {
     { for name, function in module.clients_functions : name => { name = function.name, region = var.region } },
     { for name, function in module.event_handlers : name => { name = function.name, region = function.region } },
     { for name, function in module.guardrail : name => { name = function.name, region = function.region } },
+    local.webhook_functions,
   )
-  # Every dead-letter queue (the status functions' and the guardrail's), by handler.
+  # Every dead-letter queue (the status functions', the guardrail's, the webhook deliveries'), by handler.
   dead_letter_queues = merge(
     { for name, function in module.event_handlers : name => { queue = function.dead_letter_queue_name, region = function.region } },
     { for name, function in module.guardrail : name => { queue = function.dead_letter_queue_name, region = function.region } },
+    local.webhook_dead_letter_queues,
   )
 
   alarm_defaults = {
@@ -117,7 +119,7 @@ locals {
       }
     },
     {
-      for name, queue in local.dead_letter_queues : "${local.event_handler_slugs[name]}-dead-letters" => {
+      for name, queue in local.dead_letter_queues : "${lookup(local.event_handler_slugs, name, name)}-dead-letters" => {
         region      = queue.region
         namespace   = "AWS/SQS"
         metric_name = "ApproximateNumberOfMessagesVisible"
@@ -125,7 +127,7 @@ locals {
         statistic   = "Maximum"
         period      = 300
         threshold   = 0
-        description = "${queue.queue} holds events ${name} still failed on after Lambda's retries. Runbook: ${local.runbook}#dead-letter-queue"
+        description = try(queue.description, "${queue.queue} holds events ${name} still failed on after Lambda's retries. Runbook: ${local.runbook}#dead-letter-queue")
       }
     },
     {

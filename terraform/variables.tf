@@ -399,3 +399,28 @@ variable "tracing" {
     error_message = "tracing.fixed_rate is a share of requests, from 0 to 1 (0.01 traces 1%)."
   }
 }
+
+variable "webhooks" {
+  description = "Webhooks (docs/api.md#webhooks, terraform/webhooks.tf). allowed_ports: TCP ports besides 443 an endpoint URL may name (always HTTPS; every address still checked); attempt_retention_days: how long webhookAttempts lists an attempt; sender_reserved_concurrency: the most sender instances at once, each sending a batch of up to 10 deliveries side by side."
+  type = object({
+    allowed_ports               = optional(list(number), [])
+    attempt_retention_days      = optional(number, 30)
+    sender_reserved_concurrency = optional(number, 10)
+  })
+  default = {}
+
+  validation {
+    condition     = alltrue([for port in var.webhooks.allowed_ports : port >= 1 && port <= 65535 && floor(port) == port && port != 443])
+    error_message = "webhooks.allowed_ports lists TCP ports (whole numbers from 1 to 65535) besides 443, which is always allowed."
+  }
+
+  validation {
+    condition     = var.webhooks.attempt_retention_days >= 1 && var.webhooks.attempt_retention_days <= 365 && floor(var.webhooks.attempt_retention_days) == var.webhooks.attempt_retention_days
+    error_message = "webhooks.attempt_retention_days is a whole number of days from 1 to 365."
+  }
+
+  validation {
+    condition     = var.webhooks.sender_reserved_concurrency >= 1 && var.webhooks.sender_reserved_concurrency <= 1000 && floor(var.webhooks.sender_reserved_concurrency) == var.webhooks.sender_reserved_concurrency
+    error_message = "webhooks.sender_reserved_concurrency is a whole number from 1 to 1000."
+  }
+}

@@ -65,6 +65,8 @@ PINNED_CONSTANTS = {
     ("handlers/clients/publisher.py", "WEBHOOK_PREFIX"): ("keyPrefixes", "webhook"),
     ("graphql/functions/queryEvents.js", "EVENT_PREFIX"): ("keyPrefixes", "event"),
     ("handlers/clients/erasure.py", "IDEMPOTENCY_PREFIX"): ("keyPrefixes", "idempotencyClaim"),
+    ("handlers/clients/webhook_common.py", "WEBHOOK_PREFIX"): ("keyPrefixes", "webhook"),
+    ("handlers/clients/webhook_common.py", "ATTEMPT_PREFIX"): ("keyPrefixes", "webhookAttempt"),
 }
 # Numbers of the contract a resolver keeps as a constant.
 PINNED_NUMBERS = {
@@ -201,3 +203,22 @@ def test_the_sweep_knows_how_long_a_recipients_counter_lives(monkeypatch: pytest
         monkeypatch.setenv(name, "1")
     sweep = load_lambda_module(REPO_ROOT, "handlers/status", "sweep")
     assert sweep.RECIPIENT_COUNTER_KEPT.total_seconds() == kept_seconds
+
+
+def test_the_webhook_functions_keep_the_manifests_webhook_rules(manifest: Manifest, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in _settings_read_in("handlers/clients"):
+        monkeypatch.setenv(name, "1")
+    monkeypatch.setenv("WEBHOOK_ALLOWED_PORTS", "")
+    common = load_lambda_module(REPO_ROOT, "handlers/clients", "webhook_common")
+    rules = manifest.webhooks
+    assert common.ATTEMPT_TIMEOUT_SECONDS == rules["attemptTimeoutSeconds"]
+    assert common.DISABLE_AFTER_FAILING_SECONDS == rules["disableAfterFailingSeconds"]
+    assert common.PREVIOUS_SECRET_SECONDS == rules["previousSecretSeconds"]
+    assert common.MAX_ENDPOINTS == rules["maxEndpoints"]
+    # An endpoint may ask for every status change: each status but the one a message is recorded with.
+    enum = load_schema(manifest).get_type("DeliveryStatus")
+    assert isinstance(enum, GraphQLEnumType)
+    recorded_with = [status for status, rank in manifest.storage.status_ranks.items() if rank == 0]
+    assert set(common.EVENT_STATUSES) == set(enum.values) - set(recorded_with)
+    # The sender's work fits in its function's time: a batch's attempts run side by side, each within its timeout.
+    assert rules["sender"]["timeoutSeconds"] >= 2 * rules["attemptTimeoutSeconds"]

@@ -49,6 +49,11 @@ def new_ulid(now: datetime) -> str:
     return _ulid(_epoch_millis(now), secrets.randbits(80))
 
 
+def ulid_floor(moment: datetime) -> str:
+    """The smallest ULID of a moment's millisecond: every id made at or after it sorts at or after this one."""
+    return _ulid(_epoch_millis(moment), 0)
+
+
 def _ulid(millis: int, low_bits: int) -> str:
     value = (millis << 80) | low_bits
     return "".join(CROCKFORD_BASE32[(value >> shift) & 31] for shift in range(125, -1, -5))

@@ -334,11 +334,10 @@ def start_moto(settings: Settings) -> EmulatedAws:
 
 
 def provision(settings: Settings, manifest: Manifest) -> None:
-    """Create what `terraform apply` creates that the local stack uses: tables, the config item, SES set-up.
-
-    No customer-managed KMS key: moto does not enforce table encryption and nothing local reads a key,
-    and creating the first one costs moto half a second of start-up. Encryption at rest is proven on
-    the Terraform side (tests/terraform).
+    """Create what `terraform apply` creates that the local stack uses: tables, the config item, SES set-up,
+    the queues, and the stack's KMS key under its alias, which encrypts the webhooks' signing secrets (moto
+    emulates KMS's encryption contexts; it does not enforce table or queue encryption, which is proven on the
+    Terraform side, tests/terraform).
     """
     index_dynamodb_partitions()
     isolate_dynamodb_transactions()
@@ -359,8 +358,11 @@ def provision(settings: Settings, manifest: Manifest) -> None:
     # The `default` client, whose LIVE key the API key is (terraform/main.tf writes the same item).
     messages.put_item(Item=settings.default_client_item(manifest))
     sqs = boto3.client("sqs", region_name=settings.table_region)
-    for queue_url in (settings.test_outcomes_queue_url, settings.webhook_queue_url):
+    for queue_url in (settings.test_outcomes_queue_url, settings.webhook_queue_url, settings.webhook_dead_letter_queue_url):
         sqs.create_queue(QueueName=queue_url.rsplit("/", 1)[1])
+    kms = boto3.client("kms", region_name=settings.table_region)
+    key = kms.create_key(Description=f"Encrypts the {settings.stage} messenger's webhook signing secrets")["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName=settings.kms_key_alias, TargetKeyId=key)
     sesv2 = boto3.client("sesv2", region_name=settings.ses_region)
     sesv2.create_configuration_set(ConfigurationSetName=settings.configuration_set, DeliveryOptions={"TlsPolicy": "REQUIRE"})
     for sender in settings.email_senders:

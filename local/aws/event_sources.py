@@ -2,7 +2,8 @@
 
 As in AWS, a message is hidden while its delay lasts (moto honours DelaySeconds), handed to the function in an
 SQS event with up to ten records, and deleted once the function returns; a failed invocation leaves the batch
-on the queue, to come back after its visibility timeout.
+on the queue, to come back after its visibility timeout. A function that reports some records as failed
+(`{"batchItemFailures": [{"itemIdentifier": <messageId>}]}`, as with ReportBatchItemFailures) leaves those alone.
 """
 
 from __future__ import annotations
@@ -47,14 +48,18 @@ class SqsEventSource:
             if not received:
                 return handled
             event = {"Records": [self._record(message) for message in received]}
-            failed = [function.function_name for function in self.functions if function.invoke({"operation": "Invoke", "payload": event})[1] is not None]
+            answers = {function.function_name: function.invoke({"operation": "Invoke", "payload": event}) for function in self.functions}
+            failed = [name for name, (_, error) in answers.items() if error is not None]
             if failed:
                 logger.error("%s failed on a batch of %d: it stays on the queue", ", ".join(failed), len(received))
                 return handled
-            self.sqs.delete_message_batch(
-                QueueUrl=self.queue_url, Entries=[{"Id": str(n), "ReceiptHandle": message["ReceiptHandle"]} for n, message in enumerate(received)]
-            )
-            handled += len(received)
+            kept = {failure["itemIdentifier"] for result, _ in answers.values() if isinstance(result, dict) for failure in result.get("batchItemFailures") or []}
+            done = [message for message in received if message["MessageId"] not in kept]
+            if done:
+                self.sqs.delete_message_batch(
+                    QueueUrl=self.queue_url, Entries=[{"Id": str(n), "ReceiptHandle": message["ReceiptHandle"]} for n, message in enumerate(done)]
+                )
+            handled += len(done)
 
     def _record(self, message: dict[str, Any]) -> dict[str, Any]:
         return {

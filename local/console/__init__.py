@@ -1,8 +1,8 @@
 """The local console: one page, its modules and styles (this folder), and the libraries npm installed from
 package-lock.json (node_modules), all served by the local stack itself. No CDN, no build step.
 
-The page is given the API key, in a <meta> element of the HTML the stack serves, so it opens with nothing to
-type. Another origin cannot read it: the stack answers only to a loopback Host (a DNS-rebinding page is
+The page is given the API key and the local client's keys, in a <meta> element of the HTML the stack serves, so
+it opens with nothing to type. Another origin cannot read it: the stack answers only to a loopback Host (a DNS-rebinding page is
 refused), and it sends no CORS headers on these routes, so a page elsewhere that fetches them cannot read the
 answer. The page may not be framed, and its Content-Security-Policy lets it load and call nothing but the
 stack (a captured email's HTML included).
@@ -19,8 +19,17 @@ from typing import TYPE_CHECKING, Any
 
 from local.appsync.datasources import from_item
 from local.config import Settings
-from local.manifest import REPO_ROOT
-from local.operations import GET_MESSAGES, SEND_MESSAGE
+from local.manifest import REPO_ROOT, load_manifest
+from local.operations import (
+    CREATE_WEBHOOK,
+    DELETE_WEBHOOK,
+    GET_MESSAGES,
+    REPLAY_WEBHOOK_EVENT,
+    ROTATE_WEBHOOK_SECRET,
+    SEND_MESSAGE,
+    WEBHOOK_ATTEMPTS,
+    WEBHOOKS,
+)
 from local.providers import provider_events
 from local.providers.ses_simulator import SCENARIOS, SIMULATOR_DOMAIN
 
@@ -64,10 +73,22 @@ PAGE_HEADERS = {
 def config(settings: Settings, client_keys: dict[str, str]) -> dict[str, object]:
     """What the page is told: the keys (the local client's LIVE and TEST keys for the API, the API key for the
     /local tools), the documents it sends, and what its forms offer."""
+    ranks = load_manifest().storage.status_ranks
     return {
         "apiKey": settings.api_key,
         "clientKeys": client_keys,
-        "operations": {"sendMessage": SEND_MESSAGE, "getMessages": GET_MESSAGES},
+        "operations": {
+            "sendMessage": SEND_MESSAGE,
+            "getMessages": GET_MESSAGES,
+            "createWebhook": CREATE_WEBHOOK,
+            "webhooks": WEBHOOKS,
+            "deleteWebhook": DELETE_WEBHOOK,
+            "rotateWebhookSecret": ROTATE_WEBHOOK_SECRET,
+            "webhookAttempts": WEBHOOK_ATTEMPTS,
+            "replayWebhookEvent": REPLAY_WEBHOOK_EVENT,
+        },
+        # The statuses a webhook endpoint may ask for: every status change (a message is recorded with rank 0's).
+        "webhookStatuses": [status for status, rank in ranks.items() if rank > 0],
         "emailSenders": settings.email_senders,
         "smsSenderIds": settings.sms_sender_ids,
         "events": {"EMAIL": sorted(provider_events.SES_EVENTS), "SMS": sorted(provider_events.SMS_EVENTS)},

@@ -1,14 +1,15 @@
-// The console's views, one per #hash (#outbox, #messages?to=..., #send, #explorer, #channels), and the live
-// stream that keeps the outbox, the shown history and the channels current.
+// The console's views, one per #hash (#outbox, #messages?to=..., #send, #explorer, #channels, #webhooks), and the
+// live stream that keeps the outbox, the shown history, the channels and the webhooks' attempts current.
 import { follow, keyMode, setKeyMode } from './api.js';
 import { debounce } from './dom.js';
 import * as channels from './channels.js';
 import * as explorer from './explorer.js';
 import * as messages from './messages.js';
 import * as outbox from './outbox.js';
+import * as webhooks from './webhooks.js';
 import './send.js';
 
-const VIEWS = ['outbox', 'messages', 'send', 'explorer', 'channels'];
+const VIEWS = ['outbox', 'messages', 'send', 'explorer', 'channels', 'webhooks'];
 
 function route() {
   const [name, query] = location.hash.slice(1).split('?');
@@ -22,6 +23,7 @@ function route() {
   if (view === 'messages') messages.open(new URLSearchParams(query));
   if (view === 'explorer') explorer.open();
   if (view === 'channels') channels.refresh();
+  if (view === 'webhooks') webhooks.open();
 }
 
 // The local client's LIVE or TEST key: a TEST message is recorded and gets simulated outcomes, but reaches no
@@ -32,6 +34,7 @@ modeSwitch.addEventListener('change', () => {
   setKeyMode(modeSwitch.value);
   document.body.dataset.keyMode = modeSwitch.value;
   messages.refresh();
+  webhooks.modeChanged();
 });
 document.body.dataset.keyMode = keyMode();
 
@@ -40,12 +43,13 @@ route();
 channels.refresh();
 
 const streamState = document.getElementById('stream-state');
-// Any write to the table may have moved a shown message, an outbox entry's status or a channel: read them again,
-// once per burst.
+// Any write to the table may have moved a shown message, an outbox entry's status, a channel or a webhook's attempts:
+// read them again, once per burst.
 const tableChanged = debounce(() => {
   messages.refresh();
   outbox.refreshStatuses();
   channels.refresh();
+  webhooks.refresh();
 }, 150);
 follow(
   (name, data, id) => {

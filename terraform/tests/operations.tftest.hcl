@@ -70,6 +70,7 @@ run "plan" {
       stale-pending-found            = ["eu-central-1", "serverless-messenger/default", "StalePendingFound", "Maximum", 600, 1, "GreaterThanThreshold", 0, "breaching"]
       stale-pending-reported         = ["eu-central-1", "serverless-messenger/default", "StalePendingFound", "SampleCount", 600, 1, "LessThanThreshold", 1, "ignore"]
       test-outcomes-dead-letters     = ["eu-central-1", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
+      webhooks-dead-letters          = ["eu-central-1", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
     })
     error_message = "Each alarm watches its metric with its statistic, threshold and comparison; only the sweep's silence is an alarm, and a sweep that never reported keeps its latch as it is."
   }
@@ -91,6 +92,7 @@ run "plan" {
       stale-pending-found            = { service = "delivery-status" }
       stale-pending-reported         = { service = "delivery-status" }
       test-outcomes-dead-letters     = { QueueName = "default-messenger-test-outcomes-dlq" }
+      webhooks-dead-letters          = { QueueName = "default-messenger-webhook-deliveries-dlq" }
     })
     error_message = "SES reputation and SMS spend are account-wide (no dimensions); the others name their queue, function or service."
   }
@@ -413,6 +415,8 @@ run "apply" {
       [metric, "default-messenger-sms-events", "eu-central-1"],
       [metric, "default-messenger-stale-pending", "eu-central-1"],
       [metric, "default-messenger-test-outcomes", "eu-central-1"],
+      [metric, "default-messenger-webhook-endpoints", "eu-central-1"],
+      [metric, "default-messenger-webhooks", "eu-central-1"],
     ])])
     error_message = "Errors, throttles and duration of every function, each in its region."
   }
@@ -424,6 +428,7 @@ run "apply" {
       ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "default-messenger-sms-events-dlq"],
       ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "default-messenger-stale-pending-dlq"],
       ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "default-messenger-test-outcomes-dlq"],
+      ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "default-messenger-webhook-deliveries-dlq"],
     ]])
     error_message = "The depth of every dead-letter queue."
   }
@@ -576,6 +581,7 @@ run "regions_may_differ" {
       stale-pending-found            = "eu-central-1"
       stale-pending-reported         = "eu-central-1"
       test-outcomes-dead-letters     = "eu-central-1"
+      webhooks-dead-letters          = "eu-central-1"
     })
     error_message = "SES reputation in the SES region, SMS spend and smsEvents' queue in the SNS region, the rest beside the table."
   }

@@ -18,7 +18,15 @@ def shown(block: str) -> str:
     return str(found[0])
 
 
-@pytest.mark.parametrize(("block", "generate"), [("per_million_emails", lambda: cost.table(cost.per_million_emails())), ("sensitivity", cost.sensitivity)])
+@pytest.mark.parametrize(
+    ("block", "generate"),
+    [
+        ("per_million_emails", lambda: cost.table(cost.per_million_emails())),
+        ("sensitivity", cost.sensitivity),
+        ("per_million_webhook_events", lambda: cost.table(cost.per_million_webhook_events())),
+        ("webhook_sensitivity", cost.webhook_sensitivity),
+    ],
+)
 def test_the_cost_page_shows_what_the_model_computes_from_the_measured_results(block: str, generate) -> None:
     assert shown(block) == generate()
 
@@ -40,3 +48,18 @@ def test_every_line_follows_the_measured_usage() -> None:
 def test_the_stack_adds_at_most_ten_percent_of_sess_fee_per_million_emails() -> None:
     # SES charges $100 per million emails; the target is at most $10 on top (issue 11), with the stated assumptions.
     assert sum(line.dollars for line in cost.per_million_emails()) <= 10.00
+
+
+def test_every_webhook_line_follows_the_measured_sizes() -> None:
+    # GIVEN measured results where an attempt's record took one more write unit and its log line 1,000 bytes more
+    webhooks = cost._load("webhooks")
+    webhooks["sizes"]["attempt_write_units"] += 1
+    webhooks["sizes"]["log_bytes_per_attempt"] += 1000
+    # WHEN the bill is worked out THEN it rises by one write unit and a kilobyte of logs per delivery
+    before = {line.component: line.dollars for line in cost.per_million_webhook_events()}
+    after = {line.component: line.dollars for line in cost.per_million_webhook_events(webhooks)}
+    assert after["DynamoDB writes (the attempt)"] - before["DynamoDB writes (the attempt)"] == pytest.approx(cost.PRICE["dynamodb_per_million_wru"])
+    assert after["CloudWatch Logs (one line per attempt)"] - before["CloudWatch Logs (one line per attempt)"] == pytest.approx(cost.PRICE["logs_per_gb"])
+    assert {name: dollars for name, dollars in after.items() if name not in ("DynamoDB writes (the attempt)", "CloudWatch Logs (one line per attempt)")} == {
+        name: dollars for name, dollars in before.items() if name not in ("DynamoDB writes (the attempt)", "CloudWatch Logs (one line per attempt)")
+    }

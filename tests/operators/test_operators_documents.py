@@ -40,6 +40,7 @@ def selected_fields(path: Path) -> set[str]:
     return names
 
 
-def test_only_the_document_that_makes_a_key_selects_a_secret() -> None:
-    # A key's secret exists only in createClientKey's answer; nothing else the tool sends asks for one.
-    assert [path.stem for path in DOCUMENTS if "secret" in selected_fields(path)] == ["createClientKey"]
+def test_only_the_documents_that_make_a_secret_select_one() -> None:
+    # A key's secret exists only in createClientKey's answer, a webhook's signing secret only in createWebhook's and
+    # rotateWebhookSecret's; nothing else asks for one.
+    assert [path.stem for path in DOCUMENTS if "secret" in selected_fields(path)] == ["createClientKey", "createWebhook", "rotateWebhookSecret"]

@@ -43,9 +43,10 @@ variables {
     }
   }
   lambda_functions = {
-    deliveryFunction  = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-delivery"
-    erasureFunction   = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-erasure"
-    operatorsFunction = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-operators"
+    deliveryFunction         = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-delivery"
+    erasureFunction          = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-erasure"
+    operatorsFunction        = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-operators"
+    webhookEndpointsFunction = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-webhook-endpoints"
   }
   authorizer = {
     function_arn = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-authorizer"
@@ -210,9 +211,10 @@ run "data_sources_may_do_exactly_what_the_manifest_lists" {
 
   assert {
     condition = jsonencode({ for name, source in aws_appsync_datasource.this : name => source.lambda_config[0].function_arn if source.type == "AWS_LAMBDA" }) == jsonencode({
-      deliveryFunction  = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-delivery"
-      erasureFunction   = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-erasure"
-      operatorsFunction = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-operators"
+      deliveryFunction         = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-delivery"
+      erasureFunction          = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-erasure"
+      operatorsFunction        = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-operators"
+      webhookEndpointsFunction = "arn:aws:lambda:eu-central-1:123456789012:function:test-messenger-webhook-endpoints"
     })
     error_message = "Every Lambda data source of the manifest invokes the function passed in for it."
   }
