@@ -96,10 +96,14 @@ def test_the_recording_follows_the_request_and_only_inside_its_block(recorded: R
     # THEN each recording holds its own request's calls only
     assert "before@example.com" not in json.dumps([call.params for call in plain + keyed])
     assert "keyed@example.com" not in json.dumps([call.params for call in plain])
-    # AND the keyed send's differ as its code path does: the claim is looked up, and written with the record
+    # AND the keyed send's differ as its code path does: its claim is put first, before the limits are counted
     plain_operations, keyed_operations = [call.operation for call in plain], [call.operation for call in keyed]
-    assert "GetItem" not in plain_operations and "TransactWriteItems" not in plain_operations
-    assert "GetItem" in keyed_operations and "TransactWriteItems" in keyed_operations and "PutItem" not in keyed_operations
+    assert plain_operations.count("PutItem") == 1 and keyed_operations.count("PutItem") == 2
+    assert keyed_operations.index("PutItem") < keyed_operations.index("UpdateItem")
+    assert plain_operations.index("UpdateItem") < plain_operations.index("PutItem")
+    assert "TransactWriteItems" not in plain_operations + keyed_operations
+    # AND nothing the stack's own threads did in between (the TEST outcomes queue's poller) is in either
+    assert {call.service for call in plain + keyed} == {"dynamodb", "sesv2"}
 
 
 def test_side_by_side_blocks_take_turns_and_run_each_index_once() -> None:
