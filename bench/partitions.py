@@ -177,23 +177,31 @@ def _rows(rates: dict[tuple[str, str], dict[str, float]], family: Families, limi
     ]
 
 
-def _families(rates: dict[tuple[str, str], dict[str, float]], family: Families, sends: float) -> list[dict[str, Any]]:
-    """Each family: how many of its keys the sample touched, its requests and units per send, and its busiest key."""
+def _families(rates: dict[tuple[str, str], dict[str, float]], family: Families, sends: float, client_count: int) -> list[dict[str, Any]]:
+    """Each family: how many of its keys the sample touched, its requests and units per send, its busiest key, the
+    rate (spread as here) at which that key would reach a partition's limit, and for a family with one key per
+    client or sender, how fast one client (or sender) may send before its own key does."""
     grouped: dict[tuple[str, str], list[dict[str, float]]] = defaultdict(list)
     for (where, partition), counts in rates.items():
         grouped[(where, family(partition))].append(counts)
-    rows = [
-        {
+    rows = []
+    for (where, name), members in grouped.items():
+        busiest = max(member["units"] for member in members)
+        # Every client sends RATE / client_count a second, and owns one key of a family keyed by client or sender
+        # alone that every send writes.
+        per_send = sum(member["requests"] for member in members) / sends
+        owners_own = ("<client>" in name or "<sender>" in name) and "<idempotency key>" not in name and per_send >= 1
+        rows.append({
             "where": where,
             "family": name,
             "keys": len(members),
-            "per_send": round(sum(member["requests"] for member in members) / sends, 4),
+            "per_send": round(per_send, 4),
             "units_per_send": round(sum(member["units"] for member in members) / sends, 4),
             "busiest_per_second": round(max(member["requests"] for member in members), 1),
-            "busiest_units_per_second": round(max(member["units"] for member in members), 1),
-        }
-        for (where, name), members in grouped.items()
-    ]
+            "busiest_units_per_second": round(busiest, 1),
+            "rate_at_partition_limit": round(sends * PARTITION_WRITE_UNITS / busiest) if busiest else None,
+            "one_owner_at_partition_limit": round(PARTITION_WRITE_UNITS / (busiest / (sends / client_count))) if owners_own and busiest else None,
+        })
     return sorted(rows, key=lambda row: (-row["busiest_units_per_second"], row["family"]))
 
 
@@ -235,7 +243,7 @@ def measure_partitions(sample: int, client_count: int = CLIENTS) -> dict[str, An
         "failed_conditional_writes": failed,
         "partition_keys_written": len(writes),
         "top_writes": _rows(writes, family, TOP),
-        "write_families": _families(writes, family, RATE),
+        "write_families": _families(writes, family, RATE, client_count),
         "top_reads": _rows(reads, family, 4),
         "shared_reads": {
             partition: {
@@ -381,6 +389,10 @@ def run(quick: bool = False) -> dict[str, Any]:
     return {"partitions": partitions, "channel_ceiling": refusal, "goal_met": partitions["goal_met"] and refusal["rule_check"]["agrees"]}
 
 
+def _count(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
 def report(results: dict[str, Any]) -> str:
     figures = results["partitions"]
     shards, each = figures["channel_shards"]
@@ -396,9 +408,14 @@ def report(results: dict[str, Any]) -> str:
         "|---|---|---|---|---|",
     ]
     lines += [f"| {row['where']} | {row['partition']} | {row['family']} | {row['per_second']} | {row['units_per_second']} |" for row in figures["top_writes"]]
-    lines += ["", "| where | family | keys in the sample | writes per send | units per send | busiest key writes/s | units/s |", "|---|---|---|---|---|---|---|"]
     lines += [
-        f"| {row['where']} | {row['family']} | {row['keys']:,} | {row['per_send']} | {row['units_per_send']} | {row['busiest_per_second']} | {row['busiest_units_per_second']} |"
+        "",
+        "| where | family | keys in the sample | writes per send | units per send | busiest key writes/s | units/s | sends/s at the key's limit | one client's or sender's |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {row['where']} | {row['family']} | {row['keys']:,} | {row['per_send']} | {row['units_per_send']} | {row['busiest_per_second']} | {row['busiest_units_per_second']} | "
+        f"{_count(row['rate_at_partition_limit'])} | {_count(row['one_owner_at_partition_limit'])} |"
         for row in figures["write_families"]
     ]
     lines += ["", "reads of the partitions every send reads:", "| partition | reads/s | read units/s | share of 3,000 | sends/s at the partition's limit |", "|---|---|---|---|---|"]

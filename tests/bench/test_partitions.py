@@ -93,6 +93,10 @@ def test_the_load_per_partition_key_comes_from_the_pipelines_own_writes() -> Non
     }
     # AND scaled to RATE: a client's day counter takes its share, and the channel's counters split the rate
     assert families[("table", "LIMIT#CLIENT#<client>")]["busiest_per_second"] == partitions.RATE / 4
+    # (so one client alone could send 1,000 a second before its day counter reaches a partition's limit)
+    assert families[("table", "LIMIT#CLIENT#<client>")]["one_owner_at_partition_limit"] == partitions.PARTITION_WRITE_UNITS
+    assert families[("table", "LIMIT#LIVE#EMAIL#MINUTE#<shard>")]["one_owner_at_partition_limit"] is None
+    assert families[("table", "CLIENT#<client>")]["one_owner_at_partition_limit"] is None  # not written per send
     assert families[("table", "LIMIT#LIVE#EMAIL#MINUTE#<shard>")]["keys"] <= partitions.channel_shards(partitions.CHANNEL_CEILING)[0]
     # AND every send reads the CONFIG partition (a Query) and the CLIENTS partition (its client) once
     assert {partition: counts["per_second"] for partition, counts in figures["shared_reads"].items()} == {"CONFIG": partitions.RATE, "CLIENTS": partitions.RATE}
