@@ -2,8 +2,8 @@
 
     python -m bench [--quick] [--out DIR] [name ...]
 
-names: cold_start, warm_invoke, dynamodb_cost, package_size, local_api, load, realtime, event_feed, webhooks (default: all,
-in that order).
+names: cold_start, warm_invoke, dynamodb_cost, partitions, package_size, local_api, load, realtime, event_feed,
+webhooks (default: all, in that order).
 `--quick` runs each with small counts to check that it works (about 30 s); its figures are too few to
 quote, so it writes no results unless `--out DIR` names a folder for them.
 """
@@ -22,7 +22,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-BENCHMARKS = ["cold_start", "warm_invoke", "dynamodb_cost", "package_size", "local_api", "load", "realtime", "event_feed", "webhooks"]
+BENCHMARKS = ["cold_start", "warm_invoke", "dynamodb_cost", "partitions", "package_size", "local_api", "load", "realtime", "event_feed", "webhooks"]
 RESULTS_DIR = Path(__file__).parent / "results"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

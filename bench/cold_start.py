@@ -21,6 +21,7 @@ that the goal judges (the import) sits next to what the first send really pays.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -58,6 +59,8 @@ HANDLERS: dict[str, dict[str, Any]] = {
         "dir": REPO_ROOT / "handlers" / "delivery",
         "module": "app",
         "env": {
+            "TEST_OUTCOMES": json.dumps(MANIFEST.test_mode),
+            "TEST_OUTCOMES_QUEUE_URL": "https://sqs.eu-central-1.amazonaws.com/123456789012/bench-messenger-test-outcomes",
             "SES_REGION": "eu-west-1",
             "SNS_REGION": "us-east-1",
             "SES_CONFIGURATION_SET": "bench-messenger-messages",

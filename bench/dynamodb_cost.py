@@ -1,19 +1,21 @@
-"""DynamoDB work per request: getMessages pages for 10 and 10,000 messages, and the writes of a send.
+"""DynamoDB work per request: getMessages pages for 10 and 10,000 messages, the writes of a send, the authorizer's.
 
 In-process: the real schema, resolvers and handlers (local.stack.assemble_stack) under moto's
 mock_aws. A CallRecorder (bench/aws_calls.py) sees every AWS call any client of the process makes: the
 resolvers' data source, the delivery function (an SMS's provider id), the status functions (provider
-events), whoever makes them. Every DynamoDB call is counted with what DynamoDB returned (Count,
-ScannedCount, the items), except the benchmark's own seeding and reads and the reads of the local stack's
+events), the Lambda authorizer, whoever makes them. Every DynamoDB call is counted with what DynamoDB returned
+(Count, ScannedCount, the items), except the benchmark's own seeding and reads, the reads of the local stack's
 reporter (local/providers/status_reports.py), which builds a provider's event from the record as AWS would deliver
-it; other services' calls are listed.
+it, and the polls of the TEST outcomes queue (Lambda's event source mapping's, in AWS); other services' calls are
+listed. Each write and read is also kept with its partition key (bench/partitions.py adds them up per key).
 
 moto reports a constant ConsumedCapacity, so the capacity units here are computed from the items
 by DynamoDB's published rules: item size = attribute names + values (UTF-8 strings; numbers about
 1 byte per 2 digits + 1; lists and maps 3 bytes + 1 per element); reads 4 KB units (a Query sums
 its items first), half a unit when eventually consistent, and at least one (or a half) even for an item
 that is not there; writes 1 KB units per item, the larger of the item before and after, twice for a
-transaction; an index write for each write that changes an item in a global secondary index (ALL
+transaction; a conditional write whose condition fails is charged too, by the size of the item it found (at
+least one unit); an index write for each write that changes an item in a global secondary index (ALL
 projection: the whole item; KEYS_ONLY: the keys, and only when they change).
 
 The 10 and 10,000-message histories are seeded with batch_write_item, each item a copy of a record the
@@ -38,6 +40,7 @@ from typing import Any
 import boto3
 
 from bench.aws_calls import ApiCall, CallRecorder, describe, substitute, text_forms
+from bench.recording_stack import background_threads
 from local.manifest import load_manifest
 from local.operations import GET_MESSAGES, SEND_MESSAGE
 
@@ -94,19 +97,34 @@ def write_units(item_bytes: int) -> int:
 # --- Counting what the resolvers ask of DynamoDB ---------------------------------------------
 
 
-class CallLog:
-    """Every DynamoDB call made while its recorder is installed, with the capacity DynamoDB would charge for it."""
+# DynamoDB charges a conditional write whose condition fails: the size of the item it found, at least one unit.
+CONDITION_FAILED = "ConditionalCheckFailedException"
 
-    def __init__(self, table_client: Any, table_name: str, indexes: dict[str, dict[str, Any]], not_counted: tuple[Any, ...] = ()) -> None:
+
+def _key_value(value: dict[str, Any]) -> str:
+    return str(next(iter(value.values())))
+
+
+class CallLog:
+    """Every DynamoDB call made while its recorder is installed, with the capacity DynamoDB would charge for it,
+    item by item: each write (a PutItem, UpdateItem or DeleteItem, each item of a transaction or a batch, an index
+    entry written or deleted, a conditional write refused) and each read, with its partition key."""
+
+    def __init__(
+        self, table_client: Any, table_name: str, indexes: dict[str, dict[str, Any]], not_counted: tuple[Any, ...] = (), skip_threads: frozenset[str] = frozenset()
+    ) -> None:
         self.reader = table_client  # the benchmark's own client: its seeding and reads are not counted
         self.not_counted = (table_client, *not_counted)
+        self.skip_threads = skip_threads  # threads that work for no request (a queue's poller)
         self.table_name = table_name
         self.indexes = indexes
         self.calls: list[dict[str, Any]] = []
         self._lock = threading.Lock()
 
     def recorder(self) -> CallRecorder:
-        return CallRecorder(before=self._before, after=self._after, ignore=lambda client: any(client is other for other in self.not_counted))
+        return CallRecorder(
+            before=self._before, after=self._after, ignore=lambda client: any(client is other for other in self.not_counted), skip_threads=self.skip_threads
+        )
 
     def clear(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -120,30 +138,57 @@ class CallLog:
     def _key(self, item: dict[str, Any]) -> dict[str, Any]:
         return {"PK": item["PK"], "SK": item["SK"]}
 
+    def _entry_key(self, kind: str, entry: dict[str, Any]) -> dict[str, Any]:
+        """The key a transaction's or a batch's entry writes: a Put's item's, or the entry's Key."""
+        return self._key(entry["Item"]) if kind in ("Put", "PutRequest") else dict(entry["Key"])
+
+    def _check_table(self, table: str | None) -> None:
+        if table != self.table_name:
+            raise NotImplementedError(f"a write to {table}: only {self.table_name} is counted")
+
     def _before(self, call: ApiCall) -> None:
         params = call.params
         if call.service != "dynamodb":
             return
-        if call.operation == "UpdateItem":
+        if call.operation in ("UpdateItem", "DeleteItem"):
+            self._check_table(params["TableName"])
             call.notes["before"] = self._current(params["Key"])
         elif call.operation == "PutItem":
+            self._check_table(params["TableName"])
             call.notes["before"] = self._current(self._key(params["Item"]))
         elif call.operation == "TransactWriteItems":
-            call.notes["before"] = [self._current(self._key(entry["Put"]["Item"])) if "Put" in entry else None for entry in params["TransactItems"]]
+            befores = []
+            for item in params["TransactItems"]:
+                (kind, entry), = item.items()
+                self._check_table(entry["TableName"])
+                befores.append(self._current(self._entry_key(kind, entry)))
+            call.notes["before"] = befores
+        elif call.operation == "BatchWriteItem":
+            befores = []
+            for table, requests in params["RequestItems"].items():
+                self._check_table(table)
+                for request in requests:
+                    (kind, entry), = request.items()
+                    befores.append(self._current(self._entry_key(kind, entry)))
+            call.notes["before"] = befores
 
     def _after(self, call: ApiCall) -> None:
         params, parsed, operation = call.params, call.response or {}, call.operation
-        record: dict[str, Any] = {"service": call.service, "operation": operation, "error": call.error, "read_units": 0.0, "write_units": 0, "index_write_units": {}}
+        record: dict[str, Any] = {
+            "service": call.service, "operation": operation, "error": call.error,
+            "read_units": 0.0, "write_units": 0, "index_write_units": {}, "writes": [], "reads": [],
+        }
         if call.service != "dynamodb":
             with self._lock:
                 self.calls.append(record)
             return
         record["partition"] = describe(call).removeprefix(f"dynamodb {operation} ")
+        before: Any = call.notes.get("before")
         if operation in ("Query", "Scan"):
             items = parsed.get("Items", [])
+            partition = next(iter(params.get("ExpressionAttributeValues", {}).values()), None)  # the key condition's first value
             if "ProjectionExpression" in params and not params.get("IndexName"):
                 # DynamoDB charges the items it read, whole, whatever the projection returned.
-                partition = next(iter(params["ExpressionAttributeValues"].values()))  # the key condition's first value
                 items = [self._current({"PK": item.get("PK", partition), "SK": item["SK"]}) or {} for item in items]
             read_bytes = sum(item_size(item) for item in items)
             record.update(
@@ -155,9 +200,11 @@ class CallLog:
                 bytes_read=read_bytes,
                 read_units=read_units(read_bytes, bool(params.get("ConsistentRead"))),
             )
+            record["reads"].append({"partition": _key_value(partition) if partition else "(scan)", "index": params.get("IndexName"), "units": record["read_units"]})
         elif operation == "GetItem":
             size = item_size(parsed.get("Item") or {})
             record.update(bytes_read=size, read_units=read_units(size, bool(params.get("ConsistentRead"))))
+            record["reads"].append({"partition": _key_value(params["Key"]["PK"]), "index": None, "units": record["read_units"]})
         elif operation == "BatchGetItem":
             # Each item is rounded up to 4 KB on its own, by its full size whatever the projection returned.
             units, read_bytes = 0.0, 0
@@ -166,35 +213,69 @@ class CallLog:
                     size = item_size(self._current(self._key(item)))
                     read_bytes += size
                     units += read_units(size, bool(request.get("ConsistentRead")))
+                    record["reads"].append({"partition": _key_value(item["PK"]), "index": None, "units": read_units(size, bool(request.get("ConsistentRead")))})
             record.update(count=sum(len(request["Keys"]) for request in params["RequestItems"].values()), bytes_read=read_bytes, read_units=units)
+        elif operation in ("PutItem", "UpdateItem", "DeleteItem") and call.error == CONDITION_FAILED:
+            key = self._key(params["Item"]) if operation == "PutItem" else params["Key"]
+            self._write(record, operation, key, write_units(item_size(before)), failed=True)
         elif operation == "PutItem" and not call.error:
-            self._writes(record, call.notes["before"], params["Item"], factor=1)
+            self._writes(record, operation, before, params["Item"], factor=1)
         elif operation == "UpdateItem" and not call.error:
-            after = parsed.get("Attributes") or self._current(params["Key"]) or {}
-            self._writes(record, call.notes["before"], after, factor=1)
+            after = parsed["Attributes"] if params.get("ReturnValues") == "ALL_NEW" else self._current(params["Key"]) or {}
+            self._writes(record, operation, before, after, factor=1)
+        elif operation == "DeleteItem" and not call.error:
+            self._writes(record, operation, before, None, factor=1, key=params["Key"])
         elif operation == "TransactWriteItems" and not call.error:
-            for before, entry in zip(call.notes["before"], params["TransactItems"], strict=True):
-                if "Put" in entry:
-                    self._writes(record, before, entry["Put"]["Item"], factor=2)
-                else:  # Update / Delete / ConditionCheck: the item's size, twice
-                    record["write_units"] += 2 * write_units(item_size(self._current(entry[next(iter(entry))]["Key"])))
-        elif operation not in ("PutItem", "UpdateItem", "TransactWriteItems"):
+            # Every item of a transaction costs twice what it would alone (its index entries once).
+            for item_before, item in zip(before, params["TransactItems"], strict=True):
+                (kind, entry), = item.items()
+                key = self._entry_key(kind, entry)
+                if kind == "Put":
+                    self._writes(record, f"Transact {kind}", item_before, entry["Item"], factor=2)
+                elif kind == "Update":
+                    self._writes(record, f"Transact {kind}", item_before, self._current(key) or {}, factor=2)
+                elif kind == "Delete":
+                    self._writes(record, f"Transact {kind}", item_before, None, factor=2, key=key)
+                else:  # ConditionCheck: the item's size, twice, and nothing written
+                    self._write(record, f"Transact {kind}", key, 2 * write_units(item_size(item_before)))
+        elif operation == "BatchWriteItem" and not call.error:
+            unprocessed = [request for requests in (parsed.get("UnprocessedItems") or {}).values() for request in requests]
+            entries = [request for requests in params["RequestItems"].values() for request in requests]
+            for item_before, request in zip(before, entries, strict=True):
+                if request in unprocessed:
+                    continue
+                (kind, entry), = request.items()
+                after = entry["Item"] if kind == "PutRequest" else None
+                self._writes(record, f"Batch {kind}", item_before, after, factor=1, key=self._entry_key(kind, entry))
+        elif operation not in ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"):
             raise NotImplementedError(f"no capacity rule for {operation}: count it before measuring")
         with self._lock:
             self.calls.append(record)
 
-    def _writes(self, record: dict[str, Any], before: dict[str, Any] | None, after: dict[str, Any], factor: int) -> None:
+    def _write(self, record: dict[str, Any], operation: str, key: dict[str, Any], units: int, index: str | None = None, failed: bool = False) -> None:
+        partition = _key_value(key["PK"]) if index is None else key["PK"]
+        record["writes"].append({"operation": operation, "partition": partition, "index": index, "units": units, "failed": failed})
+        if index is None:
+            record["write_units"] += units
+        else:
+            record["index_write_units"][index] = record["index_write_units"].get(index, 0) + units
+
+    def _writes(
+        self, record: dict[str, Any], operation: str, before: dict[str, Any] | None, after: dict[str, Any] | None, factor: int, key: dict[str, Any] | None = None
+    ) -> None:
+        """An item changed from `before` to `after` (None: deleted): its table write, and its indexes' writes."""
         size = max(item_size(before), item_size(after))
-        record.setdefault("item_bytes", []).append(item_size(after))
-        record["write_units"] += factor * write_units(size)
+        if after is not None:
+            record.setdefault("item_bytes", []).append(item_size(after))
+        self._write(record, operation, key or self._key(after or {}), factor * write_units(size))
         for name, index in self.indexes.items():
-            units = index_write_units(index, before, after)
-            if units:
-                record["index_write_units"][name] = record["index_write_units"].get(name, 0) + units
+            for partition, units in index_writes(index, before, after):
+                self._write(record, operation, {"PK": partition}, units, index=name)
 
 
-def index_write_units(index: dict[str, Any], before: dict[str, Any] | None, after: dict[str, Any]) -> int:
-    """Write units a global secondary index spends when an item changes from `before` to `after`."""
+def index_writes(index: dict[str, Any], before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[tuple[str, int]]:
+    """The writes a global secondary index makes when an item changes from `before` to `after` (None: deleted):
+    each as the index partition it lands on and its write units."""
     keys = [index["partitionKey"]] + ([index["sortKey"]] if index.get("sortKey") else [])
     key_names = set(keys) | {"PK", "SK"}
 
@@ -207,22 +288,28 @@ def index_write_units(index: dict[str, Any], before: dict[str, Any] | None, afte
 
     old, new = entry(before), entry(after)
     if old == new:
-        return 0  # nothing projected changed: no index write
-    units = 0
+        return []  # nothing projected changed: no index write
+    writes = []
     moved = old is not None and new is not None and any(old.get(k) != new.get(k) for k in keys)
     if old is not None and (new is None or moved):
-        units += write_units(item_size(old))  # delete of the old entry
+        writes.append((_key_value(old[keys[0]]), write_units(item_size(old))))  # delete of the old entry
     if new is not None:
-        units += write_units(item_size(new))
-    return units
+        writes.append((_key_value(new[keys[0]]), write_units(item_size(new))))
+    return writes
+
+
+def index_write_units(index: dict[str, Any], before: dict[str, Any] | None, after: dict[str, Any] | None) -> int:
+    """Write units a global secondary index spends when an item changes from `before` to `after`."""
+    return sum(units for _, units in index_writes(index, before, after))
 
 
 # --- The in-process stack ----------------------------------------------------------------------
 
 
 @contextlib.contextmanager
-def in_process_stack() -> Iterator[Any]:
-    """assemble_stack under mock_aws, with the process environment restored afterwards."""
+def in_process_stack(**settings_overrides: Any) -> Iterator[Any]:
+    """assemble_stack under mock_aws, with the process environment restored afterwards; `settings_overrides` are
+    local.config.Settings fields (a sending limit, say)."""
     from moto import mock_aws
 
     from local.config import Settings
@@ -234,6 +321,7 @@ def in_process_stack() -> Iterator[Any]:
     settings = Settings(
         stage="bench", ses_region=REGION, sns_region=REGION, table_region=REGION,
         default_email_from="no-reply@example.com", allowed_email_senders="support@example.com", allowed_sms_sender_ids="Messenger",
+        **settings_overrides,
     )
     try:
         # The handlers' JSON logs would fill the terminal: they go nowhere (bench/warm_invoke.py counts them).
@@ -248,8 +336,22 @@ def in_process_stack() -> Iterator[Any]:
         os.environ.update(saved)
 
 
-def execute(stack: Any, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    response = stack.graphql.execute({"query": query, "variables": variables}, headers={})
+def stack_call_log(stack: Any, table_client: Any) -> CallLog:
+    """A CallLog of an in-process stack's calls. The local stack's reporter reads a record to build the event AWS
+    would deliver for it: no such read happens in AWS, so its client is not counted (the status functions' own
+    calls are); nor is the TEST outcomes queue's poller, which stands in for Lambda's event source mapping."""
+    return CallLog(
+        table_client,
+        stack.settings.table_names["messages"],
+        stack.manifest.tables["messages"].get("indexes", {}),
+        not_counted=(stack.reporter.dynamodb,),
+        skip_threads=background_threads(stack.settings),
+    )
+
+
+def execute(stack: Any, query: str, variables: dict[str, Any], caller: Any = None) -> dict[str, Any]:
+    """One request, as the API key's caller (the default client) unless `caller` (local.appsync.auth.Caller) says who."""
+    response = stack.graphql.execute({"query": query, "variables": variables}, headers={}, caller=caller)
     if response.get("errors"):
         raise RuntimeError(f"GraphQL errors: {response['errors']}")
     return response["data"]
@@ -431,13 +533,30 @@ def bench_writes(stack: Any, log: CallLog) -> dict[str, Any]:
     return results
 
 
+def bench_authorizer(stack: Any, log: CallLog) -> dict[str, Any]:
+    """The Lambda authorizer for the local client's LIVE key, run as AppSync runs it once the key's cached answer has
+    expired (once per key per cache period): what it reads and writes."""
+    log.clear()
+    granted = stack.authorizer.lambda_authorizer.authorize(stack.local_keys["LIVE"], b"{}", {})
+    if granted is None:
+        raise RuntimeError("the authorizer refused the local client's LIVE key")
+    calls = [call for call in log.clear() if call["service"] == "dynamodb"]
+    named = {granted["clientId"]: "<client>", granted["keyId"]: "<key id>"}
+    return {
+        "calls": [f"{call['operation']} {substitute(call['partition'], named)}" for call in calls],
+        "read_units": sum(call["read_units"] for call in calls),
+        "write_units": sum(call["write_units"] for call in calls),
+        "cache_seconds": stack.settings.authorizer_cache_seconds,
+    }
+
+
 def bench_sweep(stack: Any, log: CallLog) -> dict[str, Any]:
     """One run of the stale-pending sweep over the stretch of time that holds the messages sent above (the
     seeded histories are older): what it reads per message it checks, and what it costs per run whatever the
     traffic (the limit counters of the hours around its window, and its mark)."""
     log.clear()
     stack.reporter.sweep({"staleAfterSeconds": 0})
-    calls = log.clear()
+    calls = [call for call in log.clear() if call["service"] == "dynamodb"]
     message_prefix = stack.manifest.storage.key_prefixes["message"]
     status_reads = [call for call in calls if call["operation"] == "Query" and call["partition"].startswith(message_prefix)]
     checked = sum(call["count"] for call in status_reads)
@@ -461,19 +580,19 @@ def run(quick: bool = False) -> dict[str, Any]:
         table = stack.settings.table_names["messages"]
         indexes = stack.manifest.tables["messages"].get("indexes", {})
         table_client = boto3.client("dynamodb", region_name=REGION)
-        # The local stack's reporter reads a record to build the event AWS would deliver for it: no such read
-        # happens in AWS, so its client is not counted (the status functions' own calls are).
-        log = CallLog(table_client, table, indexes, not_counted=(stack.reporter.dynamodb,))
+        log = stack_call_log(stack, table_client)
         # Every call of the process from here on, but those of the clients above.
         with log.recorder().installed():
             # Writes and the sweep first: moto answers an index Query by reading every item of the table, so
             # the sweep's 32 Queries would outlast its function's timeout over the seeded histories.
             writes = bench_writes(stack, log)
             sweep = bench_sweep(stack, log)
+            authorizer = bench_authorizer(stack, log)
             return {
                 "reads": bench_reads(stack, log, table_client, table, sizes),
                 "writes_per_message": writes,
                 "sweep": sweep,
+                "authorizer": authorizer,
                 "indexes": indexes,
                 "note": "capacity units computed from item sizes by DynamoDB's rules; moto's ConsumedCapacity is a constant",
             }
@@ -514,4 +633,9 @@ def report(results: dict[str, Any]) -> str:
         f"{sweep['read_units_per_run']} read units (limit counters, the mark), {sweep['write_units_per_run']} write units (the mark), "
         f"{sweep['index_queries']} index Queries"),
     ]
+    authorizer = results["authorizer"]
+    lines.append(
+        f"the Lambda authorizer, once per key per {authorizer['cache_seconds']} s (its answer is cached): {', '.join(authorizer['calls'])}: "
+        f"{authorizer['read_units']} read units, {authorizer['write_units']} write units"
+    )
     return "\n".join(lines)

@@ -1,16 +1,19 @@
 """Local sendMessage and getMessages, next to the AWS calls each request makes replayed raw, in one run.
 
-The local side: requests over HTTP to the local stack, one client and then 8. The raw side: the AWS calls
-that a local request made, recorded in the stack's own process from a real sendMessage (an email) and a
-real getMessages (`first: 10`) of this run (bench/recording_stack.py), and made again through boto3 from
-this process against the same moto server, each time with a fresh recipient and message id so that the
-request's conditions hold again (a new record's key; a PENDING record for the outcome). Nothing about the
-calls is written down here: when the pipeline changes, the raw side changes with it. So the throughput
-ratio, local / raw, says what the local GraphQL host, the QuickJS resolvers and the in-process Lambda add
-on top of the emulated AWS calls the request makes.
+The local side: requests over HTTP to the local stack, one client and then 8, with the local client's LIVE key
+(the Authorization header), so the Lambda authorizer is in the path as in AWS: it runs when the key's cached
+answer has expired (once a minute) and the cache answers in between. The raw side: the AWS calls that a local
+request made, recorded in the stack's own process from a real sendMessage (an email) and a real getMessages
+(`first: 10`) of this run (bench/recording_stack.py), and made again through boto3 from this process against
+the same moto server, each time with a fresh recipient and message id so that the request's conditions hold
+again (a new record's key; a PENDING record for the outcome). Nothing about the calls is written down here:
+when the pipeline changes, the raw side changes with it. So the throughput ratio, local / raw, says what the
+local GraphQL host, the authorizer's cache, the QuickJS resolvers and the in-process Lambda add on top of the
+emulated AWS calls the request makes. A third side sends the same requests with the API key (the `default`
+client), which skips the authorizer: its ratio beside the key's shows what the authorizer's path adds.
 
-The two sides take turns in blocks (local, raw, raw, local, ...), so that a change in the machine's load
-during the run weighs on both alike. The stack raises the sending limits (the run sends more a minute
+The sides take turns in blocks (local, API key, raw, raw, API key, local, ...), so that a change in the machine's
+load during the run weighs on each alike. The stack raises the sending limits (the run sends more a minute
 than their defaults allow), and is not recording while it is timed.
 
 Then the same requests against two stacks side by side, one holding 10 messages and one 10,000 (the 9,990 more
@@ -52,6 +55,9 @@ WARM_UP = 10
 SENDS_PER_RECIPIENT = 6
 PAGE_SIZE = 10
 API_KEY = "bench-key"
+# The sending limits (local/config.py) raised: the run sends more a minute, and more a day per client, than their
+# defaults allow, and measures speed, not refusals.
+STACK_ENV = {**GENEROUS_LIMITS, "CLIENT_EMAIL_PER_DAY": "1000000", "CLIENT_SMS_PER_DAY": "1000000"}
 # Table sizes compared, and how many requests of each kind at each (in alternating blocks).
 SMALL_TABLE, LARGE_TABLE, QUICK_LARGE_TABLE = 10, 10_000, 500
 SIZE_REQUESTS = int(os.environ.get("BENCH_SIZE_REQUESTS", "150"))
@@ -68,28 +74,44 @@ def local_recipient(index: int, recipients: int) -> str:
     return f"local-{index % recipients:02d}@example.com"
 
 
+def api_key_recipient(index: int, recipients: int) -> str:
+    return f"apikey{index % recipients:02d}@example.com"
+
+
 def raw_recipient(index: int, recipients: int) -> str:
     return f"replay{index % recipients:02d}@example.com"
 
 
-def _call(stack: LocalStackProcess, document: str, variables: dict[str, Any]) -> Response:
-    response = stack.graphql(document, variables)
+def _call(stack: LocalStackProcess, document: str, variables: dict[str, Any], key: str | None = None) -> Response:
+    """A request with a client's key, or with the API key when `key` is None."""
+    response = stack.graphql(document, variables, key=key)
     if response.status != 200 or response.errors:
         raise RuntimeError(f"HTTP {response.status}: {response.errors}")
     return response
 
 
-def capture_send(stack: LocalStackProcess, recorder: RecorderControl) -> tuple[list[ApiCall], str]:
-    """The calls one local sendMessage (an email to CAPTURED) makes, and the ULID of the message it recorded."""
+def _recorded_with_the_key_cached(stack: LocalStackProcess, recorder: RecorderControl, request: Callable[[], Response]) -> tuple[list[ApiCall], Response]:
+    """The calls of `request` (with the stack's LIVE key) when the key's answer is cached, as it is for all but one
+    request a minute: a request just before makes sure, and a recording that read a key anyway is refused."""
+    _call(stack, GET_MESSAGES, {"filter": {"to": CAPTURED}, "first": 1}, key=stack.live_key)
     with recorder.recording() as calls:
-        response = _call(stack, SEND_MESSAGE, {"input": {"to": CAPTURED, "body": BODY.format(index=999_999), "deliveryMethod": "EMAIL"}})
+        response = request()
+    authorizer_reads = [call for call in calls if call.operation == "GetItem" and "APIKEY#" in str(call.params.get("Key"))]
+    if authorizer_reads:
+        raise RuntimeError("the recorded request ran the authorizer: its calls are not every request's")
+    return calls, response
+
+
+def capture_send(stack: LocalStackProcess, recorder: RecorderControl) -> tuple[list[ApiCall], str]:
+    """The calls one local sendMessage (an email to CAPTURED, with the LIVE key) makes, and the ULID of its message."""
+    message_input = {"to": CAPTURED, "body": BODY.format(index=999_999), "deliveryMethod": "EMAIL"}
+    calls, response = _recorded_with_the_key_cached(stack, recorder, lambda: _call(stack, SEND_MESSAGE, {"input": message_input}, key=stack.live_key))
     return calls, response.data["sendMessage"]["id"].removeprefix(MESSAGE_PREFIX)
 
 
 def capture_read(stack: LocalStackProcess, recorder: RecorderControl, to: str) -> list[ApiCall]:
-    """The calls one local getMessages of `to`'s first page makes."""
-    with recorder.recording() as calls:
-        _call(stack, GET_MESSAGES, {"filter": {"to": to}, "first": PAGE_SIZE})
+    """The calls one local getMessages of `to`'s first page (with the LIVE key) makes."""
+    calls, _ = _recorded_with_the_key_cached(stack, recorder, lambda: _call(stack, GET_MESSAGES, {"filter": {"to": to}, "first": PAGE_SIZE}, key=stack.live_key))
     return calls
 
 
@@ -117,20 +139,27 @@ def run(quick: bool = False) -> dict[str, Any]:
     sends, reads = (QUICK_COUNT, QUICK_COUNT) if quick else (SENDS, READS)
     rounds = QUICK_ROUNDS if quick else ROUNDS
     recipients = max(1, min(100, sends // SENDS_PER_RECIPIENT))
-    with recording_stack(API_KEY, GENEROUS_LIMITS) as (stack, recorder):
+    with recording_stack(API_KEY, STACK_ENV) as (stack, recorder):
         replayer = Replayer(stack.aws_endpoint, stack.access_key_id, stack.secret_access_key, max_pool_connections=CONCURRENCY + 2)
 
         def local_send(index: int) -> None:
             to = local_recipient(index, recipients)
-            _call(stack, SEND_MESSAGE, {"input": {"to": to, "body": BODY.format(index=index), "deliveryMethod": "EMAIL"}})
+            _call(stack, SEND_MESSAGE, {"input": {"to": to, "body": BODY.format(index=index), "deliveryMethod": "EMAIL"}}, key=stack.live_key)
 
         def local_read(index: int) -> None:
-            _call(stack, GET_MESSAGES, {"filter": {"to": local_recipient(index, recipients)}, "first": PAGE_SIZE})
+            _call(stack, GET_MESSAGES, {"filter": {"to": local_recipient(index, recipients)}, "first": PAGE_SIZE}, key=stack.live_key)
 
-        # Warm the local path (imports, connections, first-call caches), then record a send.
+        def api_key_send(index: int) -> None:
+            to = api_key_recipient(index, recipients)
+            _call(stack, SEND_MESSAGE, {"input": {"to": to, "body": BODY.format(index=index), "deliveryMethod": "EMAIL"}})
+
+        def api_key_read(index: int) -> None:
+            _call(stack, GET_MESSAGES, {"filter": {"to": api_key_recipient(index, recipients)}, "first": PAGE_SIZE})
+
+        # Warm the local paths (imports, connections, first-call caches), then record a send.
         for index in range(WARM_UP):
-            local_send(index)
-            local_read(index)
+            for warm in (local_send, local_read, api_key_send, api_key_read):
+                warm(index)
         captured_send, ulid = capture_send(stack, recorder)
         # The raw warm-up mirrors the local one: each side's recipients get as many messages.
         for calls in send_replays(captured_send, ulid, range(WARM_UP), recipients):
@@ -143,8 +172,8 @@ def run(quick: bool = False) -> dict[str, Any]:
         }
         for concurrency in (1, CONCURRENCY):
             raw_send = replaying(replayer, send_replays(captured_send, ulid, range(sends), recipients))
-            figures = measure_side_by_side({"local": local_send, "raw": raw_send}, sends, concurrency, rounds)
-            results[f"sendMessage x{concurrency}"] = _compare(figures["local"].as_dict(), figures["raw"].as_dict())
+            figures = measure_side_by_side({"local": local_send, "API key": api_key_send, "raw": raw_send}, sends, concurrency, rounds)
+            results[f"sendMessage x{concurrency}"] = _compare(figures["local"].as_dict(), figures["raw"].as_dict(), figures["API key"].as_dict())
 
         # Every recipient of either side now has more than a page of messages: record a read of one.
         captured_to = local_recipient(0, recipients)
@@ -155,8 +184,8 @@ def run(quick: bool = False) -> dict[str, Any]:
             replayer.make(calls)
         for concurrency in (1, CONCURRENCY):
             raw_read = replaying(replayer, read_replays(captured_read, captured_to, range(reads), recipients))
-            figures = measure_side_by_side({"local": local_read, "raw": raw_read}, reads, concurrency, rounds)
-            results[f"getMessages x{concurrency}"] = _compare(figures["local"].as_dict(), figures["raw"].as_dict())
+            figures = measure_side_by_side({"local": local_read, "API key": api_key_read, "raw": raw_read}, reads, concurrency, rounds)
+            results[f"getMessages x{concurrency}"] = _compare(figures["local"].as_dict(), figures["raw"].as_dict(), figures["API key"].as_dict())
     # After the replay's stack has stopped: two more run side by side.
     results["table size"] = run_table_sizes(quick)
     return results
@@ -168,7 +197,7 @@ def run_table_sizes(quick: bool = False) -> dict[str, Any]:
     large_size = QUICK_LARGE_TABLE if quick else LARGE_TABLE
     count = QUICK_SIZE_REQUESTS if quick else SIZE_REQUESTS
     rounds = QUICK_ROUNDS if quick else SIZE_ROUNDS
-    with running_stack(API_KEY, GENEROUS_LIMITS) as small, running_stack(API_KEY, GENEROUS_LIMITS) as large:
+    with running_stack(API_KEY, STACK_ENV) as small, running_stack(API_KEY, STACK_ENV) as large:
         stacks = {SMALL_TABLE: small, large_size: large}
         template = None
         for stack in stacks.values():
@@ -230,20 +259,22 @@ def _seed_copies(stack: LocalStackProcess, count: int, template_of: tuple[LocalS
 
 def _check_pages_alike(stack: LocalStackProcess, replayer: Replayer, captured: list[ApiCall], captured_to: str, recipients: int) -> None:
     """Both sides read a full page and the proof of a next one: as many items, of one shape."""
-    page = _call(stack, GET_MESSAGES, {"filter": {"to": captured_to}, "first": PAGE_SIZE}).data["getMessages"]
+    page = _call(stack, GET_MESSAGES, {"filter": {"to": captured_to}, "first": PAGE_SIZE}, key=stack.live_key).data["getMessages"]
     [replayed] = read_replays(captured, captured_to, range(1), recipients)
     counts = [answer.get("Count") for answer in replayer.make(replayed) if "Items" in answer]
     if len(page["data"]) != PAGE_SIZE or not page["pageInfo"]["hasNextPage"] or counts != [PAGE_SIZE + 1]:
         raise RuntimeError(f"the two sides read different pages: local {len(page['data'])} items shown, raw {counts} read")
 
 
-def _compare(local: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+def _compare(local: dict[str, Any], raw: dict[str, Any], api_key: dict[str, Any]) -> dict[str, Any]:
     return {
         "local": local,
         "raw_replay": raw,
+        "local_api_key": api_key,
         "p50_ratio": ratio(local["p50_ms"], raw["p50_ms"]),
         "p99_ratio": ratio(local["p99_ms"], raw["p99_ms"]),
         "throughput_ratio": ratio(local["per_second"], raw["per_second"]),
+        "api_key_throughput_ratio": ratio(api_key["per_second"], raw["per_second"]),
     }
 
 
@@ -253,16 +284,17 @@ def report(results: dict[str, Any]) -> str:
         lines.append(f"  {name}: " + "; ".join(calls))
     lines += [
         "",
-        "| request (clients) | local req/s | p50 ms | p99 ms | raw req/s | p50 ms | p99 ms | p50 ratio | throughput ratio |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| request (clients) | local req/s (client key) | p50 ms | p99 ms | raw req/s | p50 ms | p99 ms | p50 ratio | throughput ratio | API key req/s | its throughput ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, figures in results.items():
         if not name.endswith(("x1", f"x{CONCURRENCY}")):
             continue
-        local, raw = figures["local"], figures["raw_replay"]
+        local, raw, api_key = figures["local"], figures["raw_replay"], figures["local_api_key"]
         lines.append(
             f"| {name} | {local['per_second']:.1f} | {local['p50_ms']:.1f} | {local['p99_ms']:.1f} | "
-            f"{raw['per_second']:.1f} | {raw['p50_ms']:.1f} | {raw['p99_ms']:.1f} | {figures['p50_ratio']}x | {figures['throughput_ratio']}x |"
+            f"{raw['per_second']:.1f} | {raw['p50_ms']:.1f} | {raw['p99_ms']:.1f} | {figures['p50_ratio']}x | {figures['throughput_ratio']}x | "
+            f"{api_key['per_second']:.1f} | {figures['api_key_throughput_ratio']}x |"
         )
     lines.append(f"\nlocal stack ready in {results['startup_seconds']} s (spawn to banner)")
     sizes = results["table size"]

@@ -4,8 +4,10 @@ call recorder that a benchmark switches on and off, to learn which AWS calls a r
 The benchmark names a Unix socket in RECORDER_SOCKET. A connection that sends `start` installs a
 CallRecorder (bench/aws_calls.py) in the stack's process; one that sends `stop` uninstalls it and gets back,
 as one line of JSON, every call the process made in between. While it is off nothing in the process is
-changed, so a benchmark can time the same process. The stack's scheduled jobs (the stale-pending sweep and
-the TTL emulation, threads of local/__main__.py) are not recorded.
+changed, so a benchmark can time the same process. What the stack's own threads do for no request is not
+recorded: its scheduled jobs (the stale-pending sweep and the TTL emulation, threads of local/__main__.py) and
+the poller of the TEST outcomes queue (local/aws/event_sources.py), which stands in for Lambda's event source
+mapping.
 """
 
 from __future__ import annotations
@@ -21,11 +23,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench.aws_calls import ApiCall, CallRecorder
+from local.config import Settings
 from local.launcher import LocalStackProcess, running_stack
 
 RECORDER_SOCKET = "RECORDER_SOCKET"
-# local/__main__.py's threads for its schedules (on_schedule): never part of a request.
-SCHEDULED_THREADS = frozenset({"stale-pending", "ttl"})
+
+
+def background_threads(settings: Settings) -> frozenset[str]:
+    """The names of a local stack's threads that never work for a request: local/__main__.py's schedules
+    (on_schedule) and the SQS event source's poller of the TEST outcomes queue, named after its queue."""
+    return frozenset({"stale-pending", "ttl", f"sqs-{settings.test_outcomes_queue_url.rsplit('/', 1)[-1]}"})
 
 
 def listen(path: str) -> socket.socket:
@@ -37,13 +44,14 @@ def listen(path: str) -> socket.socket:
 
 def serve(listener: socket.socket) -> None:
     """Answer `start` and `stop`, one command per connection."""
+    skipped = background_threads(Settings())
     recorder: CallRecorder | None = None
     while True:
         connection, _ = listener.accept()
         with connection, connection.makefile("rwb") as stream:
             command = stream.readline().strip()
             if command == b"start" and recorder is None:
-                recorder = CallRecorder(skip_threads=SCHEDULED_THREADS)
+                recorder = CallRecorder(skip_threads=skipped)
                 recorder.install()
                 answer = b"recording"
             elif command == b"stop" and recorder is not None:

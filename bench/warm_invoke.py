@@ -121,7 +121,7 @@ def _figures(latencies: list[float], sink: CountingSink, count: int) -> dict[str
 
 
 def delivery_events() -> dict[str, dict[str, Any]]:
-    """What the deliverMessage resolver sends: the stored record's id, to, from, subject, body, method."""
+    """What the deliverMessage resolver sends: the stored record's id, to, from, subject, body, method and key, and the key's mode."""
     return {
         "EMAIL": {
             "message": {
@@ -131,7 +131,9 @@ def delivery_events() -> dict[str, dict[str, Any]]:
                 "subject": "Your order has shipped",
                 "body": BODY,
                 "deliveryMethod": "EMAIL",
-            }
+                "key": {"PK": f"{MESSAGE_PREFIX}alice@example.com", "SK": f"{MESSAGE_PREFIX}01KBENCH0000000000000000E1"},
+            },
+            "mode": "LIVE",
         },
         "SMS": {
             "message": {
@@ -141,7 +143,9 @@ def delivery_events() -> dict[str, dict[str, Any]]:
                 "subject": None,
                 "body": BODY,
                 "deliveryMethod": "SMS",
-            }
+                "key": {"PK": f"{MESSAGE_PREFIX}+14155550100", "SK": f"{MESSAGE_PREFIX}01KBENCH0000000000000000S1"},
+            },
+            "mode": "LIVE",
         },
     }
 

@@ -6,6 +6,7 @@ No timing is asserted here: speed figures live in `make bench` and the README, n
 from __future__ import annotations
 
 import boto3
+import pytest
 
 from bench import dynamodb_cost, package_size, warm_invoke
 from bench.cold_start import attribute, import_tree
@@ -74,25 +75,36 @@ def test_warm_invocations_run_the_public_handlers_and_count_their_logs() -> None
 def test_the_dynamodb_cost_counts_every_call_of_the_resolvers_and_the_handlers() -> None:
     # GIVEN the in-process stack, with every call of its process recorded but the benchmark's and the local reporter's
     with dynamodb_cost.in_process_stack() as stack:
-        table = stack.settings.table_names["messages"]
-        table_client = boto3.client("dynamodb", region_name=dynamodb_cost.REGION)
-        log = dynamodb_cost.CallLog(table_client, table, stack.manifest.tables["messages"]["indexes"], not_counted=(stack.reporter.dynamodb,))
+        log = dynamodb_cost.stack_call_log(stack, boto3.client("dynamodb", region_name=dynamodb_cost.REGION))
         # WHEN each kind of message is sent and its delivery reported
         with log.recorder().installed():
             results = dynamodb_cost.bench_writes(stack, log)
-            # (and then the sweep, over the stretch of time that holds those messages)
+            # (and then the sweep, over the stretch of time that holds those messages, and the authorizer once)
             sweep = dynamodb_cost.bench_sweep(stack, log)
+            authorizer = dynamodb_cost.bench_authorizer(stack, log)
     email, keyed, sms = results["email"], results["email with senderId and idempotencyKey"], results["sms"]
-    # THEN every send counts the config Query and both limit counters, before its record
+    # THEN every send reads the config (a Query) and its client (a GetItem), then counts its three limits: the
+    # recipient's, the client's day and the channel's minute, in that order, before its record
     for channel, case in (("EMAIL", email), ("EMAIL", keyed), ("SMS", sms)):
         calls = case["sendMessage"]["calls"]
-        assert calls[0] == "Query CONFIG"
-        assert [call for call in calls if call.startswith("UpdateItem LIMIT#")] == [f"UpdateItem LIMIT#{channel}", f"UpdateItem LIMIT#{channel}"]
-    # AND a key's claim: looked up (a strongly consistent read, 1 unit even when absent), then written with the record
+        assert calls[:2] == ["Query CONFIG", "GetItem CLIENTS"]
+        limits = [call for call in calls if call.startswith("UpdateItem LIMIT#")]
+        assert [limit.rsplit("#", 1)[0] for limit in limits] == [f"UpdateItem LIMIT#LIVE#{channel}", "UpdateItem LIMIT#CLIENT", f"UpdateItem LIMIT#LIVE#{channel}#MINUTE"]
+        assert limits[1] == "UpdateItem LIMIT#CLIENT#default"
+        assert calls.index(limits[-1]) < next(n for n, call in enumerate(calls) if call == "PutItem MESSAGE#<to>")
+    assert email["sendMessage"]["read_units"] == 1.0  # two eventually consistent reads of small items
+    # AND a key's claim is written first, alone (a conditional PutItem, no lookup and no transaction), before any limit
     keyed_calls = keyed["sendMessage"]["calls"]
-    assert any(call.startswith("GetItem IDEMPOTENCY#") for call in keyed_calls)
-    assert any(call.startswith("TransactWriteItems (Put IDEMPOTENCY#") and "Put MESSAGE#<to>" in call for call in keyed_calls)
-    assert keyed["sendMessage"]["read_units"] == email["sendMessage"]["read_units"] + 1
+    claim = next(n for n, call in enumerate(keyed_calls) if call.startswith("PutItem IDEMPOTENCY#"))
+    assert claim < next(n for n, call in enumerate(keyed_calls) if call.startswith("UpdateItem LIMIT#"))
+    assert not any(call.startswith(("TransactWriteItems", "GetItem IDEMPOTENCY#")) for call in keyed_calls)
+    assert keyed["sendMessage"]["read_units"] == email["sendMessage"]["read_units"]
+    assert keyed["sendMessage"]["write_units"] == email["sendMessage"]["write_units"] + 1
+    # AND its retry counts no limit: its refused claim is still charged (DynamoDB bills a failed conditional write),
+    # and it reads the claim and the original message
+    retry = results["email with senderId and idempotencyKey, retried"]
+    assert not any(call.startswith("UpdateItem LIMIT#") for call in retry["sendMessage"]["calls"])
+    assert retry["per_message"]["write_units"] == 1 and "GetItem MESSAGE#<to>" in retry["sendMessage"]["calls"]
     # AND an SMS: the delivery function's own write of SNS's id (after Publish), which enters byProviderMessageId;
     # an email's SES id is kept unindexed
     sms_calls = sms["sendMessage"]["calls"]
@@ -111,3 +123,46 @@ def test_the_dynamodb_cost_counts_every_call_of_the_resolvers_and_the_handlers()
     assert sweep["messages_checked"] == sweep["partitions_read"] == len(results) - 1  # the retried case recorded nothing new
     assert sweep["read_units_per_message"] == 0.5
     assert sweep["index_queries"] == 0 and sweep["write_units_per_run"] == 1
+    # AND the authorizer reads the key's pointer and the key (strongly consistent), and writes when it was last used
+    assert authorizer["calls"] == ["GetItem APIKEY#<key id>", "GetItem CLIENT#<client>", "UpdateItem CLIENT#<client>"]
+    assert authorizer["read_units"] == 1.5 and authorizer["write_units"] == 1
+
+
+def test_every_write_is_counted_on_its_partition_key_even_a_refused_one() -> None:
+    # GIVEN a table with a sparse index, and a CallLog of every call but its own reader's
+    from moto import mock_aws
+
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="eu-central-1")
+        client.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in ("PK", "SK", "senderKey")],
+            GlobalSecondaryIndexes=[{"IndexName": "bySender", "KeySchema": [{"AttributeName": "senderKey", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        index = {"bySender": {"partitionKey": "senderKey", "projection": "ALL"}}
+        log = dynamodb_cost.CallLog(boto3.client("dynamodb", region_name="eu-central-1"), "t", index)
+        item = {"PK": {"S": "A"}, "SK": {"S": "1"}, "senderKey": {"S": "S1"}, "body": {"S": "x" * 1500}}
+        # WHEN an item is put, put again under a condition that fails, deleted, and two more are written by a
+        # transaction and a batch
+        with log.recorder().installed():
+            client.put_item(TableName="t", Item=item)
+            with pytest.raises(client.exceptions.ConditionalCheckFailedException):
+                client.put_item(TableName="t", Item=item, ConditionExpression="attribute_not_exists(PK)")
+            client.delete_item(TableName="t", Key={"PK": {"S": "A"}, "SK": {"S": "1"}})
+            client.transact_write_items(TransactItems=[{"Put": {"TableName": "t", "Item": {"PK": {"S": "B"}, "SK": {"S": "1"}}}}])
+            client.batch_write_item(RequestItems={"t": [{"PutRequest": {"Item": {"PK": {"S": "C"}, "SK": {"S": "1"}}}}]})
+        writes = [(entry["operation"], entry["partition"], entry["index"], entry["units"], entry["failed"]) for call in log.clear() for entry in call["writes"]]
+    # THEN each write is on its partition key with its units: the 1.5 KB item 2 units, and its index entry 2 more;
+    # the refused put is charged the item it found; the delete the item it removed, in the table and the index;
+    # a transaction's item twice
+    assert writes == [
+        ("PutItem", "A", None, 2, False),
+        ("PutItem", "S1", "bySender", 2, False),
+        ("PutItem", "A", None, 2, True),
+        ("DeleteItem", "A", None, 2, False),
+        ("DeleteItem", "S1", "bySender", 2, False),
+        ("Transact Put", "B", None, 2, False),
+        ("Batch PutRequest", "C", None, 1, False),
+    ]

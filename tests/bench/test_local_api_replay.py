@@ -15,7 +15,7 @@ from bench import local_api
 from bench.aws_calls import ApiCall, Replayer, shape
 from bench.recording_stack import RecorderControl, recording_stack
 from bench.stats import measure_side_by_side
-from local.launcher import GENEROUS_LIMITS, LocalStackProcess
+from local.launcher import LocalStackProcess
 from local.operations import SEND_MESSAGE
 
 Recorded = tuple[LocalStackProcess, RecorderControl]
@@ -23,7 +23,7 @@ Recorded = tuple[LocalStackProcess, RecorderControl]
 
 @pytest.fixture(scope="module")
 def recorded() -> Iterator[Recorded]:
-    with recording_stack(local_api.API_KEY, GENEROUS_LIMITS) as (stack, recorder):
+    with recording_stack(local_api.API_KEY, local_api.STACK_ENV) as (stack, recorder):
         yield stack, recorder
 
 
@@ -42,6 +42,10 @@ def test_a_replayed_send_makes_the_calls_the_local_send_made_and_leaves_a_record
     # GIVEN the calls one local sendMessage made, recorded in the stack's process
     captured, ulid = local_api.capture_send(stack, recorder)
     assert captured and all(call.error is None for call in captured)
+    # (sent with the local client's key, in its scope, the authorizer's answer cached: no key was read)
+    [put] = [call for call in captured if call.operation == "PutItem"]
+    assert put.params["Item"]["SK"]["S"].startswith("SCOPE#")
+    assert not any("APIKEY#" in json.dumps(call.params) for call in captured)
     # WHEN they are prepared for the raw side's request 3
     [replay] = local_api.send_replays(captured, ulid, range(3, 4), recipients=6)
     # THEN they are the same operations, of the same services, regions and tables, with parameters of the same shape
@@ -66,7 +70,7 @@ def test_a_replayed_read_queries_the_raw_recipient_as_the_local_read_queried_its
     stack, recorder = recorded
     # GIVEN two messages to a local recipient, and the replays of a send twice to the raw one
     for index in range(2):
-        local_api._call(stack, SEND_MESSAGE, {"input": {"to": local_api.local_recipient(0, 1), "body": f"m{index}", "deliveryMethod": "EMAIL"}})
+        local_api._call(stack, SEND_MESSAGE, {"input": {"to": local_api.local_recipient(0, 1), "body": f"m{index}", "deliveryMethod": "EMAIL"}}, key=stack.live_key)
     send, ulid = local_api.capture_send(stack, recorder)
     replayer = Replayer(stack.aws_endpoint, stack.access_key_id, stack.secret_access_key)
     for calls in local_api.send_replays(send, ulid, range(2), recipients=1):
@@ -86,20 +90,25 @@ def test_a_replayed_read_queries_the_raw_recipient_as_the_local_read_queried_its
 def test_the_recording_follows_the_request_and_only_inside_its_block(recorded: Recorded) -> None:
     stack, recorder = recorded
     # GIVEN a send made while nothing records
-    local_api._call(stack, SEND_MESSAGE, {"input": {"to": "before@example.com", "body": "b", "deliveryMethod": "EMAIL"}})
+    key = stack.live_key
+    local_api._call(stack, SEND_MESSAGE, {"input": {"to": "before@example.com", "body": "b", "deliveryMethod": "EMAIL"}}, key=key)
     # WHEN a plain send, then one with a sender and an idempotency key, are recorded
     with recorder.recording() as plain:
-        local_api._call(stack, SEND_MESSAGE, {"input": {"to": "plain@example.com", "body": "p", "deliveryMethod": "EMAIL"}})
+        local_api._call(stack, SEND_MESSAGE, {"input": {"to": "plain@example.com", "body": "p", "deliveryMethod": "EMAIL"}}, key=key)
     keyed_input = {"to": "keyed@example.com", "body": "k", "deliveryMethod": "EMAIL", "senderId": "shop-1", "idempotencyKey": "k-1"}
     with recorder.recording() as keyed:
-        local_api._call(stack, SEND_MESSAGE, {"input": keyed_input})
+        local_api._call(stack, SEND_MESSAGE, {"input": keyed_input}, key=key)
     # THEN each recording holds its own request's calls only
     assert "before@example.com" not in json.dumps([call.params for call in plain + keyed])
     assert "keyed@example.com" not in json.dumps([call.params for call in plain])
-    # AND the keyed send's differ as its code path does: the claim is looked up, and written with the record
+    # AND the keyed send's differ as its code path does: its claim is put first, before the limits are counted
     plain_operations, keyed_operations = [call.operation for call in plain], [call.operation for call in keyed]
-    assert "GetItem" not in plain_operations and "TransactWriteItems" not in plain_operations
-    assert "GetItem" in keyed_operations and "TransactWriteItems" in keyed_operations and "PutItem" not in keyed_operations
+    assert plain_operations.count("PutItem") == 1 and keyed_operations.count("PutItem") == 2
+    assert keyed_operations.index("PutItem") < keyed_operations.index("UpdateItem")
+    assert plain_operations.index("UpdateItem") < plain_operations.index("PutItem")
+    assert "TransactWriteItems" not in plain_operations + keyed_operations
+    # AND nothing the stack's own threads did in between (the TEST outcomes queue's poller) is in either
+    assert {call.service for call in plain + keyed} == {"dynamodb", "sesv2"}
 
 
 def test_side_by_side_blocks_take_turns_and_run_each_index_once() -> None:
