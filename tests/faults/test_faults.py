@@ -240,25 +240,38 @@ def test_dynamodb_failing_before_the_record_stores_and_sends_nothing(stack, fail
     assert records(stack) == [] and sent(stack) == []
 
 
-# The steps between the config read and the record (graphql/functions): each one's DynamoDB request, the
-# error its response handler gives when that request fails, and the limit counters left counted by then.
+# The steps between the config read and the record (graphql/functions), in the pipeline's order: the key's
+# claim, then the recipient's, the client's and the channel's counters. Each one's DynamoDB request, and the error
+# the caller gets when that request fails.
+LIMITS_UNCHECKED = ("LimitCheckFailed", "The sending limits could not be checked, so the message was not sent")
 CHECKS_BEFORE_THE_RECORD = {
-    "findClaim": (is_operation("GetItem", "IDEMPOTENCY#"), "RecordFailed", "The idempotency key could not be checked, so the message was not sent", []),
-    "limitChannel": (is_operation("UpdateItem", "LIMIT#", "MINUTE#"), "LimitCheckFailed", "The sending limits could not be checked, so the message was not sent", []),
-    # The channel's counter comes first (docs/api.md, sending limits): it has counted the send by then.
-    "limitRecipient": (is_operation("UpdateItem", "LIMIT#", "HOUR#"), "LimitCheckFailed", "The sending limits could not be checked, so the message was not sent", [("LIMIT#EMAIL MINUTE", 1)]),
+    "claimKey": (is_operation("PutItem", "IDEMPOTENCY#"), "RecordFailed", "The idempotency key could not be checked, so the message was not sent"),
+    "limitRecipient": (is_operation("UpdateItem", "LIMIT#", "HOUR#"), *LIMITS_UNCHECKED),
+    "limitClient": (is_operation("UpdateItem", "LIMIT#CLIENT#"), *LIMITS_UNCHECKED),
+    "limitChannel": (is_operation("UpdateItem", "LIMIT#", "MINUTE#"), *LIMITS_UNCHECKED),
 }
+# Each counter an email counts on, named as `counters` names it.
+RECIPIENT_COUNTER = f"LIMIT#LIVE#EMAIL HOUR#{EMAIL['to']}"
+CLIENT_COUNTER = "LIMIT#CLIENT#default DAY#LIVE#EMAIL"
+CHANNEL_COUNTER = "LIMIT#LIVE#EMAIL#MINUTE MINUTE"
+COUNTER_OF_STEP = {"limitRecipient": RECIPIENT_COUNTER, "limitClient": CLIENT_COUNTER, "limitChannel": CHANNEL_COUNTER}
 
 
 def counters(stack) -> list[tuple[str, int]]:
-    """Each counter, named by its key without the time: `LIMIT#EMAIL MINUTE`, `LIMIT#EMAIL HOUR#<recipient>`."""
-    return sorted((f"{item['PK']} {re.sub(r'#[0-9]+', '', str(item['SK']))}", int(item["sends"])) for item in stored(stack, "LIMIT#"))
+    """Each counter with its count, named by its key without times and shards: `LIMIT#LIVE#EMAIL#MINUTE MINUTE`,
+    `LIMIT#LIVE#EMAIL HOUR#<mailbox>`, `LIMIT#CLIENT#<client> DAY#LIVE#EMAIL`."""
+    return sorted((f"{re.sub(r'#[0-9]+', '', str(item['PK']))} {re.sub(r'#[0-9]+', '', str(item['SK']))}", int(item["sends"])) for item in stored(stack, "LIMIT#"))
+
+
+def counted(stack) -> list[str]:
+    """The counters that hold a send: a refused send gives back what it took, leaving its counters at 0."""
+    return [name for name, sends in counters(stack) if sends > 0]
 
 
 @pytest.mark.parametrize("step", list(CHECKS_BEFORE_THE_RECORD))
 def test_dynamodb_failing_in_a_check_before_the_record_stores_and_sends_nothing(stack, fail_dynamodb, monkeypatch, caplog, step: str) -> None:
-    matches, error_type, message, counted = CHECKS_BEFORE_THE_RECORD[step]
-    # GIVEN DynamoDB fails the step's request (the key's claim lookup, or one of the two limit counters)
+    matches, error_type, message = CHECKS_BEFORE_THE_RECORD[step]
+    # GIVEN DynamoDB fails the step's request (the key's claim, or one of the three limit counters)
     failing = fail_dynamodb(matches)
     # WHEN a message with an idempotency key (so that every check runs) is sent
     response = send(stack, **EMAIL, idempotencyKey="k-checks")
@@ -270,38 +283,35 @@ def test_dynamodb_failing_in_a_check_before_the_record_stores_and_sends_nothing(
     assert (error["errorType"], error["message"]) == (error_type, message)
     assert "injected" not in str(response)
     assert f"{step} DynamoDB:InternalServerError Internal server error (injected)" in caplog.text
-    # AND nothing was recorded, claimed or sent; only the counters before the step have counted
+    # AND nothing was recorded or sent; the claim and every count taken before the step were given back
     assert records(stack) == [] and stored(stack, "IDEMPOTENCY#") == [] and sent(stack) == []
-    assert counters(stack) == counted
-    # AND once DynamoDB is back, the retry with the same key records and sends once
+    assert counted(stack) == []
+    # AND once DynamoDB is back, the retry with the same key records and sends once, counted once on each limit
     monkeypatch.setitem(stack.executor.data_sources, "messagesTable", failing.inner)
     assert send(stack, **EMAIL, idempotencyKey="k-checks")["data"]["sendMessage"]["deliveryStatus"] == "ACCEPTED"
     assert len(records(stack)) == 1 and len(stored(stack, "IDEMPOTENCY#")) == 1 and len(sent(stack)) == 1
+    assert counters(stack) == sorted((name, 1) for name in COUNTER_OF_STEP.values())
 
 
-@pytest.mark.parametrize(
-    ("step", "counted"),
-    [("limitChannel", [("LIMIT#EMAIL MINUTE", 1)]), ("limitRecipient", [(f"LIMIT#EMAIL HOUR#{EMAIL['to']}", 1), ("LIMIT#EMAIL MINUTE", 1)])],
-)
-def test_a_limit_counter_whose_reply_was_lost_refuses_the_send(stack, fail_dynamodb, step: str, counted: list[tuple[str, int]]) -> None:
-    matches, error_type, _, _ = CHECKS_BEFORE_THE_RECORD[step]
+@pytest.mark.parametrize("step", list(COUNTER_OF_STEP))
+def test_a_limit_counter_whose_reply_was_lost_refuses_the_send(stack, fail_dynamodb, step: str) -> None:
+    matches, error_type, _ = CHECKS_BEFORE_THE_RECORD[step]
     # GIVEN a limit counter's update lands but its reply is lost
     fail_dynamodb(matches, after_write=True)
     # WHEN a message is sent
     response = send(stack, **EMAIL)
-    # THEN it is refused: nothing recorded or sent; the counters up to the step have counted it (a counter
-    # counts every send it saw, whatever came after, as a send the recipient's limit refuses counts against the
-    # channel's ceiling), and the recipient's counter is never reached after the channel's failed
+    # THEN it is refused: nothing recorded or sent; the counts the pipeline knows it took are given back, and the
+    # one whose reply was lost stays counted: the limits err on the side of refusing, never of sending more
     assert response["data"] is None and response["errors"][0]["errorType"] == error_type
     assert records(stack) == [] and sent(stack) == []
-    assert counters(stack) == counted
+    assert counted(stack) == [COUNTER_OF_STEP[step]]
 
 
-def test_dynamodb_failing_to_check_the_claim_of_a_retry_sends_nothing_more(stack, fail_dynamodb, monkeypatch) -> None:
+def test_dynamodb_failing_to_claim_the_key_of_a_retry_sends_nothing_more(stack, fail_dynamodb, monkeypatch) -> None:
     # GIVEN a message sent with a key
     original = send(stack, **EMAIL, idempotencyKey="k-retry")["data"]["sendMessage"]
-    # WHEN its retry cannot read the key's claim
-    failing = fail_dynamodb(is_operation("GetItem", "IDEMPOTENCY#"))
+    # WHEN its retry cannot claim or read the key
+    failing = fail_dynamodb(is_operation("PutItem", "IDEMPOTENCY#"))
     response = send(stack, **EMAIL, idempotencyKey="k-retry")
     # THEN the retry fails with RecordFailed, and nothing more is recorded or sent
     assert response["data"] is None and response["errors"][0]["errorType"] == "RecordFailed"
@@ -312,18 +322,32 @@ def test_dynamodb_failing_to_check_the_claim_of_a_retry_sends_nothing_more(stack
     assert len(sent(stack)) == 1
 
 
-@pytest.mark.parametrize("operation", ["PutItem", "TransactWriteItems"])
-def test_dynamodb_failing_to_record_sends_nothing_and_a_retry_sends_once(stack, fail_dynamodb, monkeypatch, operation: str) -> None:
-    # GIVEN the record's write fails (a plain put, or the transaction with the idempotency key)
-    failing = fail_dynamodb(lambda request: request.get("operation") == operation)
-    key = {"idempotencyKey": "k-3"} if operation == "TransactWriteItems" else {}
-    response = send(stack, **EMAIL, **key)
+def test_dynamodb_failing_to_record_sends_nothing_and_a_retry_sends_once(stack, fail_dynamodb, monkeypatch) -> None:
+    # GIVEN the record's write fails
+    failing = fail_dynamodb(is_operation("PutItem", "MESSAGE#"))
+    response = send(stack, **EMAIL)
     # THEN the client learns it was not sent, and nothing was stored or sent
     assert response["errors"][0]["errorType"] == "RecordFailed" and failing.failures
     assert records(stack) == [] and sent(stack) == []
-    # AND once DynamoDB is back, the retry (with the same key) records and sends once
+    # AND once DynamoDB is back, the retry records and sends once
     monkeypatch.setitem(stack.executor.data_sources, "messagesTable", failing.inner)
-    assert send(stack, **EMAIL, **key)["data"]["sendMessage"]["deliveryStatus"] == "ACCEPTED"
+    assert send(stack, **EMAIL)["data"]["sendMessage"]["deliveryStatus"] == "ACCEPTED"
+    assert len(records(stack)) == 1 and len(sent(stack)) == 1
+
+
+def test_a_key_whose_record_failed_is_never_sent_twice(stack, fail_dynamodb, monkeypatch) -> None:
+    # GIVEN the record's write fails after the key was claimed: whether the write landed is unknown to the pipeline
+    failing = fail_dynamodb(is_operation("PutItem", "MESSAGE#"))
+    assert send(stack, **EMAIL, idempotencyKey="k-3")["errors"][0]["errorType"] == "RecordFailed"
+    monkeypatch.setitem(stack.executor.data_sources, "messagesTable", failing.inner)
+    # WHEN the caller retries with the same key at once
+    response = send(stack, **EMAIL, idempotencyKey="k-3")
+    # THEN the key stays claimed, so the retry can never send a second message: it is told the claim is in
+    # flight (docs/api.md), and a new key sends once
+    [error] = response["errors"]
+    assert error["errorType"] == "IdempotencyKeyInFlight" and error["errorInfo"] == {"field": "input.idempotencyKey", "rule": "inFlight"}
+    assert records(stack) == [] and sent(stack) == []
+    assert send(stack, **EMAIL, idempotencyKey="k-3b")["data"]["sendMessage"]["deliveryStatus"] == "ACCEPTED"
     assert len(records(stack)) == 1 and len(sent(stack)) == 1
 
 
