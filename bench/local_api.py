@@ -42,7 +42,8 @@ from local.launcher import GENEROUS_LIMITS, LocalStackProcess, Response, running
 from local.manifest import load_manifest
 from local.operations import GET_MESSAGES, SEND_MESSAGE
 
-MESSAGE_PREFIX = load_manifest().storage.key_prefixes["message"]
+KEY_PREFIXES = load_manifest().storage.key_prefixes
+MESSAGE_PREFIX = KEY_PREFIXES["message"]
 
 SENDS = int(os.environ.get("BENCH_SENDS", "300"))
 READS = int(os.environ.get("BENCH_READS", "300"))
@@ -96,7 +97,7 @@ def _recorded_with_the_key_cached(stack: LocalStackProcess, recorder: RecorderCo
     _call(stack, GET_MESSAGES, {"filter": {"to": CAPTURED}, "first": 1}, key=stack.live_key)
     with recorder.recording() as calls:
         response = request()
-    authorizer_reads = [call for call in calls if call.operation == "GetItem" and "APIKEY#" in str(call.params.get("Key"))]
+    authorizer_reads = [call for call in calls if call.operation == "GetItem" and KEY_PREFIXES["apiKey"] in str(call.params.get("Key"))]
     if authorizer_reads:
         raise RuntimeError("the recorded request ran the authorizer: its calls are not every request's")
     return calls, response

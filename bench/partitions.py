@@ -300,7 +300,7 @@ def check_rule(engine: Any, ceilings: tuple[int, ...], checks: int, rng: random.
     for ceiling in ceilings:
         shards, each = channel_shards(ceiling)
         ulids = ["01J" + "".join(rng.choice(CROCKFORD_BASE32) for _ in range(23)) for _ in range(checks)]
-        stash = {"config": {"limits": {"emailPerMinute": ceiling}}, "caller": {"clientId": "bench", "mode": "LIVE", "scope": "SCOPE#bench#LIVE#"}}
+        stash = {"config": {"limits": {"emailPerMinute": ceiling}}, "caller": {"clientId": "bench", "mode": "LIVE", "scope": f"{MANIFEST.storage.key_prefixes['scope']}bench#LIVE#"}}
         context = {"args": {}, "stash": stash, "prev": {"result": {"deliveryMethod": "EMAIL"}}}
         with fixed_ulids(ulids):
             for ulid in ulids:
