@@ -37,7 +37,7 @@ from tests.properties.input_rules import (
 
 # The subprocess inherits this environment, so it reads the same sender settings.
 CONFIG = Settings().delivery_config
-SENDERS = Senders.from_config(CONFIG)
+SENDERS = Senders.from_config({**CONFIG, **Settings().sms_config})
 ALLOWED_SENDERS = configured_senders(CONFIG)
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
 # Bodies stay small here (the outbox is read after every send); tests/properties covers the 256 KB limits.
