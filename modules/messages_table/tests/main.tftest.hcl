@@ -43,7 +43,7 @@ run "plan" {
 
   # A caller that reads no stream pays for none.
   assert {
-    condition     = !aws_dynamodb_table.this.stream_enabled && output.stream_arn == null
+    condition     = !aws_dynamodb_table.this.stream_enabled && output.stream_arn == null && output.stream_view_type == null
     error_message = "No stream unless a view type is given."
   }
 
@@ -98,7 +98,7 @@ run "a_stream_records_the_view_it_is_given" {
   }
 
   assert {
-    condition     = aws_dynamodb_table.this.stream_enabled && aws_dynamodb_table.this.stream_view_type == "NEW_AND_OLD_IMAGES"
+    condition     = aws_dynamodb_table.this.stream_enabled && aws_dynamodb_table.this.stream_view_type == "NEW_AND_OLD_IMAGES" && output.stream_view_type == "NEW_AND_OLD_IMAGES"
     error_message = "The stream is on, with both images of each change."
   }
 
