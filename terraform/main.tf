@@ -38,6 +38,7 @@ locals {
     schedule        = var.region
     alarms          = var.region
     testOutcomes    = var.region # the test outcomes queue, beside the delivery function that fills it
+    tableStream     = var.region # the table's stream (events.tf): a mapping reads a stream of its own region
   }
   event_handlers = {
     for name, handler in try(local.manifest.eventHandlers, {}) : name => {
@@ -46,11 +47,14 @@ locals {
       trigger     = handler.trigger
       description = handler.description
       queries     = try(handler.queries, [])
-      region      = lookup(local.trigger_regions, handler.trigger, var.region)
+      # tableStream: the event source mapping's filter patterns (events.tf), as the manifest has them.
+      stream_filters = try(handler.streamFilters, [])
+      region         = lookup(local.trigger_regions, handler.trigger, var.region)
     }
   }
-  # The delivery-status handlers (status.tf); the alarms handler, the channel guardrail, is built in operations.
-  status_handlers = { for name, handler in local.event_handlers : name => handler if handler.trigger != "alarms" }
+  # The delivery-status handlers (status.tf); the alarms handler, the channel guardrail, is built in operations,
+  # and the tableStream handler, the event publisher, in events.tf.
+  status_handlers = { for name, handler in local.event_handlers : name => handler if !contains(["alarms", "tableStream"], handler.trigger) }
   handlers_by_trigger = {
     for trigger in keys(local.trigger_regions) : trigger => toset([for name, handler in local.event_handlers : name if handler.trigger == trigger])
   }
@@ -155,6 +159,8 @@ module "messages_table" {
   }
   deletion_protection_enabled = var.table.deletion_protection_enabled
   point_in_time_recovery_days = var.table.point_in_time_recovery_days
+  # Each change's item before and after, for the tableStream handlers (events.tf); no stream without one.
+  stream_view_type = length(local.handlers_by_trigger.tableStream) > 0 ? "NEW_AND_OLD_IMAGES" : null
 }
 
 locals {

@@ -4,11 +4,12 @@
 locals {
   runbook = "docs/operations.md"
 
-  # The handlers' EMF metrics (handlers/delivery, handlers/status: SERVICE and emit()); a test pins these
-  # copies to the handlers.
+  # The handlers' EMF metrics (handlers/delivery, handlers/status: SERVICE and emit(); the event publisher:
+  # events.tf); a test pins these copies to the handlers.
   metric_services = {
     delivery = "delivery"
     status   = "delivery-status"
+    events   = local.event_metric_service
   }
   channels         = ["EMAIL", "SMS"] # also the CONFIG/CHANNELS item's attributes, one per paused channel
   message_outcomes = ["ACCEPTED", "FAILED", "UNKNOWN"]
@@ -62,12 +63,15 @@ locals {
     { for name, function in module.event_handlers : name => { name = function.name, region = function.region } },
     { for name, function in module.guardrail : name => { name = function.name, region = function.region } },
     local.webhook_functions,
+    local.event_functions,
   )
-  # Every dead-letter queue (the status functions', the guardrail's, the webhook deliveries'), by handler.
+  # Every dead-letter queue (the status functions', the guardrail's, the webhook deliveries', the event
+  # publisher's), by handler.
   dead_letter_queues = merge(
     { for name, function in module.event_handlers : name => { queue = function.dead_letter_queue_name, region = function.region } },
     { for name, function in module.guardrail : name => { queue = function.dead_letter_queue_name, region = function.region } },
     local.webhook_dead_letter_queues,
+    local.event_dead_letter_queues,
   )
 
   alarm_defaults = {
@@ -151,6 +155,28 @@ locals {
         threshold   = 0
         description = "The delivery function was throttled at its reserved concurrency (${var.delivery_function.reserved_concurrency}): those sends were refused. Runbook: ${local.runbook}#delivery-throttles"
       }
+      # The authorizer answers for every client key AppSync has not cached: when it fails or is throttled,
+      # AppSync refuses the request (401), whatever the key.
+      authorizer-errors = {
+        region      = var.region
+        namespace   = "AWS/Lambda"
+        metric_name = "Errors"
+        dimensions  = { FunctionName = module.clients_functions["authorizer"].name }
+        statistic   = "Sum"
+        period      = 300
+        threshold   = 0
+        description = "The authorizer of client keys failed (an exception or a timeout): AppSync refused those requests as unauthorized, good keys among them. Runbook: ${local.runbook}#authorizer-errors-and-throttles"
+      }
+      authorizer-throttles = {
+        region      = var.region
+        namespace   = "AWS/Lambda"
+        metric_name = "Throttles"
+        dimensions  = { FunctionName = module.clients_functions["authorizer"].name }
+        statistic   = "Sum"
+        period      = 300
+        threshold   = 0
+        description = "The authorizer of client keys was throttled at its reserved concurrency (${local.clients_functions.authorizer.reserved_concurrency}): AppSync refused those requests as unauthorized, good keys among them. Runbook: ${local.runbook}#authorizer-errors-and-throttles"
+      }
       api-5xx-errors = {
         region      = var.region
         namespace   = "AWS/AppSync"
@@ -193,6 +219,7 @@ locals {
         description         = "OK once the sweep has reported since this alarm was made, INSUFFICIENT_DATA before: ${local.prefix}-${local.event_handler_slugs[name]} reads it, so a fresh deploy is no alarm. Notifies no one. Runbook: ${local.runbook}#stale-pending-messages"
       }
     },
+    local.event_alarms,
   ) : name => merge(local.alarm_defaults, alarm) }
 
   # What may publish to each region's alarm topic: this stack's alarms of that region, metric and composite.
@@ -689,6 +716,36 @@ locals {
         stat    = "Sum"
         period  = 300
         metrics = [for channel in local.channels : [local.metrics_namespace, "Retries", "service", local.metric_services.delivery, "Channel", channel, { label = channel }]]
+      }
+    },
+    {
+      type = "metric", x = 0, y = 32, width = 12, height = 6
+      properties = {
+        title   = "Event stream age, max (ms)"
+        region  = var.region
+        view    = "timeSeries"
+        stacked = false
+        stat    = "Maximum"
+        period  = 300
+        metrics = [for name, function in local.event_functions : ["AWS/Lambda", "IteratorAge", "FunctionName", function.name, { region = function.region, label = name }]]
+        annotations = { horizontal = [
+          { label = "Alarm", value = var.alarms.event_stream_age_seconds * 1000 },
+        ] }
+      }
+    },
+    {
+      type = "metric", x = 12, y = 32, width = 12, height = 6
+      properties = {
+        title   = "Events not pushed to subscribers"
+        region  = var.region
+        view    = "timeSeries"
+        stacked = false
+        stat    = "Sum"
+        period  = 300
+        metrics = [[local.metrics_namespace, "EventPublishFailures", "service", local.metric_services.events, { label = "Publish failures" }]]
+        annotations = { horizontal = [
+          { label = "Alarm", value = var.alarms.event_publish_failures },
+        ] }
       }
     },
   ]

@@ -2,7 +2,7 @@
 # BOUNCED, FAILED, ... through the event handlers that graphql/manifest.json lists; a scheduled sweep turns
 # messages left PENDING (their outcome was never recorded) into UNKNOWN; the outcomes simulated for TEST keys'
 # messages are recorded the same way. Each handler is wired by the trigger the manifest gives it: sesEvents,
-# smsDeliveryLogs, schedule or testOutcomes.
+# smsDeliveryLogs, schedule or testOutcomes (alarms: operations.tf; tableStream: events.tf).
 
 resource "terraform_data" "event_handler_guard" {
   input = sort(keys(local.event_handlers))
@@ -16,6 +16,19 @@ resource "terraform_data" "event_handler_guard" {
     precondition {
       condition     = length(local.handlers_by_trigger.testOutcomes) <= 1
       error_message = "At most one event handler in graphql/manifest.json has the trigger testOutcomes: the test outcomes queue feeds one handler."
+    }
+
+    # The publisher's role (events.tf) grants what handlers/clients/publisher.py does, and nothing another
+    # handler of the stream would need.
+    precondition {
+      condition     = length(local.handlers_by_trigger.tableStream) <= 1
+      error_message = "At most one event handler in graphql/manifest.json has the trigger tableStream: the event publisher, whose role grants what it does."
+    }
+
+    # Lambda's quota: five filter patterns per event source mapping, each at most 4096 characters.
+    precondition {
+      condition     = alltrue([for handler in values(local.event_handlers) : length(handler.stream_filters) <= 5 && alltrue([for pattern in handler.stream_filters : length(jsonencode(pattern)) <= 4096])])
+      error_message = "An event handler in graphql/manifest.json has more than five streamFilters, or one longer than 4096 characters (Lambda's limits for an event source mapping)."
     }
 
     precondition {

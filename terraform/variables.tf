@@ -348,7 +348,7 @@ variable "tags" {
 }
 
 variable "alarms" {
-  description = "Alarms (docs/operations.md). email_subscribers: addresses mailed every alarm and its return to OK (each confirms SNS's first mail; none by default). ses_bounce_rate and ses_complaint_rate: the account's SES reputation rates (fractions: 0.04 is 4%) at which the warning and the critical alarm fire; critical also pauses EMAIL (the channel guardrail). Warning must stay below AWS's review level (5% bounces, 0.1% complaints), critical below the level at which AWS may pause the account (10%, 0.5%). sms_spend_percent: the share of sms.monthly_spend_limit_usd spent this month above which the warning and the critical alarm fire; critical also pauses SMS."
+  description = "Alarms (docs/operations.md). email_subscribers: addresses mailed every alarm and its return to OK (each confirms SNS's first mail; none by default). ses_bounce_rate and ses_complaint_rate: the account's SES reputation rates (fractions: 0.04 is 4%) at which the warning and the critical alarm fire; critical also pauses EMAIL (the channel guardrail). Warning must stay below AWS's review level (5% bounces, 0.1% complaints), critical below the level at which AWS may pause the account (10%, 0.5%). sms_spend_percent: the share of sms.monthly_spend_limit_usd spent this month above which the warning and the critical alarm fire; critical also pauses SMS. event_stream_age_seconds: the age of the oldest change the event publisher is still handling above which its alarm fires (the stream is falling behind; past the feed's 5 s settle time a reader paging messageEvents can miss an event). event_publish_failures: events per 5 minutes not pushed to subscribers (onMessageStatus) above which its alarm fires; subscribers catch up from the feed, so a few are no alarm."
   type = object({
     email_subscribers = optional(list(string), [])
     ses_bounce_rate = optional(object({
@@ -363,6 +363,8 @@ variable "alarms" {
       warning  = optional(number, 80)
       critical = optional(number, 90)
     }), {})
+    event_stream_age_seconds = optional(number, 60)
+    event_publish_failures   = optional(number, 10)
   })
   default = {}
 
@@ -384,6 +386,16 @@ variable "alarms" {
   validation {
     condition     = var.alarms.sms_spend_percent.warning > 0 && var.alarms.sms_spend_percent.warning < var.alarms.sms_spend_percent.critical && var.alarms.sms_spend_percent.critical <= 100
     error_message = "alarms.sms_spend_percent: percentages of the monthly limit with 0 < warning < critical <= 100."
+  }
+
+  validation {
+    condition     = var.alarms.event_stream_age_seconds >= 1 && var.alarms.event_stream_age_seconds <= 86400 && floor(var.alarms.event_stream_age_seconds) == var.alarms.event_stream_age_seconds
+    error_message = "alarms.event_stream_age_seconds is a whole number of seconds from 1 to 86400 (the stream keeps a change 24 hours)."
+  }
+
+  validation {
+    condition     = var.alarms.event_publish_failures >= 0 && floor(var.alarms.event_publish_failures) == var.alarms.event_publish_failures
+    error_message = "alarms.event_publish_failures is a whole number of events, 0 or more (0: any failure alarms)."
   }
 }
 
@@ -422,5 +434,42 @@ variable "webhooks" {
   validation {
     condition     = var.webhooks.sender_reserved_concurrency >= 1 && var.webhooks.sender_reserved_concurrency <= 1000 && floor(var.webhooks.sender_reserved_concurrency) == var.webhooks.sender_reserved_concurrency
     error_message = "webhooks.sender_reserved_concurrency is a whole number from 1 to 1000."
+  }
+}
+
+variable "event_publisher" {
+  description = "The event publisher (terraform/events.tf), which turns the table's stream into events. reserved_concurrency: the most instances at once; the stream runs one batch per shard at a time, parallelization_factor batches with more (1-10; a message's changes stay in order at any value), so it needs at least its shards times that, or batches wait. batch_size: changes per invocation, handled one after another; the function's timeout grows with it (each publication may wait 3 s for AppSync). maximum_retry_attempts and maximum_record_age_seconds: how often, and for how long, a change that keeps failing is retried (holding back the later changes of its shard) before its place in the stream goes to the dead-letter queue; at most 12 hours old, so that 12 of the 24 hours DynamoDB keeps a change remain to read it again."
+  type = object({
+    reserved_concurrency       = optional(number, 10)
+    batch_size                 = optional(number, 25)
+    parallelization_factor     = optional(number, 1)
+    maximum_retry_attempts     = optional(number, 10)
+    maximum_record_age_seconds = optional(number, 3600)
+  })
+  default = {}
+
+  validation {
+    condition     = var.event_publisher.reserved_concurrency >= 1 && var.event_publisher.reserved_concurrency <= 1000 && floor(var.event_publisher.reserved_concurrency) == var.event_publisher.reserved_concurrency
+    error_message = "event_publisher.reserved_concurrency is a whole number from 1 to 1000."
+  }
+
+  validation {
+    condition     = var.event_publisher.batch_size >= 1 && var.event_publisher.batch_size <= 250 && floor(var.event_publisher.batch_size) == var.event_publisher.batch_size
+    error_message = "event_publisher.batch_size is a whole number from 1 to 250 (a batch's publications must fit Lambda's 15 minutes)."
+  }
+
+  validation {
+    condition     = var.event_publisher.parallelization_factor >= 1 && var.event_publisher.parallelization_factor <= 10 && floor(var.event_publisher.parallelization_factor) == var.event_publisher.parallelization_factor
+    error_message = "event_publisher.parallelization_factor is a whole number from 1 to 10 (Lambda's range)."
+  }
+
+  validation {
+    condition     = var.event_publisher.maximum_retry_attempts >= 0 && var.event_publisher.maximum_retry_attempts <= 10000 && floor(var.event_publisher.maximum_retry_attempts) == var.event_publisher.maximum_retry_attempts
+    error_message = "event_publisher.maximum_retry_attempts is a whole number from 0 to 10000: bounded (Lambda's -1, retry forever, would hold back a shard for the stream's 24 hours)."
+  }
+
+  validation {
+    condition     = var.event_publisher.maximum_record_age_seconds >= 60 && var.event_publisher.maximum_record_age_seconds <= 43200 && floor(var.event_publisher.maximum_record_age_seconds) == var.event_publisher.maximum_record_age_seconds
+    error_message = "event_publisher.maximum_record_age_seconds is a whole number of seconds from 60 (Lambda's least) to 43200 (12 hours: a dead letter names changes the stream keeps 24 hours, so half a day remains to read them)."
   }
 }

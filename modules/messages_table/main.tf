@@ -15,6 +15,10 @@ resource "aws_dynamodb_table" "this" {
   range_key                   = var.sort_key
   deletion_protection_enabled = var.deletion_protection_enabled
 
+  # A stream only for a table that has readers: DynamoDB Streams is billed per read request.
+  stream_enabled   = var.stream_view_type != null
+  stream_view_type = var.stream_view_type
+
   dynamic "attribute" {
     for_each = local.key_attributes
 

@@ -65,3 +65,14 @@ variable "point_in_time_recovery_days" {
     error_message = "point_in_time_recovery_days must be between 1 and 35."
   }
 }
+
+variable "stream_view_type" {
+  description = "What the table's DynamoDB Stream records of each changed item: NEW_AND_OLD_IMAGES, NEW_IMAGE, OLD_IMAGE or KEYS_ONLY; null for no stream. The stream is encrypted with the table's key and keeps its records 24 hours."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.stream_view_type == null || contains(["NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE", "KEYS_ONLY"], coalesce(var.stream_view_type, "NEW_AND_OLD_IMAGES"))
+    error_message = "stream_view_type is NEW_AND_OLD_IMAGES, NEW_IMAGE, OLD_IMAGE, KEYS_ONLY or null (DynamoDB's stream view types, or no stream)."
+  }
+}

@@ -54,45 +54,57 @@ run "plan" {
   # --- Every alarm: its metric, statistic, threshold, comparison and what missing data means
   assert {
     condition = jsonencode({ for key, alarm in aws_cloudwatch_metric_alarm.this : key => [alarm.region, alarm.namespace, alarm.metric_name, alarm.statistic, alarm.period, alarm.evaluation_periods, alarm.comparison_operator, alarm.threshold, alarm.treat_missing_data] }) == jsonencode({
-      api-5xx-errors                 = ["eu-central-1", "AWS/AppSync", "5XXError", "Sum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
-      channel-guardrail-dead-letters = ["eu-central-1", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
-      delivery-errors                = ["eu-central-1", "AWS/Lambda", "Errors", "Sum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
-      delivery-throttles             = ["eu-central-1", "AWS/Lambda", "Throttles", "Sum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
-      email-events-dead-letters      = ["eu-central-1", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
-      ses-bounce-rate-critical       = ["eu-central-1", "AWS/SES", "Reputation.BounceRate", "Maximum", 3600, 1, "GreaterThanOrEqualToThreshold", 0.07, "notBreaching"]
-      ses-bounce-rate-warning        = ["eu-central-1", "AWS/SES", "Reputation.BounceRate", "Maximum", 3600, 1, "GreaterThanOrEqualToThreshold", 0.04, "notBreaching"]
-      ses-complaint-rate-critical    = ["eu-central-1", "AWS/SES", "Reputation.ComplaintRate", "Maximum", 3600, 1, "GreaterThanOrEqualToThreshold", 0.004, "notBreaching"]
-      ses-complaint-rate-warning     = ["eu-central-1", "AWS/SES", "Reputation.ComplaintRate", "Maximum", 3600, 1, "GreaterThanOrEqualToThreshold", 0.0008, "notBreaching"]
-      sms-events-dead-letters        = ["eu-central-1", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
-      sms-spend-critical             = ["eu-central-1", "AWS/SNS", "SMSMonthToDateSpentUSD", "Maximum", 300, 1, "GreaterThanThreshold", 0.9, "notBreaching"]
-      sms-spend-warning              = ["eu-central-1", "AWS/SNS", "SMSMonthToDateSpentUSD", "Maximum", 300, 1, "GreaterThanThreshold", 0.8, "notBreaching"]
-      stale-pending-dead-letters     = ["eu-central-1", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
-      stale-pending-found            = ["eu-central-1", "serverless-messenger/default", "StalePendingFound", "Maximum", 600, 1, "GreaterThanThreshold", 0, "breaching"]
-      stale-pending-reported         = ["eu-central-1", "serverless-messenger/default", "StalePendingFound", "SampleCount", 600, 1, "LessThanThreshold", 1, "ignore"]
-      test-outcomes-dead-letters     = ["eu-central-1", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
-      webhooks-dead-letters          = ["eu-central-1", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
+      api-5xx-errors                  = ["eu-central-1", "AWS/AppSync", "5XXError", "Sum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
+      authorizer-errors               = ["eu-central-1", "AWS/Lambda", "Errors", "Sum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
+      authorizer-throttles            = ["eu-central-1", "AWS/Lambda", "Throttles", "Sum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
+      channel-guardrail-dead-letters  = ["eu-central-1", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
+      delivery-errors                 = ["eu-central-1", "AWS/Lambda", "Errors", "Sum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
+      delivery-throttles              = ["eu-central-1", "AWS/Lambda", "Throttles", "Sum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
+      email-events-dead-letters       = ["eu-central-1", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
+      message-events-dead-letters     = ["eu-central-1", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
+      message-events-errors           = ["eu-central-1", "AWS/Lambda", "Errors", "Sum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
+      message-events-publish-failures = ["eu-central-1", "serverless-messenger/default", "EventPublishFailures", "Sum", 300, 1, "GreaterThanThreshold", 10, "notBreaching"]
+      message-events-stream-age       = ["eu-central-1", "AWS/Lambda", "IteratorAge", "Maximum", 300, 1, "GreaterThanThreshold", 60000, "notBreaching"]
+      ses-bounce-rate-critical        = ["eu-central-1", "AWS/SES", "Reputation.BounceRate", "Maximum", 3600, 1, "GreaterThanOrEqualToThreshold", 0.07, "notBreaching"]
+      ses-bounce-rate-warning         = ["eu-central-1", "AWS/SES", "Reputation.BounceRate", "Maximum", 3600, 1, "GreaterThanOrEqualToThreshold", 0.04, "notBreaching"]
+      ses-complaint-rate-critical     = ["eu-central-1", "AWS/SES", "Reputation.ComplaintRate", "Maximum", 3600, 1, "GreaterThanOrEqualToThreshold", 0.004, "notBreaching"]
+      ses-complaint-rate-warning      = ["eu-central-1", "AWS/SES", "Reputation.ComplaintRate", "Maximum", 3600, 1, "GreaterThanOrEqualToThreshold", 0.0008, "notBreaching"]
+      sms-events-dead-letters         = ["eu-central-1", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
+      sms-spend-critical              = ["eu-central-1", "AWS/SNS", "SMSMonthToDateSpentUSD", "Maximum", 300, 1, "GreaterThanThreshold", 0.9, "notBreaching"]
+      sms-spend-warning               = ["eu-central-1", "AWS/SNS", "SMSMonthToDateSpentUSD", "Maximum", 300, 1, "GreaterThanThreshold", 0.8, "notBreaching"]
+      stale-pending-dead-letters      = ["eu-central-1", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
+      stale-pending-found             = ["eu-central-1", "serverless-messenger/default", "StalePendingFound", "Maximum", 600, 1, "GreaterThanThreshold", 0, "breaching"]
+      stale-pending-reported          = ["eu-central-1", "serverless-messenger/default", "StalePendingFound", "SampleCount", 600, 1, "LessThanThreshold", 1, "ignore"]
+      test-outcomes-dead-letters      = ["eu-central-1", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
+      webhooks-dead-letters           = ["eu-central-1", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", 300, 1, "GreaterThanThreshold", 0, "notBreaching"]
     })
     error_message = "Each alarm watches its metric with its statistic, threshold and comparison; only the sweep's silence is an alarm, and a sweep that never reported keeps its latch as it is."
   }
 
   assert {
     condition = jsonencode({ for key, alarm in aws_cloudwatch_metric_alarm.this : key => alarm.dimensions if key != "api-5xx-errors" }) == jsonencode({
-      channel-guardrail-dead-letters = { QueueName = "default-messenger-channel-guardrail-dlq" }
-      delivery-errors                = { FunctionName = "default-messenger-delivery" }
-      delivery-throttles             = { FunctionName = "default-messenger-delivery" }
-      email-events-dead-letters      = { QueueName = "default-messenger-email-events-dlq" }
-      ses-bounce-rate-critical       = {}
-      ses-bounce-rate-warning        = {}
-      ses-complaint-rate-critical    = {}
-      ses-complaint-rate-warning     = {}
-      sms-events-dead-letters        = { QueueName = "default-messenger-sms-events-dlq" }
-      sms-spend-critical             = {}
-      sms-spend-warning              = {}
-      stale-pending-dead-letters     = { QueueName = "default-messenger-stale-pending-dlq" }
-      stale-pending-found            = { service = "delivery-status" }
-      stale-pending-reported         = { service = "delivery-status" }
-      test-outcomes-dead-letters     = { QueueName = "default-messenger-test-outcomes-dlq" }
-      webhooks-dead-letters          = { QueueName = "default-messenger-webhook-deliveries-dlq" }
+      authorizer-errors               = { FunctionName = "default-messenger-authorizer" }
+      authorizer-throttles            = { FunctionName = "default-messenger-authorizer" }
+      channel-guardrail-dead-letters  = { QueueName = "default-messenger-channel-guardrail-dlq" }
+      delivery-errors                 = { FunctionName = "default-messenger-delivery" }
+      delivery-throttles              = { FunctionName = "default-messenger-delivery" }
+      email-events-dead-letters       = { QueueName = "default-messenger-email-events-dlq" }
+      message-events-dead-letters     = { QueueName = "default-messenger-message-events-dlq" }
+      message-events-errors           = { FunctionName = "default-messenger-message-events" }
+      message-events-publish-failures = { service = "events" }
+      message-events-stream-age       = { FunctionName = "default-messenger-message-events" }
+      ses-bounce-rate-critical        = {}
+      ses-bounce-rate-warning         = {}
+      ses-complaint-rate-critical     = {}
+      ses-complaint-rate-warning      = {}
+      sms-events-dead-letters         = { QueueName = "default-messenger-sms-events-dlq" }
+      sms-spend-critical              = {}
+      sms-spend-warning               = {}
+      stale-pending-dead-letters      = { QueueName = "default-messenger-stale-pending-dlq" }
+      stale-pending-found             = { service = "delivery-status" }
+      stale-pending-reported          = { service = "delivery-status" }
+      test-outcomes-dead-letters      = { QueueName = "default-messenger-test-outcomes-dlq" }
+      webhooks-dead-letters           = { QueueName = "default-messenger-webhook-deliveries-dlq" }
     })
     error_message = "SES reputation and SMS spend are account-wide (no dimensions); the others name their queue, function or service."
   }
@@ -349,6 +361,8 @@ run "apply" {
       "SMS spent this month, USD (account, eu-central-1)",
       "Stale PENDING messages found by the sweep",
       "Send retries, by channel",
+      "Event stream age, max (ms)",
+      "Events not pushed to subscribers",
     ])
     error_message = "The dashboard's widgets, in order."
   }
@@ -411,6 +425,7 @@ run "apply" {
       [metric, "default-messenger-delivery", "eu-central-1"],
       [metric, "default-messenger-email-events", "eu-central-1"],
       [metric, "default-messenger-erasure", "eu-central-1"],
+      [metric, "default-messenger-message-events", "eu-central-1"],
       [metric, "default-messenger-operators", "eu-central-1"],
       [metric, "default-messenger-sms-events", "eu-central-1"],
       [metric, "default-messenger-stale-pending", "eu-central-1"],
@@ -425,6 +440,7 @@ run "apply" {
     condition = jsonencode([for widget in jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets : [for line in widget.properties.metrics : [line[0], line[1], line[3]]] if try(widget.properties.title, "") == "Dead-letter queues: events not handled"]) == jsonencode([[
       ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "default-messenger-channel-guardrail-dlq"],
       ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "default-messenger-email-events-dlq"],
+      ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "default-messenger-message-events-dlq"],
       ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "default-messenger-sms-events-dlq"],
       ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "default-messenger-stale-pending-dlq"],
       ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "default-messenger-test-outcomes-dlq"],
@@ -565,23 +581,29 @@ run "regions_may_differ" {
 
   assert {
     condition = jsonencode({ for key, alarm in aws_cloudwatch_metric_alarm.this : key => alarm.region }) == jsonencode({
-      api-5xx-errors                 = "eu-central-1"
-      channel-guardrail-dead-letters = "eu-central-1"
-      delivery-errors                = "eu-central-1"
-      delivery-throttles             = "eu-central-1"
-      email-events-dead-letters      = "eu-central-1"
-      ses-bounce-rate-critical       = "eu-west-1"
-      ses-bounce-rate-warning        = "eu-west-1"
-      ses-complaint-rate-critical    = "eu-west-1"
-      ses-complaint-rate-warning     = "eu-west-1"
-      sms-events-dead-letters        = "us-east-1"
-      sms-spend-critical             = "us-east-1"
-      sms-spend-warning              = "us-east-1"
-      stale-pending-dead-letters     = "eu-central-1"
-      stale-pending-found            = "eu-central-1"
-      stale-pending-reported         = "eu-central-1"
-      test-outcomes-dead-letters     = "eu-central-1"
-      webhooks-dead-letters          = "eu-central-1"
+      api-5xx-errors                  = "eu-central-1"
+      authorizer-errors               = "eu-central-1"
+      authorizer-throttles            = "eu-central-1"
+      channel-guardrail-dead-letters  = "eu-central-1"
+      delivery-errors                 = "eu-central-1"
+      delivery-throttles              = "eu-central-1"
+      email-events-dead-letters       = "eu-central-1"
+      message-events-dead-letters     = "eu-central-1"
+      message-events-errors           = "eu-central-1"
+      message-events-publish-failures = "eu-central-1"
+      message-events-stream-age       = "eu-central-1"
+      ses-bounce-rate-critical        = "eu-west-1"
+      ses-bounce-rate-warning         = "eu-west-1"
+      ses-complaint-rate-critical     = "eu-west-1"
+      ses-complaint-rate-warning      = "eu-west-1"
+      sms-events-dead-letters         = "us-east-1"
+      sms-spend-critical              = "us-east-1"
+      sms-spend-warning               = "us-east-1"
+      stale-pending-dead-letters      = "eu-central-1"
+      stale-pending-found             = "eu-central-1"
+      stale-pending-reported          = "eu-central-1"
+      test-outcomes-dead-letters      = "eu-central-1"
+      webhooks-dead-letters           = "eu-central-1"
     })
     error_message = "SES reputation in the SES region, SMS spend and smsEvents' queue in the SNS region, the rest beside the table."
   }

@@ -35,7 +35,7 @@ def break_file(root: Path, path: str, old: str, new: str) -> None:
     [
         ("modules/messages_table/main.tf", "deletion_protection_enabled =", "deletion_protection_enable =", "Unsupported argument"),
         ("terraform/main.tf", "kms_key_arn   = module.kms_key.arn", "kms_key_arn   = module.kms_keys.arn", "Reference to undeclared module"),
-        ("terraform/main.tf", "memory_mb                = 256", 'memory_mb                = "plenty"', "Invalid value for input variable"),
+        ("terraform/webhooks.tf", "memory_mb                = 256", 'memory_mb                = "plenty"', "Invalid value for input variable"),
     ],
     ids=["misspelt argument", "broken reference", "wrong type"],
 )

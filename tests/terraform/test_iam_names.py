@@ -52,17 +52,28 @@ def _conditions(statement: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def _computed_actions(stack: Stack, expression: str, manifest: dict[str, Any]) -> list[tuple[str, list[str]]]:
+# The documents whose dynamic statements take their actions from locals (`${statement.value.actions}`), and those
+# locals: statements by function, then by sid (terraform/iam.tf, terraform/webhooks.tf); or by use (webhooks.tf).
+STATEMENT_LOCALS = {
+    "clients_function": "clients_function_statements",
+    "webhook_table": "webhook_table_statements",
+}
+USE_LOCALS = {"webhook_secret_key": "webhook_secret_key_uses"}
+
+
+def _computed_actions(stack: Stack, document: str, expression: str, manifest: dict[str, Any]) -> list[tuple[str, list[str]]]:
     """The action lists a statement's computed `actions` stands for, each with what it is."""
     if expression in ("${each.value.read_actions}", "${each.value.write_actions}"):
         field = "readActions" if "read" in expression else "writeActions"
         return [(f"manifest {name}.{field}", source[field]) for name, source in manifest["dataSources"].items() if field in source]
-    if expression == "${statement.value.actions}":
+    if expression == "${statement.value.actions}" and document in STATEMENT_LOCALS:
         return [
             (f"{function}.{sid}", entry["actions"])
-            for function, entries in stack.locals()["clients_function_statements"].items()
+            for function, entries in stack.locals()[STATEMENT_LOCALS[document]].items()
             for sid, entry in entries.items()
         ]
+    if expression == "${statement.value.actions}" and document in USE_LOCALS:
+        return [(use, entry["actions"]) for use, entry in stack.locals()[USE_LOCALS[document]].items()]
     if expression == "${concat(local.administration_actions, local.usage_actions)}":
         kms = stack.locals("modules/kms_key")
         return [("kms key policy", kms["administration_actions"] + kms["usage_actions"])]
@@ -78,7 +89,7 @@ def every_statement(stack: Stack, manifest: dict[str, Any]) -> Iterator[Statemen
             if isinstance(actions, list):
                 yield Statement(f"{document.address} {sid}", tuple(actions), keys)
             else:
-                for what, listed in _computed_actions(stack, actions, manifest):
+                for what, listed in _computed_actions(stack, document.name, actions, manifest):
                     yield Statement(f"{document.address} ({what})", tuple(listed), keys)
 
 

@@ -15,6 +15,14 @@ from tests.terraform.conftest import Stack
 
 # The Lambda folders that emit metrics; a folder's functions share its SERVICE.
 HANDLERS = {"delivery": "handlers/delivery", "status": "handlers/status"}
+# The event publisher emits one metric of its own, with its own service dimension.
+PUBLISHER = REPO_ROOT / "handlers" / "clients" / "publisher.py"
+# Every file of the root stack: alarms and widgets are made in operations.tf from what events.tf and webhooks.tf hand it.
+STACK_FILES = sorted((REPO_ROOT / "terraform").glob("*.tf"))
+
+
+def _stack_text() -> str:
+    return "\n".join(path.read_text() for path in STACK_FILES)
 
 
 def _code(folder: str) -> str:
@@ -27,7 +35,8 @@ def _service(folder: str) -> str:
 
 
 def _emitted() -> set[str]:
-    return {name for folder in HANDLERS.values() for name in re.findall(r'\bemit\(\s*"(\w+)"', _code(folder))}
+    emitted = {name for folder in HANDLERS.values() for name in re.findall(r'\bemit\(\s*"(\w+)"', _code(folder))}
+    return emitted | set(re.findall(r'\bsingle_metric\(\s*name="(\w+)"', PUBLISHER.read_text()))
 
 
 @pytest.mark.parametrize("handler", sorted(HANDLERS))
@@ -36,13 +45,22 @@ def test_the_service_dimension_is_the_handlers_own(stack: Stack, handler: str) -
     assert stack.locals()["metric_services"][handler] == _service(HANDLERS[handler])
 
 
+def test_the_event_publishers_service_dimension_is_its_own(stack: Stack) -> None:
+    # GIVEN the service dimension the publisher puts on its metric (an alarm on another value watches nothing)
+    [service] = re.findall(r'add_dimension\(name="service", value="([^"]+)"\)', PUBLISHER.read_text())
+    # THEN the publisher's alarm and widget read that one
+    assert stack.locals()["metric_services"]["events"] == "${local.event_metric_service}"
+    assert stack.locals()["event_metric_service"] == service
+
+
 def test_every_metric_of_the_stacks_namespace_that_terraform_reads_is_emitted_by_a_handler() -> None:
     # GIVEN the metric names the dashboard (metric lines) and the alarms (namespace, then metric_name) read from
     # the stack's own namespace
-    text = (REPO_ROOT / "terraform" / "operations.tf").read_text()
+    text = _stack_text()
     widgets = set(re.findall(r'local\.metrics_namespace, "(\w+)"', text))
     alarms = set(re.findall(r'namespace\s*=\s*local\.metrics_namespace\s+metric_name\s*=\s*"(\w+)"', text))
-    assert widgets == {"Messages", "StatusEvents", "StalePendingFound", "Retries"} and alarms == {"StalePendingFound"}
+    assert widgets == {"Messages", "StatusEvents", "StalePendingFound", "Retries", "EventPublishFailures"}
+    assert alarms == {"StalePendingFound", "EventPublishFailures"}
     # THEN a handler emits each of them
     assert widgets | alarms <= _emitted()
 
@@ -60,11 +78,16 @@ def test_the_guardrail_alarms_are_named_and_placed_as_the_local_stack_has_them(s
 
 
 def test_every_alarm_description_and_link_into_the_runbook_names_one_of_its_headings() -> None:
-    # GIVEN the runbook's headings, and each alarm description's entry (operations.tf: Runbook: ${local.runbook}#...)
+    # GIVEN the runbook's headings, and each alarm description's entry (Runbook: ${local.runbook}#...), in
+    # operations.tf and in the files that hand it alarms (webhooks.tf, events.tf)
     runbook = (REPO_ROOT / "docs" / "operations.md").read_text()
     anchors = heading_anchors(runbook)
-    described = set(re.findall(r"\$\{local\.runbook\}#([\w-]+)", (REPO_ROOT / "terraform" / "operations.tf").read_text()))
-    assert described == {"ses-bounce-rate", "ses-complaint-rate", "sms-spend", "dead-letter-queue", "delivery-errors", "delivery-throttles", "api-5xx-errors", "stale-pending-messages"}
+    described = set(re.findall(r"\$\{local\.runbook\}#([\w-]+)", _stack_text()))
+    assert described == {
+        "ses-bounce-rate", "ses-complaint-rate", "sms-spend", "dead-letter-queue", "webhook-dead-letters", "delivery-errors", "delivery-throttles",
+        "authorizer-errors-and-throttles", "api-5xx-errors", "stale-pending-messages", "event-dead-letters", "event-stream-age",
+        "event-publisher-errors", "event-publish-failures",
+    }
     # AND every other link to an entry: the Makefile, the README, the docs, the Terraform, the runbook itself
     sources = [REPO_ROOT / "Makefile", REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").glob("*.md")), *sorted((REPO_ROOT / "terraform").glob("*.tf"))]
     linked = {(path.name, anchor) for path in sources for anchor in re.findall(r"operations\.md#([\w-]+)", path.read_text())}

@@ -192,7 +192,7 @@ run "data_sources_may_do_exactly_what_the_manifest_lists" {
   }
 
   assert {
-    condition     = jsonencode(data.aws_iam_policy_document.data_source["messagesTable"].statement[1].condition) == jsonencode([{ test = "ForAllValues:StringLike", values = ["MESSAGE#*", "IDEMPOTENCY#*", "SCOPE#*", "LIMIT#*"], variable = "dynamodb:LeadingKeys" }])
+    condition     = jsonencode(data.aws_iam_policy_document.data_source["messagesTable"].statement[1].condition) == jsonencode([{ test = "ForAllValues:StringLike", values = ["MESSAGE#*", "IDEMPOTENCY#*", "SCOPE#*", "LIMIT#*", "SUBSCRIBERS#*"], variable = "dynamodb:LeadingKeys" }])
     error_message = "Writes only to the partitions the manifest names, by their key prefixes."
   }
 

@@ -41,6 +41,12 @@ run "plan" {
     error_message = "TTL runs on the attribute it is given."
   }
 
+  # A caller that reads no stream pays for none.
+  assert {
+    condition     = !aws_dynamodb_table.this.stream_enabled && output.stream_arn == null && output.stream_view_type == null
+    error_message = "No stream unless a view type is given."
+  }
+
   # --- Indexes are keyed by key schema
   # The index without a sort key has a HASH key alone: no empty RANGE key (hashicorp/aws #46285).
   assert {
@@ -84,6 +90,32 @@ run "index_arns_follow_the_table_arn" {
     }
     error_message = "Each index ARN is the table's ARN, /index/, its name."
   }
+}
+
+run "a_stream_records_the_view_it_is_given" {
+  variables {
+    stream_view_type = "NEW_AND_OLD_IMAGES"
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.this.stream_enabled && aws_dynamodb_table.this.stream_view_type == "NEW_AND_OLD_IMAGES" && output.stream_view_type == "NEW_AND_OLD_IMAGES"
+    error_message = "The stream is on, with both images of each change."
+  }
+
+  assert {
+    condition     = output.stream_arn != null && output.stream_arn == aws_dynamodb_table.this.stream_arn
+    error_message = "The stream's ARN is the module's output."
+  }
+}
+
+run "refuses_a_stream_view_dynamodb_does_not_offer" {
+  command = plan
+
+  variables {
+    stream_view_type = "NEW_AND_OLD"
+  }
+
+  expect_failures = [var.stream_view_type]
 }
 
 run "protection_may_be_turned_off_for_throw_away_environments" {
