@@ -23,7 +23,7 @@ from tests.properties.hostile_inputs import (
 )
 from tests.properties.input_rules import (
     assert_named_rejection,
-    canonical_recipient,
+    mailbox,
     filter_rules,
     is_blank,
 )
@@ -56,12 +56,12 @@ def get_messages(run: Run, message_filter: dict[str, Any], first: Any = None, af
 
 def cursor_after(run: Run, message_filter: dict[str, Any], ulid: str) -> str:
     """The endCursor getMessages returns for `message_filter` when a page ends at message `ulid`."""
-    partition = get_messages(run, message_filter).stash["partition"]
+    bound = get_messages(run, message_filter).stash["bound"]
     page = run(
         "function:queryMessages",
         "response",
-        stash={"pageSize": 1, "partition": partition},
-        result={"items": [{"PK": partition, "SK": f"MESSAGE#{ulid}", "id": f"MESSAGE#{ulid}"}], "nextToken": None},
+        stash={"pageSize": 1, "bound": bound},
+        result={"items": [{"PK": expected_partition(message_filter), "SK": f"MESSAGE#{ulid}", "id": f"MESSAGE#{ulid}"}], "nextToken": None},
     )
     return page.value["pageInfo"]["endCursor"]
 
@@ -69,17 +69,25 @@ def cursor_after(run: Run, message_filter: dict[str, Any], ulid: str) -> str:
 def expected_partition(message_filter: dict[str, Any]) -> str:
     if message_filter.get("senderId") is not None:
         return f"SENDER#{message_filter['senderId']}"
-    return f"MESSAGE#{canonical_recipient(message_filter['to'])}"
+    return f"MESSAGE#{mailbox(message_filter['to'])}"
 
 
-def assert_query_of(outcome: Outcome, message_filter: dict[str, Any], page_size: int, start_after: str = "MESSAGE#") -> None:
+def assert_query_of(outcome: Outcome, message_filter: dict[str, Any], page_size: int, after_ulid: str | None = None) -> None:
+    """One Query of the filter's partition, reading the messages after `after_ulid` (from the first without it)."""
     assert outcome.kind == "value", outcome.error or outcome.message
     query = outcome.value
     by_sender = message_filter.get("senderId") is not None
     key = ":senderKey_eq" if by_sender else ":PK_eq"
     assert (query["operation"], query.get("index"), query["limit"]) == ("Query", "bySender" if by_sender else None, page_size + 1)
     assert query["query"]["expressionValues"][key] == {"S": expected_partition(message_filter)}
-    assert query["query"]["expressionValues"][":SK_gt"] == {"S": start_after}
+    values = query["query"]["expressionValues"]
+    start, end = values[":SK_between_start"]["S"], values[":SK_between_end"]["S"]
+    assert query["query"]["expression"].endswith("(#SK BETWEEN :SK_between_start AND :SK_between_end)")
+    # The range holds every message sort key (a ULID) of the caller's scope, or every one after the cursor's:
+    # its start is the bare prefix or just past the cursor's message (a ULID is 26 characters, and "0" is
+    # the lowest), its end above every ULID character.
+    assert start == ("MESSAGE#" if after_ulid is None else f"MESSAGE#{after_ulid}0")
+    assert end == "MESSAGE#~"
 
 
 @PROPERTY
@@ -149,7 +157,7 @@ def test_a_cursor_changed_in_one_place_is_refused(run: Run, message_filter: dict
     # THEN it is refused, where the genuine one continues after its message
     assert outcome.kind == "error", f"{tampered!r} was taken for a cursor: {outcome.value}"
     assert outcome.error["errorInfo"] == INVALID_CURSOR
-    assert_query_of(get_messages(run, message_filter, after=cursor), message_filter, 100, start_after=f"MESSAGE#{ulid}")
+    assert_query_of(get_messages(run, message_filter, after=cursor), message_filter, 100, after_ulid=ulid)
 
 
 @PROPERTY
@@ -165,7 +173,7 @@ def test_a_cursor_continues_only_the_filter_it_was_returned_for(run: Run, issued
     outcome = get_messages(run, used_with, after=cursor)
     # THEN it continues only the same partition, after its message; any other filter is refused
     if expected_partition(used_with) == expected_partition(issued_for):
-        assert_query_of(outcome, used_with, 100, start_after=f"MESSAGE#{ulid}")
+        assert_query_of(outcome, used_with, 100, after_ulid=ulid)
     else:
         assert outcome.kind == "error", f"a cursor of {issued_for} continued {used_with}"
         assert outcome.error["errorInfo"] == INVALID_CURSOR
