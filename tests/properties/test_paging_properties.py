@@ -23,9 +23,9 @@ from tests.properties.hostile_inputs import (
 )
 from tests.properties.input_rules import (
     assert_named_rejection,
-    mailbox,
     filter_rules,
     is_blank,
+    mailbox,
 )
 from tests.resolvers.conftest import Run, validate_input
 
