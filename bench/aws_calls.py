@@ -87,7 +87,8 @@ class CallRecorder:
 
     before(call) runs before a call is made, after(call) once it answered (call.response then holds the
     answer, or the error response). `ignore(client)` leaves a client's calls alone (a benchmark's own
-    reads); `skip_threads` the calls made on threads of those names (a stack's scheduled jobs).
+    reads); `skip_threads` the calls made on threads of those names (a stack's scheduled jobs), or on the
+    worker threads of a pool of that name (ThreadPoolExecutor names them `<name>_<n>`: a local Lambda's runs).
     """
 
     def __init__(
@@ -105,7 +106,7 @@ class CallRecorder:
         self._calls: list[ApiCall] = []
 
     def skips(self, call: ApiCall) -> bool:
-        return call.thread in self.skip_threads
+        return call.thread in self.skip_threads or call.thread.rpartition("_")[0] in self.skip_threads
 
     def finish(self, call: ApiCall, response: dict[str, Any]) -> None:
         call.response = response

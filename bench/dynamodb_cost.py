@@ -338,13 +338,14 @@ def in_process_stack(**settings_overrides: Any) -> Iterator[Any]:
 
 def stack_call_log(stack: Any, table_client: Any) -> CallLog:
     """A CallLog of an in-process stack's calls. The local stack's reporter reads a record to build the event AWS
-    would deliver for it: no such read happens in AWS, so its client is not counted (the status functions' own
-    calls are); nor is the TEST outcomes queue's poller, which stands in for Lambda's event source mapping."""
+    would deliver for it, and its table stream reads each item written before and after the write to make the
+    stream's images: no such read happens in AWS, so their clients are not counted (the status functions' own
+    calls are); nor are the threads that stand in for Lambda's event source mappings (background_threads)."""
     return CallLog(
         table_client,
         stack.settings.table_names["messages"],
         stack.manifest.tables["messages"].get("indexes", {}),
-        not_counted=(stack.reporter.dynamodb,),
+        not_counted=(stack.reporter.dynamodb, stack.stream.image_reader),
         skip_threads=background_threads(stack.settings),
     )
 

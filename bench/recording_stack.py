@@ -5,9 +5,10 @@ The benchmark names a Unix socket in RECORDER_SOCKET. A connection that sends `s
 CallRecorder (bench/aws_calls.py) in the stack's process; one that sends `stop` uninstalls it and gets back,
 as one line of JSON, every call the process made in between. While it is off nothing in the process is
 changed, so a benchmark can time the same process. What the stack's own threads do for no request is not
-recorded: its scheduled jobs (the stale-pending sweep and the TTL emulation, threads of local/__main__.py) and
-the poller of the TEST outcomes queue (local/aws/event_sources.py), which stands in for Lambda's event source
-mapping.
+recorded: its scheduled jobs (the stale-pending sweep and the TTL emulation, threads of local/__main__.py), the
+pollers of the TEST outcomes and webhook queues (local/aws/event_sources.py) and the readers of the table's
+stream (local/aws/table_stream.py), which stand in for Lambda's event source mappings and work on their own
+time, after the request that caused their work has been answered.
 """
 
 from __future__ import annotations
@@ -25,14 +26,21 @@ from pathlib import Path
 from bench.aws_calls import ApiCall, CallRecorder
 from local.config import Settings
 from local.launcher import LocalStackProcess, running_stack
+from local.manifest import load_manifest
 
 RECORDER_SOCKET = "RECORDER_SOCKET"
 
 
 def background_threads(settings: Settings) -> frozenset[str]:
     """The names of a local stack's threads that never work for a request: local/__main__.py's schedules
-    (on_schedule) and the SQS event source's poller of the TEST outcomes queue, named after its queue."""
-    return frozenset({"stale-pending", "ttl", f"sqs-{settings.test_outcomes_queue_url.rsplit('/', 1)[-1]}"})
+    (on_schedule), the SQS event sources' pollers of the TEST outcomes and webhook queues, named after their
+    queues, the table stream's event source mappings, and the functions those feed, the stream's (the event
+    publisher) and the webhook sender, whose runs' pools are named after them (local/stack.py). In AWS these
+    work apart from the request that caused their work, so none of their calls is a request's."""
+    pollers = {f"sqs-{url.rsplit('/', 1)[-1]}" for url in (settings.test_outcomes_queue_url, settings.webhook_queue_url)}
+    stream_functions = {f"{settings.stage}-{handler.name}" for handler in load_manifest().handlers_triggered_by("tableStream")}
+    stream_readers = {f"stream-{function}" for function in stream_functions}
+    return frozenset({"stale-pending", "ttl", *pollers, *stream_readers, *stream_functions, f"{settings.stage}-webhooks"})
 
 
 def listen(path: str) -> socket.socket:
