@@ -1,7 +1,7 @@
 """`make smoke ENV=dev|stage|prod|local`: an environment proves, end to end and as a client uses it, that it
 works; `make apply` ends with it.
 
-    python -m tools.smoke --env dev [--wait-seconds 120] [--sms-to +447700900123]
+    python -m tools.smoke --env dev [--wait-seconds 120] [--sms-to +14155550123]
 
 It settles what only a real deployment can: whether AppSync counts a pipeline's functions against
 `resolver_count_limit` = 1 (then every request is refused with ResolverExecutionLimitReached), and whether SES's
@@ -76,6 +76,8 @@ DOUBLE_SEND = """mutation smokeDoubleSend($input: MessageInput!) {
   first: sendMessage(input: $input) { id deliveryStatus }
   second: sendMessage(input: $input) { id deliveryStatus }
 }"""
+# The rules by which the API refuses an SMS's number (validateInput): all about SMOKE_SMS_TO, not the smoke's own input.
+SMS_NUMBER_RULES = ("e164", "validNumber", "allowedCountry", "allowedPrefix")
 PHONE_FORMATTING = re.compile(r"[\s().-]")
 
 
@@ -205,8 +207,8 @@ def api_cause(error: ApiError, env: str, local: bool, with_key: bool) -> str:
             f"make limits ENV={env} CLIENT=<id>) or the environment's send_limits; the window ends in {error_info(error, 'retryAfterSeconds')} s"
         )
     if "ValidationError" in kinds:
-        if error_info(error, "field") == "input.to" and error_info(error, "rule") in ("allowedPrefix", "e164"):
-            return f"SMOKE_SMS_TO is refused: give an E.164 number in one of sms_allowed_prefixes of envs/{env}.tfvars"
+        if error_info(error, "field") == "input.to" and error_info(error, "rule") in SMS_NUMBER_RULES:
+            return f"SMOKE_SMS_TO is refused: give a valid number in E.164 form, of a country in sms_allowed_countries of envs/{env}.tfvars"
         return f"the API refused the smoke's own input: the deployed API and this repository differ (make apply ENV={env} from this commit)"
     if "ConfigurationMissing" in kinds:
         return f"the CONFIG/DELIVERY item the resolvers read is missing or incomplete: make apply ENV={env} writes it"
@@ -520,12 +522,12 @@ def wait_seconds(value: str) -> float:
 
 def sms_number(value: str) -> str | None:
     """A number to send the SMS to, or None (empty: no SMS). Only its form is checked here, so that a typing slip
-    makes nothing; the API checks the rest (E.164, sms_allowed_prefixes)."""
+    makes nothing; the API checks the rest (a valid number, sms_allowed_countries)."""
     number = PHONE_FORMATTING.sub("", value)
     if not number:
         return None
     if not re.fullmatch(r"\+[0-9]+", number):
-        raise argparse.ArgumentTypeError("must be a phone number in E.164 form, e.g. +447700900123")
+        raise argparse.ArgumentTypeError("must be a phone number in E.164 form, e.g. +14155550123")
     return number
 
 

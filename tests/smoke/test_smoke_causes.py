@@ -253,23 +253,35 @@ def test_a_second_message_to_the_runs_own_address_fails_the_read_back() -> None:
 
 def test_an_sms_that_fails_is_reported_with_its_reason() -> None:
     api = StandIn(outcome={"success": "DELIVERED", "bounce": "BOUNCED", "SMS": "FAILED"})
-    outcome = run(api, sms_to="+447700900123")
+    outcome = run(api, sms_to="+14155550123")
     assert outcome.failure.startswith("smoke: FAILED SMS: the SMS MESSAGE#00000000000000000000000003 ended FAILED (SES accepted it), not DELIVERED")
-    assert "+447700900123" not in "\n".join(outcome.out + outcome.err)
+    assert "+14155550123" not in "\n".join(outcome.out + outcome.err)
 
 
-def test_an_sms_number_outside_the_allowed_prefixes_is_named() -> None:
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ("validNumber", "is not a valid phone number"),
+        ("allowedCountry", "must be a number in a country this service sends SMS to (CA, GB, US)"),
+        ("allowedPrefix", "must be a number in a country this service sends SMS to (+1, +44)"),
+        ("e164", "must be a phone number in international form: + and the country code, e.g. +1 415 555 0100"),
+    ],
+)
+def test_an_sms_number_the_api_refuses_is_named(rule: str, message: str) -> None:
+    # GIVEN an API that refuses SMOKE_SMS_TO by one of its number rules
     api = StandIn()
     original = api.send
 
     def refuse_sms(given: dict[str, Any]) -> dict[str, Any]:
         if given["deliveryMethod"] == "SMS":
-            raise api_error("ValidationError", "input.to: must be a number in a country this service sends SMS to (+1, +44)", field="input.to", rule="allowedPrefix")
+            raise api_error("ValidationError", f"input.to: {message}", field="input.to", rule=rule)
         return original(given)
 
     api.send = refuse_sms  # type: ignore[method-assign]
+    # WHEN the smoke sends its SMS
     outcome = run(api, sms_to="+33612345678")
-    assert "likely cause: SMOKE_SMS_TO is refused: give an E.164 number in one of sms_allowed_prefixes of envs/dev.tfvars" in outcome.failure
+    # THEN the cause is the number given, not a difference between the API and this repository
+    assert "likely cause: SMOKE_SMS_TO is refused: give a valid number in E.164 form, of a country in sms_allowed_countries of envs/dev.tfvars" in outcome.failure
 
 
 def test_a_key_that_cannot_be_revoked_fails_the_run_and_says_how_to_revoke_it() -> None:
