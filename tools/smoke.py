@@ -1,7 +1,7 @@
 """`make smoke ENV=dev|stage|prod|local`: an environment proves, end to end and as a client uses it, that it
 works; `make apply` ends with it.
 
-    python -m tools.smoke --env dev [--wait-seconds 120] [--sms-to +447700900123]
+    python -m tools.smoke --env dev [--wait-seconds 120] [--sms-to +14155550123]
 
 It settles what only a real deployment can: whether AppSync counts a pipeline's functions against
 `resolver_count_limit` = 1 (then every request is refused with ResolverExecutionLimitReached), and whether SES's
@@ -76,6 +76,8 @@ DOUBLE_SEND = """mutation smokeDoubleSend($input: MessageInput!) {
   first: sendMessage(input: $input) { id deliveryStatus }
   second: sendMessage(input: $input) { id deliveryStatus }
 }"""
+# The rules by which the API refuses an SMS's number (validateInput): all about SMOKE_SMS_TO, not the smoke's own input.
+SMS_NUMBER_RULES = ("e164", "validNumber", "allowedCountry", "allowedPrefix")
 PHONE_FORMATTING = re.compile(r"[\s().-]")
 
 
@@ -205,8 +207,8 @@ def api_cause(error: ApiError, env: str, local: bool, with_key: bool) -> str:
             f"make limits ENV={env} CLIENT=<id>) or the environment's send_limits; the window ends in {error_info(error, 'retryAfterSeconds')} s"
         )
     if "ValidationError" in kinds:
-        if error_info(error, "field") == "input.to" and error_info(error, "rule") in ("allowedPrefix", "e164"):
-            return f"SMOKE_SMS_TO is refused: give an E.164 number in one of sms_allowed_prefixes of envs/{env}.tfvars"
+        if error_info(error, "field") == "input.to" and error_info(error, "rule") in SMS_NUMBER_RULES:
+            return f"SMOKE_SMS_TO is refused: give a valid number in E.164 form, of a country in sms_allowed_countries of envs/{env}.tfvars"
         return f"the API refused the smoke's own input: the deployed API and this repository differ (make apply ENV={env} from this commit)"
     if "ConfigurationMissing" in kinds:
         return f"the CONFIG/DELIVERY item the resolvers read is missing or incomplete: make apply ENV={env} writes it"
@@ -438,15 +440,28 @@ class Smoke:
             )
         return "the status handler recorded another event than SES's mailbox simulator sends: read the emailEvents function's log group"
 
+    def sent_to(self, check: str, to: str, secret: str) -> list[dict[str, Any]]:
+        """The messages to exactly this address. getMessages by recipient reads its whole mailbox: every variant of
+        the address, so every run's success+smoke-<run id>@ and success@ itself; each run's own address is its own."""
+        address = to.lower()
+        found: list[dict[str, Any]] = []
+        after = None
+        while True:
+            variables = {"filter": {"to": to}, "first": 100, **({"after": after} if after else {})}
+            page = self.client(check, {"query": GET_MESSAGES, "variables": variables}, secret)["getMessages"]
+            found.extend(record for record in page["data"] if record["to"] == address)
+            if not page["pageInfo"]["hasNextPage"]:
+                return found
+            after = page["pageInfo"]["endCursor"]
+
     def read_back(self, messages: list[Message], secret: str) -> None:
         """Each message, read back by its recipient: the one message there, as sent, with its status history."""
         histories = []
         for message in messages:
-            page = self.client("read back", {"query": GET_MESSAGES, "variables": {"filter": {"to": message.to}, "first": 100}}, secret)["getMessages"]
-            records = page["data"]
+            records = self.sent_to("read back", message.to, secret)
             cause = "getMessages by recipient does not read what sendMessage wrote: read the API's log group (queryMessages)"
             if [record["id"] for record in records] != [message.id]:
-                raise SmokeFailure("read back", f"getMessages by the {message.name}'s recipient returned {len(records)} message(s), not just {message.id}", cause)
+                raise SmokeFailure("read back", f"getMessages by the {message.name}'s recipient returned {len(records)} message(s) to its address, not just {message.id}", cause)
             [record] = records
             history = [entry["status"] for entry in record["statusHistory"]]
             if record["to"] != message.to.lower() or record["body"] != message.body or record["deliveryStatus"] != message.expected:
@@ -476,7 +491,7 @@ class Smoke:
             env = self.options.env
             fix = "start make dev with RESOLVER_COUNT_LIMIT=1 (the default)" if self.api.local else f"set resolver_count_limit = 1 in envs/{env}.tfvars and make apply ENV={env}"
             raise SmokeFailure(check, "both sendMessage of one request ran", f"the resolver count limit is above 1, so one request may send many messages: {fix}")
-        records = self.client(check, {"query": GET_MESSAGES, "variables": {"filter": {"to": to}, "first": 100}}, secret)["getMessages"]["data"]
+        records = self.sent_to(check, to, secret)
         if len(records) != 1:
             raise SmokeFailure(
                 check,
@@ -507,12 +522,12 @@ def wait_seconds(value: str) -> float:
 
 def sms_number(value: str) -> str | None:
     """A number to send the SMS to, or None (empty: no SMS). Only its form is checked here, so that a typing slip
-    makes nothing; the API checks the rest (E.164, sms_allowed_prefixes)."""
+    makes nothing; the API checks the rest (a valid number, sms_allowed_countries)."""
     number = PHONE_FORMATTING.sub("", value)
     if not number:
         return None
     if not re.fullmatch(r"\+[0-9]+", number):
-        raise argparse.ArgumentTypeError("must be a phone number in E.164 form, e.g. +447700900123")
+        raise argparse.ArgumentTypeError("must be a phone number in E.164 form, e.g. +14155550123")
     return number
 
 

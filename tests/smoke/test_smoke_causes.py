@@ -33,6 +33,12 @@ def api_error(error_type: str, message: str = "refused", **info: Any) -> ApiErro
     return ApiError([{"errorType": error_type, "message": message, **({"errorInfo": info} if info else {})}])
 
 
+def mailbox_of(to: str) -> str:
+    """An address without its +tag, in lower case (the API's mailbox, for the addresses the smoke uses)."""
+    local, _, domain = to.lower().rpartition("@")
+    return f"{local.split('+')[0]}@{domain}" if domain and local else to.lower()
+
+
 @dataclass
 class StandIn:
     """An environment's API as the smoke sees it: a working one, unless told what to break.
@@ -49,6 +55,7 @@ class StandIn:
     revoked: list[str] = field(default_factory=list)
     now: float = 0.0
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    page_size: int = 100
 
     def operator(self, name: str, variables: dict[str, Any]) -> dict[str, Any]:
         if name in self.refuse:
@@ -71,8 +78,16 @@ class StandIn:
             if "getMessages" in self.refuse:
                 raise self.refuse["getMessages"]
             wanted = variables["filter"]
-            found = [record for record in self.records.values() if wanted.get("to") in (None, record["to"]) and wanted.get("senderId") in (None, record["senderId"])]
-            return {"getMessages": {"data": found, "pageInfo": {"hasNextPage": False, "endCursor": None}}}
+            # By recipient, the whole mailbox: every +tag of the address, as the API reads it.
+            found = [
+                record
+                for record in self.records.values()
+                if (wanted.get("to") is None or mailbox_of(wanted["to"]) == mailbox_of(record["to"])) and wanted.get("senderId") in (None, record["senderId"])
+            ]
+            start = int(variables.get("after") or 0)
+            size = min(variables["first"], self.page_size)
+            more = start + size < len(found)
+            return {"getMessages": {"data": found[start : start + size], "pageInfo": {"hasNextPage": more, "endCursor": str(start + size) if more else None}}}
         assert query.endswith(DOUBLE_SEND)
         if "double" in self.refuse:
             raise self.refuse["double"]
@@ -200,25 +215,73 @@ def test_a_run_that_passes_revokes_its_key_and_prints_no_failure() -> None:
     assert outcome.out[-1] == f"smoke: key {KEY_ID} revoked"
 
 
+def earlier_messages(*addresses: str) -> dict[str, dict[str, Any]]:
+    """Messages already in the smoke client's mailboxes, as earlier runs (or anyone) left them."""
+    records = {}
+    for index, to in enumerate(addresses):
+        message_id = f"MESSAGE#{'E' * 10}{index:016d}"
+        history = [{"status": "PENDING"}, {"status": "ACCEPTED"}, {"status": "DELIVERED"}]
+        records[message_id] = {"id": message_id, "to": to, "body": "earlier", "senderId": "smoke-earlier", "deliveryStatus": "DELIVERED", "statusReason": None, "statusHistory": history}
+    return records
+
+
+def test_earlier_runs_messages_in_the_same_mailboxes_over_many_pages_leave_the_run_passing() -> None:
+    # GIVEN the simulator's mailboxes already hold other runs' messages, the untagged address's, and more than a page
+    earlier = [f"{box}+smoke-20261231000000-{run:06x}{suffix}@simulator.amazonses.com" for run in range(3) for box in ("success", "bounce") for suffix in ("", "-double")]
+    api = StandIn(records=earlier_messages(*earlier, "success@simulator.amazonses.com", "bounce@simulator.amazonses.com"), page_size=2)
+    # WHEN the smoke runs
+    err: list[str] = []
+    smoke = Smoke(api, Options("dev", 120.0, None, "20270101000000-abcdef"), lambda _: None, err.append, clock=lambda: api.now, sleep=api.sleep)
+    passed = smoke.run()
+    # THEN each read by recipient finds the run's own message among the mailbox's, and the run passes
+    assert passed and err == [], err
+    summary = dict(smoke.summary)
+    assert summary["read back by recipient"] == "success mail PENDING -> ACCEPTED -> DELIVERED, bounce mail PENDING -> ACCEPTED -> BOUNCED"
+    [double] = [record["id"] for record in api.records.values() if record["to"] == "success+smoke-20270101000000-abcdef-double@simulator.amazonses.com"]
+    assert summary["one sendMessage per request"] == f"the second refused (ResolverExecutionLimitReached), one message recorded ({double})"
+
+
+def test_a_second_message_to_the_runs_own_address_fails_the_read_back() -> None:
+    # GIVEN another message to the very address the run's success mail goes to
+    api = StandIn(records=earlier_messages("success+smoke-20270101000000-abcdef@simulator.amazonses.com"))
+    # WHEN the smoke runs
+    outcome = run(api)
+    # THEN the read back fails, counting the messages to that address
+    assert not outcome.passed
+    assert outcome.failure.startswith("smoke: FAILED read back: getMessages by the success mail's recipient returned 2 message(s) to its address, not just MESSAGE#"), outcome.failure
+
+
 def test_an_sms_that_fails_is_reported_with_its_reason() -> None:
     api = StandIn(outcome={"success": "DELIVERED", "bounce": "BOUNCED", "SMS": "FAILED"})
-    outcome = run(api, sms_to="+447700900123")
+    outcome = run(api, sms_to="+14155550123")
     assert outcome.failure.startswith("smoke: FAILED SMS: the SMS MESSAGE#00000000000000000000000003 ended FAILED (SES accepted it), not DELIVERED")
-    assert "+447700900123" not in "\n".join(outcome.out + outcome.err)
+    assert "+14155550123" not in "\n".join(outcome.out + outcome.err)
 
 
-def test_an_sms_number_outside_the_allowed_prefixes_is_named() -> None:
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ("validNumber", "is not a valid phone number"),
+        ("allowedCountry", "must be a number in a country this service sends SMS to (CA, GB, US)"),
+        ("allowedPrefix", "must be a number in a country this service sends SMS to (+1, +44)"),
+        ("e164", "must be a phone number in international form: + and the country code, e.g. +1 415 555 0100"),
+    ],
+)
+def test_an_sms_number_the_api_refuses_is_named(rule: str, message: str) -> None:
+    # GIVEN an API that refuses SMOKE_SMS_TO by one of its number rules
     api = StandIn()
     original = api.send
 
     def refuse_sms(given: dict[str, Any]) -> dict[str, Any]:
         if given["deliveryMethod"] == "SMS":
-            raise api_error("ValidationError", "input.to: must be a number in a country this service sends SMS to (+1, +44)", field="input.to", rule="allowedPrefix")
+            raise api_error("ValidationError", f"input.to: {message}", field="input.to", rule=rule)
         return original(given)
 
     api.send = refuse_sms  # type: ignore[method-assign]
+    # WHEN the smoke sends its SMS
     outcome = run(api, sms_to="+33612345678")
-    assert "likely cause: SMOKE_SMS_TO is refused: give an E.164 number in one of sms_allowed_prefixes of envs/dev.tfvars" in outcome.failure
+    # THEN the cause is the number given, not a difference between the API and this repository
+    assert "likely cause: SMOKE_SMS_TO is refused: give a valid number in E.164 form, of a country in sms_allowed_countries of envs/dev.tfvars" in outcome.failure
 
 
 def test_a_key_that_cannot_be_revoked_fails_the_run_and_says_how_to_revoke_it() -> None:

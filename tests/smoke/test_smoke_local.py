@@ -31,7 +31,8 @@ from tests.smoke.conftest import (
     smoke_keys,
 )
 
-SMS_TO = "+447700900123"
+# A fictional 555-01xx number that libphonenumber deems valid (the UK's drama range, 07700 900xxx, it does not).
+SMS_TO = "+14155550123"
 
 
 def assert_revoked(stack: LocalStackProcess, run: Run) -> None:
