@@ -33,10 +33,12 @@ modeSwitch.value = keyMode();
 modeSwitch.addEventListener('change', () => {
   setKeyMode(modeSwitch.value);
   document.body.dataset.keyMode = modeSwitch.value;
-  messages.refresh();
+  messages.modeChanged();
   webhooks.modeChanged();
 });
 document.body.dataset.keyMode = keyMode();
+// Usable only once its change is handled: a choice made before would be undone by the line above it.
+modeSwitch.disabled = false;
 
 window.addEventListener('hashchange', route);
 route();

@@ -45,6 +45,16 @@ export function refresh() {
   if (shown) read();
 }
 
+// The other key's messages are not this one's: nothing of them stays on screen while its own are read.
+export function modeChanged() {
+  if (!shown) return;
+  shown.messages = [];
+  list.replaceChildren();
+  more.hidden = true;
+  status.textContent = 'Reading…';
+  read();
+}
+
 async function read() {
   const mine = ++reads;
   const { filter, first, wanted } = shown;
@@ -55,6 +65,8 @@ async function read() {
     if (mine !== reads) return;
     if (errors.length) {
       status.textContent = errors.map((error) => error.message).join('; ');
+      list.replaceChildren();
+      more.hidden = true;
       return;
     }
     messages.push(...data.getMessages.data);
