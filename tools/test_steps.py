@@ -4,7 +4,7 @@
 
 Each step is `make <step>`, started at once: on two cores the lints, checkov and Terraform fill the time pytest
 spends waiting on its stacks, browsers and timers. A step's output goes to a file while it runs (interleaved
-lines of five tools read as nothing), then is printed under a `== <step>: ok|FAILED (<seconds> s)` line as soon
+lines of five tools read as nothing), then is printed under a `[make test] <step>: ok|FAILED (<seconds> s)` line as soon
 as it ends. Then every step's verdict and time, which failed, and pytest's output last, so that its summary closes
 the run. It exits 1 if any step failed; every step still runs to its end, so one run shows every failure.
 """
@@ -59,7 +59,7 @@ def run(names: list[str], folder: Path) -> list[Step]:
             changed.notify_all()
 
     started = time.monotonic()
-    print(f"make test: {', '.join(names)}, side by side", flush=True)
+    print(f"[make test] {', '.join(names)}, side by side", flush=True)
     for step in steps:
         threading.Thread(target=watch, args=(step,), daemon=True).start()
     try:
@@ -71,15 +71,15 @@ def run(names: list[str], folder: Path) -> list[Step]:
             if done.name != LAST:
                 show(done)
             else:
-                print(f"== {done.name}: {done.verdict} ({done.seconds:.0f} s), shown last", flush=True)
+                print(f"[make test] {done.name}: {done.verdict} ({done.seconds:.0f} s), its output last", flush=True)
     except KeyboardInterrupt:
         for step in steps:
             if step.process is not None and step.process.poll() is None:
                 os.killpg(step.process.pid, signal.SIGINT)
         raise
     failed = [step.name for step in steps if step.returncode != 0]
-    print("make test: " + "   ".join(f"{step.name} {step.verdict} {step.seconds:.0f} s" for step in steps), flush=True)
-    print(f"make test: {'FAILED: ' + ', '.join(failed) if failed else 'all passed'} in {time.monotonic() - started:.0f} s", flush=True)
+    print("[make test] " + "   ".join(f"{step.name} {step.verdict} {step.seconds:.0f} s" for step in steps), flush=True)
+    print(f"[make test] {'FAILED: ' + ', '.join(failed) if failed else 'all passed'} in {time.monotonic() - started:.0f} s", flush=True)
     last = next((step for step in steps if step.name == LAST), None)
     if last is not None:
         show(last)
@@ -87,7 +87,7 @@ def run(names: list[str], folder: Path) -> list[Step]:
 
 
 def show(step: Step) -> None:
-    print(f"== {step.name}: {step.verdict} ({step.seconds:.0f} s)", flush=True)
+    print(f"[make test] {step.name}: {step.verdict} ({step.seconds:.0f} s)", flush=True)
     with step.output.open("rb") as output:
         sys.stdout.buffer.write(output.read())
     sys.stdout.flush()
