@@ -29,7 +29,13 @@ from local.appsync.lambda_authorizer import LambdaAuthorizer
 from local.appsync.pipeline import PipelineExecutor
 from local.appsync.realtime import Realtime
 from local.aws.activity import Activity
-from local.aws.emulator import EmulatedAws, delete_expired, provision, start_moto
+from local.aws.emulator import (
+    EmulatedAws,
+    MotoQueueWaiter,
+    delete_expired,
+    provision,
+    start_moto,
+)
 from local.aws.event_sources import SqsEventSource
 from local.aws.table_stream import EventSourceMapping, TableStream
 from local.config import Settings
@@ -139,7 +145,8 @@ def build_webhook_sender(settings: Settings, manifest: Manifest) -> SqsEventSour
         f"{settings.stage}-webhooks", load_handler(REPO_ROOT, sender["source"], sender["handler"]), timeout_seconds=float(sender["timeoutSeconds"]), workers=WORKERS
     )
     sqs = boto3.client("sqs", region_name=settings.table_region)
-    return SqsEventSource(sqs, settings.webhook_queue_url, queue_arn(settings, settings.webhook_queue_url), [function])
+    queue = settings.webhook_queue_url
+    return SqsEventSource(sqs, queue, queue_arn(settings, queue), [function], MotoQueueWaiter(queue))
 
 
 def assemble_stack(settings: Settings) -> LocalStack:
@@ -178,6 +185,7 @@ def assemble_stack(settings: Settings) -> LocalStack:
         settings.test_outcomes_queue_url,
         queue_arn(settings, settings.test_outcomes_queue_url),
         reporter.handlers["testOutcomes"],
+        MotoQueueWaiter(settings.test_outcomes_queue_url),
     )
     test_outcomes.start()
     stream.start(

@@ -105,8 +105,7 @@ def main(argv: list[str]) -> int:
             output = (result.stdout + result.stderr).strip()
             verdict = "ok" if result.returncode == 0 else "FAILED"
             print(f"== {check.name}: {verdict} ({seconds:.1f} s)", flush=True)
-            # Terraform's own lines, without the dev-overrides warning each offline command repeats.
-            print("\n".join(line for line in _without_override_warning(output).splitlines() if line.strip()), flush=True)
+            print("\n".join(line for line in output.splitlines() if line.strip()), flush=True)
             if result.returncode != 0:
                 failed.append(check.name)
     print(f"terraform-test: {'all passed' if not failed else 'FAILED: ' + '; '.join(failed)} in {time.monotonic() - started:.0f} s", flush=True)
@@ -117,18 +116,6 @@ def _timed_run(check: Check, online: bool) -> tuple[subprocess.CompletedProcess[
     began = time.monotonic()
     result = run(REPO_ROOT / check.directory, check.args, online=online, capture=True, env=check.env)
     return result, time.monotonic() - began
-
-
-def _without_override_warning(output: str) -> str:
-    lines, skipping = [], False
-    for line in output.splitlines():
-        if "Warning: Provider development overrides are in effect" in line:
-            skipping = True
-        if not skipping:
-            lines.append(line)
-        elif line.strip().startswith("╵"):
-            skipping = False
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

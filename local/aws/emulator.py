@@ -319,6 +319,62 @@ def emulate_ses_sending_options() -> None:
     SESV2Response._sending_options_emulated = True  # type: ignore[attr-defined]
 
 
+def quicken_sqs() -> None:
+    """Keep moto's SQS work per message constant, as SQS's is.
+
+    moto 5.2's SQS reads the clock as a datetime round trip (now, less the epoch) for every message it looks at,
+    and for every message it hands out works out all of its queue's attributes, three walks over every message
+    held (visible, in flight, delayed), to read one of them, the retention period: with a thousand messages
+    queued, each one received cost milliseconds, and a queue's backlog drained in quadratic time. The same clock
+    as a float, and the retention period read from the queue itself; what moto decides is unchanged.
+    """
+    from moto.core import utils
+    from moto.sqs import models
+
+    if getattr(models.SQSBackend, "_quickened", False):
+        return
+
+    def unix_time(dt: Any = None) -> float:
+        return time.time() if dt is None else utils.unix_time(dt)
+
+    def unix_time_millis(dt: Any = None) -> float:
+        return time.time() * 1000.0 if dt is None else utils.unix_time_millis(dt)
+
+    def is_message_valid_based_on_retention_period(self: Any, queue_name: str, message: Any) -> bool:
+        retention_period = int(self.get_queue(queue_name).message_retention_period)
+        return bool(retention_period + message.sent_timestamp / 1000 > unix_time())
+
+    models.unix_time, models.unix_time_millis = unix_time, unix_time_millis
+    models.SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
+    models.SQSBackend._quickened = True  # type: ignore[attr-defined]
+
+
+class MotoQueueWaiter:
+    """Waits on one of this process's moto queues until a message can be received: at once when one is sent (moto
+    notifies its queue's condition), and when a delayed or in-flight one becomes visible (the earliest such moment,
+    read from the queue). A poller that waits here costs nothing while its queue is idle, and picks each message up
+    the moment it is due."""
+
+    def __init__(self, queue_url: str) -> None:
+        from moto.sqs.models import sqs_backends
+
+        _, _, host, account_id, name = queue_url.split("/")
+        self._queue = sqs_backends[account_id][host.split(".")[1]].get_queue(name)
+
+    def wait(self, timeout: float) -> None:
+        queue = self._queue
+        with queue._messages_lock:
+            due = min((max(message.visible_at, message.delayed_until) for message in queue._messages), default=None)
+            # moto counts a message visible once its time is strictly past: wake a millisecond after it.
+            left = timeout if due is None else (due - time.time() * 1000 + 1) / 1000
+            if left > 0:
+                queue._messages_lock.wait(min(left, timeout))
+
+    def wake(self) -> None:
+        with self._queue._messages_lock:
+            self._queue._messages_lock.notify_all()
+
+
 def start_moto(settings: Settings) -> EmulatedAws:
     """Start moto on a free loopback port, open only to the stack's credentials, and point every boto3 client of
     this process at it, signing with those credentials."""
@@ -342,6 +398,7 @@ def provision(settings: Settings, manifest: Manifest) -> None:
     index_dynamodb_partitions()
     isolate_dynamodb_transactions()
     emulate_ses_sending_options()
+    quicken_sqs()
     dynamodb = boto3.client("dynamodb", region_name=settings.table_region)
     for logical_name, table in manifest.tables.items():
         table_name = settings.table_names[logical_name]

@@ -10,24 +10,47 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import Any, Protocol
 
 from local.appsync.datasources import LambdaDataSource
 
 logger = logging.getLogger("local.aws.event_sources")
 
 BATCH_SIZE = 10
-# Short polls keep a simulated outcome's delay close to the one asked for.
+# Without a QueueWaiter, short polls keep a simulated outcome's delay close to the one asked for.
 POLL_SECONDS = 0.2
 VISIBILITY_TIMEOUT_SECONDS = 30
 
 
+class QueueWaiter(Protocol):
+    """Blocks until a message of the queue may be received (or `timeout` passes); `wake` ends a wait early."""
+
+    def wait(self, timeout: float) -> None: ...
+
+    def wake(self) -> None: ...
+
+
+class Polling:
+    """Waits a fixed time between polls: for a queue this process cannot watch."""
+
+    def __init__(self, seconds: float = POLL_SECONDS) -> None:
+        self.seconds = seconds
+        self._woken = threading.Event()
+
+    def wait(self, timeout: float) -> None:
+        self._woken.wait(min(timeout, self.seconds))
+
+    def wake(self) -> None:
+        self._woken.set()
+
+
 class SqsEventSource:
-    def __init__(self, sqs: Any, queue_url: str, queue_arn: str, functions: list[LambdaDataSource]) -> None:
+    def __init__(self, sqs: Any, queue_url: str, queue_arn: str, functions: list[LambdaDataSource], waiter: QueueWaiter | None = None) -> None:
         self.sqs = sqs
         self.queue_url = queue_url
         self.queue_arn = queue_arn
         self.functions = functions
+        self.waiter = waiter or Polling()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"sqs-{queue_url.rsplit('/', 1)[-1]}", daemon=True)
 
@@ -36,6 +59,7 @@ class SqsEventSource:
 
     def stop(self) -> None:
         self._stopping.set()
+        self.waiter.wake()
         self._thread.join(timeout=5)
 
     def poll_once(self) -> int:
@@ -75,8 +99,11 @@ class SqsEventSource:
         }
 
     def _run(self) -> None:
-        while not self._stopping.wait(POLL_SECONDS):
+        while not self._stopping.is_set():
             try:
                 self.poll_once()
             except Exception:
                 logger.exception("polling %s failed", self.queue_url)
+                self._stopping.wait(POLL_SECONDS)  # not a busy loop while the queue service is down
+            if not self._stopping.is_set():
+                self.waiter.wait(VISIBILITY_TIMEOUT_SECONDS)

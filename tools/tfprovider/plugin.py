@@ -2,9 +2,11 @@
 
     python -m tools.tfprovider.plugin aws|archive|time
 
-Terraform starts it (through a launcher named `terraform-provider-<name>` under `dev_overrides`; see runner.py)
-and drives it over gRPC. It serves the provider's schema generated from the cdktn packages, so that
-`terraform validate` and `terraform test` with `mock_provider` run with no registry. It answers:
+runner.py serves all three from its own process (`serving`) and points Terraform at them with
+TF_REATTACH_PROVIDERS; run as a program, it is one plugin as Terraform starts plugins (through a launcher named
+`terraform-provider-<name>` under `dev_overrides`). Terraform drives it over gRPC. It serves the provider's schema
+generated from the cdktn packages, so that `terraform validate` and `terraform test` with `mock_provider` run with
+no registry. It answers:
 
 * GetProviderSchema with pre-serialized bytes (cache.py), GetMetadata, GetFunctions (none), StopProvider and
   GRPCController.Shutdown (then exits);
@@ -28,8 +30,10 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent import futures
+from contextlib import contextmanager
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -256,6 +260,38 @@ def handlers(provider: Provider) -> list[grpc.GenericRpcHandler]:
             "grpc.health.v1.Health", {"Check": _method(lambda request, context: _HEALTH_SERVING, None)}
         ),
     ]
+
+
+@contextmanager
+def serving(directory: Path) -> Iterator[dict[str, Any]]:
+    """Serve every provider from this process, each on a Unix socket in `directory` (which should be private to
+    this user); yields the value of TF_REATTACH_PROVIDERS that points Terraform at them.
+
+    Terraform then starts no plugin of its own: each provider instance it opens, several per command and one or
+    more per run block of `terraform test`, is a connection to these servers, not a new Python process importing
+    gRPC (a third of a second of CPU each time). With `Test` set, Terraform neither asks them to shut down nor
+    kills this process; they stop when the block ends. The socket needs no TLS: only this user can reach it.
+    """
+    servers, reattach = [], {}
+    try:
+        for name in cache.PROVIDERS:
+            socket_path = directory / f"{name}.sock"
+            server = grpc.server(futures.ThreadPoolExecutor(max_workers=8), handlers=handlers(Provider(name)))
+            server.add_insecure_port(f"unix:{socket_path}")
+            server.start()
+            servers.append(server)
+            reattach[f"registry.terraform.io/hashicorp/{name}"] = {
+                "Protocol": "grpc",
+                "ProtocolVersion": PROTOCOL_VERSION,
+                "Pid": os.getpid(),
+                "Test": True,
+                "Addr": {"Network": "unix", "String": str(socket_path)},
+            }
+        threading.Thread(target=messages, daemon=True).start()
+        yield reattach
+    finally:
+        for server in servers:
+            server.stop(grace=None)
 
 
 def serve(name: str) -> int:

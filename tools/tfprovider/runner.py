@@ -7,26 +7,25 @@
     from tools.tfprovider.runner import run
     result = run("modules/messages_table", ["test"], capture=True)
 
-Offline (no registry, or `--offline`): a temporary CLI configuration maps hashicorp/aws, archive and time to
-launchers of the plugin (`dev_overrides`). `terraform init` refuses to run under dev_overrides, so modules are
+Offline (no registry, or `--offline`): this process serves the schema-only providers (plugin.serving) and
+TF_REATTACH_PROVIDERS points Terraform at them, so Terraform starts no plugin process of its own. Modules are
 installed with `terraform get`, then the command runs. Online (registry reachable, or `--online`): the real
 providers, through `terraform init -backend=false`.
 
 Terraform is $TERRAFORM, else the first `terraform` >= 1.7 on PATH (an activated venv puts the pinned 1.0.3,
-kept for `fmt`, first). Nothing is left in the repository: the launchers, the CLI configuration and
+kept for `fmt`, first). Nothing is left in the repository: the providers' sockets, an empty CLI configuration and
 Terraform's data directory (TF_DATA_DIR, otherwise `<dir>/.terraform`) live in a temporary folder, removed
 afterwards. Online, a `.terraform.lock.hcl` that init created (none was there before) is removed too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
-import shlex
 import socket
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -74,26 +73,6 @@ def registry_reachable(timeout: float = 2.0) -> bool:
         return False
 
 
-def write_overrides(workdir: Path, python: str = sys.executable) -> Path:
-    """Write one launcher per provider and a CLI configuration pointing dev_overrides at them; return its path."""
-    bin_dir = workdir / "providers"
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    lines = ["provider_installation {", "  dev_overrides {"]
-    for name in cache.PROVIDERS:
-        launcher = bin_dir / f"terraform-provider-{name}"
-        launcher.write_text(
-            "#!/bin/sh\n"
-            f"PYTHONPATH={shlex.quote(str(cache.REPO_ROOT))} "
-            f"exec {shlex.quote(python)} -m tools.tfprovider.plugin {name}\n"
-        )
-        launcher.chmod(0o755)
-        lines.append(f'    "hashicorp/{name}" = "{bin_dir}"')
-    lines += ["  }", "  direct {}", "}", ""]
-    config = workdir / "terraformrc"
-    config.write_text("\n".join(lines))
-    return config
-
-
 def _terraform(
     terraform: str, args: list[str], directory: Path, env: dict[str, str], capture: bool
 ) -> subprocess.CompletedProcess[str]:
@@ -122,7 +101,7 @@ def run(
     directory = Path(directory).resolve()
     if online is None:
         online = registry_reachable()
-    with tempfile.TemporaryDirectory(prefix="tfprovider-") as temporary:
+    with tempfile.TemporaryDirectory(prefix="tfprovider-") as temporary, contextlib.ExitStack() as providers:
         workdir = Path(temporary)
         env = {
             **os.environ,
@@ -137,9 +116,15 @@ def run(
             if online:
                 prepare = ["init", "-backend=false", "-input=false"]
             else:
+                from tools.tfprovider import plugin  # gRPC: only offline
+
                 for name in cache.PROVIDERS:
                     cache.ensure_cached(name)
-                env["TF_CLI_CONFIG_FILE"] = str(write_overrides(workdir))
+                env["TF_REATTACH_PROVIDERS"] = json.dumps(providers.enter_context(plugin.serving(workdir)))
+                # The machine's CLI configuration (provider installation, plugin cache) has no say here.
+                config = workdir / "terraformrc"
+                config.write_text("")
+                env["TF_CLI_CONFIG_FILE"] = str(config)
                 prepare = ["get"]
             prepare += [arg for arg in args if arg.startswith("-test-directory=")]
             prepared = _terraform(terraform, prepare, directory, env, capture)
