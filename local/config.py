@@ -11,7 +11,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from local import sms_countries
-from local.appsync.auth import FUNCTIONS_ACCESS_KEY_ID, FUNCTIONS_ROLE_SESSIONS, Authorizer
+from local.appsync.auth import (
+    FUNCTIONS_ACCESS_KEY_ID,
+    FUNCTIONS_ROLE_SESSIONS,
+    Authorizer,
+)
 from local.manifest import Manifest, StorageContract
 
 logger = logging.getLogger(__name__)

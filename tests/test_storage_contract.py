@@ -15,8 +15,8 @@ from graphql import GraphQLEnumType
 
 from local.appsync.auth import FUNCTIONS_ROLE_ARN, FUNCTIONS_ROLE_SESSIONS
 from local.appsync.datasources import load_lambda_module
-from local.config import Settings
 from local.appsync.host import load_schema
+from local.config import Settings
 from local.manifest import Manifest, StorageContract, load_manifest
 from tests.conftest import REPO_ROOT
 

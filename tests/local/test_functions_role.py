@@ -10,7 +10,16 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from local.appsync.auth import AWS_IAM, FUNCTIONS_ROLE_ARN, Authorizer, Caller, Refusal, SigV4Principals, SigV4Verifier, functions_credentials
+from local.appsync.auth import (
+    AWS_IAM,
+    FUNCTIONS_ROLE_ARN,
+    Authorizer,
+    Caller,
+    Refusal,
+    SigV4Principals,
+    SigV4Verifier,
+    functions_credentials,
+)
 
 URL = "http://127.0.0.1:4000/graphql"
 AUTHORIZER = Authorizer("api-key", "LOCALDEVACCESSKEY", "local-dev-secret", "eu-central-1", function_credentials=("local", "local"))

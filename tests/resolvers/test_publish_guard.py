@@ -12,7 +12,12 @@ import pytest
 
 from local.appsync.datasources import NoneDataSource
 from local.appsync.js_engine import JsEngine
-from local.appsync.pipeline import FieldError, FieldResult, PipelineExecutor, RequestInfo
+from local.appsync.pipeline import (
+    FieldError,
+    FieldResult,
+    PipelineExecutor,
+    RequestInfo,
+)
 from local.manifest import Manifest
 
 FIELD = "Mutation.publishMessageEvent"
