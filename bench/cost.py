@@ -1,10 +1,11 @@
-"""What a million emails cost in AWS, besides SES's own fee, and a million webhook deliveries: the arithmetic
-behind docs/cost.md.
+"""What a million emails cost in AWS, besides SES's own fee, a million webhook deliveries, and the event feed and the
+subscriptions a million status changes feed: the arithmetic behind docs/cost.md.
 
     python -m bench.cost
 
 The usage per message comes from the measured results (bench/results/dynamodb_cost.json: capacity units;
-warm_invoke.json: log bytes; webhooks.json: what a delivery queues, reads, writes, logs and sends); the prices and the few things no benchmark here can measure (billed Lambda
+warm_invoke.json: log bytes; webhooks.json: what a delivery queues, reads, writes, logs and sends; event_feed.json: a
+stored event's size and its real-time update's); the prices and the few things no benchmark here can measure (billed Lambda
 durations, the cold-start share, the trace rate) are the stated inputs below. tests/bench/test_cost.py checks
 that docs/cost.md shows exactly these lines.
 """
@@ -32,6 +33,10 @@ PRICE: dict[str, float] = {
     "kms_per_10k_requests": 0.03,
     "sqs_per_million_requests": 0.40,
     "data_transfer_out_per_gb": 0.09,
+    "appsync_per_million_realtime_updates": 2.00,  # each update metered in 5 KB increments
+    "appsync_per_million_connection_minutes": 0.08,
+    "dynamodb_storage_per_gb_month": 0.25,
+    "dynamodb_pitr_per_gb_month": 0.20,
     # Provisioned capacity, for the options below: per capacity unit-hour.
     "dynamodb_per_wcu_hour": 0.00065,
     "dynamodb_per_rcu_hour": 0.00013,
@@ -223,6 +228,198 @@ def per_million_webhook_events(webhooks: dict[str, Any] | None = None, assumptio
     ]
 
 
+# The event feed and the subscriptions: what no benchmark here can measure without AWS.
+EVENT_ASSUMPTION = {
+    # Each write to a message is a record of the table's stream that the mapping's filter passes (message keys): for an
+    # email, the PENDING record (no event), its outcome (ACCEPTED), the provider's report (DELIVERED), and TTL's
+    # deletion at the end of its retention (no event).
+    "records_per_email": 4,
+    "events_per_email": 2,
+    # terraform/events.tf: batch_size 25 (var.event_publisher), no batching window, one batch per shard at a time.
+    # Lambda polls the shard 4 times a second and hands over what it holds: a million emails a month from one key
+    # (about 23 a minute) come a change at a time, so a batch of one record (the most invocations; 25 under load).
+    "records_per_batch": 1,
+    "event_billed_seconds": 0.025,  # a record with an event: its conditional PutItem and the endpoints Query, warm
+    "quiet_record_billed_seconds": 0.002,  # a record that changes no status, read and dropped
+    "publisher_memory_gb": 0.25,  # terraform/events.tf: memory_mb = 256
+    # The publisher reads a client and mode's subscriber marker at most once per SUBSCRIBERS_CACHE_SECONDS
+    # (handlers/clients/publisher.py) in a warm instance: one client and mode, one shard, one instance here.
+    "client_modes": 1,
+    "subscribers_cache_seconds": 5,
+    # Its one line per invocation with events ("stream records processed"): printed through Powertools with a
+    # Lambda context and the tally it is 466 bytes; the X-Ray trace id Lambda's environment adds makes about 520.
+    "log_bytes_per_invocation": 520,
+    "log_event_overhead_bytes": 26,
+    "item_overhead_bytes": 100,  # what DynamoDB adds to each item's stored size
+    # Subscriptions: how many subscribers get each event, how long the publication waits for AppSync, how long a
+    # subscriber stays connected (one connection all month, 730 hours) and how often it reconnects (AppSync closes
+    # a connection after 24 hours: each reconnection is a connect and a subscription start, and a marker write).
+    "subscribers": 1,
+    "publish_billed_seconds": 0.040,
+    "connection_minutes_per_subscriber": 730 * 60,
+    "reconnections_per_subscriber": 30,
+    "update_increment_bytes": 5 * 1024,
+}
+
+
+def marker_reads(events: float, assumption: dict[str, float] = EVENT_ASSUMPTION) -> float:
+    """The subscriber marker's reads in a month of `events`: once per client and mode per cache period, at most once per event."""
+    a = assumption
+    return min(events, a["client_modes"] * ASSUMPTION["month_seconds"] / a["subscribers_cache_seconds"])
+
+
+def event_feed(events: float = MILLION, feed: dict[str, Any] | None = None, assumption: dict[str, float] = EVENT_ASSUMPTION) -> list[Line]:
+    """A month of `events` status changes (email's, one per record that has one) stored by the publisher, without
+    subscribers or webhooks: the stream's records, the publisher's runs, its reads and write, its logs."""
+    sizes = (feed or _load("event_feed"))["sizes"]
+    a, p = assumption, PRICE
+    records = events * a["records_per_email"] / a["events_per_email"]
+    quiet = records - events
+    invocations = records / a["records_per_batch"]
+    with_events = events / a["records_per_batch"]
+    cold = ASSUMPTION["cold_start_share"] * invocations
+    gbs = (events * a["event_billed_seconds"] + quiet * a["quiet_record_billed_seconds"] + cold * ASSUMPTION["init_billed_seconds"]) * a["publisher_memory_gb"]
+    markers = marker_reads(events, a)
+    log_bytes = a["log_bytes_per_invocation"] + a["log_event_overhead_bytes"]
+    log_gb = with_events * log_bytes / GB
+
+    def count(value: float) -> str:
+        return f"{value / MILLION:g}M" if value >= MILLION else f"{value:,.0f}"
+
+    return [
+        Line("DynamoDB Streams reads by the publisher's mapping", f"{count(records)} records ({a['records_per_email']:g} per email, {a['events_per_email']:g} of them events): free for Lambda", 0.0),
+        Line("Lambda requests (the publisher, one per batch)", f"{count(invocations)} × ${p['lambda_per_million_requests']:.2f} / 1M", invocations * p["lambda_per_million_requests"] / MILLION),
+        Line(
+            "Lambda publisher duration + INIT (arm64)",
+            f"({count(events)} × {a['event_billed_seconds']} s + {count(quiet)} × {a['quiet_record_billed_seconds']} s + {cold:,.0f} × {ASSUMPTION['init_billed_seconds']} s) × {a['publisher_memory_gb']} GB = {gbs:,.0f} GB-s",
+            gbs * p["lambda_arm64_per_gb_second"],
+        ),
+        Line(
+            f"DynamoDB writes (the event's conditional put, {sizes['event_item_bytes']} B)",
+            f"{sizes['event_write_units']} WRU × {count(events)} × ${p['dynamodb_per_million_wru']:.3g} / 1M",
+            sizes["event_write_units"] * events * p["dynamodb_per_million_wru"] / MILLION,
+        ),
+        Line(
+            "DynamoDB reads (the subscriber marker, at most once per client and mode every 5 s)",
+            f"{markers:,.0f} × 0.5 RRU × ${p['dynamodb_per_million_rru']:.3g} / 1M",
+            markers * 0.5 * p["dynamodb_per_million_rru"] / MILLION,
+        ),
+        Line(
+            "DynamoDB reads (the client's webhook endpoints, once per batch with events)",
+            f"{count(with_events)} × 0.5 RRU × ${p['dynamodb_per_million_rru']:.3g} / 1M",
+            with_events * 0.5 * p["dynamodb_per_million_rru"] / MILLION,
+        ),
+        Line("KMS (Lambda environment decrypt at each cold start)", f"{cold:,.0f} requests × ${p['kms_per_10k_requests']} / 10,000", cold * p["kms_per_10k_requests"] / 10_000),
+        Line(
+            "CloudWatch Logs (one line per invocation with events)",
+            f"{log_bytes:.0f} B × {count(with_events)} = {log_gb:.2f} GB × ${p['logs_per_gb']:.2f}",
+            log_gb * p["logs_per_gb"],
+        ),
+    ]
+
+
+def event_feed_storage(feed: dict[str, Any] | None = None, assumption: dict[str, float] = EVENT_ASSUMPTION) -> str:
+    """What a million emails' events cost a month while kept (they expire with their message)."""
+    sizes = (feed or _load("event_feed"))["sizes"]
+    a, p = assumption, PRICE
+    stored = sizes["event_item_bytes"] + a["item_overhead_bytes"]
+    gb = a["events_per_email"] * MILLION * stored / GB
+    per_gb = p["dynamodb_storage_per_gb_month"] + p["dynamodb_pitr_per_gb_month"]
+    return (
+        f"Kept, a million emails' events take {a['events_per_email']:g}M × ({sizes['event_item_bytes']} + {a['item_overhead_bytes']:g}) B = {gb:.2f} GB: "
+        f"× (${p['dynamodb_storage_per_gb_month']:.2f} storage + ${p['dynamodb_pitr_per_gb_month']:.2f} PITR) = **${gb * per_gb:.2f} a month** while their messages are kept "
+        "(TTL deletes them with their message, at no charge)."
+    )
+
+
+def subscriptions(events: float = MILLION, feed: dict[str, Any] | None = None, assumption: dict[str, float] = EVENT_ASSUMPTION) -> list[Line]:
+    """What a month of `events` costs on top of the feed when their client and mode has live subscribers: the
+    publishing mutation (once per event, whatever the number of subscribers) and one update per subscriber."""
+    sizes = (feed or _load("event_feed"))["sizes"]
+    a, p = assumption, PRICE
+    increments = max(1, -(-sizes["update_bytes"] // int(a["update_increment_bytes"])))
+    updates = events * a["subscribers"] * increments
+    gbs = events * a["publish_billed_seconds"] * a["publisher_memory_gb"]
+    out_gb = events * a["subscribers"] * sizes["update_bytes"] / GB
+    traces = ASSUMPTION["traced_share"] * events
+
+    def count(value: float) -> str:
+        return f"{value / MILLION:g}M"
+
+    return [
+        Line("AppSync (publishMessageEvent, IAM-signed by the publisher)", f"{count(events)} × ${p['appsync_per_million']:.2f} / 1M", events * p["appsync_per_million"] / MILLION),
+        Line("WAF requests (the publication passes the API's web ACL)", f"{count(events)} × ${p['waf_per_million_requests']:.2f} / 1M", events * p["waf_per_million_requests"] * ASSUMPTION["waf"] / MILLION),
+        Line(
+            f"AppSync real-time updates ({sizes['update_bytes']} B each: {increments} × 5 KB)",
+            f"{count(events)} × {a['subscribers']:g} subscriber{'s' if a['subscribers'] != 1 else ''} × {increments} × ${p['appsync_per_million_realtime_updates']:.2f} / 1M",
+            updates * p["appsync_per_million_realtime_updates"] / MILLION,
+        ),
+        Line(
+            "Lambda publisher duration (the signed POST, arm64)",
+            f"{count(events)} × {a['publish_billed_seconds']} s × {a['publisher_memory_gb']} GB = {gbs:,.0f} GB-s",
+            gbs * p["lambda_arm64_per_gb_second"],
+        ),
+        Line("X-Ray (the API's sampling rule)", f"{traces:,.0f} traces × ${p['xray_per_million_traces']:.2f} / 1M", traces * p["xray_per_million_traces"] / MILLION),
+        Line(
+            "Data transfer out (the updates)",
+            f"{sizes['update_bytes']} B × {count(events * a['subscribers'])} = {out_gb:.2f} GB × ${p['data_transfer_out_per_gb']:.2f}",
+            out_gb * p["data_transfer_out_per_gb"],
+        ),
+    ]
+
+
+def subscriber_month(assumption: dict[str, float] = EVENT_ASSUMPTION) -> str:
+    """A subscriber's own cost a month, whatever the traffic: its connection, its daily reconnection and marker write."""
+    a, p = assumption, PRICE
+    minutes = a["connection_minutes_per_subscriber"]
+    connection = minutes * p["appsync_per_million_connection_minutes"] / MILLION
+    reconnecting = a["reconnections_per_subscriber"] * (2 * p["appsync_per_million_realtime_updates"] + p["dynamodb_per_million_wru"]) / MILLION
+    return (
+        f"A subscriber connected all month: {minutes:,.0f} connection-minutes × ${p['appsync_per_million_connection_minutes']:.2f} / 1M = ${connection:.4f}, "
+        f"and {a['reconnections_per_subscriber']:g} reconnections (a connect and a subscription start, each a real-time operation at ${p['appsync_per_million_realtime_updates']:.2f} / 1M, "
+        f"and a marker write of 1 WRU) = ${reconnecting:.6f}: **${connection + reconnecting:.4f} a month per subscriber**."
+    )
+
+
+SUBSCRIPTION_SENSITIVITY: list[tuple[str, dict[str, float]]] = [
+    ("1 subscriber", {}),
+    ("10 subscribers (each gets every event)", {"subscribers": 10}),
+]
+
+
+def subscription_sensitivity() -> str:
+    feed = _load("event_feed")
+    rows = ["| subscribers of the client and mode | per 1M events $ | per 1M emails $ |", "|---|---|---|"]
+    for label, overrides in SUBSCRIPTION_SENSITIVITY:
+        assumption = {**EVENT_ASSUMPTION, **overrides}
+        per_events = total(subscriptions(MILLION, feed, assumption))
+        per_emails = total(subscriptions(assumption["events_per_email"] * MILLION, feed, assumption))
+        rows.append(f"| {label} | {per_events:.2f} | {per_emails:.2f} |")
+    return "\n".join(rows)
+
+
+EVENT_FEED_SENSITIVITY: list[tuple[str, dict[str, float]]] = [
+    ("a batch holds an email's PENDING and its outcome (2 records)", {"records_per_batch": 2}),
+    ("busy: full batches of 25 records", {"records_per_batch": 25}),
+    ("an event bills 50 ms, not 25", {"event_billed_seconds": 0.050}),
+]
+
+
+def event_feed_sensitivity() -> str:
+    feed = _load("event_feed")
+    rows = ["| if | per 1M events $ | per 1M emails $ |", "|---|---|---|"]
+    for label, overrides in EVENT_FEED_SENSITIVITY:
+        assumption = {**EVENT_ASSUMPTION, **overrides}
+        per_events = total(event_feed(MILLION, feed, assumption))
+        per_emails = total(event_feed(assumption["events_per_email"] * MILLION, feed, assumption))
+        rows.append(f"| {label} | {per_events:.2f} | {per_emails:.2f} |")
+    return "\n".join(rows)
+
+
+def event_feed_per_million_emails() -> list[Line]:
+    return event_feed(EVENT_ASSUMPTION["events_per_email"] * MILLION)
+
+
 # What the total becomes when one assumption is otherwise.
 SENSITIVITY: list[tuple[str, dict[str, float]]] = [
     ("the delivery function bills 50 ms, not 80", {"delivery_billed_seconds": 0.050}),
@@ -277,11 +474,20 @@ def sensitivity() -> str:
     return "\n".join(rows)
 
 
+def verdict(spent: float) -> str:
+    return f"under it by ${TARGET - spent:.2f}" if spent <= TARGET else f"**over it by ${spent - TARGET:.2f}**"
+
+
 def target() -> str:
-    """The total against the target, in one sentence."""
-    spent = total(per_million_emails())
-    verdict = f"under it by ${TARGET - spent:.2f}" if spent <= TARGET else f"**over it by ${spent - TARGET:.2f}**"
-    return f"The stack adds **${spent:.2f}** per million emails; the target is ${TARGET:.2f} (a tenth of SES's ${SES_PER_MILLION:.0f}): {verdict}."
+    """The total against the target, without and with the event feed every email's status changes feed."""
+    # Each figure as shown, so that the sum reads right.
+    spent = round(total(per_million_emails()), 2)
+    feed = round(total(event_feed_per_million_emails()), 2)
+    return (
+        f"The stack adds **${spent:.2f}** per million emails on the sending path; the target is ${TARGET:.2f} (a tenth of SES's ${SES_PER_MILLION:.0f}): {verdict(spent)}. "
+        f"The event feed, which stores every status change, adds ${feed:.2f} on top ([below](#per-1-million-status-events-the-event-feed)): "
+        f"**${spent + feed:.2f}** per million emails in all, {verdict(spent + feed)}."
+    )
 
 
 # How many keys send the million emails (each all month), for the authorizer's share.
@@ -338,6 +544,20 @@ def webhook_sensitivity() -> str:
 
 if __name__ == "__main__":
     print(table(per_million_emails()))
+    print()
+    print(table(event_feed()))
+    print()
+    print(table(event_feed_per_million_emails()))
+    print()
+    print(event_feed_sensitivity())
+    print()
+    print(event_feed_storage())
+    print()
+    print(table(subscriptions()))
+    print()
+    print(subscription_sensitivity())
+    print()
+    print(subscriber_month())
     print()
     print(target())
     print()

@@ -25,7 +25,7 @@ from gql.transport.appsync_auth import AppSyncApiKeyAuthentication
 from gql.transport.appsync_websockets import AppSyncWebsocketsTransport
 
 from bench.stats import percentile
-from local.config import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
+from local.appsync.auth import functions_credentials
 from local.launcher import LocalStackProcess, running_stack
 from local.manifest import load_manifest
 
@@ -52,7 +52,8 @@ def _event(number: int) -> dict[str, Any]:
 def _publish(stack: LocalStackProcess, number: int) -> None:
     body = json.dumps({"query": PUBLISH, "variables": {"event": _event(number)}})
     request = AWSRequest(method="POST", url=stack.graphql_url, data=body, headers={"content-type": "application/json"})
-    SigV4Auth(Credentials(LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY), "appsync", "eu-central-1").add_auth(request)
+    # As the event publisher signs it: the functions' role is the one principal the API lets publish.
+    SigV4Auth(Credentials(*functions_credentials(stack.secret_access_key)), "appsync", "eu-central-1").add_auth(request)
     with urllib.request.urlopen(urllib.request.Request(stack.graphql_url, body.encode(), dict(request.headers)), timeout=TIMEOUT_SECONDS) as reply:
         answer = json.loads(reply.read())
     if answer.get("errors"):

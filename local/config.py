@@ -11,7 +11,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from local import sms_countries
-from local.appsync.auth import Authorizer
+from local.appsync.auth import (
+    FUNCTIONS_ACCESS_KEY_ID,
+    FUNCTIONS_ROLE_SESSIONS,
+    Authorizer,
+)
 from local.manifest import Manifest, StorageContract
 
 logger = logging.getLogger(__name__)
@@ -125,6 +129,8 @@ class Settings:
             raise ValueError("WEBHOOK_RETRY_SCHEDULE_SECONDS must list whole numbers of seconds (0 to 43200), comma-separated, e.g. 0,1,2")
         if not all(port.isdigit() and 1 <= int(port) <= 65535 for port in _split(self.webhook_allowed_ports)):
             raise ValueError("WEBHOOK_ALLOWED_PORTS must list TCP ports (1 to 65535), comma-separated, e.g. 8443")
+        if self.access_key_id == FUNCTIONS_ACCESS_KEY_ID:
+            raise ValueError(f"AWS_ACCESS_KEY_ID must not be {FUNCTIONS_ACCESS_KEY_ID}, the access key id the stack's functions sign with")
         mapping = json.loads(self.iam_clients)
         if not isinstance(mapping, dict) or not all(isinstance(value, str) for value in mapping.values()):
             raise ValueError('IAM_CLIENTS must be a JSON object of IAM ARNs to client ids, e.g. {"arn:aws:iam::000000000000:user/local": "local"}')
@@ -195,6 +201,9 @@ class Settings:
                 "keyMaxDays": self.client_key_max_days,
             },
             "iamClients": iam_principal_prefixes(json.loads(self.iam_clients)),
+            # The one principal publishMessageEvent accepts (authorizePublisher.js): the functions' role, which the
+            # event publisher signs with, as Terraform names the publisher's role.
+            "eventPublisher": FUNCTIONS_ROLE_SESSIONS,
         }
 
     @property

@@ -5,7 +5,8 @@
 #     -> the publisher (graphql/manifest.json: the eventHandlers entry with the trigger tableStream)
 #          -> the caller's feed, EVENT#<clientId>#<mode> (Query.messageEvents)
 #          -> the webhook delivery queue (webhooks.tf), one delivery per endpoint that wants the status
-#          -> publishMessageEvent on the API (IAM, SigV4), when the client and mode has a live subscriber
+#          -> publishMessageEvent on the API (IAM, SigV4), when the client and mode has a live subscriber; the
+#             resolver accepts this role's sessions alone (event_publisher_principal, in the config item)
 #   a change that still fails after its retries -> its place in the stream, on the dead-letter queue
 #
 # The publisher reports the changes of a batch it failed on (ReportBatchItemFailures), and the mapping retries
@@ -22,6 +23,13 @@ locals {
   }
   # The one field the publisher calls, as IAM names it (appsync:GraphQL on <API ARN>/types/<type>/fields/<field>).
   publish_field = { type = "Mutation", name = "publishMessageEvent" }
+  # The field's one caller, as the resolver matches it (graphql/functions/authorizePublisher.js reads it from the
+  # CONFIG/DELIVERY item, main.tf): the prefix of the publisher role's sessions' ARNs. Any other principal allowed
+  # appsync:GraphQL on the API (an operator, a backend in iam_clients) is refused, so none can push forged events
+  # to another client's subscribers. Null without a publisher: then no caller may publish.
+  event_publisher_principal = one([
+    for name in local.event_publishers : "arn:${local.partition}:sts::${local.account_id}:assumed-role/${module.event_publisher[name].role_name}/"
+  ])
   # Each publication waits at most this long for AppSync (handlers/clients/publisher.py: PUBLISH_TIMEOUT_SECONDS;
   # tests/terraform/test_events_contract.py pins the copy). The changes of a batch are handled one after another,
   # so the function's timeout leaves room for every one of them to wait that long.

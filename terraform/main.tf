@@ -190,7 +190,8 @@ check "sms_allowed_prefixes_deprecated" {
 # The settings the resolvers and the operators' function read (graphql/functions/identifyCaller.js reads the
 # whole CONFIG partition). iamClients: each IAM principal that acts as a client, as identifyCaller.js matches a
 # caller's ARN: a role as the prefix of its sessions' ARNs (arn:<partition>:sts::<account>:assumed-role/<name>/,
-# without the role's path), a user as it is.
+# without the role's path), a user as it is. eventPublisher: the one principal that may call publishMessageEvent
+# (events.tf: event_publisher_principal).
 locals {
   iam_client_principals = {
     for arn, client in var.iam_clients : replace(arn, "/^(arn:[^:]+):iam::([0-9]{12}):role/(?:.*/)?([^/]+)$/", "$1:sts::$2:assumed-role/$3/") => client
@@ -205,7 +206,7 @@ resource "aws_dynamodb_table_item" "delivery_config" {
   table_name = module.messages_table.name
   hash_key   = local.messages_table.partitionKey
   range_key  = local.messages_table.sortKey
-  item = jsonencode({
+  item = jsonencode(merge({
     (local.messages_table.partitionKey) = { S = local.config_item.PK }
     (local.messages_table.sortKey)      = { S = local.config_item.SK }
     defaultEmailFrom                    = { S = var.default_email_from }
@@ -225,7 +226,9 @@ resource "aws_dynamodb_table_item" "delivery_config" {
       keyMaxDays    = { N = tostring(var.client_defaults.key_max_days) }
     } }
     iamClients = { M = { for principal, client in local.iam_client_principals : principal => { S = client } } }
-  })
+    }, local.event_publisher_principal == null ? {} : {
+    eventPublisher = { S = local.event_publisher_principal }
+  }))
 }
 
 # The countries SMS may go to, with the numbering of their calling codes: tens of KB, in an item of its own that only

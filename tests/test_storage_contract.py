@@ -13,8 +13,10 @@ import re
 import pytest
 from graphql import GraphQLEnumType
 
+from local.appsync.auth import FUNCTIONS_ROLE_ARN, FUNCTIONS_ROLE_SESSIONS
 from local.appsync.datasources import load_lambda_module
 from local.appsync.host import load_schema
+from local.config import Settings
 from local.manifest import Manifest, StorageContract, load_manifest
 from tests.conftest import REPO_ROOT
 
@@ -25,6 +27,8 @@ PINNED_CONSTANTS = {
     ("graphql/functions/identifyCaller.js", "CHANNELS_SK"): ("channelsItem", "SK"),
     ("graphql/functions/identifyCaller.js", "SCOPE_PREFIX"): ("keyPrefixes", "scope"),
     ("graphql/functions/identifyCaller.js", "DEFAULT_CLIENT_ID"): ("clients", "defaultClientId"),
+    ("graphql/functions/authorizePublisher.js", "CONFIG_PK"): ("configItem", "PK"),
+    ("graphql/functions/authorizePublisher.js", "CONFIG_SK"): ("configItem", "SK"),
     ("graphql/functions/validateInput.js", "MESSAGE_PREFIX"): ("keyPrefixes", "message"),
     ("graphql/functions/validateInput.js", "SENDER_PREFIX"): ("keyPrefixes", "sender"),
     ("graphql/functions/loadClient.js", "CLIENTS_PK"): ("clientsItem", "PK"),
@@ -160,6 +164,16 @@ def test_no_contract_value_is_written_out_anywhere_but_in_a_pinned_constant(stor
                     stray.append(f"{path}:{number}: {line.strip()}")
     # THEN each appears only as a pinned constant (everything else reads the manifest or uses those constants)
     assert stray == []
+
+
+def test_the_config_items_publisher_attribute_is_the_one_terraform_and_the_local_stack_write() -> None:
+    # GIVEN the attribute publishMessageEvent's guard reads from CONFIG/DELIVERY
+    attribute = _declared("graphql/functions/authorizePublisher.js", "PUBLISHER_ATTRIBUTE")
+    # THEN the local stack writes it, naming the role its functions sign as (a prefix: it ends in a slash),
+    assert Settings().delivery_config[attribute] == FUNCTIONS_ROLE_SESSIONS and FUNCTIONS_ROLE_ARN.startswith(FUNCTIONS_ROLE_SESSIONS)
+    # AND Terraform writes it into the same item (its value is asserted on the plan: terraform/tests/stack.tftest.hcl)
+    item = re.search(r'resource "aws_dynamodb_table_item" "delivery_config" \{.*?\n\}', (REPO_ROOT / "terraform/main.tf").read_text(), re.DOTALL)
+    assert item is not None and re.search(rf"^\s*{attribute} = \{{ S = local\.event_publisher_principal \}}$", item.group(0), re.MULTILINE)
 
 
 def test_the_status_ranking_covers_exactly_the_schemas_delivery_statuses(manifest: Manifest, storage: StorageContract) -> None:

@@ -30,8 +30,14 @@ SIGV4 = "AWS4-HMAC-SHA256"
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 _AUTHORIZATION = re.compile(r"AWS4-HMAC-SHA256 Credential=(?P<credential>[^,\s]+),\s*SignedHeaders=(?P<signed>[^,\s]+),\s*Signature=(?P<signature>[0-9a-f]{64})")
 LOCAL_ACCOUNT_ID = "000000000000"
-# The identity of a request the stack's functions sign, as AppSync gives an assumed role's.
-FUNCTIONS_ROLE_ARN = f"arn:aws:sts::{LOCAL_ACCOUNT_ID}:assumed-role/local-functions/local"
+# The identity of a request the stack's functions sign, as AppSync gives an assumed role's session: the prefix
+# names the role (what the CONFIG/DELIVERY item's eventPublisher holds, as Terraform writes the publisher's), the
+# rest the session.
+FUNCTIONS_ROLE_SESSIONS = f"arn:aws:sts::{LOCAL_ACCOUNT_ID}:assumed-role/local-functions/"
+FUNCTIONS_ROLE_ARN = f"{FUNCTIONS_ROLE_SESSIONS}local"
+# The access key id the stack's functions sign with (their role's, as a Lambda function's in AWS, never the
+# operators' user's): the API then knows the event publisher from an operator.
+FUNCTIONS_ACCESS_KEY_ID = "LOCALFUNCTIONSKEY"
 CONTENT_SHA256 = "x-amz-content-sha256"
 SIGNATURE_MISMATCH = (
     "The request signature we calculated does not match the signature you provided. "
@@ -128,6 +134,25 @@ class SigV4Verifier:
         request.context["payload_signing_enabled"] = True
         canonical = signer.canonical_request(request)
         return signer.signature(signer.string_to_sign(request, canonical), request)
+
+
+def functions_credentials(secret_access_key: str) -> tuple[str, str]:
+    """The stack's functions' access key id and secret, derived from the stack's own secret: whoever may use the
+    emulated account (and so could write anything the functions write) can sign as them, no one else."""
+    return FUNCTIONS_ACCESS_KEY_ID, hmac.new(secret_access_key.encode(), b"local-functions", hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class SigV4Principals:
+    """Several principals' credentials (the stack's, and its functions'): a request is verified against those
+    whose access key id it names, and refused as AWS refuses an unknown key otherwise."""
+
+    verifiers: tuple[SigV4Verifier, ...]
+
+    def verify(self, method: str, url: str, headers: dict[str, str], body: bytes) -> Caller | Refusal:
+        authorization = headers.get("authorization", "")
+        named = next((verifier for verifier in self.verifiers if f"Credential={verifier.access_key_id}/" in authorization), self.verifiers[0])
+        return named.verify(method, url, headers, body)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from moto.moto_server.werkzeug_app import (
 from moto.server import MotoRequestHandler, ThreadedMotoServer
 from werkzeug.serving import make_server
 
-from local.appsync.auth import SigV4Verifier
+from local.appsync.auth import SigV4Principals, SigV4Verifier, functions_credentials
 from local.aws.guard import guarded
 from local.config import Settings
 from local.manifest import Manifest
@@ -38,7 +38,7 @@ class GuardedMotoServer(ThreadedMotoServer):
     """moto's threaded server on a free loopback port, its application behind the guard. (It overrides the
     one method of moto 5.2's ThreadedMotoServer that builds the application.)"""
 
-    def __init__(self, verifier: SigV4Verifier) -> None:
+    def __init__(self, verifier: SigV4Verifier | SigV4Principals) -> None:
         super().__init__(ip_address="127.0.0.1", port=0, verbose=False)
         self._verifier = verifier
 
@@ -376,14 +376,20 @@ class MotoQueueWaiter:
 
 
 def start_moto(settings: Settings) -> EmulatedAws:
-    """Start moto on a free loopback port, open only to the stack's credentials, and point every boto3 client of
-    this process at it, signing with those credentials."""
+    """Start moto on a free loopback port, open only to the stack's credentials and its functions', and point
+    every boto3 client of this process at it, signing with the functions' credentials."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = GuardedMotoServer(SigV4Verifier(settings.access_key_id, settings.secret_access_key))
+    functions_key_id, functions_secret = functions_credentials(settings.secret_access_key)
+    server = GuardedMotoServer(
+        SigV4Principals((SigV4Verifier(settings.access_key_id, settings.secret_access_key), SigV4Verifier(functions_key_id, functions_secret)))
+    )
     server.start()
     host, port = server.get_host_and_port()
     endpoint_url = f"http://{host}:{port}"
-    os.environ.update(AWS_ACCESS_KEY_ID=settings.access_key_id, AWS_SECRET_ACCESS_KEY=settings.secret_access_key)
+    # This process's clients are the functions' (the handlers run in it): they sign with the functions' role's
+    # credentials, as a Lambda function signs with its role's, so the API tells the event publisher's calls from
+    # an operator's (local/appsync/auth.py).
+    os.environ.update(AWS_ACCESS_KEY_ID=functions_key_id, AWS_SECRET_ACCESS_KEY=functions_secret)
     os.environ.pop("AWS_SESSION_TOKEN", None)
     os.environ["AWS_ENDPOINT_URL"] = endpoint_url
     return EmulatedAws(server=server, endpoint_url=endpoint_url)

@@ -1,8 +1,9 @@
 """What stands in front of the emulated AWS account (moto's server): the same two gates as the stack's own
 endpoint. A request must name a loopback host (a DNS-rebinding page reaches the port under its own name), and
 carry a SigV4 signature by the stack's credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; the local
-defaults otherwise) that verifies over the body received. The stack's own clients sign with those credentials;
-so does a developer's `aws --endpoint-url ...` with the credentials the banner prints. moto itself checks
+defaults otherwise) or by its functions' (derived from them) that verifies over the body received. The stack's
+own clients sign with its functions' credentials; a developer's `aws --endpoint-url ...` with the credentials the
+banner prints. moto itself checks
 nothing: without this, anything that reached its port could read and write the account.
 """
 
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
-from local.appsync.auth import Refusal, SigV4Verifier
+from local.appsync.auth import Refusal, SigV4Principals, SigV4Verifier
 from local.config import host_is_loopback
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -41,7 +42,7 @@ def _refuse(start_response: Callable[..., Any], refusal: Refusal) -> list[bytes]
     return [body]
 
 
-def guarded(app: WsgiApp, verifier: SigV4Verifier) -> WsgiApp:
+def guarded(app: WsgiApp, verifier: SigV4Verifier | SigV4Principals) -> WsgiApp:
     """`app` (moto's WSGI application) behind the loopback-host and signature checks."""
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

@@ -322,9 +322,16 @@ run "plan" {
         defaultLimits = { M = { emailPerDay = { N = "10000" }, smsPerDay = { N = "1000" } } }
         keyMaxDays    = { N = "365" }
       } }
-      iamClients = { M = {} }
+      iamClients     = { M = {} }
+      eventPublisher = { S = "arn:aws:sts::123456789012:assumed-role/default-messenger-message-events/" }
     }
-    error_message = "The CONFIG/DELIVERY item the resolvers read: senders as configured, the table transactions name, the client settings."
+    error_message = "The CONFIG/DELIVERY item the resolvers read: senders as configured, the table transactions name, the client settings, the one principal that may publish events."
+  }
+
+  # --- publishMessageEvent's one caller is the event publisher's role (authorizePublisher.js)
+  assert {
+    condition     = jsondecode(aws_dynamodb_table_item.delivery_config.item).eventPublisher.S == "arn:aws:sts::123456789012:assumed-role/${module.event_publisher["messageEvents"].role_name}/"
+    error_message = "The config item names the role the event publisher runs as, as the prefix of its sessions' ARNs (ending in a slash, so no role whose name starts the same matches)."
   }
 
   assert {

@@ -18,20 +18,37 @@ def shown(block: str) -> str:
     return str(found[0])
 
 
-@pytest.mark.parametrize(
-    ("block", "generate"),
-    [
-        ("per_million_emails", lambda: cost.table(cost.per_million_emails())),
-        ("target", cost.target),
-        ("authorizer_share", cost.authorizer_share),
-        ("sensitivity", cost.sensitivity),
-        ("options", cost.options),
-        ("per_million_webhook_events", lambda: cost.table(cost.per_million_webhook_events())),
-        ("webhook_sensitivity", cost.webhook_sensitivity),
-    ],
-)
+BLOCKS = {
+    "per_million_emails": lambda: cost.table(cost.per_million_emails()),
+    "target": cost.target,
+    "authorizer_share": cost.authorizer_share,
+    "sensitivity": cost.sensitivity,
+    "options": cost.options,
+    "per_million_webhook_events": lambda: cost.table(cost.per_million_webhook_events()),
+    "webhook_sensitivity": cost.webhook_sensitivity,
+    "event_feed": lambda: cost.table(cost.event_feed()),
+    "event_feed_per_million_emails": lambda: cost.table(cost.event_feed_per_million_emails()),
+    "event_feed_sensitivity": cost.event_feed_sensitivity,
+    "event_feed_storage": cost.event_feed_storage,
+    "subscriptions": lambda: cost.table(cost.subscriptions()),
+    "subscription_sensitivity": cost.subscription_sensitivity,
+    "subscriber_month": cost.subscriber_month,
+}
+
+
+@pytest.mark.parametrize(("block", "generate"), BLOCKS.items())
 def test_the_cost_page_shows_what_the_model_computes_from_the_measured_results(block: str, generate) -> None:
     assert shown(block) == generate()
+
+
+def test_every_generated_block_on_the_page_is_checked() -> None:
+    assert set(re.findall(r"<!-- bench\.cost: (\w+) -->", COST_PAGE.read_text())) == set(BLOCKS)
+
+
+def in_short() -> str:
+    found = re.search(r"^\*\*In short\.\*\*(.*?)\n\n", COST_PAGE.read_text(), re.MULTILINE | re.DOTALL)
+    assert found, "docs/cost.md should open with an In short paragraph"
+    return " ".join(found.group(1).split())
 
 
 def test_every_line_follows_the_measured_usage() -> None:
@@ -52,9 +69,27 @@ def test_the_page_says_whether_the_stack_stays_under_a_tenth_of_sess_fee() -> No
     # SES charges $100 per million emails; the target is at most $10 on top, with the stated assumptions. The page's
     # verdict is the model's (the target block above), whichever way it goes.
     spent = cost.total(cost.per_million_emails())
+    with_feed = round(spent, 2) + round(cost.total(cost.event_feed_per_million_emails()), 2)
     assert cost.TARGET == 10.00
-    assert ("under it" in cost.target()) == (spent <= cost.TARGET)
-    assert f"${spent:.2f}" in shown("target")
+    sending, feed = shown("target").split(" The event feed")
+    assert ("under it" in sending) == (spent <= cost.TARGET)
+    assert ("under it" in feed) == (with_feed <= cost.TARGET)
+    assert f"**${spent:.2f}**" in sending
+    assert f"**${with_feed:.2f}**" in feed
+
+
+def test_the_summary_says_what_the_event_feed_adds_per_million_emails_and_the_total_with_it() -> None:
+    # GIVEN the model's sending path and event feed per million emails, each as the page rounds it
+    spent = round(cost.total(cost.per_million_emails()), 2)
+    feed = round(cost.total(cost.event_feed_per_million_emails()), 2)
+    pushes = cost.total(cost.subscriptions(cost.EVENT_ASSUMPTION["events_per_email"] * 1_000_000))
+    # THEN the In short paragraph names each, and the total with the feed, and what it is over or under the target
+    summary = in_short()
+    assert f"${spent:.2f} per million emails" in summary
+    assert f"${feed:.2f} per million emails" in summary
+    assert f"${spent + feed:.2f} in all" in summary
+    assert f"${abs(spent + feed - cost.TARGET):.2f} {'over' if spent + feed > cost.TARGET else 'under'} the target" in summary
+    assert f"${pushes:.2f} more per million emails" in summary
 
 
 def test_the_authorizer_runs_once_per_key_per_cache_period_and_never_more_than_once_per_email() -> None:
@@ -92,3 +127,44 @@ def test_every_webhook_line_follows_the_measured_sizes() -> None:
     assert {name: dollars for name, dollars in after.items() if name not in ("DynamoDB writes (the attempt)", "CloudWatch Logs (one line per attempt)")} == {
         name: dollars for name, dollars in before.items() if name not in ("DynamoDB writes (the attempt)", "CloudWatch Logs (one line per attempt)")
     }
+
+
+def test_every_event_feed_line_follows_the_measured_event_size() -> None:
+    # GIVEN a stored event measured one write unit larger
+    feed = cost._load("event_feed")
+    feed["sizes"]["event_write_units"] += 1
+    # WHEN the feed is priced per million events THEN only its write rises, by a million write units
+    before = {line.component.split(" (the event")[0]: line.dollars for line in cost.event_feed()}
+    after = {line.component.split(" (the event")[0]: line.dollars for line in cost.event_feed(1_000_000, feed)}
+    assert after.pop("DynamoDB writes") - before.pop("DynamoDB writes") == pytest.approx(cost.PRICE["dynamodb_per_million_wru"])
+    assert after == before
+
+
+def test_the_event_feed_counts_every_stream_record_and_reads_the_marker_at_most_once_per_cache_period() -> None:
+    # GIVEN one record a batch WHEN a million emails (two events, four records each) are priced
+    lines = {line.component: line for line in cost.event_feed_per_million_emails()}
+    # THEN every record is an invocation, and Lambda's stream reads cost nothing
+    assert lines["Lambda requests (the publisher, one per batch)"].dollars == pytest.approx(4 * cost.PRICE["lambda_per_million_requests"])
+    assert lines["DynamoDB Streams reads by the publisher's mapping"].dollars == 0
+    # AND the marker is read once per 5 s all month (30 days), not once per event
+    assert cost.marker_reads(2_000_000) == 30 * 24 * 3600 / 5
+    assert cost.marker_reads(100) == 100
+    # AND full batches of 25 need 25 times fewer invocations
+    busy = {line.component: line.dollars for line in cost.event_feed(2_000_000, None, {**cost.EVENT_ASSUMPTION, "records_per_batch": 25})}
+    assert busy["Lambda requests (the publisher, one per batch)"] == pytest.approx(lines["Lambda requests (the publisher, one per batch)"].dollars / 25)
+
+
+def test_pushes_cost_one_mutation_per_event_and_one_update_per_subscriber_per_5_kb() -> None:
+    one = {line.component: line.dollars for line in cost.subscriptions()}
+    ten = {line.component: line.dollars for line in cost.subscriptions(1_000_000, None, {**cost.EVENT_ASSUMPTION, "subscribers": 10})}
+    updates = next(name for name in one if name.startswith("AppSync real-time updates"))
+    # GIVEN a 326-byte update: one 5 KB increment per subscriber, and the mutation once whatever the subscribers
+    assert one[updates] == pytest.approx(cost.PRICE["appsync_per_million_realtime_updates"])
+    assert ten[updates] == pytest.approx(10 * one[updates])
+    mutation = "AppSync (publishMessageEvent, IAM-signed by the publisher)"
+    assert one[mutation] == ten[mutation] == pytest.approx(cost.PRICE["appsync_per_million"])
+    # WHEN an update were measured past 5 KB THEN it would count twice
+    feed = cost._load("event_feed")
+    feed["sizes"]["update_bytes"] = 5 * 1024 + 1
+    larger = {line.component.split(" (")[0]: line.dollars for line in cost.subscriptions(1_000_000, feed)}
+    assert larger["AppSync real-time updates"] == pytest.approx(2 * cost.PRICE["appsync_per_million_realtime_updates"])

@@ -13,6 +13,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from local.appsync.auth import functions_credentials
 from local.config import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
 from local.launcher import GENEROUS_LIMITS, LocalStackProcess, Response, running_stack
 from local.manifest import load_manifest
@@ -68,6 +69,13 @@ def history(api: LocalApi, to: str, first: int = 100, key: str | None = None) ->
         after = info["endCursor"]
 
 
+def signed_as_publisher(api: LocalApi, query: str, variables: dict[str, Any] | None = None) -> Response:
+    """A GraphQL request signed as the stack's event publisher signs publishMessageEvent: with the functions'
+    role's credentials (local/appsync/auth.py), the one principal the API lets publish."""
+    key_id, secret = functions_credentials(api.secret_access_key)
+    return signed(api, query, variables, key_id=key_id, secret=secret)
+
+
 def table(api: LocalApi) -> Any:
     return boto3.resource("dynamodb", region_name="eu-central-1", endpoint_url=api.aws_endpoint, aws_access_key_id=api.access_key_id, aws_secret_access_key=api.secret_access_key).Table("local-messages")
 
@@ -89,11 +97,20 @@ def counters_of(api: LocalApi, mailbox: str) -> list[dict[str, Any]]:
     return found
 
 
-def signed(api: LocalApi, query: str, variables: dict[str, Any] | None = None, *, secret: str = LOCAL_SECRET_ACCESS_KEY, signed_at: datetime | None = None) -> Response:
-    """A GraphQL request signed with SigV4 (service appsync), as an AWS SDK signs it for AppSync."""
+def signed(
+    api: LocalApi,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    secret: str = LOCAL_SECRET_ACCESS_KEY,
+    signed_at: datetime | None = None,
+    key_id: str = LOCAL_ACCESS_KEY_ID,
+) -> Response:
+    """A GraphQL request signed with SigV4 (service appsync), as an AWS SDK signs it for AppSync; by the stack's
+    operators' user unless `key_id` and `secret` are another principal's."""
     body = json.dumps({"query": query, "variables": variables}).encode()
     request = AWSRequest(method="POST", url=api.graphql_url, data=body, headers={"content-type": "application/json"})
-    signer = SigV4Auth(Credentials(LOCAL_ACCESS_KEY_ID, secret), "appsync", "eu-central-1")
+    signer = SigV4Auth(Credentials(key_id, secret), "appsync", "eu-central-1")
     request.context["timestamp"] = (signed_at or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     request.headers["X-Amz-Date"] = request.context["timestamp"]
     signature = signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)

@@ -10,7 +10,16 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from local.appsync.auth import AWS_IAM, FUNCTIONS_ROLE_ARN, Authorizer, Caller, Refusal
+from local.appsync.auth import (
+    AWS_IAM,
+    FUNCTIONS_ROLE_ARN,
+    Authorizer,
+    Caller,
+    Refusal,
+    SigV4Principals,
+    SigV4Verifier,
+    functions_credentials,
+)
 
 URL = "http://127.0.0.1:4000/graphql"
 AUTHORIZER = Authorizer("api-key", "LOCALDEVACCESSKEY", "local-dev-secret", "eu-central-1", function_credentials=("local", "local"))
@@ -49,3 +58,23 @@ def test_without_functions_credentials_only_the_operators_user_is_known() -> Non
     headers, body = signed_by(Credentials("local", "local", "local"))
     refused = Authorizer("api-key", "LOCALDEVACCESSKEY", "local-dev-secret", "eu-central-1").authenticate("POST", URL, headers, body)
     assert isinstance(refused, Refusal) and refused.error_type == "UnrecognizedClientException"
+
+
+def test_the_functions_credentials_are_their_own_and_follow_the_stacks_secret() -> None:
+    # GIVEN the stack's secret, THEN its functions' credentials are neither the operators' nor another stack's
+    key_id, secret = functions_credentials("local-dev-secret")
+    assert key_id != "LOCALDEVACCESSKEY" and secret != "local-dev-secret"
+    assert functions_credentials("local-dev-secret") == (key_id, secret)
+    assert functions_credentials("another stack's secret")[1] != secret
+
+
+def test_the_emulated_account_takes_the_operators_and_the_functions_signatures_and_no_other() -> None:
+    # GIVEN the guard's principals: the operators' user and the functions' role
+    key_id, secret = functions_credentials("local-dev-secret")
+    principals = SigV4Principals((SigV4Verifier("LOCALDEVACCESSKEY", "local-dev-secret", "eu-central-1", "appsync"), SigV4Verifier(key_id, secret, "eu-central-1", "appsync")))
+    # WHEN each signs, THEN each is verified against its own secret
+    for credentials in (Credentials("LOCALDEVACCESSKEY", "local-dev-secret"), Credentials(key_id, secret)):
+        assert isinstance(principals.verify("POST", URL, *signed_by(credentials)), Caller)
+    # AND the functions' key id with the operators' secret, or an unknown key, is refused
+    for credentials in (Credentials(key_id, "local-dev-secret"), Credentials("someone", secret)):
+        assert isinstance(principals.verify("POST", URL, *signed_by(credentials)), Refusal)

@@ -1,5 +1,5 @@
 """A local stack for the real-time tests, and helpers: a subscriber through gql's AppSyncWebsocketsTransport (an
-unmodified third-party AppSync client), and the event publisher's signed publishMessageEvent."""
+unmodified third-party AppSync client), and publishMessageEvent signed as the event publisher signs it."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from gql.transport.appsync_websockets import AppSyncWebsocketsTransport
 
 from local.config import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
 from local.launcher import LocalStackProcess, Response, running_stack
-from tests.e2e.conftest import signed
+from tests.e2e.conftest import signed, signed_as_publisher
 
 API_KEY = "realtime-secret-key"
 REGION = "eu-central-1"
@@ -96,8 +96,8 @@ def event(client_id: str, mode: str = "LIVE", **overrides: Any) -> dict[str, Any
 
 
 def publish(api: LocalStackProcess, published: dict[str, Any]) -> Response:
-    """publishMessageEvent as the event publisher calls it: signed with SigV4."""
-    reply = signed(api, PUBLISH, {"event": published})
+    """publishMessageEvent as the event publisher calls it: signed with SigV4 by the functions' role."""
+    reply = signed_as_publisher(api, PUBLISH, {"event": published})
     assert not reply.errors, reply.errors
     return reply
 

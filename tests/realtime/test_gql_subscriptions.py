@@ -11,6 +11,7 @@ from gql.transport.exceptions import TransportQueryError, TransportServerError
 
 from local.launcher import LocalStackProcess
 from tests.e2e.conftest import items_of, signed
+from tests.e2e.test_clients import send_as
 from tests.realtime.conftest import (
     API_KEY,
     PUBLISH,
@@ -162,3 +163,27 @@ def test_only_iam_may_publish(api: LocalStackProcess) -> None:
     reply = api.graphql(PUBLISH, {"event": event("default")}, api_key=API_KEY)
     assert reply.errors[0]["errorType"] == "Unauthorized"
     assert reply.data == {"publishMessageEvent": None}
+
+
+def test_an_iam_caller_other_than_the_publisher_cannot_push_to_another_clients_subscribers(api: LocalStackProcess) -> None:
+    # GIVEN a client's subscriber (its LIVE key, through gql)
+    victim = new_client(api, "victim")
+    with subscribed(api, client_key_auth(api, victim.keys["LIVE"][1]), (victim.id, "LIVE")) as subscriber:
+        # WHEN the stack's IAM user (an operator's, and mapped to the default client) publishes a forged event of
+        # that client, with the very fields the subscriber's filter reads
+        forged = event(victim.id, senderId="forged")
+        reply = signed(api, PUBLISH, {"event": forged})
+        # THEN AppSync's Unauthorized error, and no event
+        assert reply.errors[0]["errorType"] == "Unauthorized"
+        assert reply.errors[0]["message"] == "Not Authorized to access publishMessageEvent on type Mutation"
+        assert reply.data == {"publishMessageEvent": None}
+        # AND the real event publisher's events still reach the subscriber: the client sends an email, and the
+        # publisher (the table stream's handler, signing as the functions' role) pushes its status changes
+        sent = send_as(api, victim.keys["LIVE"][1], to="success+victim@simulator.amazonses.com", body="hello", deliveryMethod="EMAIL")
+        assert not sent.errors, sent.errors
+        message_id = sent.data["sendMessage"]["id"]
+        received = subscriber.wait_for(2)
+        assert [(pushed["messageId"], pushed["status"]) for pushed in received] == [(message_id, "ACCEPTED"), (message_id, "DELIVERED")]
+    # AND the forged event never arrived (a subscriber receives events in the order they were published, so it
+    # would have come before the publisher's)
+    assert all(pushed["senderId"] != "forged" for pushed in subscriber.received)
