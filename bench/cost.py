@@ -335,7 +335,8 @@ def event_feed_storage(feed: dict[str, Any] | None = None, assumption: dict[str,
 
 def subscriptions(events: float = MILLION, feed: dict[str, Any] | None = None, assumption: dict[str, float] = EVENT_ASSUMPTION) -> list[Line]:
     """What a month of `events` costs on top of the feed when their client and mode has live subscribers: the
-    publishing mutation (once per event, whatever the number of subscribers) and one update per subscriber."""
+    publishing mutation (once per event, whatever the number of subscribers), the read that checks its caller is the
+    publisher, and one update per subscriber."""
     sizes = (feed or _load("event_feed"))["sizes"]
     a, p = assumption, PRICE
     increments = max(1, -(-sizes["update_bytes"] // int(a["update_increment_bytes"])))
@@ -349,6 +350,11 @@ def subscriptions(events: float = MILLION, feed: dict[str, Any] | None = None, a
 
     return [
         Line("AppSync (publishMessageEvent, IAM-signed by the publisher)", f"{count(events)} × ${p['appsync_per_million']:.2f} / 1M", events * p["appsync_per_million"] / MILLION),
+        Line(
+            "DynamoDB read (authorizePublisher: the publisher's name in the config item, eventually consistent)",
+            f"{count(events)} × 0.5 RRU × ${p['dynamodb_per_million_rru']:.3g} / 1M",
+            events * 0.5 * p["dynamodb_per_million_rru"] / MILLION,
+        ),
         Line("WAF requests (the publication passes the API's web ACL)", f"{count(events)} × ${p['waf_per_million_requests']:.2f} / 1M", events * p["waf_per_million_requests"] * ASSUMPTION["waf"] / MILLION),
         Line(
             f"AppSync real-time updates ({sizes['update_bytes']} B each: {increments} × 5 KB)",
