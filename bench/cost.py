@@ -230,17 +230,18 @@ def per_million_webhook_events(webhooks: dict[str, Any] | None = None, assumptio
 
 # The event feed and the subscriptions: what no benchmark here can measure without AWS.
 EVENT_ASSUMPTION = {
-    # Each write to a message is a record of the table's stream that the mapping's filter passes (message keys): for an
-    # email, the PENDING record (no event), its outcome (ACCEPTED), the provider's report (DELIVERED), and TTL's
-    # deletion at the end of its retention (no event).
-    "records_per_email": 4,
+    # The records of the table's stream that the mapping's filter passes (graphql/manifest.json: a message record's
+    # MODIFY, or a REMOVE that TTL did not make): for an email, its outcome (ACCEPTED) and the provider's report
+    # (DELIVERED). Its PENDING record (an INSERT) and TTL's deletion at the end of its retention, neither an
+    # event, are left out.
+    "records_per_email": 2,
     "events_per_email": 2,
     # terraform/events.tf: batch_size 25 (var.event_publisher), no batching window, one batch per shard at a time.
     # Lambda polls the shard 4 times a second and hands over what it holds: a million emails a month from one key
     # (about 23 a minute) come a change at a time, so a batch of one record (the most invocations; 25 under load).
     "records_per_batch": 1,
     "event_billed_seconds": 0.025,  # a record with an event: its conditional PutItem and the endpoints Query, warm
-    "quiet_record_billed_seconds": 0.002,  # a record that changes no status, read and dropped
+    "quiet_record_billed_seconds": 0.002,  # a record that changes no status, read and dropped (none passes the filter)
     "publisher_memory_gb": 0.25,  # terraform/events.tf: memory_mb = 256
     # The publisher reads a client and mode's subscriber marker at most once per SUBSCRIBERS_CACHE_SECONDS
     # (handlers/clients/publisher.py) in a warm instance: one client and mode, one shard, one instance here.
@@ -334,7 +335,8 @@ def event_feed_storage(feed: dict[str, Any] | None = None, assumption: dict[str,
 
 def subscriptions(events: float = MILLION, feed: dict[str, Any] | None = None, assumption: dict[str, float] = EVENT_ASSUMPTION) -> list[Line]:
     """What a month of `events` costs on top of the feed when their client and mode has live subscribers: the
-    publishing mutation (once per event, whatever the number of subscribers) and one update per subscriber."""
+    publishing mutation (once per event, whatever the number of subscribers), the read that checks its caller is the
+    publisher, and one update per subscriber."""
     sizes = (feed or _load("event_feed"))["sizes"]
     a, p = assumption, PRICE
     increments = max(1, -(-sizes["update_bytes"] // int(a["update_increment_bytes"])))
@@ -348,6 +350,11 @@ def subscriptions(events: float = MILLION, feed: dict[str, Any] | None = None, a
 
     return [
         Line("AppSync (publishMessageEvent, IAM-signed by the publisher)", f"{count(events)} × ${p['appsync_per_million']:.2f} / 1M", events * p["appsync_per_million"] / MILLION),
+        Line(
+            "DynamoDB read (authorizePublisher: the publisher's name in the config item, eventually consistent)",
+            f"{count(events)} × 0.5 RRU × ${p['dynamodb_per_million_rru']:.3g} / 1M",
+            events * 0.5 * p["dynamodb_per_million_rru"] / MILLION,
+        ),
         Line("WAF requests (the publication passes the API's web ACL)", f"{count(events)} × ${p['waf_per_million_requests']:.2f} / 1M", events * p["waf_per_million_requests"] * ASSUMPTION["waf"] / MILLION),
         Line(
             f"AppSync real-time updates ({sizes['update_bytes']} B each: {increments} × 5 KB)",
@@ -399,7 +406,7 @@ def subscription_sensitivity() -> str:
 
 
 EVENT_FEED_SENSITIVITY: list[tuple[str, dict[str, float]]] = [
-    ("a batch holds an email's PENDING and its outcome (2 records)", {"records_per_batch": 2}),
+    ("the filter passes every write to a message (4 records an email: its PENDING and TTL's deletion too)", {"records_per_email": 4}),
     ("busy: full batches of 25 records", {"records_per_batch": 25}),
     ("an event bills 50 ms, not 25", {"event_billed_seconds": 0.050}),
 ]

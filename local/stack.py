@@ -78,7 +78,7 @@ class LocalStack:
     def expire(self) -> int:
         """Delete the records whose time is up, as DynamoDB's TTL does in AWS; how many were deleted."""
         table = self.manifest.tables["messages"]
-        return delete_expired(self.settings, self.settings.table_names["messages"], table)
+        return delete_expired(self.settings, self.settings.table_names["messages"], table, self.stream.ttl_deleter)
 
     def close(self) -> None:
         if self.authorizer.lambda_authorizer is not None:

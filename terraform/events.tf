@@ -1,7 +1,7 @@
 # Events (docs/api.md#events-and-push): every status change of a message, published from the table's stream.
 #
 #   the messages table -> its DynamoDB Stream (NEW_AND_OLD_IMAGES, encrypted with the table's key)
-#     -> the event source mapping (the manifest's streamFilters: message records only)
+#     -> the event source mapping (the manifest's streamFilters: a message record's status change or erasure)
 #     -> the publisher (graphql/manifest.json: the eventHandlers entry with the trigger tableStream)
 #          -> the caller's feed, EVENT#<clientId>#<mode> (Query.messageEvents)
 #          -> the webhook delivery queue (webhooks.tf), one delivery per endpoint that wants the status
@@ -141,7 +141,13 @@ resource "aws_lambda_event_source_mapping" "event_publisher" {
   maximum_retry_attempts             = var.event_publisher.maximum_retry_attempts
   maximum_record_age_in_seconds      = var.event_publisher.maximum_record_age_seconds
 
-  # Only the changes the manifest's filters pass reach the function (and are billed): message records.
+  # Only the changes the manifest's filters pass reach the function (and are billed): a message record's MODIFY
+  # (a status change) and its REMOVE by a caller (an operator's erasure). Not its INSERT (PENDING, no event), nor
+  # TTL's deletion at the end of retention, the one record with a userIdentity (type Service, principal
+  # dynamodb.amazonaws.com: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/time-to-live-ttl-streams.html),
+  # left out with `exists: false` on userIdentity.type (`exists` matches leaf values only:
+  # https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html#filtering-syntax). At most five
+  # patterns of at most 4096 characters each (status.tf checks the manifest).
   dynamic "filter_criteria" {
     for_each = length(local.event_handlers[each.key].stream_filters) > 0 ? [local.event_handlers[each.key].stream_filters] : []
 

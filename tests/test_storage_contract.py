@@ -204,9 +204,16 @@ def test_references_inside_the_manifest_resolve(manifest: Manifest, storage: Sto
         assert set(handler.queries) <= set(storage.indexes)
 
 
-def test_the_event_publishers_stream_filter_passes_exactly_the_message_partitions(manifest: Manifest, storage: StorageContract) -> None:
+def test_the_event_publishers_stream_filter_passes_the_message_partitions_changes_and_erasures_only(manifest: Manifest, storage: StorageContract) -> None:
+    # A MODIFY or a caller's REMOVE (not TTL's, which has a userIdentity) of a message record: what can carry an event.
     [publisher] = manifest.handlers_triggered_by("tableStream")
-    assert publisher.stream_filters == ({"dynamodb": {"Keys": {"PK": {"S": [{"prefix": storage.key_prefixes["message"]}]}}}},)
+    assert publisher.stream_filters == (
+        {
+            "eventName": ["MODIFY", "REMOVE"],
+            "userIdentity": {"type": [{"exists": False}]},
+            "dynamodb": {"Keys": {"PK": {"S": [{"prefix": storage.key_prefixes["message"]}]}}},
+        },
+    )
 
 
 def test_the_sweep_knows_how_long_a_recipients_counter_lives(monkeypatch: pytest.MonkeyPatch) -> None:

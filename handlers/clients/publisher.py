@@ -1,8 +1,10 @@
 """The messageEvents function: every status change of a message becomes one event, stored, pushed and queued.
 
 Triggered by the messages table's DynamoDB Stream (NEW_AND_OLD_IMAGES; graphql/manifest.json: eventHandlers,
-whose stream filters pass only message records). A record whose `statusHistory` grew yields one event per new
-entry (the initial PENDING is none), whatever wrote it: the delivery outcome, a provider's report, the sweep.
+whose stream filters pass only a message record's MODIFY and a REMOVE that DynamoDB's TTL did not make: a
+message's INSERT, its PENDING, carries no event, nor does the end of its retention). A record whose
+`statusHistory` grew yields one event per new entry (PENDING is none), whatever wrote it: the delivery
+outcome, a provider's report, the sweep.
 For each event, in this order:
 
 1. it is stored as EVENT#<clientId>#<mode> / <event id> (the caller's feed, Query.messageEvents), with a
@@ -22,8 +24,9 @@ attempt may have failed before doing so): webhook receivers drop repeats by `web
 failed publication is logged and counted, never retried: subscriptions are lossy by nature (a subscriber
 catches up from the feed), and a retry would hold back every later event of the shard.
 
-A message's deletion by an operator (erasure; not DynamoDB's TTL, which the stream filter leaves out) deletes
-its events too, in case one was stored after erasure deleted them. Events hold no address: an address or a
+A message's deletion by an operator (erasure) deletes its events too, in case one was stored after erasure
+deleted them. DynamoDB's TTL deletes them itself, with their message: the stream filter leaves its deletions
+out (their records alone carry a userIdentity), and the publisher ignores one should it come. Events hold no address: an address or a
 phone number in a provider's reason is masked. Logs carry counts and ids only.
 """
 

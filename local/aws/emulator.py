@@ -432,9 +432,10 @@ def provision(settings: Settings, manifest: Manifest) -> None:
         sesv2.create_email_identity(EmailIdentity=sender)
 
 
-def delete_expired(settings: Settings, table_name: str, table: dict[str, Any]) -> int:
-    """Delete every item whose TTL attribute lies in the past, as DynamoDB's TTL does (moto does not)."""
-    dynamodb = boto3.client("dynamodb", region_name=settings.table_region)
+def delete_expired(settings: Settings, table_name: str, table: dict[str, Any], dynamodb: Any = None) -> int:
+    """Delete every item whose TTL attribute lies in the past, as DynamoDB's TTL does (moto does not), with
+    `dynamodb` (the stack's stream marks its deletions as TTL's: TableStream.ttl_deleter)."""
+    dynamodb = dynamodb or boto3.client("dynamodb", region_name=settings.table_region)
     keys = [table["partitionKey"], table["sortKey"]]
     arguments: dict[str, Any] = {
         "TableName": table_name,

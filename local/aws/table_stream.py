@@ -12,7 +12,8 @@ only then is the lock let go. So, per item, the read before, the write and the r
 write of the stack's in between, and records follow the writes' order. A write that changed nothing (a failed
 condition, a put of the same item) makes no record, as in DynamoDB. A write naming several items (a
 transaction, a batch) takes their locks in one fixed order, so two such writes never wait on each other.
-Writes made outside the stack's process (a test's own client) are not seen.
+Writes made outside the stack's process (a test's own client) are not seen. The stack's TTL deletes through
+`ttl_deleter`, whose records carry TTL's userIdentity, as DynamoDB's do.
 
 Delivery, as a Lambda event source mapping with ReportBatchItemFailures does it, one per function: one shard,
 in order, in batches of up to BATCH_SIZE records (whatever accumulated while the previous batch ran), the
@@ -45,6 +46,9 @@ BATCH_SIZE = 100  # the event source mapping's default for DynamoDB
 MAX_ATTEMPTS = 5
 RETRY_PAUSE_SECONDS = 0.2  # doubled after each failure of the same record
 LOCK_STRIPES = 64
+# What DynamoDB puts on the record of an item its TTL deleted; a caller's change has no userIdentity
+# (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/time-to-live-ttl-streams.html).
+TTL_IDENTITY = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
 _MISSING = object()
 
 Key = dict[str, Any]
@@ -53,11 +57,25 @@ Item = dict[str, Any]
 
 def matches(pattern: Any, value: Any) -> bool:
     """Lambda's event filter pattern matching, for the rules the manifest uses: nested objects, lists of
-    literals (one must equal the value), `{"prefix": ...}` and `{"exists": bool}`."""
+    literals (one must equal the value), `{"prefix": ...}` and `{"exists": bool}`.
+
+    Lambda matches a record's leaf values by their path (https://docs.aws.amazon.com/lambda/latest/dg/
+    invocation-eventfiltering.html#filtering-syntax): below a missing field, or below a value that is no object,
+    every field is missing; and `exists` sees leaves only, so an object where a rule names a field does not
+    exist for it (`{"userIdentity": [{"exists": false}]}` would pass TTL's deletions, whose userIdentity is an
+    object)."""
     if isinstance(pattern, dict):
-        fields = {} if value is _MISSING else value  # below a missing object every field is missing
-        return isinstance(fields, dict) and all(matches(inner, fields.get(name, _MISSING)) for name, inner in pattern.items())
+        fields = value if isinstance(value, dict) else {}
+        return all(matches(inner, fields.get(name, _MISSING)) for name, inner in pattern.items())
     return any(_matches_rule(rule, value) for rule in pattern)
+
+
+def _is_leaf(value: Any) -> bool:
+    """Whether a value is one Lambda's matching sees at its path: a string, number, boolean or null, or a list
+    holding one (a list's elements are matched one by one)."""
+    if isinstance(value, list):
+        return any(_is_leaf(element) for element in value)
+    return value is not _MISSING and not isinstance(value, dict)
 
 
 def _matches_rule(rule: Any, value: Any) -> bool:
@@ -66,7 +84,7 @@ def _matches_rule(rule: Any, value: Any) -> bool:
     if set(rule) == {"prefix"}:
         return isinstance(value, str) and value.startswith(rule["prefix"])
     if set(rule) == {"exists"}:
-        return (value is not _MISSING) is rule["exists"]
+        return _is_leaf(value) is rule["exists"]
     raise ValueError(f"a filter rule the local stream does not implement: {json.dumps(rule)}")
 
 
@@ -175,6 +193,7 @@ class TableStream:
         self._key_names = key_names
         self._stripes = [threading.Lock() for _ in range(LOCK_STRIPES)]
         self._reader: Any = None
+        self._ttl_deleter: Any = None
         self._mappings: list[EventSourceMapping] = []
         self._sequence = 0
         self._sequencing = threading.Lock()
@@ -186,12 +205,26 @@ class TableStream:
             session.events.register(f"before-call.dynamodb.{operation}", self._before_write)
             session.events.register(f"after-call.dynamodb.{operation}", self._after_write)
             session.events.register(f"after-call-error.dynamodb.{operation}", self._after_write)
+        # Made after the hooks, so its writes are recorded too; its own handler (a client's events are a copy of
+        # the session's) marks them as TTL's.
+        self._ttl_deleter = session.client("dynamodb", region_name=self.region)
+        self._ttl_deleter.meta.events.register("before-parameter-build.dynamodb.DeleteItem", self._as_ttl)
 
     @property
     def image_reader(self) -> Any:
         """The client that reads the images around each write: calls only the local stream makes (AWS reads no
         item to make a stream record), which a benchmark of the stack's calls leaves out."""
         return self._reader
+
+    @property
+    def ttl_deleter(self) -> Any:
+        """The client the stack's TTL deletes expired items with: the record of each DeleteItem it makes carries
+        TTL's userIdentity, as DynamoDB's own deletions do, so the stream's filters can tell them apart."""
+        return self._ttl_deleter
+
+    @staticmethod
+    def _as_ttl(context: dict[str, Any], **_: Any) -> None:
+        context["table_stream_identity"] = TTL_IDENTITY
 
     def start(self, mappings: list[EventSourceMapping]) -> None:
         """Feed the stream to these functions from now on."""
@@ -232,7 +265,7 @@ class TableStream:
                 if after != before:
                     # Numbered and offered in one step: every function gets records in sequence-number order.
                     with self._sequencing:
-                        record = self._record(key, before, after)
+                        record = self._record(key, before, after, context.get("table_stream_identity"))
                         for mapping in self._mappings:
                             mapping.offer(record)
         finally:
@@ -280,8 +313,9 @@ class TableStream:
             pending = answer.get("UnprocessedKeys", {}).get(self.table_name, {}).get("Keys", [])
         return [found.get(self._identity(key)) for key in keys]
 
-    def _record(self, key: Key, before: Item | None, after: Item | None) -> dict[str, Any]:
-        """The next record: one item's change, in the form Lambda hands it to a function (under _sequencing)."""
+    def _record(self, key: Key, before: Item | None, after: Item | None, identity: dict[str, str] | None = None) -> dict[str, Any]:
+        """The next record: one item's change, in the form Lambda hands it to a function (under _sequencing);
+        `identity`, the userIdentity of a change made by DynamoDB itself (TTL)."""
         self._sequence += 1
         change: dict[str, Any] = {
             "ApproximateCreationDateTime": int(time.time()),
@@ -294,7 +328,7 @@ class TableStream:
             change["NewImage"] = after
         if before is not None:
             change["OldImage"] = before
-        return {
+        record: dict[str, Any] = {
             "eventID": uuid.uuid4().hex,
             "eventName": "INSERT" if before is None else "REMOVE" if after is None else "MODIFY",
             "eventVersion": "1.1",
@@ -303,3 +337,6 @@ class TableStream:
             "dynamodb": change,
             "eventSourceARN": self.arn,
         }
+        if identity is not None:
+            record["userIdentity"] = dict(identity)
+        return record

@@ -125,9 +125,10 @@ run "plan" {
     error_message = "The mapping's filter patterns are the manifest's streamFilters, which the local stack applies too."
   }
 
+  # Lambda's patterns are JSON strings; jsonencode orders their keys.
   assert {
-    condition     = [for filter in one(aws_lambda_event_source_mapping.event_publisher["messageEvents"].filter_criteria).filter : jsondecode(filter.pattern)] == [{ dynamodb = { Keys = { PK = { S = [{ prefix = "MESSAGE#" }] } } } }]
-    error_message = "Only message records reach the publisher (and are billed): the events it writes, the webhook items and the rest do not."
+    condition     = [for filter in one(aws_lambda_event_source_mapping.event_publisher["messageEvents"].filter_criteria).filter : filter.pattern] == ["{\"dynamodb\":{\"Keys\":{\"PK\":{\"S\":[{\"prefix\":\"MESSAGE#\"}]}}},\"eventName\":[\"MODIFY\",\"REMOVE\"],\"userIdentity\":{\"type\":[{\"exists\":false}]}}"]
+    error_message = "Only a message record's status change or its erasure reaches the publisher (and is billed): not its INSERT (PENDING, no event), not TTL's deletion (userIdentity.type Service), not the events it writes, the webhook items and the rest."
   }
 
   # Each change's publication may wait 3 s for AppSync, one after another: the timeout leaves room for a batch.

@@ -141,10 +141,14 @@ def test_every_event_feed_line_follows_the_measured_event_size() -> None:
 
 
 def test_the_event_feed_counts_every_stream_record_and_reads_the_marker_at_most_once_per_cache_period() -> None:
-    # GIVEN one record a batch WHEN a million emails (two events, four records each) are priced
+    # GIVEN one record a batch WHEN a million emails (two events each, the two records the filter passes) are priced
     lines = {line.component: line for line in cost.event_feed_per_million_emails()}
-    # THEN every record is an invocation, and Lambda's stream reads cost nothing
-    assert lines["Lambda requests (the publisher, one per batch)"].dollars == pytest.approx(4 * cost.PRICE["lambda_per_million_requests"])
+    # THEN every record passed is an invocation, and Lambda's stream reads cost nothing
+    assert cost.EVENT_ASSUMPTION["records_per_email"] == cost.EVENT_ASSUMPTION["events_per_email"] == 2
+    assert lines["Lambda requests (the publisher, one per batch)"].dollars == pytest.approx(2 * cost.PRICE["lambda_per_million_requests"])
+    # AND were the PENDING record and TTL's deletion passed too, the requests would double
+    unfiltered = {line.component: line.dollars for line in cost.event_feed(2_000_000, None, {**cost.EVENT_ASSUMPTION, "records_per_email": 4})}
+    assert unfiltered["Lambda requests (the publisher, one per batch)"] == pytest.approx(4 * cost.PRICE["lambda_per_million_requests"])
     assert lines["DynamoDB Streams reads by the publisher's mapping"].dollars == 0
     # AND the marker is read once per 5 s all month (30 days), not once per event
     assert cost.marker_reads(2_000_000) == 30 * 24 * 3600 / 5

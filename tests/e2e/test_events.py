@@ -1,9 +1,11 @@
 """The event feed over HTTP: statuses recorded by the real pipeline and status functions reach the table's stream
 (emulated by the local stack from its own writes), the real publisher stores them, and `messageEvents` serves
-them to their own client and mode, in order, once each, and forgets them when their recipient is erased."""
+them to their own client and mode, in order, once each, and forgets them when their recipient is erased (the
+message's REMOVE passes the stream filter), not when TTL deletes the message (its REMOVE does not)."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -11,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from local.launcher import Response
-from tests.e2e.conftest import LocalApi, send, signed, table
+from tests.e2e.conftest import LocalApi, items_of, send, signed, table
 from tests.e2e.test_clients import make_client, send_as
 
 EVENTS = "query($after: String, $first: Int) { messageEvents(after: $after, first: $first) { data { id messageId senderId status reason at clientId mode } pageInfo { hasNextPage endCursor } } }"
@@ -153,3 +155,45 @@ def test_erasing_a_recipient_erases_its_messages_events(api: LocalApi, fresh_ema
     assert default_erased not in {event["messageId"] for event in whole_feed(api, None)}
     stored = table(api).scan(FilterExpression="begins_with(PK, :events)", ExpressionAttributeValues={":events": "EVENT#"})["Items"]
     assert not {item["messageId"] for item in stored} & {*erased, default_erased}
+
+
+def publisher_tallies(api: LocalApi, start: int) -> list[dict[str, Any]]:
+    """The publisher's "stream records processed" lines the stack printed since `start` (counts only)."""
+    lines = [line for line in api.output[start:] if '"stream records processed"' in line]
+    return [json.loads(line) for line in lines]
+
+
+def test_an_erasure_reaches_the_publisher_through_the_stream_filter(api: LocalApi, fresh_email: str) -> None:
+    # GIVEN a client's delivered message to a person, in its feed
+    client = make_client(api, "events erasure record")
+    message = sent_id(send_as(api, client.live, to=fresh_email, body="to be erased", deliveryMethod="EMAIL"))
+    assert feed_until(api, client.live, lambda events: message in {event["messageId"] for event in events})
+    start = len(api.output)
+    # WHEN an operator erases the person
+    answer = signed(api, ERASE, {"to": fresh_email})
+    assert not answer.errors and answer.data["eraseRecipient"]["messagesErased"] == 1
+    # THEN the message's REMOVE passes the filter: the publisher deletes the message's events too (none is left)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not any(tally.get("erased", 0) >= 1 for tally in publisher_tallies(api, start)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert any(tally.get("erased", 0) >= 1 for tally in publisher_tallies(api, start)), "the publisher never got the erasure's REMOVE"
+    assert message not in {event["messageId"] for event in whole_feed(api, client.live)}
+
+
+def test_a_messages_expiry_leaves_its_events_to_their_own_ttl(api: LocalApi, fresh_email: str) -> None:
+    # GIVEN a client's message whose ACCEPTED is in its feed
+    client = make_client(api, "events expiry")
+    expiring = sent_id(send_as(api, client.live, to=fresh_email, body="short-lived", deliveryMethod="EMAIL"))
+    assert feed_until(api, client.live, lambda events: expiring in {event["messageId"] for event in events})
+    # WHEN its record's time is up (moved into the past here; its events keep theirs) and the local TTL deletes it
+    [item] = [item for item in items_of(api, f"MESSAGE#{fresh_email}") if item["id"] == expiring]
+    table(api).update_item(Key={"PK": item["PK"], "SK": item["SK"]}, UpdateExpression="SET expiresAt = :past", ExpressionAttributeValues={":past": int(time.time()) - 1})
+    assert api.local("expire", {}).body["deleted"] >= 1
+    # AND a later message's event is stored: the stream hands records over in order, so TTL's deletion was
+    # handed over or left out before it
+    later = sent_id(send_as(api, client.live, to=f"later.{fresh_email}", body="later", deliveryMethod="EMAIL"))
+    events = feed_until(api, client.live, lambda events: later in {event["messageId"] for event in events})
+    # THEN TTL's deletion, which its record marks as TTL's, was no erasure: the expired message's event stays
+    # until DynamoDB's TTL deletes it in turn
+    assert later in {event["messageId"] for event in events}
+    assert expiring in {event["messageId"] for event in events}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -20,8 +21,9 @@ from moto import mock_aws
 
 from local.appsync.datasources import LambdaDataSource
 from local.aws import table_stream
-from local.aws.emulator import table_definition
+from local.aws.emulator import delete_expired, table_definition
 from local.aws.table_stream import EventSourceMapping, TableStream, matches, passes
+from local.config import Settings
 from local.manifest import load_manifest
 
 TABLE = "stream-messages"
@@ -206,10 +208,68 @@ def test_a_function_that_raises_gets_the_whole_batch_again(session: boto3.Sessio
         ({"eventName": ["INSERT", "MODIFY"]}, {"eventName": "REMOVE"}, False),
         ({"userIdentity": {"type": [{"exists": False}]}}, {}, True),
         ({"userIdentity": {"type": [{"exists": False}]}}, {"userIdentity": {"type": "Service"}}, False),
+        ({"userIdentity": {"type": [{"exists": True}]}}, {"userIdentity": {"type": "Service"}}, True),
+        # `exists` sees leaf values only: an object is no value of its own, whatever it holds
+        ({"userIdentity": [{"exists": False}]}, {"userIdentity": {"type": "Service"}}, True),
+        ({"userIdentity": [{"exists": True}]}, {"userIdentity": {"type": "Service"}}, False),
+        ({"tags": [{"exists": True}]}, {"tags": ["a"]}, True),
+        ({"tags": [{"exists": True}]}, {"tags": []}, False),
+        # below a value that is no object, every field is missing
+        ({"userIdentity": {"type": [{"exists": False}]}}, {"userIdentity": "Service"}, True),
+        ({"userIdentity": {"type": ["Service"]}}, {"userIdentity": "Service"}, False),
     ],
 )
 def test_filter_patterns_match_as_lambdas_do(pattern: dict[str, Any], value: dict[str, Any], expected: bool) -> None:
     assert matches(pattern, value) is expected
+
+
+def stream_record(event_name: str, pk: str, user_identity: dict[str, str] | None = None) -> dict[str, Any]:
+    record: dict[str, Any] = {"eventName": event_name, "eventSource": "aws:dynamodb", "dynamodb": {"Keys": key(pk, pk), "StreamViewType": "NEW_AND_OLD_IMAGES"}}
+    if user_identity is not None:
+        record["userIdentity"] = user_identity
+    return record
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        (stream_record("MODIFY", "MESSAGE#a"), True),  # a status change
+        (stream_record("REMOVE", "MESSAGE#a"), True),  # an operator's erasure
+        (stream_record("INSERT", "MESSAGE#a"), False),  # a new message, PENDING: no event
+        (stream_record("REMOVE", "MESSAGE#a", table_stream.TTL_IDENTITY), False),  # TTL, at the end of retention
+        (stream_record("MODIFY", "EVENT#default#LIVE"), False),
+        (stream_record("REMOVE", "EVENT#default#LIVE"), False),
+    ],
+)
+def test_the_manifests_stream_filters_pass_only_the_records_that_can_carry_an_event(record: dict[str, Any], expected: bool) -> None:
+    [publisher] = load_manifest().handlers_triggered_by("tableStream")
+    assert passes(publisher.stream_filters, record) is expected
+
+
+def test_ttls_deletions_carry_its_user_identity_and_the_manifests_filters_leave_them_out(session: boto3.Session) -> None:
+    # GIVEN the stream handed whole to one function and through the manifest's filters to another
+    everything, filtered = Recorder(), Recorder()
+    [publisher] = load_manifest().handlers_triggered_by("tableStream")
+    stream = TableStream(TABLE, ("PK", "SK"), "eu-central-1")
+    stream.attach(session)
+    stream.start([EventSourceMapping(LambdaDataSource("everything", everything)), EventSourceMapping(LambdaDataSource("filtered", filtered), publisher.stream_filters)])
+    client = session.client("dynamodb")
+    past = {"N": str(int(time.time()) - 10)}
+    # WHEN a message is written, changes status and is erased, and another expires and the local TTL deletes it
+    client.put_item(TableName=TABLE, Item={**key("MESSAGE#a", "MESSAGE#1"), "expiresAt": {"N": "1802776000"}})
+    client.update_item(TableName=TABLE, Key=key("MESSAGE#a", "MESSAGE#1"), UpdateExpression="SET deliveryStatus = :s", ExpressionAttributeValues={":s": {"S": "ACCEPTED"}})
+    client.delete_item(TableName=TABLE, Key=key("MESSAGE#a", "MESSAGE#1"))
+    client.put_item(TableName=TABLE, Item={**key("MESSAGE#b", "MESSAGE#2"), "expiresAt": past})
+    deleted = delete_expired(Settings(table_region="eu-central-1"), TABLE, load_manifest().tables["messages"], stream.ttl_deleter)
+    assert deleted == 1 and stream.drain(timeout=10)
+    # THEN TTL's deletion is a REMOVE with TTL's userIdentity, as Powertools reads AWS's; a caller's has none
+    parsed = list(DynamoDBStreamEvent({"Records": everything.delivered}).records)
+    assert [record.event_name for record in parsed] == [DynamoDBRecordEventName.INSERT, DynamoDBRecordEventName.MODIFY, DynamoDBRecordEventName.REMOVE, DynamoDBRecordEventName.INSERT, DynamoDBRecordEventName.REMOVE]
+    assert parsed[-1].user_identity == {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+    assert ["userIdentity" in record for record in everything.delivered] == [False, False, False, False, True]
+    # AND the publisher's filters pass the status change and the erasure alone
+    assert [(record["eventName"], record["dynamodb"]["Keys"]["PK"]["S"]) for record in filtered.delivered] == [("MODIFY", "MESSAGE#a"), ("REMOVE", "MESSAGE#a")]
+    stream.stop()
 
 
 def test_a_filter_rule_it_does_not_implement_is_an_error_not_a_silent_match() -> None:
