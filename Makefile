@@ -119,14 +119,17 @@ env-check:
 init: $(VENV)/.synced ## terraform init; offline from installed providers when the registry is out of reach (remote state: envs/backend.tf.example)
 	@$(TF_INIT)
 
+# Where make plan writes the plan that make apply applies: relative to terraform/, or absolute.
+PLAN_FILE ?= $(ENV).tfplan
+
 plan: env-check $(VENV)/.synced ## Plan an environment: make plan ENV=dev (checks the registry and AWS credentials first; selects or creates the workspace)
 	@$(TF_INIT) --credentials
 	$(TF) workspace select -or-create $(ENV)
-	$(TF) plan -input=false -var-file=../envs/$(ENV).tfvars -out=$(ENV).tfplan
+	$(TF) plan -input=false -var-file=../envs/$(ENV).tfvars -out=$(PLAN_FILE)
 
 # The plan file holds every value of the plan, the API key included: it is removed once applied (or not).
 apply: plan ## Apply an environment's plan, then print its URL (the key only with SHOW_KEY=1): make apply ENV=dev
-	$(TF) apply -input=false $(ENV).tfplan; status=$$?; rm -f terraform/$(ENV).tfplan; exit $$status
+	$(TF) apply -input=false $(PLAN_FILE); status=$$?; cd terraform && rm -f $(PLAN_FILE); exit $$status
 	@$(MAKE) --no-print-directory outputs ENV=$(ENV)
 	@$(MAKE) --no-print-directory smoke ENV=$(ENV)
 

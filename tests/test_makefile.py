@@ -98,7 +98,7 @@ def make(target: str, terraform: Path, *variables: str) -> str:
     """A deploy target with the fake terraform, AWS credentials in the environment, and the registry check off."""
     env = {
         **os.environ,
-        "PLAN_FILE": str(REPO_ROOT / "terraform" / "dev.tfplan"),
+        "PLAN_FILE": str(terraform.parent / "dev.tfplan"),
         "TERRAFORM_LOG": str(terraform.parent / "terraform.log"),
         "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
         "AWS_SECRET_ACCESS_KEY": "example-secret",
@@ -187,9 +187,15 @@ def test_plan_with_the_registry_check_off_and_no_credentials_says_only_that(fake
 
 def test_plan_runs_init_then_selects_or_creates_the_workspace(fake_terraform: Path) -> None:
     make("plan", fake_terraform)
-    (REPO_ROOT / "terraform" / "dev.tfplan").unlink()
+    plan_file = fake_terraform.parent / "dev.tfplan"
+    assert plan_file.exists()
     calls = (fake_terraform.parent / "terraform.log").read_text().splitlines()
-    assert calls == ["-chdir=terraform init -input=false", "-chdir=terraform workspace select -or-create dev", "-chdir=terraform plan -input=false -var-file=../envs/dev.tfvars -out=dev.tfplan"]
+    assert calls == ["-chdir=terraform init -input=false", "-chdir=terraform workspace select -or-create dev", f"-chdir=terraform plan -input=false -var-file=../envs/dev.tfvars -out={plan_file}"]
+
+
+def test_the_plan_file_is_the_environments_beside_the_stack_unless_one_is_given() -> None:
+    result = run_make("--just-print", "plan", "ENV=stage", env={name: value for name, value in os.environ.items() if name != "PLAN_FILE"})
+    assert "-out=stage.tfplan" in result.stdout, result.stdout + result.stderr
 
 
 # --- an environment never applied -----------------------------------------------------------------------------
@@ -232,7 +238,7 @@ exec "{REPO_ROOT / ".venv" / "bin" / "python"}" "$@"
 def test_apply_prints_the_url_but_not_the_key_removes_the_plan_file_then_runs_the_smoke(fake_terraform: Path, tmp_path: Path) -> None:
     output = make("apply", fake_terraform, f"PY={script(tmp_path, 'python', SMOKE_STAND_IN)}")
     assert "graphql_url = https://" in output and KEY not in output and "SHOW_KEY=1" in output
-    assert not (REPO_ROOT / "terraform" / "dev.tfplan").exists()
+    assert not (fake_terraform.parent / "dev.tfplan").exists()
     assert output.splitlines()[-1] == f"smoke stand-in: -m tools.smoke --env dev --terraform {fake_terraform}"
 
 

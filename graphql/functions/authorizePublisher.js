@@ -7,12 +7,15 @@ import { util } from '@aws-appsync/utils';
 // publisher; the AWS provider cannot set AppSync environment variables) as the prefix of its role's sessions'
 // ARNs, arn:<partition>:sts::<account>:assumed-role/<role name>/. The session name after the last slash is the
 // only part of the caller's ARN that may differ, so a role whose name merely starts the same never matches.
-// One GetItem of that one attribute: the cheapest read, paid only when the publisher publishes (it does so only
-// while a client has a live subscriber).
+// One eventually consistent GetItem, paid only when the publisher publishes (it does so only while a client has a
+// live subscriber); DynamoDB bills it by the whole item's size, whatever the projection keeps. Only a role's
+// session prefix is accepted as the value, so a hand-edited item naming every role (assumed-role/) or a user
+// lets no one publish rather than everyone.
 // The storage contract (graphql/manifest.json; tests/test_storage_contract.py pins these copies).
 const CONFIG_PK = 'CONFIG';
 const CONFIG_SK = 'DELIVERY';
 const PUBLISHER_ATTRIBUTE = 'eventPublisher';
+const ROLE_SESSIONS = '^arn:[a-z-]+:sts::[0-9]{12}:assumed-role/[^/]+/$';
 
 function callerArn(identity) {
   return identity !== null && identity !== undefined && typeof identity.userArn === 'string' ? identity.userArn : null;
@@ -37,7 +40,7 @@ export function response(ctx) {
   }
   const publisher = ctx.result ? ctx.result[PUBLISHER_ATTRIBUTE] : null;
   // No publisher configured means no caller may publish, never every caller.
-  const isPublisher = typeof publisher === 'string' && publisher.endsWith('/') && callerArn(ctx.identity).startsWith(publisher);
+  const isPublisher = typeof publisher === 'string' && util.matches(ROLE_SESSIONS, publisher) && callerArn(ctx.identity).startsWith(publisher);
   if (!isPublisher) {
     util.unauthorized();
   }

@@ -150,9 +150,15 @@ class SigV4Principals:
     verifiers: tuple[SigV4Verifier, ...]
 
     def verify(self, method: str, url: str, headers: dict[str, str], body: bytes) -> Caller | Refusal:
-        authorization = headers.get("authorization", "")
-        named = next((verifier for verifier in self.verifiers if f"Credential={verifier.access_key_id}/" in authorization), self.verifiers[0])
+        key_id = access_key_id_of(headers.get("authorization", ""))
+        named = next((verifier for verifier in self.verifiers if verifier.access_key_id == key_id), self.verifiers[0])
         return named.verify(method, url, headers, body)
+
+
+def access_key_id_of(authorization: str) -> str | None:
+    """The access key id a SigV4 Authorization header's credential scope names; None when it is not such a header."""
+    parsed = _AUTHORIZATION.fullmatch(authorization.strip())
+    return parsed["credential"].split("/", 1)[0] if parsed else None
 
 
 @dataclass(frozen=True)
@@ -174,7 +180,7 @@ class Authorizer:
         """`headers` with lower-case names, as received."""
         authorization = headers.get("authorization", "")
         if authorization.startswith(SIGV4):
-            return self._signer_of(authorization).verify(method, url, headers, body)
+            return self._principals().verify(method, url, headers, body)
         if authorization and self.lambda_authorizer is not None:
             granted = self.lambda_authorizer.authorize(authorization, body, headers)
             return UNAUTHORIZED if granted is None else Caller(AWS_LAMBDA, {"resolverContext": granted})
@@ -184,11 +190,12 @@ class Authorizer:
         return UNAUTHORIZED
 
 
-    def _signer_of(self, authorization: str) -> SigV4Verifier:
+    def _principals(self) -> SigV4Principals:
+        operators = SigV4Verifier(self.access_key_id, self.secret_access_key, self.region, "appsync")
         functions = self.function_credentials
-        if functions is not None and functions[0] != self.access_key_id and f"Credential={functions[0]}/" in authorization:
-            return SigV4Verifier(functions[0], functions[1], self.region, "appsync", FUNCTIONS_ROLE_ARN)
-        return SigV4Verifier(self.access_key_id, self.secret_access_key, self.region, "appsync")
+        if functions is None or functions[0] == self.access_key_id:
+            return SigV4Principals((operators,))
+        return SigV4Principals((operators, SigV4Verifier(functions[0], functions[1], self.region, "appsync", FUNCTIONS_ROLE_ARN)))
 
 
 UNAUTHORIZED = Refusal(HTTPStatus.UNAUTHORIZED, "UnauthorizedException", "You are not authorized to make this call.")

@@ -361,9 +361,12 @@ class MotoQueueWaiter:
         _, _, host, account_id, name = queue_url.split("/")
         self._queue = sqs_backends[account_id][host.split(".")[1]].get_queue(name)
 
-    def wait(self, timeout: float) -> None:
+    def wait(self, timeout: float, stopping: threading.Event) -> None:
         queue = self._queue
         with queue._messages_lock:
+            # Checked under the lock `wake` notifies with: a stop cannot fall between this check and the wait.
+            if stopping.is_set():
+                return
             due = min((max(message.visible_at, message.delayed_until) for message in queue._messages), default=None)
             # moto counts a message visible once its time is strictly past: wake a millisecond after it.
             left = timeout if due is None else (due - time.time() * 1000 + 1) / 1000

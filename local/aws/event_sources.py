@@ -23,9 +23,10 @@ VISIBILITY_TIMEOUT_SECONDS = 30
 
 
 class QueueWaiter(Protocol):
-    """Blocks until a message of the queue may be received (or `timeout` passes); `wake` ends a wait early."""
+    """Blocks until a message of the queue may be received (or `timeout` passes); `wake` ends a wait early. A wait
+    returns at once if `stopping` is set: checked where a `wake` cannot slip between the check and the wait."""
 
-    def wait(self, timeout: float) -> None: ...
+    def wait(self, timeout: float, stopping: threading.Event) -> None: ...
 
     def wake(self) -> None: ...
 
@@ -37,8 +38,9 @@ class Polling:
         self.seconds = seconds
         self._woken = threading.Event()
 
-    def wait(self, timeout: float) -> None:
-        self._woken.wait(min(timeout, self.seconds))
+    def wait(self, timeout: float, stopping: threading.Event) -> None:
+        if not stopping.is_set():
+            self._woken.wait(min(timeout, self.seconds))
 
     def wake(self) -> None:
         self._woken.set()
@@ -105,5 +107,4 @@ class SqsEventSource:
             except Exception:
                 logger.exception("polling %s failed", self.queue_url)
                 self._stopping.wait(POLL_SECONDS)  # not a busy loop while the queue service is down
-            if not self._stopping.is_set():
-                self.waiter.wait(VISIBILITY_TIMEOUT_SECONDS)
+            self.waiter.wait(VISIBILITY_TIMEOUT_SECONDS, self._stopping)

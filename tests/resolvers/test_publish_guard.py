@@ -148,7 +148,19 @@ def test_an_api_key_or_a_client_key_is_refused_without_a_read(api: Api, identity
     assert api.table.requests == [] and api.none.published == []
 
 
-@pytest.mark.parametrize("config", [None, {}, {"eventPublisher": ""}, {"eventPublisher": "arn:aws:sts::123456789012:assumed-role"}], ids=["no item", "no attribute", "blank", "no slash"])
+@pytest.mark.parametrize(
+    "config",
+    [
+        None,
+        {},
+        {"eventPublisher": ""},
+        {"eventPublisher": "arn:aws:sts::123456789012:assumed-role"},
+        {"eventPublisher": "arn:aws:sts::123456789012:assumed-role/"},
+        {"eventPublisher": "arn:aws:sts::123456789012:"},
+        {"eventPublisher": "arn:aws:iam::123456789012:user/"},
+    ],
+    ids=["no item", "no attribute", "blank", "no slash", "every role", "every principal", "every user"],
+)
 def test_without_a_publisher_configured_no_caller_may_publish(api: Api, config: dict[str, Any] | None) -> None:
     # GIVEN a config item that names no publisher (or a malformed one, which must never match every role)
     # WHEN any IAM caller publishes

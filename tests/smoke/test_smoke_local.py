@@ -254,7 +254,7 @@ def test_a_resolver_limit_above_one_lets_a_double_send_through_and_fails_the_smo
 def test_make_apply_prints_the_outputs_then_runs_the_smoke(stack: LocalStackProcess, tmp_path: Path) -> None:
     # GIVEN dev "deployed" as the local stack (terraform answers its outputs)
     terraform = fake_terraform(tmp_path)
-    plan_file = REPO_ROOT / "terraform" / "dev.tfplan"
+    plan_file = tmp_path / "dev.tfplan"
     env = deployed_env(stack, tmp_path, PLAN_FILE=str(plan_file))
     # WHEN dev is applied
     run = make("apply", "ENV=dev", f"TERRAFORM={terraform}", "TERRAFORM_REGISTRY=", env=env)
@@ -267,7 +267,7 @@ def test_make_apply_prints_the_outputs_then_runs_the_smoke(stack: LocalStackProc
 
 def test_make_apply_fails_when_its_smoke_fails(silent_simulator_stack: LocalStackProcess, tmp_path: Path) -> None:
     terraform = fake_terraform(tmp_path)
-    env = deployed_env(silent_simulator_stack, tmp_path, PLAN_FILE=str(REPO_ROOT / "terraform" / "dev.tfplan"), SMOKE_WAIT_SECONDS=SHORT_WAIT_SECONDS)
+    env = deployed_env(silent_simulator_stack, tmp_path, PLAN_FILE=str(tmp_path / "dev.tfplan"), SMOKE_WAIT_SECONDS=SHORT_WAIT_SECONDS)
     run = make("apply", "ENV=dev", f"TERRAFORM={terraform}", "TERRAFORM_REGISTRY=", env=env)
     assert run.code != 0
     assert "graphql_url = " in run.stdout
