@@ -160,10 +160,10 @@ destroy: env-check $(VENV)/.synced ## Destroy an environment (stage's and prod's
 	@$(SELECT_ENV)
 	$(TF) destroy -input=false -var-file=../envs/$(ENV).tfvars
 
-bench: $(VENV)/.synced ## Measure the handlers, DynamoDB work, packages, the local stack (~3 min; figures go into bench/results)
+bench: $(VENV)/.synced ## Measure the handlers, DynamoDB work, packages, the local stack (about 40 minutes; figures go into bench/results)
 	$(PY) -m bench $(BENCH_ARGS)
 
-bench-quick: $(VENV)/.synced ## Run every benchmark with small counts (~30 s), to check they work; writes no results
+bench-quick: $(VENV)/.synced ## Run every benchmark with small counts (a few minutes), to check they work; writes no results
 	$(PY) -m bench --quick $(BENCH_ARGS)
 
 # --- Clients and keys (docs/deployment.md#clients-and-keys) -------------------------------------

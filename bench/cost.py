@@ -13,6 +13,7 @@ that docs/cost.md shows exactly these lines.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -394,15 +395,22 @@ SUBSCRIPTION_SENSITIVITY: list[tuple[str, dict[str, float]]] = [
 ]
 
 
-def subscription_sensitivity() -> str:
+def events_sensitivity(
+    header: str, cases: list[tuple[str, dict[str, float]]], pricing: Callable[[float, dict[str, Any], dict[str, float]], list[Line]],
+) -> str:
+    """A table of what `pricing` costs per million events and per million emails, one row per case's assumptions."""
     feed = _load("event_feed")
-    rows = ["| subscribers of the client and mode | per 1M events $ | per 1M emails $ |", "|---|---|---|"]
-    for label, overrides in SUBSCRIPTION_SENSITIVITY:
+    rows = [f"| {header} | per 1M events $ | per 1M emails $ |", "|---|---|---|"]
+    for label, overrides in cases:
         assumption = {**EVENT_ASSUMPTION, **overrides}
-        per_events = total(subscriptions(MILLION, feed, assumption))
-        per_emails = total(subscriptions(assumption["events_per_email"] * MILLION, feed, assumption))
+        per_events = total(pricing(MILLION, feed, assumption))
+        per_emails = total(pricing(assumption["events_per_email"] * MILLION, feed, assumption))
         rows.append(f"| {label} | {per_events:.2f} | {per_emails:.2f} |")
     return "\n".join(rows)
+
+
+def subscription_sensitivity() -> str:
+    return events_sensitivity("subscribers of the client and mode", SUBSCRIPTION_SENSITIVITY, subscriptions)
 
 
 EVENT_FEED_SENSITIVITY: list[tuple[str, dict[str, float]]] = [
@@ -413,14 +421,7 @@ EVENT_FEED_SENSITIVITY: list[tuple[str, dict[str, float]]] = [
 
 
 def event_feed_sensitivity() -> str:
-    feed = _load("event_feed")
-    rows = ["| if | per 1M events $ | per 1M emails $ |", "|---|---|---|"]
-    for label, overrides in EVENT_FEED_SENSITIVITY:
-        assumption = {**EVENT_ASSUMPTION, **overrides}
-        per_events = total(event_feed(MILLION, feed, assumption))
-        per_emails = total(event_feed(assumption["events_per_email"] * MILLION, feed, assumption))
-        rows.append(f"| {label} | {per_events:.2f} | {per_emails:.2f} |")
-    return "\n".join(rows)
+    return events_sensitivity("if", EVENT_FEED_SENSITIVITY, event_feed)
 
 
 def event_feed_per_million_emails() -> list[Line]:

@@ -333,6 +333,7 @@ def quicken_sqs() -> None:
 
     if getattr(models.SQSBackend, "_quickened", False):
         return
+    require_sqs_internals()
 
     def unix_time(dt: Any = None) -> float:
         return time.time() if dt is None else utils.unix_time(dt)
@@ -349,6 +350,41 @@ def quicken_sqs() -> None:
     models.SQSBackend._quickened = True  # type: ignore[attr-defined]
 
 
+def require_sqs_internals() -> None:
+    """Stop at start-up if moto's SQS lacks what `quicken_sqs` replaces or `MotoQueueWaiter` reads.
+
+    None of it is moto's public API (it is moto 5.2's): renamed by an upgrade, the patch would quietly do nothing
+    and the waiters would miss every message, so the stack refuses to start and names what it expected.
+    """
+    import moto
+    from moto.sqs import models
+
+    try:
+        queue_class: Any = models.Queue  # abstract to type checkers (CloudFormationModel), not at run time
+        queue = queue_class("probe", region="us-east-1", account_id="123456789012")
+        message: Any = models.Message("probe", "probe")
+    except Exception as error:
+        raise RuntimeError(f"moto {moto.__version__}: cannot make an SQS Queue and Message as moto 5.2 makes them ({error}); see local/aws/emulator.py") from error
+    expected = {
+        "moto.sqs.models.unix_time": callable(getattr(models, "unix_time", None)),
+        "moto.sqs.models.unix_time_millis": callable(getattr(models, "unix_time_millis", None)),
+        "SQSBackend.is_message_valid_based_on_retention_period": callable(getattr(models.SQSBackend, "is_message_valid_based_on_retention_period", None)),
+        "SQSBackend.get_queue": callable(getattr(models.SQSBackend, "get_queue", None)),
+        "Queue.message_retention_period": hasattr(queue, "message_retention_period"),
+        "Queue._messages_lock (a threading.Condition)": isinstance(getattr(queue, "_messages_lock", None), threading.Condition),
+        "Queue._messages (a list)": isinstance(getattr(queue, "_messages", None), list),
+        "Message.sent_timestamp": hasattr(message, "sent_timestamp"),
+        "Message.visible_at": hasattr(message, "visible_at"),
+        "Message.delayed_until": hasattr(message, "delayed_until"),
+    }
+    missing = [name for name, present in expected.items() if not present]
+    if missing:
+        raise RuntimeError(
+            f"moto {moto.__version__}'s SQS has no {', '.join(missing)}: quicken_sqs and MotoQueueWaiter "
+            "(local/aws/emulator.py) patch and read moto 5.2's internals; adapt them to this moto"
+        )
+
+
 class MotoQueueWaiter:
     """Waits on one of this process's moto queues until a message can be received: at once when one is sent (moto
     notifies its queue's condition), and when a delayed or in-flight one becomes visible (the earliest such moment,
@@ -358,6 +394,7 @@ class MotoQueueWaiter:
     def __init__(self, queue_url: str) -> None:
         from moto.sqs.models import sqs_backends
 
+        require_sqs_internals()
         _, _, host, account_id, name = queue_url.split("/")
         self._queue = sqs_backends[account_id][host.split(".")[1]].get_queue(name)
 
