@@ -85,7 +85,7 @@ checkov: $(CHECKOV) ## Policy-check the Terraform (zero failed checks; skips are
 	$(CHECKOV) --config-file .checkov.yaml
 
 # pytest-xdist: one worker per core by default; a module's tests stay on one worker (loadscope), so the stack a
-# module starts is started once. PYTEST_WORKERS=0 runs in this process.
+# module starts is started once (a folder's shared stack, once per worker). PYTEST_WORKERS=0 runs in this process.
 PYTEST_WORKERS ?= auto
 test-python: $(VENV)/.synced ## Run pytest alone (PYTEST_ARGS="tests/e2e -x" picks a part; PYTEST_WORKERS=0 runs it without workers)
 	$(PY) -m pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadscope) $(PYTEST_ARGS)

@@ -59,7 +59,7 @@ def watched_waiter(queue_url: str) -> tuple[MotoQueueWaiter, WatchedCondition]:
 
 def wait_in_thread(waiter: MotoQueueWaiter, events: list[str]) -> threading.Thread:
     def wait() -> None:
-        waiter.wait(UNREACHED_SECONDS)
+        waiter.wait(UNREACHED_SECONDS, threading.Event())
         events.append("woke")
 
     thread = threading.Thread(target=wait, daemon=True)
@@ -132,7 +132,7 @@ def test_an_idle_wait_returns_at_its_timeout(sqs: Any) -> None:
     # GIVEN a waiter on an empty queue
     waiter, condition = watched_waiter(sqs.create_queue(QueueName="idle")["QueueUrl"])
     # WHEN it waits a short while
-    waiter.wait(DUE_SECONDS)
+    waiter.wait(DUE_SECONDS, threading.Event())
     # THEN it waited once, for its timeout, and was not notified
     assert condition.waits == [(DUE_SECONDS, False)]
 
