@@ -61,12 +61,20 @@ def pid_in(path: Path) -> int:
     return int(path.read_text())
 
 
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+def ended(pid: int) -> bool:
+    """Whether the process has ended: gone, or a zombie (killed, its parent gone, not yet reaped by init). A
+    killed process takes a moment to exit on a busy machine, so this waits a few seconds for it."""
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
 
 
 def test_a_failing_step_fails_the_run_and_every_steps_output_is_shown_with_the_tests_last(steps: Callable[..., subprocess.Popen[str]]) -> None:
@@ -101,7 +109,7 @@ def test_a_stop_reaches_every_step_and_nothing_outlives_the_run(steps: Callable[
     assert f"[make test] stopped by {signum.name}: every step was stopped" in output
     assert "Traceback" not in output
     # AND neither step is left running: the sleeper stopped on the signal, the stubborn one was killed
-    assert not alive(sleeper) and not alive(stubborn)
+    assert ended(sleeper) and ended(stubborn)
 
 
 def test_a_step_that_cannot_start_ends_the_run_as_failed_rather_than_hanging(steps: Callable[..., subprocess.Popen[str]], tmp_path: Path) -> None:
