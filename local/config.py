@@ -68,7 +68,7 @@ class Settings:
     sms_per_recipient_per_hour: int = field(default_factory=lambda: int(_env("SMS_PER_RECIPIENT_PER_HOUR", "10")))
     email_per_recipient_per_hour: int = field(default_factory=lambda: int(_env("EMAIL_PER_RECIPIENT_PER_HOUR", "50")))
     sms_per_minute: int = field(default_factory=lambda: int(_env("SMS_PER_MINUTE", "100")))
-    email_per_minute: int = field(default_factory=lambda: int(_env("EMAIL_PER_MINUTE", "1000")))
+    email_per_minute: int = field(default_factory=lambda: int(_env("EMAIL_PER_MINUTE", "0")))
     # Countries SMS may go to: ISO 3166 alpha-2 codes, comma-separated (e.g. "US,CA,GB"); unset: every valid number.
     sms_allowed_countries: str = field(default_factory=lambda: _env("SMS_ALLOWED_COUNTRIES", ""))
     # Deprecated, for one release: E.164 prefixes (e.g. "+1,+44"), now of valid numbers of their calling codes' countries.

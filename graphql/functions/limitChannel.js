@@ -7,6 +7,7 @@ import { runtime, util } from '@aws-appsync/utils';
 // second), each holding floor(ceiling / shards), and a send counts on one shard at random: never more than the
 // ceiling goes through, and a send may be refused a little early when its shard is full before the others
 // (docs/api.md: sending limits). A refusal is kept in the stash; recordMessage gives back what the send took.
+// A ceiling of 0 means none, and costs no write.
 // The storage contract (graphql/manifest.json; tests/test_storage_contract.py pins these copies).
 const LIMIT_PREFIX = 'LIMIT#';
 const CHANNEL_MINUTE_PREFIX = 'MINUTE#';
@@ -29,6 +30,11 @@ export function request(ctx) {
   const ceiling = ctx.stash.config.limits?.[CEILING[message.deliveryMethod]];
   if (ceiling === undefined || ceiling === null) {
     util.error('The delivery configuration has no sending limits', 'ConfigurationMissing');
+  }
+  // A ceiling of 0 is none: no counter is written (email's default, whose rate SES's account quota caps already,
+  // and whose spend each client's daily quota bounds).
+  if (ceiling === 0) {
+    return runtime.earlyReturn(message);
   }
   const shards = Math.max(1, Math.ceil(ceiling / SHARD_CAPACITY));
   const drawn = util

@@ -314,7 +314,7 @@ run "plan" {
         smsPerRecipientPerHour   = { N = "10" }
         emailPerRecipientPerHour = { N = "50" }
         smsPerMinute             = { N = "100" }
-        emailPerMinute           = { N = "1000" }
+        emailPerMinute           = { N = "0" }
       } }
       messageRetentionDays     = { N = "90" }
       testMessageRetentionDays = { N = "7" }
@@ -890,6 +890,37 @@ run "refuses_a_send_limit_below_one" {
   }
 
   expect_failures = [var.send_limits]
+}
+
+run "refuses_a_per_minute_ceiling_below_zero" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    send_limits = { sms_per_minute = -1 }
+  }
+
+  expect_failures = [var.send_limits]
+}
+
+run "email_has_no_stack_wide_ceiling_by_default_and_sms_keeps_one" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    send_limits = { sms_per_minute = 0 }
+  }
+
+  assert {
+    condition     = var.send_limits.sms_per_minute == 0 && var.send_limits.email_per_minute == 0 && var.send_limits.email_per_recipient_per_hour == 50
+    error_message = "A ceiling of 0 (none) is a valid setting, and email's default."
+  }
 }
 
 run "refuses_a_key_lifetime_appsync_does_not_allow" {

@@ -24,6 +24,8 @@ SETTINGS = Settings(
     default_email_from="no-reply@example.com",
     allowed_email_senders="support@example.com",
     allowed_sms_sender_ids="Messenger",
+    # Email's default is no stack-wide ceiling; a deployment that sets one runs limitChannel, whose faults are tried too.
+    email_per_minute=1000,
 )
 TABLE = SETTINGS.table_names["messages"]
 

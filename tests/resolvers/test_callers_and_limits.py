@@ -216,6 +216,20 @@ def test_a_ceiling_beyond_one_counters_capacity_is_split_over_shards_that_never_
     assert small["key"]["PK"]["S"] == "LIMIT#LIVE#EMAIL#MINUTE#0" and small["condition"]["expressionValues"][":ceiling"] == {"N": 1000}
 
 
+def test_a_ceiling_of_zero_is_none_and_writes_no_counter(run: Run) -> None:
+    # GIVEN email's default: no stack-wide ceiling (0), and SMS's ceiling kept
+    limits = cast(dict[str, Any], CONFIG["limits"])
+    config = {**CONFIG, "limits": {**limits, "emailPerMinute": 0}}
+    # WHEN limitChannel runs for an email
+    outcome = run("function:limitChannel", "request", prev={"result": RECORD}, stash={"config": config})
+    # THEN it returns the message as it came, with no request to DynamoDB and nothing pending or refused
+    assert outcome.kind == "earlyReturn" and outcome.value == RECORD
+    assert "pendingLimit" not in outcome.stash and "refusal" not in outcome.stash
+    # AND a ceiling of 1 still counts (0 is none, not "closed")
+    one = run("function:limitChannel", "request", prev={"result": RECORD}, stash={"config": {**config, "limits": {**limits, "emailPerMinute": 1}}})
+    assert one.kind == "value" and one.value["condition"]["expressionValues"][":ceiling"] == {"N": 1}
+
+
 @pytest.mark.parametrize(("function", "limit"), [("limitRecipient", "recipientPerHour"), ("limitClient", "clientPerDay"), ("limitChannel", "channelPerMinute")])
 def test_a_refusal_is_kept_for_recordmessage_and_taken_counters_are_remembered(run: Run, function: str, limit: str) -> None:
     request = limit_request(run, function)
