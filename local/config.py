@@ -141,6 +141,16 @@ class Settings:
             raise ValueError("SMS_ALLOWED_PREFIXES is deprecated and replaced by SMS_ALLOWED_COUNTRIES: set only SMS_ALLOWED_COUNTRIES")
         if any(not re.fullmatch(r"\+[1-9][0-9]{0,5}", prefix) for prefix in _split(self.sms_allowed_prefixes)):
             raise ValueError("SMS_ALLOWED_PREFIXES lists E.164 prefixes: + and 1-6 digits, the first not 0 (e.g. +1,+44)")
+        limits = {
+            "SMS_PER_RECIPIENT_PER_HOUR": self.sms_per_recipient_per_hour,
+            "EMAIL_PER_RECIPIENT_PER_HOUR": self.email_per_recipient_per_hour,
+            "SMS_PER_MINUTE": self.sms_per_minute,
+        }
+        for name, limit in limits.items():
+            if limit < 1:
+                raise ValueError(f"{name} must be a whole number, at least 1")
+        if self.email_per_minute < 0:
+            raise ValueError("EMAIL_PER_MINUTE must be a whole number, at least 0 (0: no stack-wide email ceiling)")
         if not 1 <= self.query_depth_limit <= 75:
             raise ValueError("QUERY_DEPTH_LIMIT must be a whole number from 1 to 75 (AppSync's range)")
         if not 0 < self.read_timeout_seconds <= 300:

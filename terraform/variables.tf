@@ -225,7 +225,7 @@ variable "query_depth_limit" {
 }
 
 variable "send_limits" {
-  description = "Sending limits, checked before a message is recorded (a refused send records and sends nothing and gets errorType RateLimited): per recipient and channel, per hour (far above a transactional sender's needs, far below a loop's or an attacker's), and a stack-wide ceiling per channel, per minute, as a spend guard; a ceiling of 0 is none. Email has none by default: SES's account sending rate caps it, each client's daily quota bounds its spend, and the ceiling's counter would cost a write per email. SMS, dearer per message, keeps one."
+  description = "Sending limits, checked before a message is recorded (a refused send records and sends nothing and gets errorType RateLimited): per recipient and channel, per hour (far above a transactional sender's needs, far below a loop's or an attacker's), and a stack-wide ceiling per channel, per minute, as a spend guard. Email has none by default (email_per_minute = 0, the only limit that may be 0): SES's account sending rate caps it, each client's daily quota bounds its spend, and the ceiling's counter would cost a write per email. SMS, dearer per message, keeps one, which cannot be lifted: pause the channel to stop SMS."
   type = object({
     sms_per_recipient_per_hour   = optional(number, 10)
     email_per_recipient_per_hour = optional(number, 50)
@@ -235,8 +235,8 @@ variable "send_limits" {
   default = {}
 
   validation {
-    condition     = alltrue([for name, limit in var.send_limits : floor(limit) == limit && limit >= (endswith(name, "_per_minute") ? 0 : 1)])
-    error_message = "Every send limit is a whole number: a per-recipient limit at least 1, a per-minute ceiling at least 0 (0: none)."
+    condition     = alltrue([for name, limit in var.send_limits : floor(limit) == limit && limit >= (name == "email_per_minute" ? 0 : 1)])
+    error_message = "Every send limit is a whole number, at least 1; email_per_minute may be 0 (no stack-wide email ceiling)."
   }
 }
 

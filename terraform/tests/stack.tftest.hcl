@@ -892,7 +892,7 @@ run "refuses_a_send_limit_below_one" {
   expect_failures = [var.send_limits]
 }
 
-run "refuses_a_per_minute_ceiling_below_zero" {
+run "refuses_an_email_ceiling_below_zero" {
   command = plan
 
   module {
@@ -900,7 +900,21 @@ run "refuses_a_per_minute_ceiling_below_zero" {
   }
 
   variables {
-    send_limits = { sms_per_minute = -1 }
+    send_limits = { email_per_minute = -1 }
+  }
+
+  expect_failures = [var.send_limits]
+}
+
+run "refuses_to_lift_the_sms_ceiling" {
+  command = plan
+
+  module {
+    source = "./tests/variables"
+  }
+
+  variables {
+    send_limits = { sms_per_minute = 0 }
   }
 
   expect_failures = [var.send_limits]
@@ -913,13 +927,9 @@ run "email_has_no_stack_wide_ceiling_by_default_and_sms_keeps_one" {
     source = "./tests/variables"
   }
 
-  variables {
-    send_limits = { sms_per_minute = 0 }
-  }
-
   assert {
-    condition     = var.send_limits.sms_per_minute == 0 && var.send_limits.email_per_minute == 0 && var.send_limits.email_per_recipient_per_hour == 50
-    error_message = "A ceiling of 0 (none) is a valid setting, and email's default."
+    condition     = var.send_limits.email_per_minute == 0 && var.send_limits.sms_per_minute == 100 && var.send_limits.email_per_recipient_per_hour == 50
+    error_message = "Email has no stack-wide ceiling (0) by default; SMS keeps 100 a minute."
   }
 }
 

@@ -37,7 +37,21 @@ def test_introspection_and_the_depth_limit_default_as_dev_and_appsync_and_follow
     assert (settings.introspection, settings.query_depth_limit, settings.read_timeout_seconds) == (False, 4, 2.5)
 
 
-@pytest.mark.parametrize(("name", "value"), [("INTROSPECTION", "maybe"), ("QUERY_DEPTH_LIMIT", "0"), ("QUERY_DEPTH_LIMIT", "76"), ("READ_TIMEOUT_SECONDS", "0"), ("READ_TIMEOUT_SECONDS", "301")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("INTROSPECTION", "maybe"),
+        ("QUERY_DEPTH_LIMIT", "0"),
+        ("QUERY_DEPTH_LIMIT", "76"),
+        ("READ_TIMEOUT_SECONDS", "0"),
+        ("READ_TIMEOUT_SECONDS", "301"),
+        # As Terraform's send_limits: only email's stack-wide ceiling may be 0 (none); SMS's cannot be lifted.
+        ("SMS_PER_MINUTE", "0"),
+        ("SMS_PER_RECIPIENT_PER_HOUR", "0"),
+        ("EMAIL_PER_RECIPIENT_PER_HOUR", "-1"),
+        ("EMAIL_PER_MINUTE", "-1"),
+    ],
+)
 def test_a_setting_out_of_its_range_stops_the_stack_naming_it(monkeypatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(ValueError, match=name):
@@ -45,6 +59,13 @@ def test_a_setting_out_of_its_range_stops_the_stack_naming_it(monkeypatch, name:
 
 
 # --- SMS countries (the CONFIG/DELIVERY item's smsAllowedCountries and smsNumbering) -----------------------
+
+
+def test_email_has_no_stack_wide_ceiling_by_default_and_sms_keeps_one(monkeypatch) -> None:
+    for name in ("EMAIL_PER_MINUTE", "SMS_PER_MINUTE"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings()
+    assert (settings.email_per_minute, settings.sms_per_minute) == (0, 100)
 
 
 def test_sms_go_to_every_valid_number_when_no_country_is_set(monkeypatch) -> None:
