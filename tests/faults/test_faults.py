@@ -110,15 +110,18 @@ def test_ses_throttling_that_persists_ends_in_failed_after_bounded_retries(stack
 
 
 def test_retries_stop_while_a_full_attempt_and_the_reserve_still_fit(stack, flaky, delivery, replace_delivery_function, monkeypatch) -> None:
-    # GIVEN a function with a 6 s timeout, waits of 0.3 s, and attempts that may take 4 s each
-    monkeypatch.setattr(delivery, "backoff_seconds", lambda attempt: 0.3)
-    replace_delivery_function(stack.executor.data_sources["deliveryFunction"].handler, timeout_seconds=6.0)
+    # GIVEN a function with a 9 s timeout, waits of 2 s, and attempts that may take 4 s each: a second attempt
+    # fits (wait + attempt + the 1.5 s reserve) if the first ends within 1.5 s, and a third never can, as it
+    # would start after two waits; wide margins, so that a busy machine's slow first attempt changes nothing
+    monkeypatch.setattr(delivery, "backoff_seconds", lambda attempt: 2.0)
+    replace_delivery_function(stack.executor.data_sources["deliveryFunction"].handler, timeout_seconds=9.0)
     call = flaky("ses", "send_email", provider_error("TooManyRequestsException", "Maximum sending rate exceeded.", status=429))
     # WHEN SES keeps throttling
     started = time.monotonic()
     message = send(stack, **EMAIL)["data"]["sendMessage"]
-    # THEN a third attempt would not leave 1.5 s after its worst case: it stops after two and reports FAILED itself
-    assert call.calls == 2 and time.monotonic() - started < 2.0
+    # THEN a third attempt would not leave 1.5 s after its worst case: it stops after two and reports FAILED
+    # itself, well before its timeout
+    assert call.calls == 2 and time.monotonic() - started < 9.0 - 1.5
     assert message["deliveryStatus"] == "FAILED" and message["statusReason"].endswith("(after 2 attempts)")
 
 
