@@ -505,6 +505,38 @@ def target() -> str:
     )
 
 
+def floor(dynamodb: dict[str, Any] | None = None) -> list[Line]:
+    """What any design that keeps the stack's promises pays per million emails, before a function runs a
+    millisecond, logs a line or reads an item: the API request, the WAF in front of it, SES's event into the stack,
+    the two functions that must run (the send, and the report that records its outcome), the measured writes of
+    the sending path and one stored event per status change (the event feed, a write unit each at least)."""
+    dynamodb = dynamodb or _load("dynamodb_cost")
+    p = PRICE
+    writes = dynamodb["writes_per_message"]["email"]["per_message"]["write_units"]
+    events = EVENT_ASSUMPTION["events_per_email"]
+    return [
+        Line("AppSync (sendMessage)", f"1M × ${p['appsync_per_million']:.2f} / 1M", p["appsync_per_million"]),
+        Line("WAF requests", f"1M × ${p['waf_per_million_requests']:.2f} / 1M", p["waf_per_million_requests"]),
+        Line("SNS (SES's event: the cheapest destination priced here)", f"1M × ${p['sns_per_million_publishes']:.2f} / 1M", p["sns_per_million_publishes"]),
+        Line("Lambda requests (the send, the report)", f"2 × 1M × ${p['lambda_per_million_requests']:.2f} / 1M", 2 * p["lambda_per_million_requests"]),
+        Line(
+            "DynamoDB writes (the sending path's, and one per event)",
+            f"({writes} + {events:g}) WRU × 1M × ${p['dynamodb_per_million_wru']:.3g} / 1M",
+            (writes + events) * p["dynamodb_per_million_wru"],
+        ),
+    ]
+
+
+def floor_verdict() -> str:
+    bottom = round(total(floor()), 2)
+    deployed = round(total(per_million_emails()), 2) + round(total(event_feed_per_million_emails()), 2)
+    return (
+        f"**${bottom:.2f}** before any function's duration, log line, read, trace or key: ${TARGET - bottom:.2f} under the "
+        f"target if all of those cost nothing. They do: as deployed they add ${deployed - bottom:.2f} "
+        f"(**${deployed:.2f}** in all)."
+    )
+
+
 # How many keys send the million emails (each all month), for the authorizer's share.
 AUTHORIZER_CASES = [
     (1, "1, sending steadily (about 23 a minute: each minute's first request runs it)"),

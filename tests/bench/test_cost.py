@@ -33,6 +33,8 @@ BLOCKS = {
     "subscriptions": lambda: cost.table(cost.subscriptions()),
     "subscription_sensitivity": cost.subscription_sensitivity,
     "subscriber_month": cost.subscriber_month,
+    "floor": lambda: cost.table(cost.floor()),
+    "floor_verdict": cost.floor_verdict,
 }
 
 
