@@ -10,6 +10,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -350,6 +351,48 @@ def quicken_sqs() -> None:
     models.SQSBackend._quickened = True  # type: ignore[attr-defined]
 
 
+class _DeferredPrivateKey:
+    """A KMS key's private key, made the first time anything reads it."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._key: Any = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("_make", "_key", "_lock"):  # asked before __init__ ran (a copy): not the key's to answer
+            raise AttributeError(name)
+        with self._lock:
+            if self._key is None:
+                self._key = self._make()
+        return getattr(self._key, name)
+
+
+def defer_kms_private_keys() -> None:
+    """Make moto's symmetric KMS keys without an RSA key pair until one is read.
+
+    moto 5.2 generates a 2048-bit RSA private key for every KMS key, symmetric ones included: the stack's own key
+    and the default key DynamoDB makes for its encrypted tables cost a stack's start 0.1 to 0.3 s of CPU, for key
+    pairs only Sign, Verify and GetPublicKey read. A symmetric key's pair is made when one of those first reads it;
+    an asymmetric key's is made at once, as before, so a key spec moto refuses is still refused at CreateKey.
+    """
+    from moto.kms import models
+
+    if getattr(models, "_private_keys_deferred", False):
+        return
+    generate = getattr(models, "generate_private_key", None)
+    if not callable(generate):
+        raise RuntimeError("moto.kms.models.generate_private_key is gone: defer_kms_private_keys (local/aws/emulator.py) patches moto 5.2's")
+
+    def generate_private_key(key_spec: str) -> Any:
+        if key_spec != "SYMMETRIC_DEFAULT":
+            return generate(key_spec)
+        return _DeferredPrivateKey(lambda: generate(key_spec))
+
+    models.generate_private_key = generate_private_key
+    models._private_keys_deferred = True  # type: ignore[attr-defined]
+
+
 def require_sqs_internals() -> None:
     """Stop at start-up if moto's SQS lacks what `quicken_sqs` replaces or `MotoQueueWaiter` reads.
 
@@ -445,6 +488,7 @@ def provision(settings: Settings, manifest: Manifest) -> None:
     isolate_dynamodb_transactions()
     emulate_ses_sending_options()
     quicken_sqs()
+    defer_kms_private_keys()
     dynamodb = boto3.client("dynamodb", region_name=settings.table_region)
     for logical_name, table in manifest.tables.items():
         table_name = settings.table_names[logical_name]
