@@ -380,9 +380,9 @@ def defer_kms_private_keys() -> None:
 
     if getattr(models, "_private_keys_deferred", False):
         return
-    generate = getattr(models, "generate_private_key", None)
-    if not callable(generate):
+    if not hasattr(models, "generate_private_key"):
         raise RuntimeError("moto.kms.models.generate_private_key is gone: defer_kms_private_keys (local/aws/emulator.py) patches moto 5.2's")
+    generate = models.generate_private_key
 
     def generate_private_key(key_spec: str) -> Any:
         if key_spec != "SYMMETRIC_DEFAULT":
