@@ -15,7 +15,6 @@ from urllib.parse import parse_qs, urlsplit
 from local import console
 from local.appsync.auth import Refusal
 from local.appsync.realtime import read_handshake
-from local.appsync.websocket import WebSocketChannel, subprotocols, upgrade
 from local.config import Settings, host_is_loopback
 from local.providers.status_reports import ReportError
 from local.stack import WORKERS, LocalStack
@@ -210,6 +209,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _realtime(self) -> None:
         """AppSync's real-time endpoint: a WebSocket (local/appsync/websocket.py) speaking AppSync's protocol
         (local/appsync/realtime.py) until either side closes it. Its credentials travel inside the protocol."""
+        # Imported at the first upgrade, not at start-up: wsproto and h11 would cost every start CPU (about 0.1 s),
+        # and most stacks never open a WebSocket.
+        from local.appsync.websocket import WebSocketChannel, subprotocols, upgrade
+
         answer = upgrade(self.headers)
         if not isinstance(answer, dict):
             self._read_body()

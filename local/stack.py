@@ -34,6 +34,7 @@ from local.aws.emulator import (
     MotoQueueWaiter,
     delete_expired,
     provision,
+    session_sharing_models,
     start_moto,
 )
 from local.aws.event_sources import SqsEventSource
@@ -152,7 +153,7 @@ def build_webhook_sender(settings: Settings, manifest: Manifest) -> SqsEventSour
 def assemble_stack(settings: Settings) -> LocalStack:
     """Provision the emulated account and wire the resolvers to it (moto must already be running)."""
     manifest = load_manifest()
-    provision(settings, manifest)
+    provision(settings, manifest, session_sharing_models())
     # Handlers read their configuration from the environment at import, as in Lambda. They share this
     # process's, so their settings must agree where their names do (tests/test_handler_environment.py).
     for source in manifest.handler_sources:
@@ -160,7 +161,7 @@ def assemble_stack(settings: Settings) -> LocalStack:
     # A fresh default session: the one the handlers make their clients from, as in Lambda. Every client
     # made from it pools as many connections as requests may run at once (the handlers' own settings,
     # timeouts and retries, merge over this), and the outbox sees every send made through it.
-    session = boto3.Session()
+    session = session_sharing_models()
     session._session.set_default_client_config(Config(max_pool_connections=WORKERS))
     boto3.DEFAULT_SESSION = session
     # The outbox names each email's record as SES's events find it: by the status handler's own reading of its tags.

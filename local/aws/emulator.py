@@ -10,6 +10,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -350,6 +351,48 @@ def quicken_sqs() -> None:
     models.SQSBackend._quickened = True  # type: ignore[attr-defined]
 
 
+class _DeferredPrivateKey:
+    """A KMS key's private key, made the first time anything reads it."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._key: Any = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("_make", "_key", "_lock"):  # asked before __init__ ran (a copy): not the key's to answer
+            raise AttributeError(name)
+        with self._lock:
+            if self._key is None:
+                self._key = self._make()
+        return getattr(self._key, name)
+
+
+def defer_kms_private_keys() -> None:
+    """Make moto's symmetric KMS keys without an RSA key pair until one is read.
+
+    moto 5.2 generates a 2048-bit RSA private key for every KMS key, symmetric ones included: the stack's own key
+    and the default key DynamoDB makes for its encrypted tables cost a stack's start 0.1 to 0.3 s of CPU, for key
+    pairs only Sign, Verify and GetPublicKey read. A symmetric key's pair is made when one of those first reads it;
+    an asymmetric key's is made at once, as before, so a key spec moto refuses is still refused at CreateKey.
+    """
+    from moto.kms import models
+
+    if getattr(models, "_private_keys_deferred", False):
+        return
+    if not hasattr(models, "generate_private_key"):
+        raise RuntimeError("moto.kms.models.generate_private_key is gone: defer_kms_private_keys (local/aws/emulator.py) patches moto 5.2's")
+    generate = models.generate_private_key
+
+    def generate_private_key(key_spec: str) -> Any:
+        if key_spec != "SYMMETRIC_DEFAULT":
+            return generate(key_spec)
+        return _DeferredPrivateKey(lambda: generate(key_spec))
+
+    models.generate_private_key = generate_private_key
+    models._private_keys_deferred = True  # type: ignore[attr-defined]
+
+
 def require_sqs_internals() -> None:
     """Stop at start-up if moto's SQS lacks what `quicken_sqs` replaces or `MotoQueueWaiter` reads.
 
@@ -435,17 +478,36 @@ def start_moto(settings: Settings) -> EmulatedAws:
     return EmulatedAws(server=server, endpoint_url=endpoint_url)
 
 
-def provision(settings: Settings, manifest: Manifest) -> None:
+@functools.cache
+def _service_models() -> Any:
+    """The one loader of botocore's and boto3's service models for every session of this process."""
+    return boto3.Session()._session.get_component("data_loader")
+
+
+def session_sharing_models() -> boto3.Session:
+    """A fresh session (its own events, credentials and client config) that reads the service models through the
+    process's one loader, which keeps what it has parsed: endpoints, DynamoDB's, SQS's... would otherwise be read
+    from disk and parsed again by every session (tens of milliseconds of CPU each, a few sessions a stack). The
+    models are data that clients only read, as every client of one session already shares them."""
+    session = boto3.Session()
+    loader = _service_models()
+    session._session.register_component("data_loader", loader)
+    session._loader = loader  # what boto3's resources read their models through
+    return session
+
+
+def provision(settings: Settings, manifest: Manifest, session: boto3.Session) -> None:
     """Create what `terraform apply` creates that the local stack uses: tables, the config item, SES set-up,
     the queues, and the stack's KMS key under its alias, which encrypts the webhooks' signing secrets (moto
     emulates KMS's encryption contexts; it does not enforce table or queue encryption, which is proven on the
-    Terraform side, tests/terraform).
+    Terraform side, tests/terraform). Its clients are made from `session`, which the stack's own clients do not share.
     """
     index_dynamodb_partitions()
     isolate_dynamodb_transactions()
     emulate_ses_sending_options()
     quicken_sqs()
-    dynamodb = boto3.client("dynamodb", region_name=settings.table_region)
+    defer_kms_private_keys()
+    dynamodb = session.client("dynamodb", region_name=settings.table_region)
     for logical_name, table in manifest.tables.items():
         table_name = settings.table_names[logical_name]
         dynamodb.create_table(**table_definition(table_name, table))
@@ -455,18 +517,18 @@ def provision(settings: Settings, manifest: Manifest) -> None:
             )
     for deprecation in settings.deprecations:
         logger.warning(deprecation)
-    messages = boto3.resource("dynamodb", region_name=settings.table_region).Table(settings.table_names["messages"])
+    messages = session.resource("dynamodb", region_name=settings.table_region).Table(settings.table_names["messages"])
     messages.put_item(Item={**manifest.storage.config_item, **settings.delivery_config})
     messages.put_item(Item={**manifest.storage.sms_item, **settings.sms_config})
     # The `default` client, whose LIVE key the API key is (terraform/main.tf writes the same item).
     messages.put_item(Item=settings.default_client_item(manifest))
-    sqs = boto3.client("sqs", region_name=settings.table_region)
+    sqs = session.client("sqs", region_name=settings.table_region)
     for queue_url in (settings.test_outcomes_queue_url, settings.webhook_queue_url, settings.webhook_dead_letter_queue_url):
         sqs.create_queue(QueueName=queue_url.rsplit("/", 1)[1])
-    kms = boto3.client("kms", region_name=settings.table_region)
+    kms = session.client("kms", region_name=settings.table_region)
     key = kms.create_key(Description=f"Encrypts the {settings.stage} messenger's webhook signing secrets")["KeyMetadata"]["KeyId"]
     kms.create_alias(AliasName=settings.kms_key_alias, TargetKeyId=key)
-    sesv2 = boto3.client("sesv2", region_name=settings.ses_region)
+    sesv2 = session.client("sesv2", region_name=settings.ses_region)
     sesv2.create_configuration_set(ConfigurationSetName=settings.configuration_set, DeliveryOptions={"TlsPolicy": "REQUIRE"})
     for sender in settings.email_senders:
         sesv2.create_email_identity(EmailIdentity=sender)

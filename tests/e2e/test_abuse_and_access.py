@@ -84,8 +84,16 @@ def test_a_request_selecting_send_message_twice_sends_one_message(default_api: L
 
 @pytest.fixture(scope="module")
 def limited_api() -> Iterator[LocalStackProcess]:
-    """A stack with small limits per recipient, SMS only to the US and the UK, and generous channel ceilings."""
-    env = {"SMS_PER_RECIPIENT_PER_HOUR": "3", "EMAIL_PER_RECIPIENT_PER_HOUR": "3", "SMS_PER_MINUTE": "1000", "EMAIL_PER_MINUTE": "1000", "SMS_ALLOWED_COUNTRIES": "US,GB"}
+    """A stack with small limits per recipient, SMS only to the US and the UK, and generous channel ceilings; it also
+    answers CORS to one origin of CORS_ORIGINS, which none of the limits' tests sends."""
+    env = {
+        "SMS_PER_RECIPIENT_PER_HOUR": "3",
+        "EMAIL_PER_RECIPIENT_PER_HOUR": "3",
+        "SMS_PER_MINUTE": "1000",
+        "EMAIL_PER_MINUTE": "1000",
+        "SMS_ALLOWED_COUNTRIES": "US,GB",
+        "CORS_ORIGINS": "http://dev.example:8080",
+    }
     with running_stack(API_KEY, env) as stack:
         yield stack
 
@@ -164,27 +172,42 @@ def test_a_number_that_is_not_valid_is_refused_and_leaves_no_trace(limited_api: 
     assert refused_sms_left_no_trace(limited_api, "+447700900123")
 
 
-def test_the_deprecated_prefixes_still_apply_and_the_stack_says_so_at_start_up() -> None:
+def emails_sent(stack: LocalStackProcess) -> list[dict[str, Any]]:
+    """The outbox's emails (an email's `to` is SES's list of addresses; an SMS's, its number)."""
+    return [entry for entry in stack.outbox() if isinstance(entry["to"], list)]
+
+
+@pytest.fixture(scope="module")
+def prefixes_and_ceiling_api() -> Iterator[LocalStackProcess]:
+    """A stack started with the deprecated SMS_ALLOWED_PREFIXES=+1 and a stack-wide ceiling of 5 emails a minute: the
+    prefixes' test sends only SMS, the ceiling's only email, so neither setting reaches the other's test."""
+    with running_stack(API_KEY, {**GENEROUS_LIMITS, "SMS_ALLOWED_PREFIXES": "+1", "EMAIL_PER_MINUTE": "5"}) as stack:
+        yield stack
+
+
+def test_the_deprecated_prefixes_still_apply_and_the_stack_says_so_at_start_up(prefixes_and_ceiling_api: LocalStackProcess) -> None:
     # GIVEN a stack started with the old setting
-    with running_stack(API_KEY, {**GENEROUS_LIMITS, "SMS_ALLOWED_PREFIXES": "+1"}) as stack:
-        # THEN it logged the deprecation, and +1 still reaches what it reached, valid numbers only
-        assert "SMS_ALLOWED_PREFIXES is deprecated" in "".join(stack.output)
-        assert not send(stack, to="+1 876 210 1234", body="still allowed", deliveryMethod="SMS").errors
-        [error] = send(stack, to="+44 20 7946 0958", body="not +1", deliveryMethod="SMS").errors
-        assert error["errorInfo"] == {"field": "input.to", "rule": "allowedCountry"}
+    stack = prefixes_and_ceiling_api
+    # THEN it logged the deprecation, and +1 still reaches what it reached, valid numbers only
+    assert "SMS_ALLOWED_PREFIXES is deprecated" in "".join(stack.output)
+    assert not send(stack, to="+1 876 210 1234", body="still allowed", deliveryMethod="SMS").errors
+    [error] = send(stack, to="+44 20 7946 0958", body="not +1", deliveryMethod="SMS").errors
+    assert error["errorInfo"] == {"field": "input.to", "rule": "allowedCountry"}
 
 
-def test_the_stack_wide_ceiling_per_minute_holds_under_concurrency() -> None:
-    # GIVEN a ceiling of 5 emails a minute for the whole stack
-    with running_stack(API_KEY, {**GENEROUS_LIMITS, "EMAIL_PER_MINUTE": "5"}) as stack:
-        wait_for_window(60, 20)
-        # WHEN 12 clients send to 12 different recipients at once
-        responses = in_parallel(12, lambda index: send(stack, to=f"ceiling{index}@example.com", body="x", deliveryMethod="EMAIL"))
-        # THEN exactly 5 were delivered, the rest refused by the channel's ceiling, with a wait under a minute
-        refusals = [r.errors[0] for r in responses if r.errors]
-        assert len(refusals) == 7 and {e["errorInfo"]["limit"] for e in refusals} == {"channelPerMinute"}
-        assert all(0 < e["errorInfo"]["retryAfterSeconds"] <= 60 for e in refusals)
-        assert len(stack.outbox()) == 5
+def test_the_stack_wide_ceiling_per_minute_holds_under_concurrency(prefixes_and_ceiling_api: LocalStackProcess) -> None:
+    # GIVEN a ceiling of 5 emails a minute for the whole stack, no email sent yet
+    stack = prefixes_and_ceiling_api
+    assert emails_sent(stack) == []
+    wait_for_window(60, 20)
+    # WHEN 12 clients send to 12 different recipients at once
+    recipients = [f"ceiling{index}@example.com" for index in range(12)]
+    responses = in_parallel(12, lambda index: send(stack, to=recipients[index], body="x", deliveryMethod="EMAIL"))
+    # THEN exactly 5 were delivered, the rest refused by the channel's ceiling, with a wait under a minute
+    refusals = [r.errors[0] for r in responses if r.errors]
+    assert len(refusals) == 7 and {e["errorInfo"]["limit"] for e in refusals} == {"channelPerMinute"}
+    assert all(0 < e["errorInfo"]["retryAfterSeconds"] <= 60 for e in refusals)
+    assert len(emails_sent(stack)) == 5
 
 
 # --- IAM callers -----------------------------------------------------------------------------------------
@@ -306,10 +329,9 @@ def test_graphql_answers_cors_only_to_loopback_origins(api: LocalApi) -> None:
     assert allowed.status == 204 and allowed.headers.get("Access-Control-Allow-Origin") == "http://127.0.0.1:5173"
 
 
-def test_an_origin_listed_in_cors_origins_is_answered_too() -> None:
-    with running_stack(API_KEY, {"CORS_ORIGINS": "http://dev.example:8080"}) as stack:
-        response = stack.post("/graphql", {"query": "{ __typename }"}, {"x-api-key": API_KEY, "Origin": "http://dev.example:8080"})
-        assert response.headers.get("Access-Control-Allow-Origin") == "http://dev.example:8080"
+def test_an_origin_listed_in_cors_origins_is_answered_too(limited_api: LocalStackProcess) -> None:
+    response = limited_api.post("/graphql", {"query": "{ __typename }"}, {"x-api-key": API_KEY, "Origin": "http://dev.example:8080"})
+    assert response.headers.get("Access-Control-Allow-Origin") == "http://dev.example:8080"
 
 
 @pytest.mark.parametrize(("method", "path"), [("GET", "/local/outbox"), ("POST", "/local/events"), ("POST", "/local/sweep"), ("POST", "/local/expire")])
