@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.loaders
 import pytest
 from moto import mock_aws
 
@@ -35,6 +36,12 @@ def event() -> Callable[[str], Any]:
     return lambda name: json.loads((EVENTS_DIR / f"{name}.json").read_text())
 
 
+# moto gives every test a new default boto3 session, and a new session reads each service's model (megabytes of
+# JSON) again: most of these tests' CPU. The models never change during a run, so every session reads them through
+# one loader, which keeps what it read; clients, credentials and moto's accounts are still each test's own.
+SERVICE_MODELS = botocore.loaders.create_loader()
+
+
 @pytest.fixture
 def aws(monkeypatch):
     """An emulated account with the regions split, as a real deployment may have them."""
@@ -55,6 +62,8 @@ def aws(monkeypatch):
     monkeypatch.setenv("TEST_OUTCOMES", json.dumps(load_manifest().test_mode))
     emulate_ses_sending_options()
     with mock_aws():
+        boto3.setup_default_session()
+        boto3.DEFAULT_SESSION._session.register_component("data_loader", SERVICE_MODELS)  # type: ignore[union-attr]
         boto3.client("sqs", region_name=TABLE_REGION).create_queue(QueueName=TEST_OUTCOMES_QUEUE_URL.rsplit("/", 1)[1])
         boto3.client("sesv2", region_name=SES_REGION).create_email_identity(EmailIdentity=SENDER)
         boto3.client("sesv2", region_name=SES_REGION).create_configuration_set(ConfigurationSetName=CONFIGURATION_SET)
