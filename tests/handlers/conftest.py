@@ -7,6 +7,7 @@ from typing import Any
 
 import boto3
 import botocore.loaders
+import botocore.session
 import pytest
 from moto import mock_aws
 
@@ -62,8 +63,9 @@ def aws(monkeypatch):
     monkeypatch.setenv("TEST_OUTCOMES", json.dumps(load_manifest().test_mode))
     emulate_ses_sending_options()
     with mock_aws():
-        boto3.setup_default_session()
-        boto3.DEFAULT_SESSION._session.register_component("data_loader", SERVICE_MODELS)  # type: ignore[union-attr]
+        session = botocore.session.get_session()
+        session.register_component("data_loader", SERVICE_MODELS)
+        boto3.setup_default_session(botocore_session=session)
         boto3.client("sqs", region_name=TABLE_REGION).create_queue(QueueName=TEST_OUTCOMES_QUEUE_URL.rsplit("/", 1)[1])
         boto3.client("sesv2", region_name=SES_REGION).create_email_identity(EmailIdentity=SENDER)
         boto3.client("sesv2", region_name=SES_REGION).create_configuration_set(ConfigurationSetName=CONFIGURATION_SET)
