@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import operator
 import string
+from functools import cache
 
 import phonenumbers
 from hypothesis import strategies as st
@@ -46,12 +47,14 @@ def sprinkled(base: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     return st.builds(put_pieces, base, st.lists(placement, min_size=1, max_size=3))
 
 
+@cache
 def huge_text(max_repeat: int = 300_000) -> st.SearchStrategy[str]:
     """A unit repeated up to `max_repeat` times, often right at a limit."""
     sizes = st.sampled_from([size for size in LIMIT_SIZES if size <= max_repeat]) | st.integers(0, max_repeat)
     return st.builds(operator.mul, st.sampled_from(REPEATED_UNITS), sizes)
 
 
+@cache
 def hostile_text(max_repeat: int = 300_000) -> st.SearchStrategy[str]:
     """Any text: arbitrary unicode, hostile pieces alone or sprinkled, whitespace only, huge."""
     return st.one_of(
@@ -106,7 +109,7 @@ formatted_numbers = formatted(e164_numbers)
 formatted_example_numbers = formatted(st.sampled_from(example_numbers(frozenset(phonenumbers.SUPPORTED_REGIONS))))
 
 
-def sender_values(allowed: list[str]) -> st.SearchStrategy[str]:
+def sender_values(allowed: tuple[str, ...]) -> st.SearchStrategy[str]:
     """`from` values: the allowed ones typed every way, near misses, and anything at all."""
     allowed_typed = surrounded(st.builds(recased, st.sampled_from(allowed), st.integers(0, 2**64 - 1)))
     return st.one_of(allowed_typed, sprinkled(st.sampled_from(allowed)), emails, hostile_text(2000))
@@ -114,6 +117,13 @@ def sender_values(allowed: list[str]) -> st.SearchStrategy[str]:
 
 def field_values(field: str, allowed_senders: list[str], max_repeat: int = 300_000) -> st.SearchStrategy:
     """Values for one MessageInput field; optional fields may also be null."""
+    return _field_values(field, tuple(allowed_senders), max_repeat)
+
+
+# Strategies are built once and drawn from many times: building one (and hypothesis' checks of it) costs far more
+# than a draw, and the composites below and the tests' `data.draw` ask for the same ones for every example.
+@cache
+def _field_values(field: str, allowed_senders: tuple[str, ...], max_repeat: int) -> st.SearchStrategy:
     anything = hostile_text(max_repeat)
     values = {
         "to": st.one_of(anything, typed_emails, formatted_numbers, formatted_example_numbers, sprinkled(emails), sprinkled(e164_numbers)),

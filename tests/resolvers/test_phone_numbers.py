@@ -18,7 +18,7 @@ import pytest
 from phonenumbers import PhoneNumberFormat
 
 from local import sms_countries
-from local.appsync.js_engine import Outcome
+from local.appsync.js_engine import JsEngine, Outcome
 from tests.properties.input_rules import E164_NUMBER, canonical_recipient, phone_number
 from tests.resolvers.conftest import CONFIG, Run, validate_input
 
@@ -126,12 +126,13 @@ def _disagreements(run: Run, typed: str) -> list[str]:
     return found
 
 
-def test_the_resolver_reads_every_sample_number_as_libphonenumber_does(run: Run) -> None:
+def test_the_resolver_reads_every_sample_number_as_libphonenumber_does(run: Run, engine: JsEngine) -> None:
     # GIVEN a few thousand numbers, typed every way, valid and not, of every region
     samples = typed_numbers()
     assert len(samples) > 3000
-    # WHEN the resolver reads each (getMessages' canonical form; sendMessage's verdict with its country allowed or not)
-    disagreements = {typed: found for typed in samples if (found := _disagreements(run, typed))}
+    # WHEN the resolver reads each (getMessages' canonical form; sendMessage's verdict with its country allowed or not),
+    # all on the engine's QuickJS thread: its 24,000 calls go straight in rather than each handed to that thread
+    disagreements = engine.run(lambda: {typed: found for typed in samples if (found := _disagreements(run, typed))})
     # THEN its canonical form, validity and country are libphonenumber's for every one
     report = "\n".join(f"{typed!r}: {'; '.join(found)}" for typed, found in list(disagreements.items())[:30])
     assert not disagreements, f"{len(disagreements)} of {len(samples)} disagree:\n{report}"
