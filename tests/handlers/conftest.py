@@ -2,19 +2,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import boto3
-import botocore.loaders
-import botocore.session
-import moto.kms.models
 import pytest
 from moto import mock_aws
 
 from local.appsync.datasources import load_lambda_module
-from local.aws.emulator import emulate_ses_sending_options
+from local.aws.emulator import defer_kms_private_keys, emulate_ses_sending_options, session_sharing_models
 from local.aws.lambda_context import LambdaContext
 from local.manifest import load_manifest
 from tests.conftest import REPO_ROOT
@@ -39,25 +35,6 @@ def event() -> Callable[[str], Any]:
     return lambda name: json.loads((EVENTS_DIR / f"{name}.json").read_text())
 
 
-# moto gives every test a new default boto3 session, and a new session reads each service's model (megabytes of
-# JSON) again: most of these tests' CPU. The models never change during a run, so every session reads them through
-# one loader, which keeps what it read; clients, credentials and moto's accounts are still each test's own.
-SERVICE_MODELS = botocore.loaders.create_loader()
-MOTO_PRIVATE_KEY = moto.kms.models.generate_private_key
-
-
-@cache
-def _unused_private_key() -> Any:
-    return MOTO_PRIVATE_KEY("SYMMETRIC_DEFAULT")
-
-
-def _private_key(key_spec: str) -> Any:
-    """moto makes every KMS key an RSA-2048 key pair, a symmetric one too (which has none in KMS, and moto uses
-    it for nothing), at tens of milliseconds each: one for each test's table (its SSE key) and webhook key. The
-    symmetric keys share one; their key material, all that encrypts and decrypts, is still each key's own."""
-    return _unused_private_key() if key_spec == "SYMMETRIC_DEFAULT" else MOTO_PRIVATE_KEY(key_spec)
-
-
 @pytest.fixture
 def aws(monkeypatch):
     """An emulated account with the regions split, as a real deployment may have them."""
@@ -77,11 +54,12 @@ def aws(monkeypatch):
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("TEST_OUTCOMES", json.dumps(load_manifest().test_mode))
     emulate_ses_sending_options()
-    monkeypatch.setattr(moto.kms.models, "generate_private_key", _private_key)
+    # moto's symmetric KMS keys (each test's table key, the webhook key) skip the RSA pair they never use, and
+    # moto's fresh default session of each test reads the service models through the process's one loader: the
+    # two were most of these tests' CPU. Clients, credentials and moto's data stay each test's own.
+    defer_kms_private_keys()
     with mock_aws():
-        session = botocore.session.get_session()
-        session.register_component("data_loader", SERVICE_MODELS)
-        boto3.setup_default_session(botocore_session=session)
+        boto3.DEFAULT_SESSION = session_sharing_models()
         boto3.client("sqs", region_name=TABLE_REGION).create_queue(QueueName=TEST_OUTCOMES_QUEUE_URL.rsplit("/", 1)[1])
         boto3.client("sesv2", region_name=SES_REGION).create_email_identity(EmailIdentity=SENDER)
         boto3.client("sesv2", region_name=SES_REGION).create_configuration_set(ConfigurationSetName=CONFIGURATION_SET)
