@@ -34,6 +34,19 @@ mock_provider "time" {
   }
 }
 
+# The firewall's web ACL is by far the costliest resource to plan and apply (its schema nests thousands of
+# blocks), and nothing here concerns it: its module's own tests (with a longer name than the longest stage makes),
+# operations.tftest.hcl and the environments' plans cover it, so these runs take its outputs as given.
+override_module {
+  target = module.firewall
+  outputs = {
+    web_acl_arn    = "arn:aws:wafv2:eu-central-1:123456789012:regional/webacl/default-messenger-api/00000000-0000-0000-0000-000000000000"
+    log_group_name = "aws-waf-logs-default-messenger-api"
+    name           = "default-messenger-api"
+    metric_name    = "default-messenger-api"
+  }
+}
+
 variables {
   stage                  = "default" # terraform test runs in the current workspace
   region                 = "eu-central-1"
@@ -46,18 +59,6 @@ variables {
 }
 
 run "apply" {
-  # The firewall's web ACL is the costliest resource to apply (its schema nests thousands of blocks) and nothing
-  # here concerns it (its module's tests, operations.tftest.hcl and the environments' plans cover it).
-  override_module {
-    target = module.firewall
-    outputs = {
-      web_acl_arn    = "arn:aws:wafv2:eu-central-1:123456789012:regional/webacl/default-messenger-api/00000000-0000-0000-0000-000000000000"
-      log_group_name = "aws-waf-logs-default-messenger-api"
-      name           = "default-messenger-api"
-      metric_name    = "default-messenger-api"
-    }
-  }
-
   # --- Event handlers are wired by their manifest trigger
   assert {
     condition     = jsonencode(keys(module.event_handlers)) == jsonencode(sort([for name, handler in jsondecode(file("../graphql/manifest.json")).eventHandlers : name if !contains(["alarms", "tableStream"], handler.trigger)]))
@@ -505,17 +506,6 @@ run "apply" {
 }
 
 run "regions_may_differ" {
-  # The firewall as in the first run.
-  override_module {
-    target = module.firewall
-    outputs = {
-      web_acl_arn    = "arn:aws:wafv2:eu-central-1:123456789012:regional/webacl/default-messenger-api/00000000-0000-0000-0000-000000000000"
-      log_group_name = "aws-waf-logs-default-messenger-api"
-      name           = "default-messenger-api"
-      metric_name    = "default-messenger-api"
-    }
-  }
-
   override_resource {
     target = module.regional_kms_key["eu-west-1"].aws_kms_key.this
     values = { arn = "arn:aws:kms:eu-west-1:123456789012:key/11111111-1111-1111-1111-111111111111" }
@@ -611,17 +601,6 @@ run "an_environments_settings_reach_the_config_the_functions_and_the_api" {
 }
 
 run "without_the_api_key_no_key_is_output" {
-  # The firewall as in the first run.
-  override_module {
-    target = module.firewall
-    outputs = {
-      web_acl_arn    = "arn:aws:wafv2:eu-central-1:123456789012:regional/webacl/default-messenger-api/00000000-0000-0000-0000-000000000000"
-      log_group_name = "aws-waf-logs-default-messenger-api"
-      name           = "default-messenger-api"
-      metric_name    = "default-messenger-api"
-    }
-  }
-
   variables {
     api_key = { enabled = false }
   }
@@ -734,7 +713,7 @@ run "a_file_copied_from_the_owners_does_not_take_the_settings_over" {
 
 # Another environment's stage in this workspace stops at plan. With the longest stage the variable accepts, which
 # makes the longest names: every module's own checks of what AWS accepts still hold (the workspace guard is the
-# only failure expected).
+# only failure expected; the firewall's outputs are given above, its own tests try a longer name).
 run "another_stage_stops_at_plan_and_the_longest_stage_fits_every_name" {
   command = plan
 
