@@ -39,6 +39,19 @@ mock_provider "time" {
   }
 }
 
+# The firewall's web ACL is by far the costliest resource to plan and apply (its schema nests thousands of
+# blocks): these runs take its outputs as given. The dashboard's firewall widget reads its metric name from them;
+# that the name is the stage's is asserted by the environments' plans (environments.tftest.hcl), which plan it.
+override_module {
+  target = module.firewall
+  outputs = {
+    web_acl_arn    = "arn:aws:wafv2:eu-central-1:123456789012:regional/webacl/default-messenger-api/00000000-0000-0000-0000-000000000000"
+    log_group_name = "aws-waf-logs-default-messenger-api"
+    name           = "default-messenger-api"
+    metric_name    = "default-messenger-api"
+  }
+}
+
 variables {
   stage                 = "default" # terraform test runs in the current workspace
   region                = "eu-central-1"
