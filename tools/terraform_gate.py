@@ -77,6 +77,17 @@ def checks(only: str | None) -> list[Check]:
     return found
 
 
+def expected_cost(check: Check) -> tuple[int, int]:
+    """A rank by how long a check runs: the root's test files (the larger, the longer), the environments' plans
+    (one plan of the whole stack each), the modules' tests, then the validates (no plan)."""
+    if check.directory == ROOT and check.args[0] == "test":
+        test_file = next((arg.removeprefix("-filter=") for arg in check.args if arg.startswith("-filter=")), "")
+        if test_file != "tests/environments.tftest.hcl":
+            return (3, (REPO_ROOT / ROOT / test_file).stat().st_size)
+        return (2, 0)
+    return (1, 0) if check.args[0] == "test" else (0, 0)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.terraform_gate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", help="one directory: terraform or modules/<name>")
@@ -97,10 +108,12 @@ def main(argv: list[str]) -> int:
     if fmt.returncode != 0:
         print(fmt.stdout + fmt.stderr, flush=True)
         failed.append("fmt")
-    # Two at a time (each is a terraform process and its provider plugins); reported in order.
+    # Two at a time (each is a terraform process and its provider plugins), longest first, so that no long check
+    # starts last and runs alone; reported in list order.
+    listed = checks(options.only)
     with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-        running = [(check, pool.submit(_timed_run, check, online)) for check in checks(options.only)]
-        for check, future in running:
+        futures = {id(check): pool.submit(_timed_run, check, online) for check in sorted(listed, key=expected_cost, reverse=True)}
+        for check, future in [(check, futures[id(check)]) for check in listed]:
             result, seconds = future.result()
             output = (result.stdout + result.stderr).strip()
             verdict = "ok" if result.returncode == 0 else "FAILED"

@@ -37,6 +37,11 @@ run "plan" {
   }
 
   assert {
+    condition     = module.firewall.name == "${var.stage}-messenger-api" && module.firewall.metric_name == "${var.stage}-messenger-api"
+    error_message = "The API's firewall is named from the stage, and so is the metric the dashboard's firewall widget reads."
+  }
+
+  assert {
     condition     = var.stage != "prod" || (var.table.deletion_protection_enabled && var.table.point_in_time_recovery_days == 35)
     error_message = "Production keeps its table: deletion protection and 35 days of point-in-time recovery."
   }

@@ -116,8 +116,13 @@ run "plan" {
   }
 }
 
+# What the variables refuse, tried against variables.tf alone (tests/variables), without planning the web ACL.
 run "refuses_a_client_key_prefix_that_is_no_plain_word" {
   command = plan
+
+  module {
+    source = "./tests/variables"
+  }
 
   variables {
     client_key_prefixes = ["sm_.*"]
@@ -128,6 +133,10 @@ run "refuses_a_client_key_prefix_that_is_no_plain_word" {
 
 run "refuses_a_rate_limit_waf_does_not_allow" {
   command = plan
+
+  module {
+    source = "./tests/variables"
+  }
 
   variables {
     rate_limit = 5
