@@ -10,7 +10,11 @@ import pytest
 from moto import mock_aws
 
 from local.appsync.datasources import load_lambda_module
-from local.aws.emulator import defer_kms_private_keys, emulate_ses_sending_options, session_sharing_models
+from local.aws.emulator import (
+    defer_kms_private_keys,
+    emulate_ses_sending_options,
+    session_sharing_models,
+)
 from local.aws.lambda_context import LambdaContext
 from local.manifest import load_manifest
 from tests.conftest import REPO_ROOT
