@@ -400,6 +400,28 @@ def quicken_dynamodb_serialisation() -> None:
     SERVICE_SPECIFIC_SERIALIZERS["dynamodb"] = {"json": DynamoDBSerializer}
 
 
+def quicken_moto_dispatch() -> None:
+    """Keep the names of each moto response class's methods, which moto 5.2 works out again for every request (with
+    inspect.getmembers over the class and all it inherits) to check the action asked for is one. Worked out again
+    whenever a class or one it inherits from gains or loses an attribute (as emulate_ses_sending_options adds one)."""
+    from moto.core import responses
+
+    if getattr(responses, "_dispatch_quickened", False):
+        return
+    names_of = responses.method_names_from_class
+    known: dict[Any, tuple[tuple[int, ...], list[str]]] = {}
+
+    def method_names_from_class(clazz: Any) -> list[str]:
+        shape = tuple(len(vars(base)) for base in clazz.__mro__)
+        held = known.get(clazz)
+        if held is None or held[0] != shape:
+            held = known[clazz] = (shape, names_of(clazz))
+        return held[1]
+
+    responses.method_names_from_class = method_names_from_class
+    responses._dispatch_quickened = True  # type: ignore[attr-defined]
+
+
 def quicken_sqs() -> None:
     """Keep moto's SQS work per message constant, as SQS's is.
 
@@ -527,6 +549,7 @@ def provision(settings: Settings, manifest: Manifest) -> None:
     emulate_ses_sending_options()
     quicken_sqs()
     quicken_dynamodb_serialisation()
+    quicken_moto_dispatch()
     dynamodb = boto3.client("dynamodb", region_name=settings.table_region)
     for logical_name, table in manifest.tables.items():
         table_name = settings.table_names[logical_name]

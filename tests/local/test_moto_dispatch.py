@@ -1,5 +1,6 @@
 """moto's dispatcher as the local stack runs it (local/aws/emulator.py: RememberingDispatcher): each host finds the
-backend moto's own finds, looked up once; a host that finds none is looked up again each time, never remembered."""
+backend moto's own finds, looked up once; a host that finds none is looked up again each time, never remembered. And
+the names of a response class's methods (quicken_moto_dispatch), kept, and still moto's when the class changes."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from moto.moto_server.werkzeug_app import (
     create_backend_app,
 )
 
-from local.aws.emulator import RememberingDispatcher
+from local.aws.emulator import RememberingDispatcher, quicken_moto_dispatch
 
 HOSTS = [
     "dynamodb",
@@ -42,3 +43,22 @@ def test_each_host_finds_moto_s_backend_and_moto_looks_a_found_one_up_once(monke
     # THEN each found moto's backend every time; moto was asked once for each host it serves, every time for the other
     assert found == [expected] * 3
     assert sorted(asked, key=str) == sorted([*HOSTS, "nothing.example", "nothing.example"], key=str)
+
+
+def test_a_response_class_s_method_names_are_moto_s_and_follow_a_method_added_later() -> None:
+    # GIVEN moto's own reading of a response class's methods, and the kept one
+    from moto.core import responses, utils
+    from moto.sqs.responses import SQSResponse
+
+    quicken_moto_dispatch()
+
+    class Probe(SQSResponse):
+        pass
+
+    assert responses.method_names_from_class(Probe) == utils.method_names_from_class(Probe)
+    assert responses.method_names_from_class(Probe) is responses.method_names_from_class(Probe)  # kept, not worked out again
+    # WHEN the class gains an action, as emulate_ses_sending_options adds one to SES v2's
+    Probe.probe_action = lambda self: "{}"  # type: ignore[attr-defined]
+    # THEN the names include it, as moto's own reading does
+    assert "probe_action" in responses.method_names_from_class(Probe)
+    assert responses.method_names_from_class(Probe) == utils.method_names_from_class(Probe)
