@@ -375,8 +375,8 @@ def quicken_dynamodb_serialisation() -> None:
     """Serialise moto's DynamoDB answers with their attribute values written directly, as moto's serializer writes them.
 
     moto 5.2 serialises an answer by walking botocore's output shape, trying up to a dozen names (aliases) for each of
-    the ten members of every attribute value: an item of a few hundred values (the CONFIG/SMS item every SMS
-    sendMessage reads holds thousands) took tens of milliseconds to write, most of a busy stack's CPU. An attribute
+    the ten members of every attribute value: every SMS sendMessage reads the CONFIG/SMS item, thousands of values,
+    and a run of SMS sends spent about 40% of the stack's CPU writing them. An attribute
     value in DynamoDB's wire form is written here as it is (binary values base64-encoded, as moto does); any other
     value is left to moto's own walk (tests/local/test_moto_serialisation.py pins the two to the same answers).
     """
