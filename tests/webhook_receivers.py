@@ -70,6 +70,7 @@ class Receiver:
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server_names: dict[int, str | None] = field(default_factory=dict)
+    _receipts: dict[str | None, int] = field(default_factory=dict)  # requests received, by webhook-id
 
     @property
     def port(self) -> int:
@@ -102,9 +103,10 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 request = Received(self.path, {name.lower(): value for name, value in self.headers.items()}, body, time.monotonic(), receiver._server_names.get(id(self.connection)))
+                webhook_id = request.headers.get("webhook-id")
                 with receiver._lock:
                     receiver.received.append(request)
-                    nth = sum(1 for earlier in receiver.received if earlier.headers.get("webhook-id") == request.headers.get("webhook-id"))
+                    nth = receiver._receipts[webhook_id] = receiver._receipts.get(webhook_id, 0) + 1
                 status, headers = receiver.answer(request, nth)
                 answer = b"an endpoint's own words, never to be stored"
                 self.send_response(status)

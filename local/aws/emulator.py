@@ -3,6 +3,7 @@ provisioned like the Terraform stack."""
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import logging
@@ -35,6 +36,26 @@ from local.manifest import Manifest
 logger = logging.getLogger(__name__)
 
 
+class RememberingDispatcher(DomainDispatcherApplication):
+    """moto's dispatcher, remembering which backend serves a host: moto 5.2 works it out again for every request,
+    under one lock, by listing its package's folders on disk and then trying its URL patterns in turn. A host's
+    backend does not change while the process runs; hosts that find none are still looked up each time."""
+
+    MAX_HOSTS = 1024  # only signed requests get here, but what they name as a host is theirs to choose
+
+    def __init__(self, create_app: Any) -> None:
+        super().__init__(create_app)
+        self._backends: dict[str, Any] = {}
+
+    def get_backend_for_host(self, host: str | None) -> Any:
+        known = self._backends.get(host) if host is not None else None
+        if known is None:
+            known = super().get_backend_for_host(host)
+            if known and host is not None and len(self._backends) < self.MAX_HOSTS:
+                self._backends[host] = known
+        return known
+
+
 class GuardedMotoServer(ThreadedMotoServer):
     """moto's threaded server on a free loopback port, its application behind the guard. (It overrides the
     one method of moto 5.2's ThreadedMotoServer that builds the application.)"""
@@ -44,7 +65,7 @@ class GuardedMotoServer(ThreadedMotoServer):
         self._verifier = verifier
 
     def _server_entry(self) -> None:
-        application = guarded(DomainDispatcherApplication(create_backend_app), self._verifier)
+        application = guarded(RememberingDispatcher(create_backend_app), self._verifier)
         self._server = make_server(self._ip_address, self._port, application, True, request_handler=MotoRequestHandler)
         self._server_ready_event.set()
         self._server.serve_forever()
@@ -320,6 +341,88 @@ def emulate_ses_sending_options() -> None:
     SESV2Response._sending_options_emulated = True  # type: ignore[attr-defined]
 
 
+class _UnusualAttributeValue(Exception):
+    """An attribute value not in the wire form DynamoDB answers with: left to moto's own serializer."""
+
+
+def _base64(value: bytes) -> str:
+    return base64.b64encode(value).strip().decode("utf-8")
+
+
+def _wire_attribute_value(value: Any) -> dict[str, Any]:
+    """What moto's JSON serializer writes for one attribute value in the form moto's DynamoDB hands it (a dict of one
+    type key, binary values as bytes); _UnusualAttributeValue for anything else, which moto serialises itself."""
+    if type(value) is not dict or len(value) != 1:
+        raise _UnusualAttributeValue
+    ((kind, inner),) = value.items()
+    if kind in ("S", "N") and type(inner) is str:
+        return {kind: inner}
+    if kind in ("NULL", "BOOL") and type(inner) is bool:
+        return {kind: inner}
+    if kind == "M" and type(inner) is dict and all(type(name) is str and name for name in inner):
+        return {"M": {name: _wire_attribute_value(member) for name, member in inner.items()}}
+    if kind == "L" and type(inner) is list:
+        return {"L": [_wire_attribute_value(member) for member in inner]}
+    if kind in ("SS", "NS") and type(inner) is list and all(type(member) is str for member in inner):
+        return {kind: list(inner)}
+    if kind == "B" and type(inner) is bytes:
+        return {"B": _base64(inner)}
+    if kind == "BS" and type(inner) is list and all(type(member) is bytes for member in inner):
+        return {"BS": [_base64(member) for member in inner]}
+    raise _UnusualAttributeValue
+
+
+def quicken_dynamodb_serialisation() -> None:
+    """Serialise moto's DynamoDB answers with their attribute values written directly, as moto's serializer writes them.
+
+    moto 5.2 serialises an answer by walking botocore's output shape, trying up to a dozen names (aliases) for each of
+    the ten members of every attribute value: every SMS sendMessage reads the CONFIG/SMS item, thousands of values,
+    and a run of SMS sends spent about 40% of the stack's CPU writing them. An attribute
+    value in DynamoDB's wire form is written here as it is (binary values base64-encoded, as moto does); any other
+    value is left to moto's own walk (tests/local/test_moto_serialisation.py pins the two to the same answers).
+    """
+    from moto.core.serialize import SERVICE_SPECIFIC_SERIALIZERS, JSONSerializer
+
+    if "json" in SERVICE_SPECIFIC_SERIALIZERS.get("dynamodb", {}):
+        return
+
+    class DynamoDBSerializer(JSONSerializer):
+        def _serialize_type_structure(self, serialized: Any, value: Any, shape: Any, key: str) -> None:
+            if key and shape.name == "AttributeValue":
+                try:
+                    wire = _wire_attribute_value(value)
+                except _UnusualAttributeValue:
+                    pass
+                else:
+                    self._default_serialize(serialized, wire, shape, key)
+                    return
+            super()._serialize_type_structure(serialized, value, shape, key)
+
+    SERVICE_SPECIFIC_SERIALIZERS["dynamodb"] = {"json": DynamoDBSerializer}
+
+
+def quicken_moto_dispatch() -> None:
+    """Keep the names of each moto response class's methods, which moto 5.2 works out again for every request (with
+    inspect.getmembers over the class and all it inherits) to check the action asked for is one. Worked out again
+    whenever a class or one it inherits from gains or loses an attribute (as emulate_ses_sending_options adds one)."""
+    from moto.core import responses
+
+    if getattr(responses, "_dispatch_quickened", False):
+        return
+    names_of = responses.method_names_from_class
+    known: dict[Any, tuple[tuple[int, ...], list[str]]] = {}
+
+    def method_names_from_class(clazz: Any) -> list[str]:
+        shape = tuple(len(vars(base)) for base in clazz.__mro__)
+        held = known.get(clazz)
+        if held is None or held[0] != shape:
+            held = known[clazz] = (shape, names_of(clazz))
+        return held[1]
+
+    responses.method_names_from_class = method_names_from_class
+    responses._dispatch_quickened = True  # type: ignore[attr-defined]
+
+
 def quicken_sqs() -> None:
     """Keep moto's SQS work per message constant, as SQS's is.
 
@@ -507,6 +610,8 @@ def provision(settings: Settings, manifest: Manifest, session: boto3.Session) ->
     emulate_ses_sending_options()
     quicken_sqs()
     defer_kms_private_keys()
+    quicken_dynamodb_serialisation()
+    quicken_moto_dispatch()
     dynamodb = session.client("dynamodb", region_name=settings.table_region)
     for logical_name, table in manifest.tables.items():
         table_name = settings.table_names[logical_name]
