@@ -84,9 +84,11 @@ lint-python: $(VENV)/.synced ## ruff, and mypy (strict on the Lambda handlers)
 checkov: $(CHECKOV) ## Policy-check the Terraform (zero failed checks; skips are inline with reasons)
 	$(CHECKOV) --config-file .checkov.yaml
 
-# pytest-xdist: one worker per core by default; a module's tests stay on one worker (loadscope), so the stack a
-# module starts is started once (a folder's shared stack, once per worker). PYTEST_WORKERS=0 runs in this process.
-PYTEST_WORKERS ?= auto
+# pytest-xdist: two workers per core by default (at most 8): the tests wait on their stacks' timers and settle
+# times about half the time, and a second worker per core runs while one waits. A module's tests stay on one worker
+# (loadscope), so the stack a module starts is started once (a folder's shared stack, once per worker).
+# PYTEST_WORKERS=0 runs in this process.
+PYTEST_WORKERS ?= $(shell cores=$$(nproc 2>/dev/null || echo 1); workers=$$((2 * cores)); echo $$((workers > 8 ? 8 : workers)))
 test-python: $(VENV)/.synced ## Run pytest alone (PYTEST_ARGS="tests/e2e -x" picks a part; PYTEST_WORKERS=0 runs it without workers)
 	$(PY) -m pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadscope) $(PYTEST_ARGS)
 
