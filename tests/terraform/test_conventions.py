@@ -171,3 +171,18 @@ def test_the_docs_name_every_environment_whose_table_refuses_destroy() -> None:
     # THEN each names exactly those environments
     for name, line in lines:
         assert set(re.findall(rf"\b({'|'.join(environments)})\b", line)) == protected, f"{name}: {line.strip()}"
+
+
+FIREWALL_OVERRIDE = re.compile(r"^override_module \{\n  target = module\.firewall\n.*?^\}\n", re.MULTILINE | re.DOTALL)
+
+
+def test_the_firewalls_given_outputs_are_one_block_that_names_every_output_the_module_has(stack: Stack) -> None:
+    # The root's test files take the firewall's outputs as given (its web ACL is the costliest thing to plan);
+    # Terraform test files cannot share a block, so each holds a copy, and this keeps them one and complete.
+    holders = [*sorted((REPO_ROOT / "terraform" / "tests").rglob("*.tftest.hcl")), REPO_ROOT / "tests" / "terraform" / "test_sms_settings_owner.py"]
+    copies = {path.relative_to(REPO_ROOT).as_posix(): FIREWALL_OVERRIDE.findall(path.read_text()) for path in holders}
+    copies = {name: found for name, found in copies.items() if found}
+    assert len(copies) >= 2 and all(len(found) == 1 for found in copies.values()), copies
+    assert len({found[0] for found in copies.values()}) == 1, f"the copies differ: {sorted(copies)}"
+    given = set(re.findall(r"^    (\w+) +=", next(iter(copies.values()))[0], re.MULTILINE))
+    assert given == {block.name for block in stack.find("output", directory="modules/api_firewall")}
