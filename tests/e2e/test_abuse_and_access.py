@@ -25,17 +25,11 @@ from tests.e2e.conftest import (
     send,
     signed,
     table,
+    wait_for_window,
 )
 
 REGION = "eu-central-1"
 ERASE = "mutation erase($to: String!) { eraseRecipient(to: $to) { to messagesErased } }"
-
-
-def wait_for_window(window_seconds: int, needed_seconds: float) -> None:
-    """Counters are per calendar window: start a test only when its window has long enough left to run in."""
-    left = window_seconds - time.time() % window_seconds
-    if left < needed_seconds:
-        time.sleep(left + 0.5)
 
 
 def in_parallel(count: int, call: Any) -> list[Any]:
