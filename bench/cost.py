@@ -531,8 +531,8 @@ def floor_verdict() -> str:
     bottom = round(total(floor()), 2)
     deployed = round(total(per_million_emails()), 2) + round(total(event_feed_per_million_emails()), 2)
     return (
-        f"**${bottom:.2f}** before any function's duration, log line, read, trace or key: ${TARGET - bottom:.2f} under the "
-        f"target if all of those cost nothing. They do: as deployed they add ${deployed - bottom:.2f} "
+        f"**${bottom:.2f}** before any function's duration, log line, read, trace or key: against the target of "
+        f"${TARGET:.2f}, {verdict(bottom)} if all of those cost nothing. They do: as deployed they add ${deployed - bottom:.2f} "
         f"(**${deployed:.2f}** in all)."
     )
 

@@ -39,7 +39,9 @@ logger = logging.getLogger(__name__)
 class RememberingDispatcher(DomainDispatcherApplication):
     """moto's dispatcher, remembering which backend serves a host: moto 5.2 works it out again for every request,
     under one lock, by listing its package's folders on disk and then trying its URL patterns in turn. A host's
-    backend does not change while the process runs; hosts that find none are still looked up each time."""
+    backend does not change while the process runs; hosts that find none are still looked up each time. The host
+    is the one moto builds from the signed request's service and region, so only a caller holding the stack's
+    credentials chooses it; past MAX_HOSTS, new hosts are looked up each time, as moto does."""
 
     MAX_HOSTS = 1024  # only signed requests get here, but what they name as a host is theirs to choose
 
@@ -477,7 +479,7 @@ def defer_kms_private_keys() -> None:
     moto 5.2 generates a 2048-bit RSA private key for every KMS key, symmetric ones included: the stack's own key
     and the default key DynamoDB makes for its encrypted tables cost a stack's start 0.1 to 0.3 s of CPU, for key
     pairs only Sign, Verify and GetPublicKey read. A symmetric key's pair is made when one of those first reads it;
-    an asymmetric key's is made at once, as before, so a key spec moto refuses is still refused at CreateKey.
+    an asymmetric key's is made at CreateKey, so a key spec moto refuses is still refused at CreateKey.
     """
     from moto.kms import models
 

@@ -57,3 +57,8 @@ output "query_limits" {
     resolver_count_limit  = aws_appsync_graphql_api.this.resolver_count_limit
   }
 }
+
+output "web_acl_arn" {
+  description = "ARN of the WAF web ACL in front of the API: every request passes it before AppSync."
+  value       = aws_wafv2_web_acl_association.this.web_acl_arn
+}

@@ -50,8 +50,8 @@ mock_provider "time" {
 }
 
 # The firewall's web ACL is by far the costliest resource to plan and apply (its schema nests thousands of
-# blocks), and nothing here concerns it: its module's own tests, operations.tftest.hcl and the environments' plans
-# cover it, so these runs take its outputs as given.
+# blocks), and nothing here concerns it: its module's own tests and the environments' plans cover
+# it, so these runs take its outputs as given.
 override_module {
   target = module.firewall
   outputs = {
@@ -163,7 +163,7 @@ run "apply" {
 
   # --- What the publisher may do: its statements, actions and conditions
   assert {
-    # (The key's conditions name the queues' ARNs, known after apply: the apply run checks them.)
+    # (The key's conditions name the queues' ARNs, known after apply: the assertions on the applied key below check them.)
     condition = jsonencode([for statement in data.aws_iam_policy_document.event_publisher["messageEvents"].statement : [statement.sid, statement.actions, statement.sid == "UseTheKeyThroughSqsForItsQueues" ? {} : { for condition in statement.condition : condition.variable => [condition.test, condition.values] }]]) == jsonencode([
       ["ReadTheTablesStream", ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], {}],
       ["StoreEventsInTheirFeeds", ["dynamodb:PutItem"], { "dynamodb:LeadingKeys" = ["ForAllValues:StringLike", ["EVENT#*"]] }],

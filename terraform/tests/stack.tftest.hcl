@@ -35,8 +35,8 @@ mock_provider "time" {
 }
 
 # The firewall's web ACL is by far the costliest resource to plan and apply (its schema nests thousands of
-# blocks), and nothing here concerns it: its module's own tests (with a longer name than the longest stage makes),
-# operations.tftest.hcl and the environments' plans cover it, so these runs take its outputs as given.
+# blocks), and nothing here but its wiring concerns it: its module's own tests (with a longer name than the longest
+# stage makes) and the environments' plans cover it, so these runs take its outputs as given.
 override_module {
   target = module.firewall
   outputs = {
@@ -59,6 +59,12 @@ variables {
 }
 
 run "apply" {
+  # --- The API sits behind the firewall's web ACL (its ARN as given above)
+  assert {
+    condition     = module.api.web_acl_arn == "arn:aws:wafv2:eu-central-1:123456789012:regional/webacl/default-messenger-api/00000000-0000-0000-0000-000000000000"
+    error_message = "The API must be associated with the firewall's web ACL."
+  }
+
   # --- Event handlers are wired by their manifest trigger
   assert {
     condition     = jsonencode(keys(module.event_handlers)) == jsonencode(sort([for name, handler in jsondecode(file("../graphql/manifest.json")).eventHandlers : name if !contains(["alarms", "tableStream"], handler.trigger)]))

@@ -39,8 +39,8 @@ mock_provider "time" {
 }
 
 # The firewall's web ACL is by far the costliest resource to plan and apply (its schema nests thousands of
-# blocks), and nothing here concerns it: its module's own tests, operations.tftest.hcl and the environments' plans
-# cover it, so these runs take its outputs as given.
+# blocks), and nothing here concerns it: its module's own tests and the environments' plans cover
+# it, so these runs take its outputs as given.
 override_module {
   target = module.firewall
   outputs = {

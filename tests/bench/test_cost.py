@@ -92,6 +92,10 @@ def test_the_summary_says_what_the_event_feed_adds_per_million_emails_and_the_to
     assert f"${spent + feed:.2f} in all" in summary
     assert f"${abs(spent + feed - cost.TARGET):.2f} {'over' if spent + feed > cost.TARGET else 'under'} the target" in summary
     assert f"${pushes:.2f} more per million emails" in summary
+    # AND the floor the design cannot go under, and that it leaves the target out of reach with the feed
+    bottom = round(cost.total(cost.floor()), 2)
+    assert f"[at least ${bottom:.2f}]" in summary
+    assert (spent + feed > cost.TARGET) == ("cannot get under the target" in summary)
 
 
 def test_the_authorizer_runs_once_per_key_per_cache_period_and_never_more_than_once_per_email() -> None:

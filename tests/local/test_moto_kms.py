@@ -50,7 +50,7 @@ def test_a_symmetric_key_encrypts_and_decrypts_without_an_rsa_key_pair(kms, gene
     # WHEN it encrypts and decrypts under an encryption context
     blob = kms.encrypt(KeyId=key, Plaintext=b"whsec", EncryptionContext={"endpoint": "e1"})["CiphertextBlob"]
     plain = kms.decrypt(CiphertextBlob=blob, EncryptionContext={"endpoint": "e1"})["Plaintext"]
-    # THEN it works as before, and no key pair was generated for either key
+    # THEN it encrypts and decrypts, and no key pair was generated for either key
     assert plain == b"whsec"
     assert generated == []
 

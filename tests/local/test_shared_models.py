@@ -32,6 +32,6 @@ def test_sessions_share_the_loaded_models_but_not_their_events(monkeypatch) -> N
     # THEN both read their models through one loader (which keeps what it has parsed)
     loader = first._session.get_component("data_loader")
     assert second._session.get_component("data_loader") is loader and second._loader is loader
-    # AND only the first session's call reached its hook; the second's resources work as before
+    # AND only the first session's call reached its hook; the second's resources still work
     assert seen == ["before-call.dynamodb.ListTables"]
     assert resource_tables == []
