@@ -21,7 +21,7 @@ MESSAGES = 300
 # Only ever reached if a wait is not woken: a woken wait returns at once.
 UNREACHED_SECONDS = 30.0
 JOIN_SECONDS = 5.0
-DUE_SECONDS = 0.3
+DUE_SECONDS = 1.0  # time enough for the waiting thread to start on a busy machine
 
 
 class WatchedCondition(threading.Condition):
@@ -165,15 +165,21 @@ def test_the_waiter_wakes_when_a_hidden_message_becomes_visible(sqs: Any, hidden
         sqs.send_message(QueueUrl=queue_url, MessageBody="hello")
         assert [m["Body"] for m in sqs.receive_message(QueueUrl=queue_url, VisibilityTimeout=1)["Messages"]] == ["hello"]
     (message,) = moto_queue(queue_url)._messages
-    due = time.time() * 1000 + DUE_SECONDS * 1000
-    if hidden_by == "delay":
-        message.delayed_until = due
-    else:
-        message.visible_at = due
+
+    def hide_for(seconds: float) -> None:
+        due = time.time() * 1000 + seconds * 1000
+        if hidden_by == "delay":
+            message.delayed_until = due
+        else:
+            message.visible_at = due
+
+    # (hidden far off while it is checked, so that a slow receive cannot outlast the moment)
+    hide_for(UNREACHED_SECONDS)
     assert bodies(sqs, queue_url, delete=False) == []
     waiter, condition = watched_waiter(queue_url)
     events: list[str] = []
-    # WHEN a waiter waits, with nothing sent meanwhile
+    # WHEN its moment is brought close and a waiter waits, with nothing sent meanwhile
+    hide_for(DUE_SECONDS)
     thread = wait_in_thread(waiter, events)
     thread.join(JOIN_SECONDS)
     # THEN it timed out at the moment the message is due, not its own far timeout, and the message is received
