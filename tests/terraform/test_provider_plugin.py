@@ -307,3 +307,15 @@ def test_the_schema_has_the_shapes_the_real_provider_has() -> None:
     assert time_rotating["attributes"]["rotation_days"] == {"type": "number", "optional": True}
     archive = cache.load_schema("archive")["data_source_schemas"]["archive_file"]["block"]
     assert archive["attributes"]["output_base64sha256"] == {"type": "string", "computed": True}
+
+
+def test_terraform_runs_with_a_lazier_collector_unless_the_caller_chose_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # GIVEN no GOGC of the caller's own
+    monkeypatch.delenv("GOGC", raising=False)
+    # WHEN the runner prepares Terraform's environment, THEN Go collects at eleven times the live heap
+    assert runner.terraform_environment(tmp_path)["GOGC"] == "1000"
+    # GIVEN a caller who chose one, THEN theirs is kept
+    monkeypatch.setenv("GOGC", "100")
+    assert runner.terraform_environment(tmp_path)["GOGC"] == "100"
+    # AND a run's own setting wins over both
+    assert runner.terraform_environment(tmp_path, {"GOGC": "off"})["GOGC"] == "off"
