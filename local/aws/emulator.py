@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import io
 import json
 import logging
 import os
@@ -17,6 +18,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import boto3
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.compat import HTTPHeaders
+from botocore.handlers import BUILTIN_HANDLERS
 
 # moto's server answers any Origin with CORS headers unless told not to, before moto is imported: web pages
 # the developer visits must not read the emulated account.
@@ -27,6 +31,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from moto.server import MotoRequestHandler, ThreadedMotoServer
 from werkzeug.serving import make_server
+from werkzeug.test import run_wsgi_app
 
 from local.appsync.auth import SigV4Principals, SigV4Verifier, functions_credentials
 from local.aws.guard import guarded
@@ -64,13 +69,97 @@ class GuardedMotoServer(ThreadedMotoServer):
 
     def __init__(self, verifier: SigV4Verifier | SigV4Principals) -> None:
         super().__init__(ip_address="127.0.0.1", port=0, verbose=False)
-        self._verifier = verifier
+        self.application = guarded(RememberingDispatcher(create_backend_app), verifier)
 
     def _server_entry(self) -> None:
-        application = guarded(RememberingDispatcher(create_backend_app), self._verifier)
-        self._server = make_server(self._ip_address, self._port, application, True, request_handler=MotoRequestHandler)
+        self._server = make_server(self._ip_address, self._port, self.application, True, request_handler=MotoRequestHandler)
         self._server_ready_event.set()
         self._server.serve_forever()
+
+
+class _Body:
+    """A response body botocore reads whole (it streams none of the calls the stack makes)."""
+
+    def __init__(self, content: bytes) -> None:
+        self._content = io.BytesIO(content)
+
+    def stream(self, **_: Any) -> Any:
+        yield self._content.read()
+
+    def read(self, amount: int | None = None) -> bytes:
+        return self._content.read(amount)
+
+
+class InProcessCalls:
+    """The process's own calls to its moto server handed to the server's application directly, as the signed
+    request they are: no socket, no HTTP parsing and no thread per connection on either side, which were most of
+    a call's CPU. The guard still checks each (the loopback host, the signature over the body). Calls to any other
+    endpoint, and every call from outside the process, go over the network as before."""
+
+    def __init__(self) -> None:
+        self._applications: dict[str, Any] = {}
+
+    def serve(self, endpoint_url: str, application: Any) -> None:
+        self._applications[urlsplit(endpoint_url).netloc] = application
+
+    def stop(self, endpoint_url: str) -> None:
+        self._applications.pop(urlsplit(endpoint_url).netloc, None)
+
+    def __call__(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
+        url = urlsplit(request.url)
+        application = self._applications.get(url.netloc)
+        if application is None:
+            return None  # botocore sends it
+        body: Any = request.body
+        if hasattr(body, "read"):
+            body = body.read()
+        body = body.encode() if isinstance(body, str) else (body or b"")
+        target = url.path or "/"
+        environ = {
+            "REQUEST_METHOD": request.method,
+            "SCRIPT_NAME": "",
+            # As werkzeug's server passes them: the path decoded, and as sent (what the client signed).
+            "PATH_INFO": unquote(target).encode().decode("latin-1"),
+            "QUERY_STRING": url.query,
+            "RAW_URI": target + (f"?{url.query}" if url.query else ""),
+            "REQUEST_URI": target + (f"?{url.query}" if url.query else ""),
+            "SERVER_NAME": url.hostname or "127.0.0.1",
+            "SERVER_PORT": str(url.port or 80),
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": url.scheme or "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": io.StringIO(),
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "CONTENT_LENGTH": str(len(body)),
+            "HTTP_HOST": url.netloc,
+        }
+        for name, value in request.headers.items():
+            key = name.upper().replace("-", "_")
+            value = value.decode() if isinstance(value, bytes) else str(value)
+            if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                environ[key] = value
+            elif key != "HOST":
+                environ[f"HTTP_{key}"] = value
+        chunks, status, headers = run_wsgi_app(application, environ, buffered=True)
+        try:
+            content = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        response_headers = HTTPHeaders()
+        for name, value in headers.items():
+            response_headers[name] = value
+        return AWSResponse(request.url, int(status.split(" ", 1)[0]), response_headers, _Body(content))
+
+
+_in_process_calls = InProcessCalls()
+# botocore gives every session made from now on the handlers of this list; moto adds its own the same way.
+BUILTIN_HANDLERS.append(("before-send", _in_process_calls))
 
 
 @dataclass
@@ -79,6 +168,7 @@ class EmulatedAws:
     endpoint_url: str
 
     def stop(self) -> None:
+        _in_process_calls.stop(self.endpoint_url)
         self.server.stop()
 
 
@@ -565,7 +655,8 @@ class MotoQueueWaiter:
 
 def start_moto(settings: Settings) -> EmulatedAws:
     """Start moto on a free loopback port, open only to the stack's credentials and its functions', and point
-    every boto3 client of this process at it, signing with the functions' credentials."""
+    every boto3 client of this process at it, signing with the functions' credentials; their calls are answered
+    in-process (InProcessCalls)."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     functions_key_id, functions_secret = functions_credentials(settings.secret_access_key)
     server = GuardedMotoServer(
@@ -574,6 +665,7 @@ def start_moto(settings: Settings) -> EmulatedAws:
     server.start()
     host, port = server.get_host_and_port()
     endpoint_url = f"http://{host}:{port}"
+    _in_process_calls.serve(endpoint_url, server.application)
     # This process's clients are the functions' (the handlers run in it): they sign with the functions' role's
     # credentials, as a Lambda function signs with its role's, so the API tells the event publisher's calls from
     # an operator's (local/appsync/auth.py).
