@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 from local.appsync.js_engine import Clock, JsEngine
 from local.manifest import Manifest, load_manifest
@@ -23,7 +23,9 @@ LIVE_MINIMUM_TERRAFORM = (1, 10)  # terraform/versions.tf
 
 # `make test` is a gate: its property-based tests try the same examples on every run, so a red build
 # always reproduces. HYPOTHESIS_PROFILE=explore draws new random examples each run to find new bugs.
-settings.register_profile("gate", derandomize=True, database=None)
+# Nor does its verdict depend on how busy the machine is: no per-example deadline, no health check of how fast
+# examples are drawn (the property is what is tested; speed lives in bench/).
+settings.register_profile("gate", derandomize=True, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("explore")
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gate"))
 

@@ -26,9 +26,11 @@ class WentOverTheNetwork(Exception):
 
 @pytest.fixture
 def emulated(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatedAws]:
-    # start_moto points this process's clients at itself: the environment is restored afterwards
+    # start_moto points this process's clients at itself: each name is recorded (set, then unset), so that
+    # afterwards the environment is as it was, whether the name was there or not
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     aws = start_moto(Settings())
     yield aws
     aws.stop()
