@@ -59,10 +59,28 @@ def live_skip_reason() -> str | None:
     return None
 
 
+# The modules that each take the longest (most of it waiting on their stacks' timers), started first: pytest-xdist
+# hands out modules in collection order, and one of these started last would run on alone after the others end.
+LONGEST_FIRST = (
+    "tests/smoke/test_smoke_local.py",
+    "tests/e2e/test_webhooks.py",
+    "tests/faults/test_faults.py",
+    "tests/properties/test_validation_properties.py",
+    "tests/e2e/test_clients.py",
+    "tests/e2e/test_events.py",
+    "tests/terraform/test_upgrade.py",
+    "tests/handlers/test_webhook_handlers.py",
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("live") and (reason := live_skip_reason()):
             item.add_marker(pytest.mark.skip(reason=reason))
+    first = {REPO_ROOT / name: rank for rank, name in enumerate(LONGEST_FIRST)}
+    if missing := [str(path) for path in first if not path.is_file()]:
+        raise pytest.UsageError(f"tests/conftest.py LONGEST_FIRST names modules that do not exist: {missing}")
+    items.sort(key=lambda item: first.get(Path(item.path), len(first)))
 
 
 @pytest.fixture(scope="session")
