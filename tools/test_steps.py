@@ -41,8 +41,9 @@ class Stopped(Exception):
         self.signum = signum
 
 
-def _raise_stopped(signum: int, _frame: FrameType | None) -> None:
-    raise Stopped(signum)
+# How often the run, waiting for a step to end, looks whether a stop signal came: the handler only notes the
+# signal, since an exception raised from it inside Condition.wait can leave the condition's lock half released.
+STOP_POLL_SECONDS = 0.1
 
 
 @dataclass
@@ -96,11 +97,15 @@ class Steps:
                 self.ended.append(step)
                 self.changed.notify_all()
 
-    def next_ended(self, shown: int) -> Step:
-        with self.changed:
-            while len(self.ended) <= shown:
-                self.changed.wait()
-            return self.ended[shown]
+    def next_ended(self, shown: int, signals: list[int]) -> Step:
+        """The `shown`-th step to end, once it has; Stopped if a stop signal is noted in `signals` first."""
+        while True:
+            with self.changed:
+                if len(self.ended) > shown:
+                    return self.ended[shown]
+                self.changed.wait(STOP_POLL_SECONDS)
+            if signals:
+                raise Stopped(signals[0])
 
     def stop(self, signum: int) -> None:
         """Hands `signum` to every running step's group, waits up to GRACE_SECONDS for them, then kills the rest."""
@@ -131,12 +136,17 @@ class Steps:
 def run(names: list[str], folder: Path, cwd: Path = REPO_ROOT) -> list[Step]:
     steps = Steps(names, folder, cwd)
     started = time.monotonic()
-    previous = {signum: signal.signal(signum, _raise_stopped) for signum in STOP_SIGNALS}
+    signals: list[int] = []
+
+    def note(signum: int, _frame: FrameType | None) -> None:
+        signals.append(signum)
+
+    previous = {signum: signal.signal(signum, note) for signum in STOP_SIGNALS}
     try:
         print(f"[make test] {', '.join(names)}, side by side", flush=True)
         steps.start()
         for shown in range(len(names)):
-            done = steps.next_ended(shown)
+            done = steps.next_ended(shown, signals)
             if done.name != LAST:
                 show(done)
             else:
