@@ -4,6 +4,7 @@ provisioned like the Terraform stack."""
 from __future__ import annotations
 
 import base64
+import copy
 import functools
 import io
 import json
@@ -206,6 +207,91 @@ def _serialised(write):
     return locked
 
 
+class _TransactionBackups:
+    """What moto's DynamoDB backend module sees as `copy`: inside a transaction run by
+    roll_back_dynamodb_transactions_by_item, the "copy" of a whole table moto takes to put back on failure is the
+    table itself; every other deepcopy is copy's own."""
+
+    active = threading.local()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        if getattr(self.active, "on", False) and isinstance(value, Table):
+            return value
+        return copy.deepcopy(value, memo)
+
+
+def roll_back_dynamodb_transactions_by_item() -> None:
+    """Make a failed moto DynamoDB transaction put back only the items it touched, not a copy of every table.
+
+    moto 5.2 deep-copies each table a transaction names before it starts, to put back if any part fails: every
+    transaction's cost grows with everything ever stored (a client's key, an audit record: each a transaction).
+    Every DynamoDB request of the stack runs alone (isolate_dynamodb_transactions), so nothing else can change
+    the table meanwhile, and putting back what the transaction's own items were is putting back the table.
+    """
+    from moto.dynamodb import models
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend, "_rolls_back_by_item", False):
+        return
+    original_transact = DynamoDBBackend.transact_write_items
+    backups = _TransactionBackups()
+
+    def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+        with _item_write_lock:
+            touched = _items_before(self, transact_items)
+            backups.active.on = True
+            try:
+                original_transact(self, transact_items)
+            except BaseException:
+                _put_back(touched)
+                raise
+            finally:
+                backups.active.on = False
+
+    setattr(models, "copy", backups)  # noqa: B010 - the module's own name for copy, replaced
+    DynamoDBBackend.transact_write_items = functools.wraps(original_transact)(transact_write_items)  # type: ignore[method-assign]
+    setattr(DynamoDBBackend, "_rolls_back_by_item", True)  # noqa: B010 - a marker moto's class does not declare
+
+
+def _items_before(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Any, Any, Any]]:
+    """(table, hash key, range key, a copy of the item or None) for each item the transaction names, once."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    touched: list[tuple[Any, Any, Any, Any]] = []
+    seen: set[tuple[int, Any, Any]] = set()
+    for entry in transact_items:
+        for operation, parameters in entry.items():
+            table: Any = backend.tables.get(parameters.get("TableName")) if isinstance(parameters, dict) else None
+            key = parameters.get("Item" if operation == "Put" else "Key") if table is not None else None
+            if table is None or not isinstance(key, dict) or table.hash_key_attr not in key or (table.range_key_attr and table.range_key_attr not in key):
+                continue  # moto refuses it before writing anything for it
+            hash_key = DynamoType(key[table.hash_key_attr])
+            range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+            if (id(table), hash_key, range_key) in seen:
+                continue
+            seen.add((id(table), hash_key, range_key))
+            stored = table.get_item(hash_key, range_key)
+            touched.append((table, hash_key, range_key, copy.deepcopy(stored) if stored is not None else None))
+    return touched
+
+
+def _put_back(touched: list[tuple[Any, Any, Any, Any]]) -> None:
+    for table, hash_key, range_key, before in reversed(touched):
+        table.delete_item(hash_key, range_key)
+        if before is None:
+            continue
+        if range_key is None:
+            table.items[hash_key] = before
+        else:
+            table.items[hash_key][range_key] = before
+        _index_item(table, before)
+
+
 _partition_scope = threading.local()
 
 
@@ -219,8 +305,8 @@ def index_dynamodb_partitions() -> None:
     index partition value: every put adds the item's entries, every update re-adds the updated item's, every
     delete removes them. moto's own query then runs as before on those candidates alone (it checks each one's
     key conditions again, so an entry an update made stale is dropped there): its results, order, paging and
-    filters are moto's. Whenever a table's item store is replaced wholesale (a failed transaction puts back a
-    copy of the table), the index is built again from the items, once.
+    filters are moto's. Whenever a table's item store is replaced wholesale (moto's own undoing of a failed
+    transaction puts back a copy of the table), the index is built again from the items, once.
     """
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
@@ -700,6 +786,7 @@ def provision(settings: Settings, manifest: Manifest, session: boto3.Session) ->
     Terraform side, tests/terraform). Its clients are made from `session`, which the stack's own clients do not share.
     """
     index_dynamodb_partitions()
+    roll_back_dynamodb_transactions_by_item()
     isolate_dynamodb_transactions()
     emulate_ses_sending_options()
     quicken_sqs()
