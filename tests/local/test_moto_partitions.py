@@ -23,10 +23,10 @@ from local.aws.emulator import (
     isolate_dynamodb_transactions,
 )
 from local.config import Settings
+from tests.local.grouped_table import INDEX, create_grouped_table
 
 REGION = Settings().table_region
 TABLE = "partitions"
-INDEX = "byGroup"
 
 
 @pytest.fixture
@@ -35,13 +35,7 @@ def dynamodb() -> Iterator[Any]:
     isolate_dynamodb_transactions()
     with mock_aws():
         client = boto3.client("dynamodb", region_name=REGION)
-        client.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
-            AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in ("PK", "SK", "group")],
-            GlobalSecondaryIndexes=[{"IndexName": INDEX, "KeySchema": [{"AttributeName": "group", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "ALL"}}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_grouped_table(client, TABLE)
         yield client
 
 

@@ -19,10 +19,10 @@ from local.aws.emulator import (
     roll_back_dynamodb_transactions_by_item,
 )
 from local.config import Settings
+from tests.local.grouped_table import INDEX, create_grouped_table
 
 REGION = Settings().table_region
 TABLE = "transactions"
-INDEX = "byGroup"
 
 
 @pytest.fixture
@@ -37,13 +37,7 @@ def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setattr(Table, "__deepcopy__", no_table_copies, raising=False)
     with mock_aws():
         client = boto3.client("dynamodb", region_name=REGION)
-        client.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
-            AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in ("PK", "SK", "group")],
-            GlobalSecondaryIndexes=[{"IndexName": INDEX, "KeySchema": [{"AttributeName": "group", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "ALL"}}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_grouped_table(client, TABLE)
         for name, group in (("kept", "a"), ("updated", "a"), ("deleted", "b")):
             client.put_item(TableName=TABLE, Item={"PK": {"S": "p"}, "SK": {"S": name}, "group": {"S": group}, "n": {"N": "1"}})
         yield client
