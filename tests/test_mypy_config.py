@@ -5,6 +5,7 @@ run `make lint-python` makes over the whole project.
   option `--strict` changes, read from the installed mypy, so an upgrade that adds a flag fails here.
 - Every inline-typed package a handler imports is seen as `--strict` sees it: a name it imports is not exported
   unless it says so, and its untyped functions' bodies are inferred.
+- Every moto module the project imports is followed: only the services it does not use are left unread.
 """
 
 from __future__ import annotations
@@ -108,3 +109,28 @@ def test_inline_typed_packages_the_handlers_import_are_seen_as_strict_sees_them(
             for name, value in IMPORTED_STRICT_OPTIONS.items():
                 assert getattr(module_options, name) == value, f"{module}: {name} should be {value!r} as under --strict"
     assert "aws_lambda_powertools" in inline_typed
+
+
+def imported_modules(path: Path, finder: FindModuleCache) -> set[str]:
+    """Every absolute module name a file imports (`from a import b` counts a.b where b is a module)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            submodules = (f"{node.module}.{alias.name}" for alias in node.names)
+            names.update(name for name in submodules if isinstance(finder.find_module(name), str))
+    return names
+
+
+def test_every_moto_module_the_project_imports_is_followed(project: tuple[list[BuildSource], Options]) -> None:
+    # GIVEN every moto module named in an import of the project's code
+    sources, options = project
+    finder = FindModuleCache(compute_search_paths(sources, options, default_data_dir()), FileSystemCache(), options)
+    imported = {name for source in sources if source.path for name in imported_modules(REPO_ROOT / source.path, finder)}
+    moto_modules = sorted(name for name in imported if name.split(".")[0] == "moto")
+    assert "moto.sqs.models" in moto_modules
+    # WHEN each one's options are resolved THEN mypy follows it (and so checks the code's use of it)
+    not_followed = [name for name in moto_modules if options.clone_for_module(name).follow_imports != "normal"]
+    assert not_followed == [], f"add their packages to the moto modules mypy follows in pyproject.toml: {not_followed}"
