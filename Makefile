@@ -81,8 +81,10 @@ lint-python: $(VENV)/.synced ## ruff, and mypy (strict on the Lambda handlers)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy --strict handlers
 
+# CKV_SKIP_PACKAGE_UPDATE_CHECK: checkov would otherwise ask PyPI for a newer release of itself (at most once a day,
+# up to a second's wait); ours is pinned, and its quiet output would not show the answer.
 checkov: $(CHECKOV) ## Policy-check the Terraform (zero failed checks; skips are inline with reasons)
-	$(CHECKOV) --config-file .checkov.yaml
+	CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV) --config-file .checkov.yaml
 
 # pytest-xdist: two workers per core by default (at most 8): the tests wait on their stacks' timers and settle
 # times about half the time, and a second worker per core runs while one waits. A module's tests stay on one worker
@@ -95,10 +97,15 @@ test-python: $(VENV)/.synced ## Run pytest alone (PYTEST_ARGS="tests/e2e -x" pic
 terraform-test: $(VENV)/.synced ## terraform fmt, validate and test of every module, the root and each environment (offline: schema-only providers)
 	$(PY) -m tools.terraform_gate
 
+# What `make test` installs first, side by side: they share nothing but uv, which make builds once before the two
+# that use it; npm's takes longest, and the others fit beside it. Each one's output is printed whole when it ends
+# (--output-sync); a failed one fails `make test` before any check starts.
+TEST_INSTALLS := $(VENV)/.synced node_modules/.installed chromium $(CHECKOV)
 # The checks run side by side once everything is installed (tools/test_steps.py): each one's output is printed
 # whole when it ends, pytest's last, then every step's verdict and time; any failure fails `make test`.
 TEST_STEPS := lint-js lint-python checkov terraform-test test-python
-test: install chromium $(CHECKOV) ## Everything CI checks (the checks side by side)
+test: ## Everything CI checks (the installs side by side, then the checks side by side)
+	@$(MAKE) --no-print-directory -j$(words $(TEST_INSTALLS)) --output-sync=target $(TEST_INSTALLS)
 	@$(PY) -m tools.test_steps $(TEST_STEPS)
 
 docs: $(VENV)/.synced ## Regenerate the inputs/outputs tables of the module READMEs
