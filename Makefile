@@ -35,9 +35,13 @@ help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
 		'{ name[NR] = $$1; text[NR] = $$2; if (length($$1) > width) width = length($$1) } END { for (i = 1; i <= NR; i++) printf "  make %-" width "s  %s\n", name[i], text[i] }'
 
+# uv in a virtualenv of its own, installed by the interpreter's own pip where it can install into another
+# environment (pip 22.3 and later): a virtualenv without a pip of its own is made in a tenth of the time.
 $(UV):
-	$(PYTHON) -m venv $(TOOLS)/uv
-	$(TOOLS)/uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(PYTHON) -m venv --without-pip $(TOOLS)/uv
+	if $(PYTHON) -m pip --python $(TOOLS)/uv/bin/python --version >/dev/null 2>&1; then pip=($(PYTHON) -m pip --python $(TOOLS)/uv/bin/python); \
+	else $(TOOLS)/uv/bin/python -m ensurepip --default-pip >/dev/null && pip=($(TOOLS)/uv/bin/python -m pip) || exit 1; fi; \
+	"$${pip[@]}" install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --quiet
