@@ -28,7 +28,7 @@ CHECKOV := $(TOOLS)/checkov/bin/checkov
 
 .PHONY: help install chromium dev test test-python lint-js lint-python checkov terraform-test fmt docs schema bench bench-quick clean init plan apply outputs destroy channels pause resume
 # Prerequisites of the targets above, not run by hand (the only phony targets without a `##` help line).
-INTERNAL_TARGETS := env-check
+INTERNAL_TARGETS := env-check test-installs
 .PHONY: $(INTERNAL_TARGETS)
 
 help: ## List the targets
@@ -105,11 +105,14 @@ terraform-test: $(VENV)/.synced ## terraform fmt, validate and test of every mod
 # that use it; npm's takes longest, and the others fit beside it. Each one's output is printed whole when it ends
 # (--output-sync); a failed one fails `make test` before any check starts.
 TEST_INSTALLS := $(VENV)/.synced node_modules/.installed chromium $(CHECKOV)
+# Their one goal, with a recipe of its own so that make says nothing of those already installed.
+test-installs: $(TEST_INSTALLS)
+	@:
 # The checks run side by side once everything is installed (tools/test_steps.py): each one's output is printed
 # whole when it ends, pytest's last, then every step's verdict and time; any failure fails `make test`.
 TEST_STEPS := lint-js lint-python checkov terraform-test test-python
 test: ## Everything CI checks (the installs side by side, then the checks side by side)
-	@$(MAKE) --no-print-directory -j$(words $(TEST_INSTALLS)) --output-sync=target $(TEST_INSTALLS)
+	@$(MAKE) --no-print-directory -j$(words $(TEST_INSTALLS)) --output-sync=target test-installs
 	@$(PY) -m tools.test_steps $(TEST_STEPS)
 
 docs: $(VENV)/.synced ## Regenerate the inputs/outputs tables of the module READMEs

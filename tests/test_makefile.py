@@ -303,8 +303,9 @@ echo "checks $*" >> "$INSTALL_LOG"
 """
 
 
-def run_make_test_in(folder: Path, failing: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
-    """`make test` with our Makefile in a fresh folder (nothing installed but uv itself) and stand-in installers."""
+def fresh_clone(folder: Path, failing: str) -> dict[str, str]:
+    """Our Makefile in a folder where nothing is installed but uv itself, with stand-in installers; the environment
+    `make test` runs them in (FAILING names the one that fails)."""
     shutil.copy(REPO_ROOT / "Makefile", folder / "Makefile")
     for name in ["pyproject.toml", "uv.lock", "package.json", "package-lock.json", "tools/checkov/requirements.txt"]:
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
@@ -315,35 +316,46 @@ def run_make_test_in(folder: Path, failing: str) -> tuple[subprocess.CompletedPr
     for installer in [folder / ".tools" / "uv" / "bin" / "uv", bin_folder / "npm"]:
         script(installer.parent, installer.name, FAKE_INSTALLER)
     script(folder / ".tools" / "uv" / "bin", "uv.python", CHECKS_STAND_IN)
-    log = folder / "install.log"
-    env = {
+    return {
         **{name: value for name, value in os.environ.items() if name not in MAKE_CONTEXT},
         "PATH": f"{bin_folder}{os.pathsep}{os.environ['PATH']}",
-        "INSTALL_LOG": str(log),
+        "INSTALL_LOG": str(folder / "install.log"),
         "FAILING": failing,
         "CHROMIUM": "/usr/bin/chromium",
     }
+
+
+def make_test(folder: Path, env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     result = subprocess.run(["make", "--no-print-directory", "test"], cwd=folder, env=env, capture_output=True, text=True, check=False)
+    log = folder / "install.log"
     return result, log.read_text().splitlines() if log.exists() else []
 
 
-def test_make_test_runs_every_install_then_the_checks(tmp_path: Path) -> None:
+CHECKS = "checks -m tools.test_steps lint-js lint-python checkov terraform-test test-python"
+
+
+def test_make_test_runs_every_install_then_the_checks_and_once_installed_only_the_checks(tmp_path: Path) -> None:
     # GIVEN a fresh clone WHEN make test runs
-    result, log = run_make_test_in(tmp_path, failing="none")
+    env = fresh_clone(tmp_path, failing="none")
+    result, log = make_test(tmp_path, env)
     # THEN every install ran to its end, and only then did the checks start
     assert result.returncode == 0, result.stdout + result.stderr
     assert {"uv sync done", "npm ci done", "uv venv done", "uv pip done"} <= set(log[:-1]), log
-    assert log[-1] == "checks -m tools.test_steps lint-js lint-python checkov terraform-test test-python"
+    assert log[-1] == CHECKS
+    # WHEN it runs again THEN only the checks run, and make says nothing of the installs
+    again, log_again = make_test(tmp_path, env)
+    assert (again.returncode, again.stdout, again.stderr) == (0, "", "")
+    assert log_again == [*log, CHECKS]
 
 
 @pytest.mark.parametrize("failing", ["npm ci", "uv sync", "uv pip"])
 def test_a_failed_install_fails_make_test_with_its_output_and_no_check_starts(tmp_path: Path, failing: str) -> None:
     # GIVEN a fresh clone where one installer fails WHEN make test runs
-    result, log = run_make_test_in(tmp_path, failing=failing)
+    result, log = make_test(tmp_path, fresh_clone(tmp_path, failing=failing))
     # THEN make test fails, the installer's own words are in its output, and no check started
     assert result.returncode != 0
     assert f"{failing}: 404 Not Found: the stand-in's failure" in result.stdout, result.stdout + result.stderr
-    assert not any(line.startswith("checks") for line in log), log
+    assert CHECKS not in log, log
 
 
 # --- the npm lock file ------------------------------------------------------------------------------------------
