@@ -39,7 +39,8 @@ help: ## List the targets
 # environment (pip 22.3 and later): a virtualenv without a pip of its own is made in a tenth of the time.
 $(UV):
 	$(PYTHON) -m venv --without-pip $(TOOLS)/uv
-	if $(PYTHON) -m pip --python $(TOOLS)/uv/bin/python --version >/dev/null 2>&1; then pip=($(PYTHON) -m pip --python $(TOOLS)/uv/bin/python); \
+	if $(PYTHON) -m pip --python $(TOOLS)/uv/bin/python --version >/dev/null 2>&1; \
+	then pip=($(PYTHON) -m pip --python $(TOOLS)/uv/bin/python); \
 	else $(TOOLS)/uv/bin/python -m ensurepip --default-pip >/dev/null && pip=($(TOOLS)/uv/bin/python -m pip) || exit 1; fi; \
 	"$${pip[@]}" install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
@@ -103,7 +104,7 @@ terraform-test: $(VENV)/.synced ## terraform fmt, validate and test of every mod
 
 # What `make test` installs first, side by side: they share nothing but uv, which make builds once before the two
 # that use it; npm's takes longest, and the others fit beside it. Each one's output is printed whole when it ends
-# (--output-sync); a failed one fails `make test` before any check starts.
+# (--output-sync); a failed one fails `make test` before any check starts. Under `make -jN` they share its N slots.
 TEST_INSTALLS := $(VENV)/.synced node_modules/.installed chromium $(CHECKOV)
 # Their one goal, with a recipe of its own so that make says nothing of those already installed.
 test-installs: $(TEST_INSTALLS)
@@ -112,7 +113,7 @@ test-installs: $(TEST_INSTALLS)
 # whole when it ends, pytest's last, then every step's verdict and time; any failure fails `make test`.
 TEST_STEPS := lint-js lint-python checkov terraform-test test-python
 test: ## Everything CI checks (the installs side by side, then the checks side by side)
-	@$(MAKE) --no-print-directory -j$(words $(TEST_INSTALLS)) --output-sync=target test-installs
+	@$(MAKE) --no-print-directory $(if $(findstring --jobserver,$(MAKEFLAGS)),,-j$(words $(TEST_INSTALLS))) --output-sync=target test-installs
 	@$(PY) -m tools.test_steps $(TEST_STEPS)
 
 docs: $(VENV)/.synced ## Regenerate the inputs/outputs tables of the module READMEs
