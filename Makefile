@@ -28,16 +28,21 @@ CHECKOV := $(TOOLS)/checkov/bin/checkov
 
 .PHONY: help install chromium dev test test-python lint-js lint-python checkov terraform-test fmt docs schema bench bench-quick clean init plan apply outputs destroy channels pause resume
 # Prerequisites of the targets above, not run by hand (the only phony targets without a `##` help line).
-INTERNAL_TARGETS := env-check
+INTERNAL_TARGETS := env-check test-installs
 .PHONY: $(INTERNAL_TARGETS)
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
 		'{ name[NR] = $$1; text[NR] = $$2; if (length($$1) > width) width = length($$1) } END { for (i = 1; i <= NR; i++) printf "  make %-" width "s  %s\n", name[i], text[i] }'
 
+# uv in a virtualenv of its own, installed by the interpreter's own pip where it can install into another
+# environment (pip 22.3 and later): a virtualenv without a pip of its own is made in a tenth of the time.
 $(UV):
-	$(PYTHON) -m venv $(TOOLS)/uv
-	$(TOOLS)/uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(PYTHON) -m venv --without-pip $(TOOLS)/uv
+	if $(PYTHON) -m pip --python $(TOOLS)/uv/bin/python --version >/dev/null 2>&1; \
+	then pip=($(PYTHON) -m pip --python $(TOOLS)/uv/bin/python); \
+	else $(TOOLS)/uv/bin/python -m ensurepip --default-pip >/dev/null && pip=($(TOOLS)/uv/bin/python -m pip) || exit 1; fi; \
+	"$${pip[@]}" install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --quiet
@@ -85,8 +90,10 @@ lint-python: $(VENV)/.synced ## ruff, and mypy (strict on the Lambda handlers)
 	$(VENV)/bin/ruff check handlers local tools bench tests
 	$(VENV)/bin/mypy
 
+# CKV_SKIP_PACKAGE_UPDATE_CHECK: checkov would otherwise ask PyPI for a newer release of itself (at most once a day,
+# up to a second's wait); ours is pinned, and its quiet output would not show the answer.
 checkov: $(CHECKOV) ## Policy-check the Terraform (zero failed checks; skips are inline with reasons)
-	$(CHECKOV) --config-file .checkov.yaml
+	CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV) --config-file .checkov.yaml
 
 # pytest-xdist: two workers per core by default (at most 8): the tests wait on their stacks' timers and settle
 # times about half the time, and a second worker per core runs while one waits. A module's tests stay on one worker
@@ -99,10 +106,18 @@ test-python: $(VENV)/.synced ## Run pytest alone (PYTEST_ARGS="tests/e2e -x" pic
 terraform-test: $(VENV)/.synced ## terraform fmt, validate and test of every module, the root and each environment (offline: schema-only providers)
 	$(PY) -m tools.terraform_gate
 
+# What `make test` installs first, side by side: they share nothing but uv, which make builds once before the two
+# that use it; npm's takes longest, and the others fit beside it. Each one's output is printed whole when it ends
+# (--output-sync); a failed one fails `make test` before any check starts. Under `make -jN` they share its N slots.
+TEST_INSTALLS := $(VENV)/.synced node_modules/.installed chromium $(CHECKOV)
+# Their one goal, with a recipe of its own so that make says nothing of those already installed.
+test-installs: $(TEST_INSTALLS)
+	@:
 # The checks run side by side once everything is installed (tools/test_steps.py): each one's output is printed
 # whole when it ends, pytest's last, then every step's verdict and time; any failure fails `make test`.
 TEST_STEPS := lint-js lint-python checkov terraform-test test-python
-test: install chromium $(CHECKOV) ## Everything CI checks (the checks side by side)
+test: ## Everything CI checks (the installs side by side, then the checks side by side)
+	@$(MAKE) --no-print-directory $(if $(findstring --jobserver,$(MAKEFLAGS)),,-j$(words $(TEST_INSTALLS))) --output-sync=target test-installs
 	@$(PY) -m tools.test_steps $(TEST_STEPS)
 
 docs: $(VENV)/.synced ## Regenerate the inputs/outputs tables of the module READMEs

@@ -15,8 +15,10 @@ tools/environments.py, which the targets run first, has its own tests in tests/t
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -278,3 +280,95 @@ def test_channel_targets_select_the_workspace_and_hand_the_request_to_the_tool(f
     ]
     # THEN the tool, with the same terraform, and the request as it was typed (quotes intact)
     assert (fake_terraform.parent / "python.args").read_text().splitlines() == ["-m", "tools.channels", "--terraform", str(fake_terraform), *arguments]
+
+
+# --- make test's installs -------------------------------------------------------------------------------------
+
+# Stand-ins for the installers `make test` runs side by side (uv sync, npm ci, checkov's `uv venv` and
+# `uv pip sync`) and for the virtualenv's python that then starts the checks. Each writes what it was asked to a
+# shared log; the one named by FAILING says why it fails on its output, as a real installer would, and exits 1.
+FAKE_INSTALLER = """#!/bin/sh
+name="$(basename "$0") $1"
+echo "$name" >> "$INSTALL_LOG"
+case "$name" in
+  "$FAILING"*) echo "$name: 404 Not Found: the stand-in's failure"; exit 1 ;;
+  "uv sync") mkdir -p .venv/bin; cp "$0.python" .venv/bin/python ;;
+  "uv venv") mkdir -p "$3/bin" ;;
+  "npm ci") mkdir -p node_modules ;;
+esac
+echo "$name done" >> "$INSTALL_LOG"
+"""
+CHECKS_STAND_IN = """#!/bin/sh
+echo "checks $*" >> "$INSTALL_LOG"
+"""
+
+
+def fresh_clone(folder: Path, failing: str) -> dict[str, str]:
+    """Our Makefile in a folder where nothing is installed but uv itself, with stand-in installers; the environment
+    `make test` runs them in (FAILING names the one that fails)."""
+    shutil.copy(REPO_ROOT / "Makefile", folder / "Makefile")
+    for name in ["pyproject.toml", "uv.lock", "package.json", "package-lock.json", "tools/checkov/requirements.txt"]:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).touch()
+    bin_folder = folder / "bin"
+    bin_folder.mkdir()
+    (folder / ".tools" / "uv" / "bin").mkdir(parents=True)
+    for installer in [folder / ".tools" / "uv" / "bin" / "uv", bin_folder / "npm"]:
+        script(installer.parent, installer.name, FAKE_INSTALLER)
+    script(folder / ".tools" / "uv" / "bin", "uv.python", CHECKS_STAND_IN)
+    return {
+        **{name: value for name, value in os.environ.items() if name not in MAKE_CONTEXT},
+        "PATH": f"{bin_folder}{os.pathsep}{os.environ['PATH']}",
+        "INSTALL_LOG": str(folder / "install.log"),
+        "FAILING": failing,
+        "CHROMIUM": "/usr/bin/chromium",
+    }
+
+
+def make_test(folder: Path, env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    result = subprocess.run(["make", "--no-print-directory", "test"], cwd=folder, env=env, capture_output=True, text=True, check=False)
+    log = folder / "install.log"
+    return result, log.read_text().splitlines() if log.exists() else []
+
+
+CHECKS = "checks -m tools.test_steps lint-js lint-python checkov terraform-test test-python"
+
+
+def test_make_test_runs_every_install_then_the_checks_and_once_installed_only_the_checks(tmp_path: Path) -> None:
+    # GIVEN a fresh clone WHEN make test runs
+    env = fresh_clone(tmp_path, failing="none")
+    result, log = make_test(tmp_path, env)
+    # THEN every install ran to its end, and only then did the checks start
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {"uv sync done", "npm ci done", "uv venv done", "uv pip done"} <= set(log[:-1]), log
+    assert log[-1] == CHECKS
+    # WHEN it runs again THEN only the checks run, and make says nothing of the installs
+    again, log_again = make_test(tmp_path, env)
+    assert (again.returncode, again.stdout, again.stderr) == (0, "", "")
+    assert log_again == [*log, CHECKS]
+
+
+@pytest.mark.parametrize("failing", ["npm ci", "uv sync", "uv pip"])
+def test_a_failed_install_fails_make_test_with_its_output_and_no_check_starts(tmp_path: Path, failing: str) -> None:
+    # GIVEN a fresh clone where one installer fails WHEN make test runs
+    result, log = make_test(tmp_path, fresh_clone(tmp_path, failing=failing))
+    # THEN make test fails, the installer's own words are in its output, and no check started
+    assert result.returncode != 0
+    assert f"{failing}: 404 Not Found: the stand-in's failure" in result.stdout, result.stdout + result.stderr
+    assert CHECKS not in log, log
+
+
+# --- the npm lock file ------------------------------------------------------------------------------------------
+
+
+def test_the_npm_lock_file_gives_every_package_its_tarball_and_keeps_them() -> None:
+    # Without a package's `resolved` address, `npm ci` first fetches and parses its registry document, whose size
+    # grows with every release published: half of `npm ci`'s CPU time. npm drops them on its next write of the lock
+    # file wherever omit-lockfile-registry-resolved is set (a user's ~/.npmrc can): the project's .npmrc unsets it.
+    lock = json.loads((REPO_ROOT / "package-lock.json").read_text())
+    packages = {path: entry for path, entry in lock["packages"].items() if path and not entry.get("link")}
+    assert packages
+    unresolved = [path for path, entry in packages.items() if not entry.get("resolved", "").startswith("https://registry.npmjs.org/")]
+    assert unresolved == []
+    assert all(entry.get("integrity", "").startswith("sha512-") for entry in packages.values())
+    assert "omit-lockfile-registry-resolved=false" in (REPO_ROOT / ".npmrc").read_text().splitlines()
