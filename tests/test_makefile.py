@@ -285,7 +285,7 @@ def test_channel_targets_select_the_workspace_and_hand_the_request_to_the_tool(f
 # --- make test's installs -------------------------------------------------------------------------------------
 
 # Stand-ins for the installers `make test` runs side by side (uv sync, npm ci, checkov's `uv venv` and
-# `uv pip sync`) and for the virtualenv's python that then starts the checks. Each writes what it was asked to a
+# `uv pip sync`, its python a silent stand-in too) and for the virtualenv's python that then starts the checks. Each writes what it was asked to a
 # shared log; the one named by FAILING says why it fails on its output, as a real installer would, and exits 1.
 FAKE_INSTALLER = """#!/bin/sh
 name="$(basename "$0") $1"
@@ -293,7 +293,7 @@ echo "$name" >> "$INSTALL_LOG"
 case "$name" in
   "$FAILING"*) echo "$name: 404 Not Found: the stand-in's failure"; exit 1 ;;
   "uv sync") mkdir -p .venv/bin; cp "$0.python" .venv/bin/python ;;
-  "uv venv") mkdir -p "$3/bin" ;;
+  "uv venv") mkdir -p "$3/bin"; printf '#!/bin/sh\n' > "$3/bin/python"; chmod +x "$3/bin/python" ;;
   "npm ci") mkdir -p node_modules ;;
 esac
 echo "$name done" >> "$INSTALL_LOG"
@@ -307,7 +307,7 @@ def fresh_clone(folder: Path, failing: str) -> dict[str, str]:
     """Our Makefile in a folder where nothing is installed but uv itself, with stand-in installers; the environment
     `make test` runs them in (FAILING names the one that fails)."""
     shutil.copy(REPO_ROOT / "Makefile", folder / "Makefile")
-    for name in ["pyproject.toml", "uv.lock", "package.json", "package-lock.json", "tools/checkov/requirements.txt"]:
+    for name in ["pyproject.toml", "uv.lock", "package.json", "package-lock.json", "tools/checkov/requirements.txt", "tools/checkov/parse_tables.py"]:
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).touch()
     bin_folder = folder / "bin"
