@@ -80,7 +80,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     first = {REPO_ROOT / name: rank for rank, name in enumerate(LONGEST_FIRST)}
     if missing := [str(path) for path in first if not path.is_file()]:
         raise pytest.UsageError(f"tests/conftest.py LONGEST_FIRST names modules that do not exist: {missing}")
-    items.sort(key=lambda item: first.get(Path(item.path), len(first)))
+    items.sort(key=lambda item: first.get(Path(item.path).resolve(), len(first)))
 
 
 @pytest.fixture(scope="session")

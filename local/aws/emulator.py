@@ -13,6 +13,7 @@ import os
 import re
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -78,17 +79,11 @@ class GuardedMotoServer(ThreadedMotoServer):
         self._server.serve_forever()
 
 
-class _Body:
-    """A response body botocore reads whole (it streams none of the calls the stack makes)."""
-
-    def __init__(self, content: bytes) -> None:
-        self._content = io.BytesIO(content)
+class _Body(io.BytesIO):
+    """A response body, whole: read, closed or streamed (botocore streams the raw body to read its content)."""
 
     def stream(self, **_: Any) -> Any:
-        yield self._content.read()
-
-    def read(self, amount: int | None = None) -> bytes:
-        return self._content.read(amount)
+        yield self.read()
 
 
 class InProcessCalls:
@@ -145,16 +140,25 @@ class InProcessCalls:
                 environ[key] = value
             elif key != "HOST":
                 environ[f"HTTP_{key}"] = value
-        chunks, status, headers = run_wsgi_app(application, environ, buffered=True)
         try:
-            content = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
+            chunks, status, headers = run_wsgi_app(application, environ, buffered=True)
+            try:
+                content = b"".join(chunks)
+            finally:
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
+        except Exception as error:  # noqa: BLE001 - any failure of the application is a 500, as over HTTP
+            # As moto's HTTP server answers a request its application failed on: a 500, which botocore retries
+            # and then raises as a ClientError, never the application's own exception. Logged by its type and
+            # where it was raised, not its message, which may quote the request.
+            where = traceback.extract_tb(error.__traceback__)[-1]
+            logger.error("the emulated AWS failed on a request: %s at %s:%s", type(error).__name__, where.filename, where.lineno)
+            return AWSResponse(request.url, 500, HTTPHeaders(), _Body(b""))
         response_headers = HTTPHeaders()
-        for name, value in headers.items():
-            response_headers[name] = value
+        for name in dict.fromkeys(key for key, _ in headers.items()):
+            # A repeated header arrives as one, its values joined, as over HTTP.
+            response_headers[name] = ", ".join(headers.getlist(name))
         return AWSResponse(request.url, int(status.split(" ", 1)[0]), response_headers, _Body(content))
 
 
@@ -270,8 +274,11 @@ def _items_before(backend: Any, transact_items: list[dict[str, Any]]) -> list[tu
             key = parameters.get("Item" if operation == "Put" else "Key") if table is not None else None
             if table is None or not isinstance(key, dict) or table.hash_key_attr not in key or (table.range_key_attr and table.range_key_attr not in key):
                 continue  # moto refuses it before writing anything for it
-            hash_key = DynamoType(key[table.hash_key_attr])
-            range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+            try:
+                hash_key = DynamoType(key[table.hash_key_attr])
+                range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+            except (IndexError, KeyError, TypeError, ValueError, AttributeError):
+                continue  # a malformed key value: moto refuses the transaction for it, as before
             if (id(table), hash_key, range_key) in seen:
                 continue
             seen.add((id(table), hash_key, range_key))

@@ -138,3 +138,37 @@ def test_other_endpoints_and_a_stopped_server_go_over_the_network(emulated: Emul
     with pytest.raises(WentOverTheNetwork):
         dynamodb(emulated.endpoint_url).list_tables()
     assert no_network == ["http://127.0.0.1:9/", f"{emulated.endpoint_url}/"]
+
+
+def test_a_request_moto_fails_on_is_a_500_as_over_http(emulated: EmulatedAws, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN moto failing on a request, as an emulator bug would
+    from botocore.config import Config
+    from moto.dynamodb.models import DynamoDBBackend
+
+    from local.aws import emulator
+
+    def broken(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("an emulator bug")
+
+    monkeypatch.setattr(DynamoDBBackend, "list_tables", broken)
+
+    def failure() -> tuple[type, int]:
+        client = boto3.Session().client(
+            "dynamodb",
+            region_name=REGION,
+            endpoint_url=emulated.endpoint_url,
+            aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"],
+            config=Config(retries={"total_max_attempts": 1}),
+        )
+        with pytest.raises(Exception) as failed:
+            client.list_tables()
+        response = getattr(failed.value, "response", {})
+        return type(failed.value), response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+
+    # WHEN a client of the process asks, in-process and then over HTTP
+    in_process = failure()
+    emulator._in_process_calls.stop(emulated.endpoint_url)
+    over_http = failure()
+    # THEN both get a ClientError with status 500, never moto's own exception
+    assert in_process == over_http == (ClientError, 500)

@@ -104,3 +104,31 @@ def test_after_a_failed_transaction_the_same_items_can_be_written_again(dynamodb
     items, groups = state(dynamodb)
     assert next(item for item in items if item["SK"]["S"] == "updated")["n"] == {"N": "2"}
     assert groups["a"] == ["kept"] and groups["c"] == ["claim", "updated"]
+
+
+def test_a_failed_transaction_over_two_tables_puts_back_a_created_item_and_a_hash_only_table(dynamodb: Any) -> None:
+    # GIVEN a second table, keyed by its partition alone, holding one item
+    dynamodb.create_table(
+        TableName="counters",
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.put_item(TableName="counters", Item={"PK": {"S": "day"}, "n": {"N": "5"}})
+    before = state(dynamodb), dynamodb.scan(TableName="counters")["Items"]
+    # WHEN one transaction bumps that counter, creates an item by an update, and fails on a missing item's condition
+    bump = {"Update": {"TableName": "counters", "Key": {"PK": {"S": "day"}}, "UpdateExpression": "SET n = n + :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}}
+    create = {"Update": {"TableName": TABLE, "Key": key("created"), "UpdateExpression": "SET #g = :c", "ExpressionAttributeNames": {"#g": "group"}, "ExpressionAttributeValues": {":c": {"S": "c"}}}}
+    missing = {"ConditionCheck": {"TableName": TABLE, "Key": key("missing"), "ConditionExpression": "attribute_exists(PK)"}}
+    with pytest.raises(ClientError) as failed:
+        dynamodb.transact_write_items(TransactItems=[bump, create, missing])
+    # THEN both tables are as they were: the counter not bumped, the created item gone
+    assert failed.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert (state(dynamodb), dynamodb.scan(TableName="counters")["Items"]) == before
+
+
+def test_a_transaction_with_a_malformed_key_is_refused_by_moto_and_changes_nothing(dynamodb: Any) -> None:
+    before = state(dynamodb)
+    with pytest.raises(ClientError):
+        dynamodb.transact_write_items(TransactItems=[WRITES[0], {"Delete": {"TableName": TABLE, "Key": {"PK": {}, "SK": {"S": "kept"}}}}])
+    assert state(dynamodb) == before
