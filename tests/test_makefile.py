@@ -93,7 +93,10 @@ MAKE_CONTEXT = ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES", "MAKE_TERMO
 
 def run_make(target: str, *variables: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     child_env = {name: value for name, value in (env or os.environ).items() if name not in MAKE_CONTEXT}
-    return subprocess.run(["make", "--no-print-directory", target, *variables], cwd=REPO_ROOT, env=child_env, capture_output=True, text=True, check=False)
+    # The virtualenv these tests run in is installed: its stamp is not remade (`-o`), even when pyproject.toml was
+    # edited since, or a uv sync would print before what a test reads.
+    command = ["make", "--no-print-directory", "-o", ".venv/.synced", target, *variables]
+    return subprocess.run(command, cwd=REPO_ROOT, env=child_env, capture_output=True, text=True, check=False)
 
 
 def make(target: str, terraform: Path, *variables: str) -> str:
