@@ -28,6 +28,8 @@ sleeps:
 \t@echo $$$$ > {pids}/sleeps.pid; exec sleep 60
 stubborn:
 \t@sh -c 'trap "" TERM INT HUP; echo $$$$ > {pids}/stubborn.pid; while :; do sleep 1; done'
+niceness:
+\t@echo "niceness $$(nice)"
 """
 
 
@@ -36,10 +38,11 @@ def steps(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[str]]]:
     (tmp_path / "Makefile").write_text(MAKEFILE.format(pids=tmp_path))
     started: list[subprocess.Popen[str]] = []
 
-    def start(*names: str) -> subprocess.Popen[str]:
+    def start(*names: str, last: str = "test-python") -> subprocess.Popen[str]:
         code = (
             "import sys; from pathlib import Path; import tools.test_steps as steps; "
-            f"steps.GRACE_SECONDS = {GRACE_SECONDS}; sys.exit(steps.main(sys.argv[1:], cwd=Path({str(tmp_path)!r})))"
+            f"steps.GRACE_SECONDS = {GRACE_SECONDS}; steps.LAST = {last!r}; "
+            f"sys.exit(steps.main(sys.argv[1:], cwd=Path({str(tmp_path)!r})))"
         )
         env = {name: value for name, value in os.environ.items() if not name.startswith("MAKE")}
         process = subprocess.Popen([sys.executable, "-c", code, *names], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -122,3 +125,13 @@ def test_a_step_that_cannot_start_ends_the_run_as_failed_rather_than_hanging(ste
     # THEN the run ends, failed, and says why
     assert result.returncode == 1
     assert "[make test] ok could not start:" in result.stdout
+
+
+@pytest.mark.parametrize(("last", "added"), [("test-python", 10), ("niceness", 0)], ids=["another step", "the last step"])
+def test_every_step_but_the_last_runs_at_a_lower_priority(steps: Callable[..., subprocess.Popen[str]], last: str, added: int) -> None:
+    # GIVEN a run whose step reports its niceness
+    run = steps("niceness", "test-python", last=last)
+    output, _ = run.communicate(timeout=30)
+    # THEN a step other than the last (pytest's, the longest) runs nicer than the run itself; the last, as nice
+    assert run.returncode == 0, output
+    assert f"niceness {min(19, os.nice(0) + added)}" in output.splitlines(), output

@@ -16,6 +16,7 @@ group, gives them GRACE_SECONDS to stop (pytest closes its stacks and browsers),
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -29,6 +30,10 @@ from types import FrameType
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Printed last, whatever the order the steps end in: its closing line is the run's test count.
 LAST = "test-python"
+# The other steps run at a lower priority (nice): pytest takes longest and half the time waits on its stacks'
+# timers, so on two cores the lints, checkov and Terraform run in those gaps rather than slowing pytest down.
+# The same work gets done either way; the run ends sooner.
+NICENESS = 10
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 GRACE_SECONDS = 10.0
 
@@ -81,9 +86,11 @@ class Steps:
                     if self.stopping is not None:
                         return
                     # Its own process group, so that a stop reaches the step's whole tree.
+                    command = ["make", "--no-print-directory", step.name]
+                    if step.name != LAST and shutil.which("nice"):
+                        command = ["nice", "-n", str(NICENESS), *command]
                     step.process = subprocess.Popen(
-                        ["make", "--no-print-directory", step.name], cwd=self.cwd, stdout=output, stderr=subprocess.STDOUT,
-                        stdin=subprocess.DEVNULL, start_new_session=True,
+                        command, cwd=self.cwd, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
                     )
                 step.returncode = step.process.wait()
         except OSError as error:
