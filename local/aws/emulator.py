@@ -102,6 +102,8 @@ class InProcessCalls:
         self._applications.pop(urlsplit(endpoint_url).netloc, None)
 
     def __call__(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
+        if not self._applications:
+            return None  # no server of this process: every botocore call passes here, so pass at once
         url = urlsplit(request.url)
         application = self._applications.get(url.netloc)
         if application is None:
@@ -111,14 +113,15 @@ class InProcessCalls:
             body = body.read()
         body = body.encode() if isinstance(body, str) else (body or b"")
         target = url.path or "/"
+        raw_uri = target + (f"?{url.query}" if url.query else "")
         environ = {
             "REQUEST_METHOD": request.method,
             "SCRIPT_NAME": "",
             # As werkzeug's server passes them: the path decoded, and as sent (what the client signed).
             "PATH_INFO": unquote(target).encode().decode("latin-1"),
             "QUERY_STRING": url.query,
-            "RAW_URI": target + (f"?{url.query}" if url.query else ""),
-            "REQUEST_URI": target + (f"?{url.query}" if url.query else ""),
+            "RAW_URI": raw_uri,
+            "REQUEST_URI": raw_uri,
             "SERVER_NAME": url.hostname or "127.0.0.1",
             "SERVER_PORT": str(url.port or 80),
             "SERVER_PROTOCOL": "HTTP/1.1",
@@ -279,9 +282,10 @@ def _items_before(backend: Any, transact_items: list[dict[str, Any]]) -> list[tu
                 range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
             except (IndexError, KeyError, TypeError, ValueError, AttributeError):
                 continue  # a malformed key value: moto refuses the transaction for it, as before
-            if (id(table), hash_key, range_key) in seen:
+            identity = (id(table), hash_key, range_key)
+            if identity in seen:
                 continue
-            seen.add((id(table), hash_key, range_key))
+            seen.add(identity)
             stored = table.get_item(hash_key, range_key)
             touched.append((table, hash_key, range_key, copy.deepcopy(stored) if stored is not None else None))
     return touched

@@ -49,7 +49,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return sent
 
 
-def dynamodb(endpoint_url: str, secret: str | None = None) -> Any:
+def dynamodb(endpoint_url: str, secret: str | None = None, config: Any = None) -> Any:
     """A client signing as the stack's functions do (start_moto put their credentials in the environment)."""
     return boto3.Session().client(
         "dynamodb",
@@ -57,6 +57,7 @@ def dynamodb(endpoint_url: str, secret: str | None = None) -> Any:
         endpoint_url=endpoint_url,
         aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=secret or os.environ["AWS_SECRET_ACCESS_KEY"],
+        config=config,
     )
 
 
@@ -153,14 +154,7 @@ def test_a_request_moto_fails_on_is_a_500_as_over_http(emulated: EmulatedAws, mo
     monkeypatch.setattr(DynamoDBBackend, "list_tables", broken)
 
     def failure() -> tuple[type, int]:
-        client = boto3.Session().client(
-            "dynamodb",
-            region_name=REGION,
-            endpoint_url=emulated.endpoint_url,
-            aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"],
-            config=Config(retries={"total_max_attempts": 1}),
-        )
+        client = dynamodb(emulated.endpoint_url, config=Config(retries={"total_max_attempts": 1}))
         with pytest.raises(Exception) as failed:
             client.list_tables()
         response = getattr(failed.value, "response", {})
