@@ -62,7 +62,8 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: $(VENV)/.synced node_modules/.installed ## Install the Python and node toolchains from their lock files
+TOOLCHAINS := $(VENV)/.synced node_modules/.installed
+install: $(TOOLCHAINS) ## Install the Python and node toolchains from their lock files
 
 # The browser tests drive Debian's chromium package with Playwright (which never downloads a browser here).
 # Installed where that can be done (Debian, as root); anywhere else, or if apt fails, the browser tests skip and
@@ -109,7 +110,7 @@ terraform-test: $(VENV)/.synced ## terraform fmt, validate and test of every mod
 # What `make test` installs first, side by side: they share nothing but uv, which make builds once before the two
 # that use it; npm's takes longest, and the others fit beside it. Each one's output is printed whole when it ends
 # (--output-sync); a failed one fails `make test` before any check starts. Under `make -jN` they share its N slots.
-TEST_INSTALLS := $(VENV)/.synced node_modules/.installed chromium $(CHECKOV)
+TEST_INSTALLS := $(TOOLCHAINS) chromium $(CHECKOV)
 # Their one goal, with a recipe of its own so that make says nothing of those already installed.
 test-installs: $(TEST_INSTALLS)
 	@:
